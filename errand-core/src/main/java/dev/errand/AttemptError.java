@@ -1,0 +1,49 @@
+package dev.errand;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Why one attempt of a job did not complete: kept on the job for every failed attempt.
+ *
+ * @param attempt the attempt number, starting at 1
+ * @param at when the attempt ended
+ * @param errorClass the exception's class name, or a short tag such as {@code "timeout"}
+ * @param message the exception's message (may be empty, never null)
+ * @param stackTrace the stack trace, cut to {@link #MAX_STACK_TRACE_CHARS} characters
+ */
+public record AttemptError(
+    int attempt, Instant at, String errorClass, String message, String stackTrace) {
+
+  /** Stack traces are cut to this many characters so a deep recursion cannot bloat the row. */
+  public static final int MAX_STACK_TRACE_CHARS = 8_192;
+
+  /** Messages are cut to this many characters. */
+  public static final int MAX_MESSAGE_CHARS = 2_048;
+
+  public AttemptError {
+    Objects.requireNonNull(at, "at");
+    Objects.requireNonNull(errorClass, "errorClass");
+    message = truncate(message == null ? "" : message, MAX_MESSAGE_CHARS);
+    stackTrace = truncate(stackTrace == null ? "" : stackTrace, MAX_STACK_TRACE_CHARS);
+  }
+
+  /** The error of attempt {@code attempt} that ended with {@code error} at {@code at}. */
+  public static AttemptError of(int attempt, Instant at, Throwable error) {
+    StringWriter trace = new StringWriter();
+    error.printStackTrace(new PrintWriter(trace));
+    return new AttemptError(
+        attempt, at, error.getClass().getName(), error.getMessage(), trace.toString());
+  }
+
+  /** An error that has no exception behind it, such as an expired lease. */
+  public static AttemptError of(int attempt, Instant at, String errorClass, String message) {
+    return new AttemptError(attempt, at, errorClass, message, "");
+  }
+
+  private static String truncate(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+  }
+}

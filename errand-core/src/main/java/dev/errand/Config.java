@@ -1,0 +1,464 @@
+package dev.errand;
+
+import dev.errand.spi.Store;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Everything an {@link Errand} needs, validated once by {@link Builder#build()} and immutable
+ * afterwards. Each validation error names the field and its limit. A config without queues makes an
+ * insert-only client (a web node that enqueues but does not work).
+ *
+ * <pre>{@code
+ * Config config = Config.builder(store)
+ *     .queue("default", 20)
+ *     .queue(QueueConfig.of("reports", 2).onPlatformThreads())
+ *     .worker("sign_in_email", SignInEmail.class, new SignInEmailWorker())
+ *     .build();
+ * }</pre>
+ */
+public final class Config {
+
+  /** The queue jobs go to unless their enqueue names another. */
+  public static final String DEFAULT_QUEUE = "default";
+
+  /** Attempts a job gets unless its enqueue or worker says otherwise. */
+  public static final int DEFAULT_MAX_ATTEMPTS = 25;
+
+  /** The most attempts a job may be given. */
+  public static final int MAX_ATTEMPTS_LIMIT = 1_000;
+
+  /** How long a fetched job is leased before a heartbeat must renew it. */
+  public static final Duration DEFAULT_LEASE_DURATION = Duration.ofSeconds(30);
+
+  /** How often a producer fetches when no wake-up arrives. */
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+
+  /** How often scheduled and retryable jobs whose time has come are made available. */
+  public static final Duration DEFAULT_STAGE_INTERVAL = Duration.ofMillis(500);
+
+  /** How often expired leases are looked for. */
+  public static final Duration DEFAULT_RESCUE_INTERVAL = Duration.ofSeconds(10);
+
+  /** How often finished jobs past their retention are deleted. */
+  public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(1);
+
+  /** How long completed jobs are kept. */
+  public static final Duration DEFAULT_COMPLETED_RETENTION = Duration.ofHours(24);
+
+  /** How long discarded and cancelled jobs are kept. */
+  public static final Duration DEFAULT_DEAD_RETENTION = Duration.ofDays(7);
+
+  /** Most jobs one producer fetch claims. */
+  public static final int DEFAULT_FETCH_BATCH_MAX = 1_000;
+
+  /** Most results the completer writes in one store call. */
+  public static final int DEFAULT_COMPLETER_BATCH_MAX = 2_000;
+
+  /** How long {@link Errand#close()} lets running jobs finish. */
+  public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The largest args JSON accepted at enqueue. */
+  public static final int DEFAULT_MAX_ARGS_BYTES = 1024 * 1024;
+
+  private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.:-]{1,128}");
+
+  private final Store store;
+  private final Map<String, QueueConfig> queues;
+  private final Map<String, WorkerRegistration<?>> workers;
+  private final List<JobListener> listeners;
+  private final Clock clock;
+  private final String nodeId;
+  private final JsonCodec codec;
+  private final int defaultMaxAttempts;
+  private final Duration leaseDuration;
+  private final Duration heartbeatInterval;
+  private final Duration pollInterval;
+  private final Duration stageInterval;
+  private final Duration rescueInterval;
+  private final Duration pruneInterval;
+  private final Duration completedRetention;
+  private final Duration discardedRetention;
+  private final Duration cancelledRetention;
+  private final int fetchBatchMax;
+  private final int completerBatchMax;
+  private final Duration shutdownTimeout;
+  private final int maxArgsBytes;
+
+  private Config(Builder b) {
+    this.store = b.store;
+    this.queues = Collections.unmodifiableMap(new LinkedHashMap<>(b.queues));
+    this.workers = Collections.unmodifiableMap(new LinkedHashMap<>(b.workers));
+    this.listeners = List.copyOf(b.listeners);
+    this.clock = b.clock;
+    this.nodeId = b.nodeId;
+    this.codec = b.codec;
+    this.defaultMaxAttempts = b.defaultMaxAttempts;
+    this.leaseDuration = b.leaseDuration;
+    this.heartbeatInterval =
+        b.heartbeatInterval != null ? b.heartbeatInterval : b.leaseDuration.dividedBy(3);
+    this.pollInterval = b.pollInterval;
+    this.stageInterval = b.stageInterval;
+    this.rescueInterval = b.rescueInterval;
+    this.pruneInterval = b.pruneInterval;
+    this.completedRetention = b.completedRetention;
+    this.discardedRetention = b.discardedRetention;
+    this.cancelledRetention = b.cancelledRetention;
+    this.fetchBatchMax = b.fetchBatchMax;
+    this.completerBatchMax = b.completerBatchMax;
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.maxArgsBytes = b.maxArgsBytes;
+  }
+
+  /** A builder on {@code store}, with every other field at its default. */
+  public static Builder builder(Store store) {
+    return new Builder(store);
+  }
+
+  /**
+   * Checks a queue name: 1 to 128 characters of letters, digits, {@code _ . : -}.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  public static void checkQueueName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "queue name must be 1 to 128 characters of letters, digits, '_', '.', ':' or '-', was "
+              + (name == null ? "null" : "'" + name + "'"));
+    }
+  }
+
+  /**
+   * Checks a job kind: 1 to 128 characters of letters, digits, {@code _ . : -}.
+   *
+   * @throws IllegalArgumentException naming the problem
+   */
+  public static void checkKind(String kind) {
+    if (kind == null || !NAME.matcher(kind).matches()) {
+      throw new IllegalArgumentException(
+          "job kind must be 1 to 128 characters of letters, digits, '_', '.', ':' or '-', was "
+              + (kind == null ? "null" : "'" + kind + "'"));
+    }
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  /** The queues this node works, by name, in the order they were added. */
+  public Map<String, QueueConfig> queues() {
+    return queues;
+  }
+
+  /** The registered workers, by kind. */
+  public Map<String, WorkerRegistration<?>> workers() {
+    return workers;
+  }
+
+  /** The listeners told about every finished attempt. */
+  public List<JobListener> listeners() {
+    return listeners;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /** This node's name in leases and logs; unique per process by default. */
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public JsonCodec codec() {
+    return codec;
+  }
+
+  public int defaultMaxAttempts() {
+    return defaultMaxAttempts;
+  }
+
+  public Duration leaseDuration() {
+    return leaseDuration;
+  }
+
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  public Duration pollInterval() {
+    return pollInterval;
+  }
+
+  public Duration stageInterval() {
+    return stageInterval;
+  }
+
+  public Duration rescueInterval() {
+    return rescueInterval;
+  }
+
+  public Duration pruneInterval() {
+    return pruneInterval;
+  }
+
+  public Duration completedRetention() {
+    return completedRetention;
+  }
+
+  public Duration discardedRetention() {
+    return discardedRetention;
+  }
+
+  public Duration cancelledRetention() {
+    return cancelledRetention;
+  }
+
+  public int fetchBatchMax() {
+    return fetchBatchMax;
+  }
+
+  public int completerBatchMax() {
+    return completerBatchMax;
+  }
+
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
+
+  public int maxArgsBytes() {
+    return maxArgsBytes;
+  }
+
+  /**
+   * A worker registered for one kind.
+   *
+   * @param kind the kind it works
+   * @param argsType the record its args decode into
+   * @param worker the worker
+   * @param <A> the args type
+   */
+  public record WorkerRegistration<A extends JobArgs>(
+      String kind, Class<A> argsType, Worker<A> worker) {}
+
+  /** Collects and validates a {@link Config}. Not thread-safe. */
+  public static final class Builder {
+    private final Store store;
+    private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
+    private final Map<String, WorkerRegistration<?>> workers = new LinkedHashMap<>();
+    private final List<JobListener> listeners = new ArrayList<>();
+    private Clock clock = Clock.systemUTC();
+    private String nodeId = defaultNodeId();
+    private JsonCodec codec = JsonCodec.jackson();
+    private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;
+    private Duration leaseDuration = DEFAULT_LEASE_DURATION;
+    private Duration heartbeatInterval;
+    private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration stageInterval = DEFAULT_STAGE_INTERVAL;
+    private Duration rescueInterval = DEFAULT_RESCUE_INTERVAL;
+    private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
+    private Duration completedRetention = DEFAULT_COMPLETED_RETENTION;
+    private Duration discardedRetention = DEFAULT_DEAD_RETENTION;
+    private Duration cancelledRetention = DEFAULT_DEAD_RETENTION;
+    private int fetchBatchMax = DEFAULT_FETCH_BATCH_MAX;
+    private int completerBatchMax = DEFAULT_COMPLETER_BATCH_MAX;
+    private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
+    private int maxArgsBytes = DEFAULT_MAX_ARGS_BYTES;
+
+    private Builder(Store store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /** Works queue {@code name} with up to {@code concurrency} jobs at once on virtual threads. */
+    public Builder queue(String name, int concurrency) {
+      return queue(QueueConfig.of(name, concurrency));
+    }
+
+    /** Works the queue {@code queue} describes. */
+    public Builder queue(QueueConfig queue) {
+      if (queues.putIfAbsent(queue.name(), queue) != null) {
+        throw new InvalidConfigException("queues: '" + queue.name() + "' is configured twice");
+      }
+      return this;
+    }
+
+    /** Runs jobs of {@code kind}, whose args are {@code argsType}, with {@code worker}. */
+    public <A extends JobArgs> Builder worker(String kind, Class<A> argsType, Worker<A> worker) {
+      try {
+        checkKind(kind);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException("workers: " + e.getMessage());
+      }
+      Objects.requireNonNull(argsType, "argsType");
+      Objects.requireNonNull(worker, "worker");
+      if (workers.putIfAbsent(kind, new WorkerRegistration<>(kind, argsType, worker)) != null) {
+        throw new InvalidConfigException("workers: kind '" + kind + "' is registered twice");
+      }
+      return this;
+    }
+
+    /** Tells {@code listener} about every attempt this node finishes. */
+    public Builder listener(JobListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** The clock every timestamp comes from; tests pass a manual one. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    public Builder nodeId(String nodeId) {
+      if (nodeId == null || nodeId.isBlank() || nodeId.length() > 128) {
+        throw new InvalidConfigException(
+            "nodeId must be 1 to 128 characters, was '" + nodeId + "'");
+      }
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    public Builder codec(JsonCodec codec) {
+      this.codec = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    public Builder defaultMaxAttempts(int attempts) {
+      this.defaultMaxAttempts = checkRange("defaultMaxAttempts", attempts, 1, MAX_ATTEMPTS_LIMIT);
+      return this;
+    }
+
+    public Builder leaseDuration(Duration lease) {
+      this.leaseDuration =
+          checkRange("leaseDuration", lease, Duration.ofMillis(100), Duration.ofHours(1));
+      return this;
+    }
+
+    /** How often running jobs' leases are renewed; by default a third of the lease. */
+    public Builder heartbeatInterval(Duration interval) {
+      this.heartbeatInterval =
+          checkRange("heartbeatInterval", interval, Duration.ofMillis(10), Duration.ofMinutes(20));
+      return this;
+    }
+
+    public Builder pollInterval(Duration interval) {
+      this.pollInterval =
+          checkRange("pollInterval", interval, Duration.ofMillis(10), Duration.ofMinutes(10));
+      return this;
+    }
+
+    public Builder stageInterval(Duration interval) {
+      this.stageInterval =
+          checkRange("stageInterval", interval, Duration.ofMillis(10), Duration.ofMinutes(10));
+      return this;
+    }
+
+    public Builder rescueInterval(Duration interval) {
+      this.rescueInterval =
+          checkRange("rescueInterval", interval, Duration.ofMillis(10), Duration.ofHours(1));
+      return this;
+    }
+
+    public Builder pruneInterval(Duration interval) {
+      this.pruneInterval =
+          checkRange("pruneInterval", interval, Duration.ofMillis(10), Duration.ofDays(1));
+      return this;
+    }
+
+    public Builder completedRetention(Duration retention) {
+      this.completedRetention =
+          checkRange("completedRetention", retention, Duration.ZERO, Duration.ofDays(3650));
+      return this;
+    }
+
+    public Builder discardedRetention(Duration retention) {
+      this.discardedRetention =
+          checkRange("discardedRetention", retention, Duration.ZERO, Duration.ofDays(3650));
+      return this;
+    }
+
+    public Builder cancelledRetention(Duration retention) {
+      this.cancelledRetention =
+          checkRange("cancelledRetention", retention, Duration.ZERO, Duration.ofDays(3650));
+      return this;
+    }
+
+    public Builder fetchBatchMax(int max) {
+      this.fetchBatchMax = checkRange("fetchBatchMax", max, 1, 10_000);
+      return this;
+    }
+
+    public Builder completerBatchMax(int max) {
+      this.completerBatchMax = checkRange("completerBatchMax", max, 1, 100_000);
+      return this;
+    }
+
+    /** How long {@link Errand#close()} lets running jobs finish before releasing them. */
+    public Builder shutdownTimeout(Duration timeout) {
+      this.shutdownTimeout =
+          checkRange("shutdownTimeout", timeout, Duration.ZERO, Duration.ofHours(1));
+      return this;
+    }
+
+    public Builder maxArgsBytes(int max) {
+      this.maxArgsBytes = checkRange("maxArgsBytes", max, 64, 64 * 1024 * 1024);
+      return this;
+    }
+
+    /**
+     * The validated config.
+     *
+     * @throws InvalidConfigException naming the first field that does not fit
+     */
+    public Config build() {
+      Duration heartbeat =
+          heartbeatInterval != null ? heartbeatInterval : leaseDuration.dividedBy(3);
+      if (heartbeat.compareTo(leaseDuration.dividedBy(2)) > 0) {
+        throw new InvalidConfigException(
+            "heartbeatInterval must be at most half of leaseDuration ("
+                + leaseDuration.dividedBy(2)
+                + "), was "
+                + heartbeat);
+      }
+      return new Config(this);
+    }
+
+    private static int checkRange(String field, int value, int min, int max) {
+      if (value < min || value > max) {
+        throw new InvalidConfigException(
+            field + " must be between " + min + " and " + max + ", was " + value);
+      }
+      return value;
+    }
+
+    private static Duration checkRange(String field, Duration value, Duration min, Duration max) {
+      if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+        throw new InvalidConfigException(
+            field + " must be between " + min + " and " + max + ", was " + value);
+      }
+      return value;
+    }
+
+    private static String defaultNodeId() {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException | RuntimeException e) {
+        host = "localhost";
+      }
+      return host
+          + "-"
+          + ManagementFactory.getRuntimeMXBean().getPid()
+          + "-"
+          + UUID.randomUUID().toString().substring(0, 8);
+    }
+  }
+}

@@ -1,0 +1,192 @@
+package dev.errand;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How to enqueue a job: an immutable value, built by chaining {@code with} methods on {@link
+ * #defaults()}. Unset fields fall back to the worker's or the configuration's defaults.
+ *
+ * <pre>{@code
+ * errand.enqueue(args, EnqueueOptions.defaults().queue("mail").priority(1).runIn(Duration.ofMinutes(5)));
+ * }</pre>
+ */
+public final class EnqueueOptions {
+
+  /** The highest priority (runs first). */
+  public static final int MIN_PRIORITY = 0;
+
+  /** The lowest priority. */
+  public static final int MAX_PRIORITY = 9;
+
+  /** Most tags a job may carry. */
+  public static final int MAX_TAGS = 16;
+
+  /** Longest tag. */
+  public static final int MAX_TAG_LENGTH = 64;
+
+  /** Most metadata entries a job may carry. */
+  public static final int MAX_METADATA_ENTRIES = 32;
+
+  private static final EnqueueOptions DEFAULTS =
+      new EnqueueOptions(null, null, null, null, null, List.of(), Map.of());
+
+  private final String queue;
+  private final Integer priority;
+  private final Instant runAt;
+  private final Duration runIn;
+  private final Integer maxAttempts;
+  private final List<String> tags;
+  private final Map<String, String> metadata;
+
+  private EnqueueOptions(
+      String queue,
+      Integer priority,
+      Instant runAt,
+      Duration runIn,
+      Integer maxAttempts,
+      List<String> tags,
+      Map<String, String> metadata) {
+    this.queue = queue;
+    this.priority = priority;
+    this.runAt = runAt;
+    this.runIn = runIn;
+    this.maxAttempts = maxAttempts;
+    this.tags = tags;
+    this.metadata = metadata;
+  }
+
+  /** Options with nothing set: queue {@code default}, priority 0, run now. */
+  public static EnqueueOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /** Run in queue {@code queue} instead of {@link Config#DEFAULT_QUEUE}. */
+  public EnqueueOptions queue(String queue) {
+    Config.checkQueueName(queue);
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata);
+  }
+
+  /** Lower runs first; from {@link #MIN_PRIORITY} to {@link #MAX_PRIORITY}. */
+  public EnqueueOptions priority(int priority) {
+    if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+      throw new IllegalArgumentException(
+          "priority must be between "
+              + MIN_PRIORITY
+              + " and "
+              + MAX_PRIORITY
+              + ", was "
+              + priority);
+    }
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata);
+  }
+
+  /** Do not run before {@code runAt}. Replaces {@link #runIn(Duration)}. */
+  public EnqueueOptions runAt(Instant runAt) {
+    Objects.requireNonNull(runAt, "runAt");
+    return new EnqueueOptions(queue, priority, runAt, null, maxAttempts, tags, metadata);
+  }
+
+  /** Do not run before {@code delay} from now. Replaces {@link #runAt(Instant)}. */
+  public EnqueueOptions runIn(Duration delay) {
+    Objects.requireNonNull(delay, "delay");
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("runIn must not be negative, was " + delay);
+    }
+    return new EnqueueOptions(queue, priority, null, delay, maxAttempts, tags, metadata);
+  }
+
+  /** Discard the job after this many failed attempts (at least 1). */
+  public EnqueueOptions maxAttempts(int maxAttempts) {
+    if (maxAttempts < 1 || maxAttempts > Config.MAX_ATTEMPTS_LIMIT) {
+      throw new IllegalArgumentException(
+          "maxAttempts must be between 1 and "
+              + Config.MAX_ATTEMPTS_LIMIT
+              + ", was "
+              + maxAttempts);
+    }
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata);
+  }
+
+  /** Free labels, for filtering in the views and the dashboard. */
+  public EnqueueOptions tags(String... tags) {
+    List<String> list = List.of(tags);
+    if (list.size() > MAX_TAGS) {
+      throw new IllegalArgumentException("at most " + MAX_TAGS + " tags, got " + list.size());
+    }
+    for (String tag : list) {
+      if (tag.isBlank() || tag.length() > MAX_TAG_LENGTH) {
+        throw new IllegalArgumentException(
+            "tag must be 1 to " + MAX_TAG_LENGTH + " characters, was '" + tag + "'");
+      }
+    }
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, list, metadata);
+  }
+
+  /** Free key/value pairs kept with the job. */
+  public EnqueueOptions metadata(Map<String, String> metadata) {
+    if (metadata.size() > MAX_METADATA_ENTRIES) {
+      throw new IllegalArgumentException(
+          "at most " + MAX_METADATA_ENTRIES + " metadata entries, got " + metadata.size());
+    }
+    return new EnqueueOptions(
+        queue, priority, runAt, runIn, maxAttempts, tags, Map.copyOf(metadata));
+  }
+
+  /** The queue, or null for the default. */
+  public String queue() {
+    return queue;
+  }
+
+  /** The priority, or null for the default. */
+  public Integer priority() {
+    return priority;
+  }
+
+  /** The absolute run time, or null. */
+  public Instant runAt() {
+    return runAt;
+  }
+
+  /** The delay from enqueue, or null. */
+  public Duration runIn() {
+    return runIn;
+  }
+
+  /** The max attempts, or null for the worker's or configuration's default. */
+  public Integer maxAttempts() {
+    return maxAttempts;
+  }
+
+  /** The tags. */
+  public List<String> tags() {
+    return tags;
+  }
+
+  /** The metadata. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  @Override
+  public String toString() {
+    return "EnqueueOptions[queue="
+        + queue
+        + ", priority="
+        + priority
+        + ", runAt="
+        + runAt
+        + ", runIn="
+        + runIn
+        + ", maxAttempts="
+        + maxAttempts
+        + ", tags="
+        + tags
+        + ", metadata="
+        + metadata
+        + "]";
+  }
+}

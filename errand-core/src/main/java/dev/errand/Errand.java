@@ -1,0 +1,230 @@
+package dev.errand;
+
+import dev.errand.Config.WorkerRegistration;
+import dev.errand.internal.engine.Engine;
+import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.NewJob;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The entry point: enqueues jobs, and, once {@link #start() started}, works the queues of its
+ * {@link Config}. Thread-safe. One per application and store is the norm.
+ *
+ * <pre>{@code
+ * try (Errand errand = Errand.create(config).start()) {
+ *   errand.enqueue(new SignInEmail("ada@example.com", token));
+ * }
+ * }</pre>
+ *
+ * <p>Enqueue works before {@code start()} and without queues (an insert-only client). Secondary
+ * operations live in {@link #jobs()} and {@link #queues()}.
+ */
+public final class Errand implements AutoCloseable {
+
+  private enum Lifecycle {
+    NEW,
+    STARTED,
+    STOPPED
+  }
+
+  private final Config config;
+  private final Engine engine;
+  private final Map<Class<?>, String> kindByArgsType = new HashMap<>();
+  private final Jobs jobs;
+  private final Queues queues;
+  private Lifecycle lifecycle = Lifecycle.NEW;
+
+  private Errand(Config config) {
+    this.config = config;
+    for (WorkerRegistration<?> registration : config.workers().values()) {
+      kindByArgsType.put(registration.argsType(), registration.kind());
+    }
+    this.engine = new Engine(config, this);
+    this.jobs = new Jobs(config, engine);
+    this.queues = new Queues(config);
+  }
+
+  /** An Errand on {@code config}; call {@link #start()} to work its queues. */
+  public static Errand create(Config config) {
+    return new Errand(Objects.requireNonNull(config, "config"));
+  }
+
+  /**
+   * Starts working the configured queues and the background services (staging, rescue, pruning).
+   *
+   * @return this
+   * @throws IllegalStateException if already started or stopped
+   */
+  public synchronized Errand start() {
+    if (lifecycle != Lifecycle.NEW) {
+      throw new IllegalStateException(
+          "errand is " + lifecycle.name().toLowerCase() + "; start it once");
+    }
+    lifecycle = Lifecycle.STARTED;
+    engine.start();
+    return this;
+  }
+
+  /**
+   * Stops: fetches no more jobs, lets running ones finish for up to {@code drain}, then interrupts
+   * the rest and makes them available again, so that no job is lost. Idempotent.
+   */
+  public synchronized void stop(Duration drain) {
+    if (lifecycle == Lifecycle.STARTED) {
+      engine.stop(drain);
+    }
+    lifecycle = Lifecycle.STOPPED;
+  }
+
+  /** {@link #stop(Duration)} with the configured {@link Config#shutdownTimeout()}. */
+  @Override
+  public void close() {
+    stop(config.shutdownTimeout());
+  }
+
+  /** The configuration this runs on. */
+  public Config config() {
+    return config;
+  }
+
+  /** Reading and managing single jobs. */
+  public Jobs jobs() {
+    return jobs;
+  }
+
+  /** Pausing, resuming and counting queues. */
+  public Queues queues() {
+    return queues;
+  }
+
+  /**
+   * Enqueues a job with default options: queue {@code default}, priority 0, run now.
+   *
+   * @throws JobArgsException if the args cannot be written as JSON or are too large
+   * @throws StoreException if the store failed; then nothing was stored
+   */
+  public Enqueued enqueue(JobArgs args) {
+    return enqueue(args, EnqueueOptions.defaults());
+  }
+
+  /**
+   * Enqueues a job.
+   *
+   * @throws JobArgsException if the args cannot be written as JSON or are too large
+   * @throws StoreException if the store failed; then nothing was stored
+   */
+  public Enqueued enqueue(JobArgs args, EnqueueOptions options) {
+    return insert(List.of(newJob(args, options, now()))).get(0);
+  }
+
+  /** Enqueues many jobs with default options in one store call: all or none are stored. */
+  public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args) {
+    return enqueueAll(args, EnqueueOptions.defaults());
+  }
+
+  /**
+   * Enqueues many jobs with the same options in one store call: all or none are stored.
+   *
+   * @return one entry per job, in order
+   */
+  public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options) {
+    Instant now = now();
+    List<NewJob> batch = new ArrayList<>(args.size());
+    for (JobArgs a : args) {
+      batch.add(newJob(a, options, now));
+    }
+    return insert(batch);
+  }
+
+  private List<Enqueued> insert(List<NewJob> batch) {
+    if (batch.isEmpty()) {
+      return List.of();
+    }
+    List<Enqueued> result = config.store().jobInsertMany(new JobInsertManyParams(batch, now()));
+    // Wake this node's producers even when the store has no notifier.
+    Set<String> woken = new LinkedHashSet<>();
+    for (int i = 0; i < batch.size(); i++) {
+      if (result.get(i).state() == JobState.AVAILABLE) {
+        woken.add(batch.get(i).queue());
+      }
+    }
+    woken.forEach(engine::wakeQueue);
+    return result;
+  }
+
+  private NewJob newJob(JobArgs args, EnqueueOptions options, Instant now) {
+    Objects.requireNonNull(args, "args");
+    String kind = args.kind();
+    try {
+      Config.checkKind(kind);
+    } catch (IllegalArgumentException e) {
+      throw new JobArgsException(args.getClass().getName() + ": " + e.getMessage());
+    }
+    String registered = kindByArgsType.get(args.getClass());
+    if (registered != null && !registered.equals(kind)) {
+      throw new JobArgsException(
+          args.getClass().getName()
+              + " says its kind is '"
+              + kind
+              + "' but its worker is registered for kind '"
+              + registered
+              + "'");
+    }
+    String json = config.codec().encode(args);
+    int size = json.length() * 3 <= config.maxArgsBytes() ? json.length() : utf8Length(json);
+    if (size > config.maxArgsBytes()) {
+      throw new JobArgsException(
+          "args of kind '"
+              + kind
+              + "' are "
+              + size
+              + " bytes of JSON, more than maxArgsBytes ("
+              + config.maxArgsBytes()
+              + "); keep large data in your own tables and pass its id");
+    }
+    Instant runAt = now;
+    if (options.runAt() != null) {
+      runAt = options.runAt();
+    } else if (options.runIn() != null) {
+      runAt = now.plus(options.runIn());
+    }
+    return new NewJob(
+        kind,
+        options.queue() != null ? options.queue() : Config.DEFAULT_QUEUE,
+        json,
+        options.priority() != null ? options.priority() : EnqueueOptions.MIN_PRIORITY,
+        runAt,
+        maxAttempts(kind, options),
+        options.tags(),
+        options.metadata());
+  }
+
+  private int maxAttempts(String kind, EnqueueOptions options) {
+    if (options.maxAttempts() != null) {
+      return options.maxAttempts();
+    }
+    WorkerRegistration<?> registration = config.workers().get(kind);
+    if (registration != null && registration.worker().maxAttempts() > 0) {
+      return registration.worker().maxAttempts();
+    }
+    return config.defaultMaxAttempts();
+  }
+
+  private static int utf8Length(String json) {
+    return json.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private Instant now() {
+    return config.clock().instant();
+  }
+}

@@ -1,0 +1,133 @@
+package dev.errand;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One attempt of a job, as its {@link Worker} sees it: the decoded args, the attempt number, and a
+ * way to enqueue follow-up jobs.
+ *
+ * @param <A> the args type
+ */
+public final class Job<A extends JobArgs> {
+
+  private final JobInfo info;
+  private final A args;
+  private final Errand errand;
+  private final BooleanSupplier cancelled;
+
+  /**
+   * Used by the engine and by tests that call a worker directly.
+   *
+   * @param info the stored job
+   * @param args its decoded args
+   * @param errand where follow-up jobs are enqueued
+   * @param cancelled tells whether the job was cancelled while it runs
+   */
+  public Job(JobInfo info, A args, Errand errand, BooleanSupplier cancelled) {
+    this.info = Objects.requireNonNull(info, "info");
+    this.args = Objects.requireNonNull(args, "args");
+    this.errand = Objects.requireNonNull(errand, "errand");
+    this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+  }
+
+  public long id() {
+    return info.id();
+  }
+
+  public String kind() {
+    return info.kind();
+  }
+
+  public String queue() {
+    return info.queue();
+  }
+
+  public A args() {
+    return args;
+  }
+
+  /** This attempt's number: 1 for the first. */
+  public int attempt() {
+    return info.attempt();
+  }
+
+  public int maxAttempts() {
+    return info.maxAttempts();
+  }
+
+  /** Whether this is the last attempt: failing it discards the job. */
+  public boolean isLastAttempt() {
+    return info.attempt() >= info.maxAttempts();
+  }
+
+  public int priority() {
+    return info.priority();
+  }
+
+  public Instant createdAt() {
+    return info.createdAt();
+  }
+
+  public Instant scheduledAt() {
+    return info.scheduledAt();
+  }
+
+  public List<String> tags() {
+    return info.tags();
+  }
+
+  public Map<String, String> metadata() {
+    return info.metadata();
+  }
+
+  /** The errors of earlier attempts, oldest first. */
+  public List<AttemptError> errors() {
+    return info.errors();
+  }
+
+  /** The stored job as it was fetched for this attempt. */
+  public JobInfo info() {
+    return info;
+  }
+
+  /**
+   * Whether the job was cancelled while it runs. A long worker may check this between steps; the
+   * engine also interrupts its thread, and ignores whatever it returns.
+   */
+  public boolean isCancelled() {
+    return cancelled.getAsBoolean();
+  }
+
+  /** Enqueues a follow-up job. */
+  public Enqueued enqueue(JobArgs args) {
+    return errand.enqueue(args);
+  }
+
+  /** Enqueues a follow-up job with options. */
+  public Enqueued enqueue(JobArgs args, EnqueueOptions options) {
+    return errand.enqueue(args, options);
+  }
+
+  /** Enqueues many follow-up jobs in one batch. */
+  public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options) {
+    return errand.enqueueAll(args, options);
+  }
+
+  @Override
+  public String toString() {
+    return "Job[id="
+        + id()
+        + ", kind="
+        + kind()
+        + ", queue="
+        + queue()
+        + ", attempt="
+        + attempt()
+        + "]";
+  }
+}

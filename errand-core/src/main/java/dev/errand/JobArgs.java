@@ -1,0 +1,21 @@
+package dev.errand;
+
+/**
+ * The arguments of a job: usually a Java {@code record}, stored as JSON.
+ *
+ * <p>{@link #kind()} names the job type in storage and routes it to its {@link Worker}. It must be
+ * a stable string chosen by you, never derived from a class name: renaming a class must not orphan
+ * the jobs already queued. Implementations must be serializable by the configured {@link JsonCodec}
+ * (Jackson by default) and should stay small; large payloads belong in your own tables.
+ *
+ * <pre>{@code
+ * record SignInEmail(String address, String token) implements JobArgs {
+ *   public String kind() { return "sign_in_email"; }
+ * }
+ * }</pre>
+ */
+public interface JobArgs {
+
+  /** The stable name of this job type, for example {@code "sign_in_email"}. */
+  String kind();
+}

@@ -1,0 +1,59 @@
+package dev.errand;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A snapshot of one stored job, as the views, the dashboard and the store SPI see it. Its args are
+ * the stored JSON; a {@link Worker} sees them decoded through {@link Job#args()}.
+ *
+ * @param id the store-assigned id, increasing in insertion order
+ * @param kind the {@link JobArgs#kind()} the job was enqueued with
+ * @param queue the queue the job runs in
+ * @param state where the job is in its life
+ * @param argsJson the args as JSON
+ * @param priority lower runs first, from {@link EnqueueOptions#MIN_PRIORITY} to {@link
+ *     EnqueueOptions#MAX_PRIORITY}
+ * @param attempt how many attempts have started and counted (0 before the first)
+ * @param maxAttempts after this many failed attempts the job is discarded
+ * @param createdAt when it was enqueued
+ * @param scheduledAt when it may run (next)
+ * @param attemptedAt when its latest attempt started, or null
+ * @param finalizedAt when it reached a final state, or null
+ * @param leaseOwner the node running it while {@link JobState#RUNNING}, or null
+ * @param leaseExpiresAt when that lease ends unless renewed, or null
+ * @param tags free labels for filtering
+ * @param metadata free key/value pairs
+ * @param errors one entry per failed attempt, oldest first
+ */
+public record JobInfo(
+    long id,
+    String kind,
+    String queue,
+    JobState state,
+    String argsJson,
+    int priority,
+    int attempt,
+    int maxAttempts,
+    Instant createdAt,
+    Instant scheduledAt,
+    Instant attemptedAt,
+    Instant finalizedAt,
+    String leaseOwner,
+    Instant leaseExpiresAt,
+    List<String> tags,
+    Map<String, String> metadata,
+    List<AttemptError> errors) {
+
+  public JobInfo {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(queue, "queue");
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(argsJson, "argsJson");
+    tags = List.copyOf(tags);
+    metadata = Map.copyOf(metadata);
+    errors = List.copyOf(errors);
+  }
+}

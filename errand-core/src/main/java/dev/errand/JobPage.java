@@ -1,0 +1,21 @@
+package dev.errand;
+
+import java.util.List;
+
+/**
+ * One page of a job listing.
+ *
+ * @param jobs the jobs, oldest id first
+ * @param nextAfterId pass to {@link JobQuery#withAfterId(long)} for the next page; 0 when this was
+ *     the last page
+ */
+public record JobPage(List<JobInfo> jobs, long nextAfterId) {
+  public JobPage {
+    jobs = List.copyOf(jobs);
+  }
+
+  /** Whether another page may follow. */
+  public boolean hasNext() {
+    return nextAfterId != 0;
+  }
+}

@@ -1,0 +1,60 @@
+package dev.errand;
+
+import java.time.Duration;
+
+/**
+ * Does the work of one job kind. Register it in the {@link Config} with its kind and args type.
+ *
+ * <p>{@link #work(Job)} runs on the queue's executor, a virtual thread by default, possibly on many
+ * threads at once: a worker must be thread-safe. Throwing fails the attempt: the job is retried
+ * after {@link #backoff(Job)} or, after {@link #maxAttempts()}, discarded, and the exception is
+ * kept in the job's errors. A worker should react to interruption: the engine interrupts it on
+ * timeout, cancellation, or shutdown after the drain period.
+ *
+ * <pre>{@code
+ * class SignInEmailWorker implements Worker<SignInEmail> {
+ *   public Outcome work(Job<SignInEmail> job) throws Exception {
+ *     mailer.send(job.args().address(), job.args().token());
+ *     return Outcome.complete();
+ *   }
+ * }
+ * }</pre>
+ *
+ * @param <A> the args type of the kind it works
+ */
+@FunctionalInterface
+public interface Worker<A extends JobArgs> {
+
+  /** The timeout of {@link #timeout(Job)} unless a worker says otherwise. */
+  Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * Works one attempt of {@code job}.
+   *
+   * @return what to do with the job: usually {@link Outcome#complete()}
+   * @throws Exception to fail the attempt
+   */
+  Outcome work(Job<A> job) throws Exception;
+
+  /**
+   * How long one attempt may run before it is interrupted and counted as failed; {@link
+   * Duration#ZERO} means no limit.
+   */
+  default Duration timeout(Job<A> job) {
+    return DEFAULT_TIMEOUT;
+  }
+
+  /** How long to wait before retrying {@code job} after its latest attempt failed. */
+  default Duration backoff(Job<A> job) {
+    return Backoff.DEFAULT.delay(job.attempt());
+  }
+
+  /**
+   * How many attempts a job of this kind gets when its enqueue did not say, or 0 to use {@link
+   * Config#defaultMaxAttempts()}. Applies to jobs enqueued in a process where this worker is
+   * registered.
+   */
+  default int maxAttempts() {
+    return 0;
+  }
+}

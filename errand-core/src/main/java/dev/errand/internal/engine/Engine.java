@@ -1,0 +1,447 @@
+package dev.errand.internal.engine;
+
+import dev.errand.AttemptError;
+import dev.errand.Backoff;
+import dev.errand.Config;
+import dev.errand.Config.WorkerRegistration;
+import dev.errand.Errand;
+import dev.errand.ErrandException;
+import dev.errand.Job;
+import dev.errand.JobArgs;
+import dev.errand.JobEvent;
+import dev.errand.JobInfo;
+import dev.errand.JobListener;
+import dev.errand.JobTimeoutException;
+import dev.errand.Outcome;
+import dev.errand.QueueConfig;
+import dev.errand.internal.maintain.JobPruner;
+import dev.errand.internal.maintain.JobRescuer;
+import dev.errand.internal.maintain.JobStager;
+import dev.errand.spi.JobFinish;
+import dev.errand.spi.JobRef;
+import dev.errand.spi.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs jobs for one {@link Errand}: a {@link Producer} per queue, one {@link Completer}, one {@link
+ * LeaseKeeper} and the maintenance services, plus the attempts this node holds. Internal: use
+ * {@link Errand}.
+ */
+public final class Engine {
+  /** MDC keys set while a job runs. */
+  public static final String MDC_JOB_ID = "errand.job_id";
+
+  public static final String MDC_KIND = "errand.kind";
+  public static final String MDC_QUEUE = "errand.queue";
+  public static final String MDC_ATTEMPT = "errand.attempt";
+
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Config config;
+  private final Errand errand;
+  private final Map<String, Producer> producers = new LinkedHashMap<>();
+  private final Map<Long, RunningJob> held = new ConcurrentHashMap<>();
+  private final Completer completer = new Completer(this);
+  private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
+  private final List<Service> maintenance = new ArrayList<>();
+  private final Wakeup attemptEnded = new Wakeup();
+  private final ScheduledExecutorService timeouts;
+  private AutoCloseable subscription;
+
+  public Engine(Config config, Errand errand) {
+    this.config = config;
+    this.errand = errand;
+    for (QueueConfig queue : config.queues().values()) {
+      producers.put(queue.name(), new Producer(queue, this));
+    }
+    maintenance.add(new JobStager(config, this::wakeQueue));
+    maintenance.add(new JobRescuer(config));
+    maintenance.add(new JobPruner(config));
+    timeouts =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("errand-timeouts").daemon(true).factory());
+  }
+
+  Config config() {
+    return config;
+  }
+
+  Store store() {
+    return config.store();
+  }
+
+  /** Starts fetching and the background services. Without queues, nothing starts. */
+  public void start() {
+    if (producers.isEmpty()) {
+      return;
+    }
+    config
+        .store()
+        .notifier()
+        .ifPresent(notifier -> subscription = notifier.subscribe(this::wakeQueue));
+    completer.start();
+    leaseKeeper.start();
+    maintenance.forEach(Service::start);
+    producers.values().forEach(Service::start);
+    log.info(
+        "errand node {} started: queues {} on {}",
+        config.nodeId(),
+        config.queues().keySet(),
+        config.store().getClass().getSimpleName());
+  }
+
+  /**
+   * Stops fetching, lets running attempts finish for up to {@code drain}, then interrupts the rest
+   * and gives their jobs back to the store as available; writes every pending result.
+   */
+  public void stop(Duration drain) {
+    if (producers.isEmpty()) {
+      return;
+    }
+    long deadline = System.nanoTime() + drain.toNanos();
+    for (Producer producer : producers.values()) {
+      producer.stop(Duration.ofSeconds(5));
+    }
+    closeSubscription();
+    awaitRunningAttempts(deadline);
+    int released = releaseRunningAttempts();
+    if (released > 0) {
+      log.warn(
+          "{} jobs still ran after the drain period of {}; interrupted them and made them"
+              + " available again",
+          released,
+          drain);
+    }
+    for (Producer producer : producers.values()) {
+      producer.executor().shutdownNow();
+    }
+    completer.stop(Duration.ofSeconds(5));
+    completer.flush(FLUSH_TIMEOUT);
+    leaseKeeper.stop(Duration.ofSeconds(5));
+    for (Service service : maintenance) {
+      service.stop(Duration.ofSeconds(5));
+    }
+    timeouts.shutdownNow();
+    log.info("errand node {} stopped", config.nodeId());
+  }
+
+  /** Wakes this node's producer of {@code queue}, if it has one. */
+  public void wakeQueue(String queue) {
+    Producer producer = producers.get(queue);
+    if (producer != null) {
+      producer.jobAvailable();
+    }
+  }
+
+  /**
+   * Stops an attempt this node holds because the job is no longer ours (cancelled, lease lost):
+   * interrupts it and drops whatever it returns.
+   */
+  public void stopLocally(long id, String why) {
+    RunningJob job = held.get(id);
+    if (job == null || job.settled.get()) {
+      return;
+    }
+    job.cancelled = true;
+    log.info("stopping job {} ({}) because {}", id, job.info.kind(), why);
+    job.interrupt();
+  }
+
+  /** How many attempts of {@code queue} run on this node now. */
+  public int running(String queue) {
+    Producer producer = producers.get(queue);
+    return producer == null ? 0 : producer.active();
+  }
+
+  List<JobRef> heldAttempts() {
+    List<JobRef> refs = new ArrayList<>(held.size());
+    for (RunningJob job : held.values()) {
+      refs.add(job.ref());
+    }
+    return refs;
+  }
+
+  void launch(JobInfo info, Producer producer) {
+    RunningJob job = new RunningJob(info, producer);
+    held.put(info.id(), job);
+    try {
+      producer.executor().execute(() -> run(job));
+    } catch (RejectedExecutionException e) {
+      producer.slotFreed();
+      release(job);
+    }
+  }
+
+  /** Called by the completer for each result, once written (or fenced out). */
+  void written(Completion completion, boolean applied) {
+    held.remove(completion.job().info.id(), completion.job());
+    if (!applied) {
+      log.info(
+          "result of job {} attempt {} was not recorded: the job is no longer ours",
+          completion.job().info.id(),
+          completion.job().info.attempt());
+      return;
+    }
+    if (completion.result() == JobEvent.Result.RETRYING
+        || completion.result() == JobEvent.Result.DISCARDED) {
+      log.warn(
+          "job {} ({}) attempt {} failed{}: {}: {}",
+          completion.job().info.id(),
+          completion.job().info.kind(),
+          completion.job().info.attempt(),
+          completion.result() == JobEvent.Result.DISCARDED ? " for good" : ", will retry",
+          completion.error().errorClass(),
+          completion.error().message());
+    }
+    JobEvent event =
+        new JobEvent(
+            completion.job().info, completion.result(), completion.duration(), completion.error());
+    for (JobListener listener : config.listeners()) {
+      try {
+        listener.onJobEvent(event);
+      } catch (RuntimeException e) {
+        log.warn("job listener {} threw; ignored", listener, e);
+      }
+    }
+  }
+
+  private void run(RunningJob job) {
+    if (job.settled.get()) {
+      job.producer.slotFreed();
+      attemptEnded.signal();
+      return;
+    }
+    job.attach(Thread.currentThread());
+    MDC.put(MDC_JOB_ID, Long.toString(job.info.id()));
+    MDC.put(MDC_KIND, job.info.kind());
+    MDC.put(MDC_QUEUE, job.info.queue());
+    MDC.put(MDC_ATTEMPT, Integer.toString(job.info.attempt()));
+    Completion completion;
+    try {
+      completion = execute(job);
+    } finally {
+      job.detach();
+      Thread.interrupted(); // a late interrupt must not leak into the thread's next task
+      MDC.remove(MDC_JOB_ID);
+      MDC.remove(MDC_KIND);
+      MDC.remove(MDC_QUEUE);
+      MDC.remove(MDC_ATTEMPT);
+    }
+    if (job.settled.compareAndSet(false, true)) {
+      if (job.cancelled) {
+        held.remove(job.info.id(), job);
+      } else {
+        completer.submit(completion);
+      }
+    }
+    job.producer.slotFreed();
+    attemptEnded.signal();
+  }
+
+  @SuppressWarnings("unchecked")
+  private <A extends JobArgs> Completion execute(RunningJob running) {
+    WorkerRegistration<A> registration =
+        (WorkerRegistration<A>) config.workers().get(running.info.kind());
+    if (registration == null) {
+      return failed(
+          running,
+          new ErrandException(
+              "no worker is registered for kind '"
+                  + running.info.kind()
+                  + "' on node "
+                  + config.nodeId()),
+          () -> Backoff.DEFAULT.delay(running.info.attempt()));
+    }
+    A args;
+    try {
+      args = config.codec().decode(running.info.argsJson(), registration.argsType());
+    } catch (RuntimeException e) {
+      return failed(running, e, () -> Backoff.DEFAULT.delay(running.info.attempt()));
+    }
+    Job<A> job = new Job<>(running.info, args, errand, () -> running.cancelled);
+    Duration timeout = registration.worker().timeout(job);
+    ScheduledFuture<?> timer = null;
+    if (timeout != null && timeout.isPositive()) {
+      timer =
+          timeouts.schedule(
+              () -> {
+                running.timedOut = true;
+                running.interrupt();
+              },
+              timeout.toNanos(),
+              TimeUnit.NANOSECONDS);
+    }
+    Outcome outcome = null;
+    Throwable error = null;
+    try {
+      outcome = registration.worker().work(job);
+    } catch (Throwable t) {
+      error = t;
+    } finally {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+    }
+    if (running.timedOut) {
+      JobTimeoutException timedOut = new JobTimeoutException(timeout);
+      if (error != null) {
+        timedOut.initCause(error);
+      }
+      error = timedOut;
+    } else if (error == null && outcome == null) {
+      error =
+          new ErrandException(
+              "the worker of kind '"
+                  + running.info.kind()
+                  + "' returned null; return Outcome.complete() instead");
+    }
+    if (error != null) {
+      return failed(running, error, () -> registration.worker().backoff(job));
+    }
+    return succeeded(running, outcome);
+  }
+
+  private Completion succeeded(RunningJob running, Outcome outcome) {
+    Instant now = config.clock().instant();
+    JobRef ref = running.ref();
+    Duration ran = Duration.ofNanos(System.nanoTime() - running.startNanos);
+    int attempt = running.info.attempt();
+    return switch (outcome) {
+      case Outcome.Complete c ->
+          new Completion(
+              running, new JobFinish.Completed(ref, now), JobEvent.Result.COMPLETED, null, ran);
+      case Outcome.Snooze s ->
+          new Completion(
+              running,
+              new JobFinish.Snoozed(ref, now, now.plus(s.delay())),
+              JobEvent.Result.SNOOZED,
+              null,
+              ran);
+      case Outcome.Cancel c -> {
+        AttemptError reason = AttemptError.of(attempt, now, "cancelled", c.reason());
+        yield new Completion(
+            running,
+            new JobFinish.Cancelled(ref, now, reason),
+            JobEvent.Result.CANCELLED,
+            reason,
+            ran);
+      }
+      case Outcome.Discard d -> {
+        AttemptError reason = AttemptError.of(attempt, now, "discarded", d.reason());
+        yield new Completion(
+            running,
+            new JobFinish.Failed(ref, now, reason, null),
+            JobEvent.Result.DISCARDED,
+            reason,
+            ran);
+      }
+    };
+  }
+
+  private Completion failed(RunningJob running, Throwable error, Supplier<Duration> backoff) {
+    Instant now = config.clock().instant();
+    AttemptError attemptError = AttemptError.of(running.info.attempt(), now, error);
+    Duration ran = Duration.ofNanos(System.nanoTime() - running.startNanos);
+    if (running.info.attempt() >= running.info.maxAttempts()) {
+      return new Completion(
+          running,
+          new JobFinish.Failed(running.ref(), now, attemptError, null),
+          JobEvent.Result.DISCARDED,
+          attemptError,
+          ran);
+    }
+    Duration delay;
+    try {
+      delay = backoff.get();
+    } catch (RuntimeException e) {
+      log.warn("backoff of kind '{}' threw; using the default", running.info.kind(), e);
+      delay = Backoff.DEFAULT.delay(running.info.attempt());
+    }
+    if (delay == null || delay.isNegative()) {
+      delay = Duration.ZERO;
+    }
+    return new Completion(
+        running,
+        new JobFinish.Failed(running.ref(), now, attemptError, now.plus(delay)),
+        JobEvent.Result.RETRYING,
+        attemptError,
+        ran);
+  }
+
+  private void awaitRunningAttempts(long deadline) {
+    while (countUnsettled() > 0) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        return;
+      }
+      try {
+        attemptEnded.await(
+            Duration.ofNanos(Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(100))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private int countUnsettled() {
+    int count = 0;
+    for (RunningJob job : held.values()) {
+      if (!job.settled.get()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private int releaseRunningAttempts() {
+    int released = 0;
+    for (RunningJob job : held.values()) {
+      if (release(job)) {
+        job.interrupt();
+        released++;
+      }
+    }
+    return released;
+  }
+
+  private boolean release(RunningJob job) {
+    if (!job.settled.compareAndSet(false, true)) {
+      return false;
+    }
+    completer.submit(
+        new Completion(
+            job,
+            new JobFinish.Released(job.ref(), config.clock().instant()),
+            JobEvent.Result.RELEASED,
+            null,
+            Duration.ofNanos(System.nanoTime() - job.startNanos)));
+    return true;
+  }
+
+  private void closeSubscription() {
+    if (subscription != null) {
+      try {
+        subscription.close();
+      } catch (Exception e) {
+        log.warn("closing the store's notifier subscription failed", e);
+      }
+    }
+  }
+}

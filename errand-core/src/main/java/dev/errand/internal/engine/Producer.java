@@ -1,0 +1,108 @@
+package dev.errand.internal.engine;
+
+import dev.errand.JobInfo;
+import dev.errand.QueueConfig;
+import dev.errand.spi.JobFetchParams;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Feeds one queue's executor: fetches as many jobs as it has free slots in one store call, and
+ * fetches again when woken (a job became available, or a slot freed while more jobs are likely
+ * waiting), or after the poll interval when no wake-up comes.
+ */
+final class Producer extends Service {
+  private final QueueConfig queue;
+  private final Engine engine;
+  private final ExecutorService executor;
+  private final AtomicInteger active = new AtomicInteger();
+
+  /**
+   * Whether the queue probably holds more jobs than we took: the last fetch was full, or a wake-up
+   * arrived since. A freed slot triggers a fetch only then, so an idle queue costs no queries
+   * beyond the poll.
+   */
+  private volatile boolean moreLikely = true;
+
+  Producer(QueueConfig queue, Engine engine) {
+    super("producer-" + queue.name());
+    this.queue = queue;
+    this.engine = engine;
+    this.executor =
+        switch (queue.threads()) {
+          case VIRTUAL ->
+              Executors.newThreadPerTaskExecutor(
+                  Thread.ofVirtual().name("errand-" + queue.name() + "-", 0).factory());
+          case PLATFORM ->
+              Executors.newFixedThreadPool(
+                  queue.concurrency(),
+                  Thread.ofPlatform()
+                      .name("errand-" + queue.name() + "-", 0)
+                      .daemon(true)
+                      .factory());
+        };
+  }
+
+  QueueConfig queue() {
+    return queue;
+  }
+
+  ExecutorService executor() {
+    return executor;
+  }
+
+  /** How many of this queue's attempts run here now. */
+  int active() {
+    return active.get();
+  }
+
+  @Override
+  protected Duration runOnce() {
+    Duration poll = engine.config().pollInterval();
+    int free = queue.concurrency() - active.get();
+    if (free <= 0 || isStopping()) {
+      return poll;
+    }
+    int limit = Math.min(free, engine.config().fetchBatchMax());
+    Instant now = engine.config().clock().instant();
+    // Cleared before the fetch: a wake-up that arrives during it sets it again.
+    moreLikely = false;
+    List<JobInfo> jobs =
+        engine
+            .store()
+            .jobFetch(
+                new JobFetchParams(
+                    queue.name(),
+                    limit,
+                    engine.config().nodeId(),
+                    now,
+                    now.plus(engine.config().leaseDuration())));
+    for (JobInfo job : jobs) {
+      active.incrementAndGet();
+      engine.launch(job, this);
+    }
+    if (jobs.size() == limit) {
+      moreLikely = true;
+      return Duration.ZERO;
+    }
+    return poll;
+  }
+
+  /** A job became available in this queue. */
+  void jobAvailable() {
+    moreLikely = true;
+    wake();
+  }
+
+  /** One of this queue's attempts finished running here. */
+  void slotFreed() {
+    active.decrementAndGet();
+    if (moreLikely) {
+      wake();
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.errand.internal.engine;
+
+import dev.errand.JobInfo;
+import dev.errand.spi.JobRef;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One attempt this node holds, from fetch until its result is written. Its thread is interrupted on
+ * timeout, on cancellation, on a lost lease, and at shutdown after the drain period.
+ */
+final class RunningJob {
+  final JobInfo info;
+  final Producer producer;
+  final long startNanos = System.nanoTime();
+
+  /**
+   * Set once, by whoever decides the attempt's fate first: the runner handing over its result, a
+   * cancellation or lost lease dropping it, or shutdown releasing it. Later deciders back off.
+   */
+  final AtomicBoolean settled = new AtomicBoolean();
+
+  volatile boolean cancelled;
+  volatile boolean timedOut;
+  private Thread thread;
+
+  RunningJob(JobInfo info, Producer producer) {
+    this.info = info;
+    this.producer = producer;
+  }
+
+  JobRef ref() {
+    return new JobRef(info.id(), info.attempt());
+  }
+
+  synchronized void attach(Thread t) {
+    thread = t;
+  }
+
+  /** Detaches the thread, so a late interrupt cannot hit the thread's next task. */
+  synchronized void detach() {
+    thread = null;
+  }
+
+  synchronized void interrupt() {
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+}

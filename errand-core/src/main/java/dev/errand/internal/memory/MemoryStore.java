@@ -1,0 +1,585 @@
+package dev.errand.internal.memory;
+
+import dev.errand.AttemptError;
+import dev.errand.Enqueued;
+import dev.errand.JobInfo;
+import dev.errand.JobQuery;
+import dev.errand.JobState;
+import dev.errand.QueueInfo;
+import dev.errand.spi.Capability;
+import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.JobFinish;
+import dev.errand.spi.JobFinishManyParams;
+import dev.errand.spi.JobFinishManyResult;
+import dev.errand.spi.JobHeartbeatParams;
+import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.JobPruneParams;
+import dev.errand.spi.JobRef;
+import dev.errand.spi.JobRescueParams;
+import dev.errand.spi.JobRescueResult;
+import dev.errand.spi.JobRetryParams;
+import dev.errand.spi.JobStageParams;
+import dev.errand.spi.JobStageResult;
+import dev.errand.spi.NewJob;
+import dev.errand.spi.Notifier;
+import dev.errand.spi.Store;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * A store in the process's memory, with the full semantics of the durable stores: the one unit
+ * tests use, and a fit for applications that accept losing queued jobs on restart.
+ *
+ * <p>One lock guards everything: each call is short and touches few jobs, so a single lock is both
+ * simple and fast enough (millions of operations per second). Secondary indexes keep every hot
+ * operation logarithmic: available jobs per queue in fetch order, waiting jobs by run time, running
+ * jobs by lease expiry, final jobs by finalization time.
+ */
+public final class MemoryStore implements Store, Notifier {
+
+  private static final Comparator<MutableJob> FETCH_ORDER =
+      Comparator.comparingInt((MutableJob j) -> j.priority)
+          .thenComparing(j -> j.scheduledAt)
+          .thenComparingLong(j -> j.id);
+  private static final Comparator<MutableJob> SCHEDULE_ORDER =
+      Comparator.comparing((MutableJob j) -> j.scheduledAt).thenComparingLong(j -> j.id);
+  private static final Comparator<MutableJob> LEASE_ORDER =
+      Comparator.comparing((MutableJob j) -> j.leaseExpiresAt).thenComparingLong(j -> j.id);
+  private static final Comparator<MutableJob> FINALIZED_ORDER =
+      Comparator.comparing((MutableJob j) -> j.finalizedAt).thenComparingLong(j -> j.id);
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final TreeMap<Long, MutableJob> jobs = new TreeMap<>();
+  private final Map<String, NavigableSet<MutableJob>> availableByQueue = new HashMap<>();
+  private final NavigableSet<MutableJob> waiting = new TreeSet<>(SCHEDULE_ORDER);
+  private final NavigableSet<MutableJob> running = new TreeSet<>(LEASE_ORDER);
+  private final NavigableSet<MutableJob> finished = new TreeSet<>(FINALIZED_ORDER);
+  private final Set<String> pausedQueues = new HashSet<>();
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+  private long nextId = 1;
+
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.LISTEN_NOTIFY);
+  }
+
+  @Override
+  public Optional<Notifier> notifier() {
+    return Optional.of(this);
+  }
+
+  @Override
+  public AutoCloseable subscribe(Consumer<String> listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  @Override
+  public List<Enqueued> jobInsertMany(JobInsertManyParams params) {
+    List<Enqueued> result = new ArrayList<>(params.jobs().size());
+    Set<String> woken = new LinkedHashSet<>();
+    lock.lock();
+    try {
+      for (NewJob n : params.jobs()) {
+        MutableJob job = new MutableJob(nextId++, n, params.now());
+        jobs.put(job.id, job);
+        if (job.scheduledAt.isAfter(params.now())) {
+          job.state = JobState.SCHEDULED;
+        } else {
+          job.state = JobState.AVAILABLE;
+          woken.add(job.queue);
+        }
+        index(job);
+        result.add(new Enqueued(job.id, job.state, false));
+      }
+    } finally {
+      lock.unlock();
+    }
+    wake(woken);
+    return result;
+  }
+
+  @Override
+  public List<JobInfo> jobFetch(JobFetchParams params) {
+    lock.lock();
+    try {
+      if (pausedQueues.contains(params.queue())) {
+        return List.of();
+      }
+      NavigableSet<MutableJob> available = availableByQueue.get(params.queue());
+      if (available == null || available.isEmpty()) {
+        return List.of();
+      }
+      List<JobInfo> claimed = new ArrayList<>(Math.min(params.limit(), available.size()));
+      Iterator<MutableJob> it = available.iterator();
+      while (it.hasNext() && claimed.size() < params.limit()) {
+        MutableJob job = it.next();
+        if (job.scheduledAt.isAfter(params.now())) {
+          // Kept in fetch order by priority first, so a later-scheduled job may precede due ones.
+          continue;
+        }
+        it.remove();
+        job.state = JobState.RUNNING;
+        job.attempt++;
+        job.attemptedAt = params.now();
+        job.leaseOwner = params.owner();
+        job.leaseExpiresAt = params.leaseExpiresAt();
+        running.add(job);
+        claimed.add(job.snapshot());
+      }
+      return claimed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
+    Set<Long> applied = new HashSet<>();
+    Set<String> woken = new LinkedHashSet<>();
+    lock.lock();
+    try {
+      for (JobFinish result : params.results()) {
+        MutableJob job = runningAt(result.ref());
+        if (job == null) {
+          continue;
+        }
+        unindex(job);
+        job.leaseOwner = null;
+        job.leaseExpiresAt = null;
+        switch (result) {
+          case JobFinish.Completed c -> finalize(job, JobState.COMPLETED, c.at());
+          case JobFinish.Failed f -> {
+            job.addError(f.error());
+            if (f.retryAt() == null) {
+              finalize(job, JobState.DISCARDED, f.at());
+            } else {
+              job.state = JobState.RETRYABLE;
+              job.scheduledAt = f.retryAt();
+            }
+          }
+          case JobFinish.Snoozed s -> {
+            job.attempt--;
+            job.scheduledAt = s.runAt();
+            job.state = s.runAt().isAfter(s.at()) ? JobState.SCHEDULED : JobState.AVAILABLE;
+          }
+          case JobFinish.Cancelled c -> {
+            job.addError(c.reason());
+            finalize(job, JobState.CANCELLED, c.at());
+          }
+          case JobFinish.Released r -> {
+            job.attempt--;
+            job.scheduledAt = r.at();
+            job.state = JobState.AVAILABLE;
+          }
+        }
+        if (job.state == JobState.AVAILABLE) {
+          woken.add(job.queue);
+        }
+        index(job);
+        applied.add(job.id);
+      }
+    } finally {
+      lock.unlock();
+    }
+    wake(woken);
+    return new JobFinishManyResult(applied);
+  }
+
+  @Override
+  public JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params) {
+    Set<Long> lost = new HashSet<>();
+    lock.lock();
+    try {
+      for (JobRef ref : params.jobs()) {
+        MutableJob job = runningAt(ref);
+        if (job == null || !params.owner().equals(job.leaseOwner)) {
+          lost.add(ref.id());
+          continue;
+        }
+        running.remove(job);
+        job.leaseExpiresAt = params.leaseExpiresAt();
+        running.add(job);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return new JobHeartbeatResult(lost);
+  }
+
+  @Override
+  public JobRescueResult jobRescueExpired(JobRescueParams params) {
+    List<Long> retryable = new ArrayList<>();
+    List<Long> discarded = new ArrayList<>();
+    lock.lock();
+    try {
+      while (!running.isEmpty() && retryable.size() + discarded.size() < params.limit()) {
+        MutableJob job = running.first();
+        if (!job.leaseExpiresAt.isBefore(params.now())) {
+          break;
+        }
+        unindex(job);
+        job.addError(
+            AttemptError.of(
+                job.attempt,
+                params.now(),
+                "lease_expired",
+                "lease of " + job.leaseOwner + " expired at " + job.leaseExpiresAt));
+        job.leaseOwner = null;
+        job.leaseExpiresAt = null;
+        if (job.attempt >= job.maxAttempts) {
+          finalize(job, JobState.DISCARDED, params.now());
+          discarded.add(job.id);
+        } else {
+          job.state = JobState.RETRYABLE;
+          job.scheduledAt = params.now();
+          retryable.add(job.id);
+        }
+        index(job);
+      }
+    } finally {
+      lock.unlock();
+    }
+    return new JobRescueResult(retryable, discarded);
+  }
+
+  @Override
+  public JobStageResult jobStage(JobStageParams params) {
+    Map<String, Integer> staged = new HashMap<>();
+    lock.lock();
+    try {
+      int count = 0;
+      while (!waiting.isEmpty() && count < params.limit()) {
+        MutableJob job = waiting.first();
+        if (job.scheduledAt.isAfter(params.now())) {
+          break;
+        }
+        unindex(job);
+        job.state = JobState.AVAILABLE;
+        index(job);
+        staged.merge(job.queue, 1, Integer::sum);
+        count++;
+      }
+    } finally {
+      lock.unlock();
+    }
+    wake(staged.keySet());
+    return new JobStageResult(staged);
+  }
+
+  @Override
+  public int jobPrune(JobPruneParams params) {
+    lock.lock();
+    try {
+      int deleted = 0;
+      Iterator<MutableJob> it = finished.iterator();
+      while (it.hasNext() && deleted < params.limit()) {
+        MutableJob job = it.next();
+        Instant cutoff =
+            switch (job.state) {
+              case COMPLETED -> params.completedBefore();
+              case DISCARDED -> params.discardedBefore();
+              default -> params.cancelledBefore();
+            };
+        if (job.finalizedAt.isBefore(cutoff)) {
+          it.remove();
+          jobs.remove(job.id);
+          deleted++;
+        } else if (!job.finalizedAt.isBefore(latest(params))) {
+          break; // ordered by finalizedAt: nothing further can be past any cut-off
+        }
+      }
+      return deleted;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<JobInfo> jobGet(long id) {
+    lock.lock();
+    try {
+      MutableJob job = jobs.get(id);
+      return job == null ? Optional.empty() : Optional.of(job.snapshot());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<JobInfo> jobList(JobQuery query) {
+    lock.lock();
+    try {
+      List<JobInfo> page = new ArrayList<>();
+      for (MutableJob job : jobs.tailMap(query.afterId(), false).values()) {
+        if ((query.states().isEmpty() || query.states().contains(job.state))
+            && (query.queue() == null || query.queue().equals(job.queue))
+            && (query.kind() == null || query.kind().equals(job.kind))) {
+          page.add(job.snapshot());
+          if (page.size() >= query.limit()) {
+            break;
+          }
+        }
+      }
+      return page;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<JobInfo> jobCancel(JobCancelParams params) {
+    lock.lock();
+    try {
+      MutableJob job = jobs.get(params.id());
+      if (job == null) {
+        return Optional.empty();
+      }
+      if (!job.state.isFinal()) {
+        unindex(job);
+        job.addError(AttemptError.of(job.attempt, params.now(), "cancelled", params.reason()));
+        // The lease owner is kept so the holder's heartbeat learns why it lost the job.
+        job.leaseExpiresAt = null;
+        finalize(job, JobState.CANCELLED, params.now());
+        index(job);
+      }
+      return Optional.of(job.snapshot());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public Optional<JobInfo> jobRetry(JobRetryParams params) {
+    String woken = null;
+    Optional<JobInfo> result;
+    lock.lock();
+    try {
+      MutableJob job = jobs.get(params.id());
+      if (job == null) {
+        return Optional.empty();
+      }
+      if (job.state != JobState.RUNNING) {
+        unindex(job);
+        job.state = JobState.AVAILABLE;
+        job.scheduledAt = params.now();
+        job.finalizedAt = null;
+        job.leaseOwner = null;
+        job.leaseExpiresAt = null;
+        if (job.attempt >= job.maxAttempts) {
+          job.maxAttempts = job.attempt + 1;
+        }
+        index(job);
+        woken = job.queue;
+      }
+      result = Optional.of(job.snapshot());
+    } finally {
+      lock.unlock();
+    }
+    if (woken != null) {
+      wake(Set.of(woken));
+    }
+    return result;
+  }
+
+  @Override
+  public boolean jobDelete(long id) {
+    lock.lock();
+    try {
+      MutableJob job = jobs.get(id);
+      if (job == null || job.state == JobState.RUNNING) {
+        return false;
+      }
+      unindex(job);
+      jobs.remove(id);
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void queuePause(String queue) {
+    lock.lock();
+    try {
+      pausedQueues.add(queue);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void queueResume(String queue) {
+    lock.lock();
+    try {
+      pausedQueues.remove(queue);
+    } finally {
+      lock.unlock();
+    }
+    wake(Set.of(queue));
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    lock.lock();
+    try {
+      Map<String, Map<JobState, Long>> counts = new TreeMap<>();
+      for (String queue : pausedQueues) {
+        counts.put(queue, new EnumMap<>(JobState.class));
+      }
+      for (MutableJob job : jobs.values()) {
+        counts
+            .computeIfAbsent(job.queue, q -> new EnumMap<>(JobState.class))
+            .merge(job.state, 1L, Long::sum);
+      }
+      List<QueueInfo> result = new ArrayList<>(counts.size());
+      counts.forEach(
+          (queue, byState) ->
+              result.add(new QueueInfo(queue, pausedQueues.contains(queue), byState)));
+      return result;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    listeners.clear();
+  }
+
+  private MutableJob runningAt(JobRef ref) {
+    MutableJob job = jobs.get(ref.id());
+    if (job == null || job.state != JobState.RUNNING || job.attempt != ref.attempt()) {
+      return null;
+    }
+    return job;
+  }
+
+  private void finalize(MutableJob job, JobState state, Instant at) {
+    job.state = state;
+    job.finalizedAt = at;
+  }
+
+  private void index(MutableJob job) {
+    switch (job.state) {
+      case AVAILABLE ->
+          availableByQueue.computeIfAbsent(job.queue, q -> new TreeSet<>(FETCH_ORDER)).add(job);
+      case SCHEDULED, RETRYABLE -> waiting.add(job);
+      case RUNNING -> running.add(job);
+      case COMPLETED, DISCARDED, CANCELLED -> finished.add(job);
+    }
+  }
+
+  private void unindex(MutableJob job) {
+    switch (job.state) {
+      case AVAILABLE -> {
+        NavigableSet<MutableJob> available = availableByQueue.get(job.queue);
+        if (available != null) {
+          available.remove(job);
+        }
+      }
+      case SCHEDULED, RETRYABLE -> waiting.remove(job);
+      case RUNNING -> running.remove(job);
+      case COMPLETED, DISCARDED, CANCELLED -> finished.remove(job);
+    }
+  }
+
+  private static Instant latest(JobPruneParams params) {
+    Instant latest = params.completedBefore();
+    if (params.discardedBefore().isAfter(latest)) {
+      latest = params.discardedBefore();
+    }
+    if (params.cancelledBefore().isAfter(latest)) {
+      latest = params.cancelledBefore();
+    }
+    return latest;
+  }
+
+  private void wake(Set<String> queues) {
+    for (String queue : queues) {
+      for (Consumer<String> listener : listeners) {
+        listener.accept(queue);
+      }
+    }
+  }
+
+  /** A job's state under the store's lock; {@link #snapshot()} is what leaves the lock. */
+  private static final class MutableJob {
+    final long id;
+    final String kind;
+    final String queue;
+    final String argsJson;
+    final int priority;
+    final Instant createdAt;
+    final List<String> tags;
+    final Map<String, String> metadata;
+    JobState state;
+    int attempt;
+    int maxAttempts;
+    Instant scheduledAt;
+    Instant attemptedAt;
+    Instant finalizedAt;
+    String leaseOwner;
+    Instant leaseExpiresAt;
+    List<AttemptError> errors = List.of();
+
+    MutableJob(long id, NewJob n, Instant now) {
+      this.id = id;
+      this.kind = n.kind();
+      this.queue = n.queue();
+      this.argsJson = n.argsJson();
+      this.priority = n.priority();
+      this.createdAt = now;
+      this.tags = n.tags();
+      this.metadata = n.metadata();
+      this.maxAttempts = n.maxAttempts();
+      this.scheduledAt = n.scheduledAt();
+    }
+
+    void addError(AttemptError error) {
+      List<AttemptError> copy = new ArrayList<>(errors.size() + 1);
+      copy.addAll(errors);
+      copy.add(error);
+      errors = List.copyOf(copy);
+    }
+
+    JobInfo snapshot() {
+      return new JobInfo(
+          id,
+          kind,
+          queue,
+          state,
+          argsJson,
+          priority,
+          attempt,
+          maxAttempts,
+          createdAt,
+          scheduledAt,
+          attemptedAt,
+          finalizedAt,
+          leaseOwner,
+          leaseExpiresAt,
+          tags,
+          metadata,
+          errors);
+    }
+  }
+}

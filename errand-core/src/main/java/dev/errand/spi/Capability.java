@@ -1,0 +1,16 @@
+package dev.errand.spi;
+
+/**
+ * What a store can do beyond the required {@link Store} contract. Core decides by capability, never
+ * by a store's name.
+ */
+public enum Capability {
+  /** {@link Store#notifier()} delivers wake-ups when jobs become available. */
+  LISTEN_NOTIFY,
+  /** Jobs can be enqueued inside the caller's own database transaction. */
+  TX_ENQUEUE,
+  /** Jobs survive a restart of the process. */
+  DURABLE,
+  /** Several processes may share the store at once. */
+  MULTI_PROCESS
+}

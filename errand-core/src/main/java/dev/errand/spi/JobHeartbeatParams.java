@@ -1,0 +1,15 @@
+package dev.errand.spi;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * @param owner the node holding the leases
+ * @param jobs the attempts it runs
+ * @param leaseExpiresAt the new end of their leases
+ */
+public record JobHeartbeatParams(String owner, List<JobRef> jobs, Instant leaseExpiresAt) {
+  public JobHeartbeatParams {
+    jobs = List.copyOf(jobs);
+  }
+}

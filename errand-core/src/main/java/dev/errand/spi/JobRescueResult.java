@@ -1,0 +1,18 @@
+package dev.errand.spi;
+
+import java.util.List;
+
+/**
+ * @param retryable ids made {@code RETRYABLE} (available again at once)
+ * @param discarded ids {@code DISCARDED} because the expired attempt was their last
+ */
+public record JobRescueResult(List<Long> retryable, List<Long> discarded) {
+  public JobRescueResult {
+    retryable = List.copyOf(retryable);
+    discarded = List.copyOf(discarded);
+  }
+
+  public int count() {
+    return retryable.size() + discarded.size();
+  }
+}

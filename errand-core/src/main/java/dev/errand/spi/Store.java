@@ -1,0 +1,134 @@
+package dev.errand.spi;
+
+import dev.errand.Enqueued;
+import dev.errand.JobInfo;
+import dev.errand.JobQuery;
+import dev.errand.QueueInfo;
+import dev.errand.StoreException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where jobs live. Every method is thread-safe, atomic on its own, and throws {@link
+ * StoreException} (never a backend's own exception) when the backend fails; the engine retries with
+ * backoff. Every time comes from the parameters, never from the store's own clock, so that tests
+ * can move time.
+ *
+ * <p>The hot path is batch-shaped ({@link #jobInsertMany}, {@link #jobFetch}, {@link
+ * #jobFinishMany}, {@link #jobHeartbeat}): a store should serve each call in one round-trip.
+ * Concurrency guarantees, checked by the contract suite: competing fetchers never receive the same
+ * job; fetch order is priority, then {@code scheduledAt}, then id; a write for a running job is
+ * fenced by its {@link JobRef}.
+ */
+public interface Store extends AutoCloseable {
+
+  /**
+   * A new, empty store in this process's memory, with the full semantics of the durable stores but
+   * none of their durability: for tests, and for applications that accept losing queued jobs on
+   * restart.
+   */
+  static Store inMemory() {
+    return new dev.errand.internal.memory.MemoryStore();
+  }
+
+  /** What this store can do beyond this interface. */
+  Set<Capability> capabilities();
+
+  /** The wake-up channel, when {@link Capability#LISTEN_NOTIFY} is declared. */
+  default Optional<Notifier> notifier() {
+    return Optional.empty();
+  }
+
+  /**
+   * Inserts jobs, all or none. Each is {@code AVAILABLE} if its {@code scheduledAt} is not after
+   * {@code now}, else {@code SCHEDULED}, with {@code attempt = 0}. Wakes the queues' listeners.
+   *
+   * @return one entry per job, in order
+   */
+  List<Enqueued> jobInsertMany(JobInsertManyParams params);
+
+  /**
+   * Claims up to {@code limit} {@code AVAILABLE} jobs of a queue whose {@code scheduledAt} is not
+   * after {@code now}, in order of priority, {@code scheduledAt}, id; nothing from a paused queue.
+   * Each claimed job becomes {@code RUNNING} with {@code attempt + 1}, {@code attemptedAt = now}
+   * and the given lease.
+   *
+   * @return the claimed jobs as they are after the claim, in claim order
+   */
+  List<JobInfo> jobFetch(JobFetchParams params);
+
+  /**
+   * Writes attempt results. Each applies only if its job is still {@code RUNNING} at its attempt
+   * ({@link JobRef}); the others are skipped, not errors.
+   */
+  JobFinishManyResult jobFinishMany(JobFinishManyParams params);
+
+  /**
+   * Extends the leases of running attempts held by {@code owner}, and reports those it no longer
+   * holds.
+   */
+  JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params);
+
+  /**
+   * Rescues {@code RUNNING} jobs whose lease expired before {@code now}: the attempt counts as
+   * failed with an error {@code "lease expired"}; the job becomes {@code RETRYABLE} at {@code now},
+   * or {@code DISCARDED} if that was its last attempt.
+   */
+  JobRescueResult jobRescueExpired(JobRescueParams params);
+
+  /**
+   * Makes {@code SCHEDULED} and {@code RETRYABLE} jobs whose time has come {@code AVAILABLE}, and
+   * wakes their queues' listeners.
+   */
+  JobStageResult jobStage(JobStageParams params);
+
+  /**
+   * Deletes final jobs past their retention, at most {@code limit}.
+   *
+   * @return how many were deleted
+   */
+  int jobPrune(JobPruneParams params);
+
+  /** The job with this id. */
+  Optional<JobInfo> jobGet(long id);
+
+  /** A page of jobs matching {@code query}, ascending id. */
+  List<JobInfo> jobList(JobQuery query);
+
+  /**
+   * Cancels a job in any non-final state, including {@code RUNNING} (its holder's later result is
+   * then fenced out). A job already final is left as it is.
+   *
+   * @return the job after the call, or empty if there is none
+   */
+  Optional<JobInfo> jobCancel(JobCancelParams params);
+
+  /**
+   * Makes a job that is not running {@code AVAILABLE} now, clearing {@code finalizedAt}; if it had
+   * used all its attempts it gets one more. A running job is left as it is.
+   *
+   * @return the job after the call, or empty if there is none
+   */
+  Optional<JobInfo> jobRetry(JobRetryParams params);
+
+  /**
+   * Deletes a job that is not running.
+   *
+   * @return false if there is no such job or it is running
+   */
+  boolean jobDelete(long id);
+
+  /** Pauses a queue on every node: {@link #jobFetch} returns nothing from it until resumed. */
+  void queuePause(String queue);
+
+  /** Resumes a paused queue and wakes its listeners. */
+  void queueResume(String queue);
+
+  /** Every queue that holds jobs or is paused, by name, with per-state counts. */
+  List<QueueInfo> queueList();
+
+  /** Releases the store's resources. Jobs stay stored (if the store is durable). */
+  @Override
+  void close();
+}
