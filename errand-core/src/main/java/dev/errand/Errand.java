@@ -2,9 +2,11 @@ package dev.errand;
 
 import dev.errand.Config.WorkerRegistration;
 import dev.errand.internal.engine.Engine;
+import dev.errand.spi.Capability;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -144,6 +146,46 @@ public final class Errand implements AutoCloseable {
       batch.add(newJob(a, options, now));
     }
     return insert(batch);
+  }
+
+  /**
+   * Enqueues a job inside the caller's open transaction on {@code connection}: the job exists, and
+   * workers are woken, only if the caller commits. Errand neither commits nor closes the
+   * connection.
+   *
+   * @throws UnsupportedOperationException if the store cannot join a transaction ({@link
+   *     Capability#TX_ENQUEUE})
+   */
+  public Enqueued enqueue(Connection connection, JobArgs args) {
+    return enqueue(connection, args, EnqueueOptions.defaults());
+  }
+
+  /** {@link #enqueue(Connection, JobArgs)} with options. */
+  public Enqueued enqueue(Connection connection, JobArgs args, EnqueueOptions options) {
+    return insertInTransaction(connection, List.of(newJob(args, options, now()))).get(0);
+  }
+
+  /** {@link #enqueueAll(Collection, EnqueueOptions)} inside the caller's transaction. */
+  public List<Enqueued> enqueueAll(
+      Connection connection, Collection<? extends JobArgs> args, EnqueueOptions options) {
+    Instant now = now();
+    List<NewJob> batch = new ArrayList<>(args.size());
+    for (JobArgs a : args) {
+      batch.add(newJob(a, options, now));
+    }
+    return insertInTransaction(connection, batch);
+  }
+
+  private List<Enqueued> insertInTransaction(Connection connection, List<NewJob> batch) {
+    Objects.requireNonNull(connection, "connection");
+    if (!config.store().capabilities().contains(Capability.TX_ENQUEUE)) {
+      throw new UnsupportedOperationException(
+          config.store().getClass().getSimpleName()
+              + " cannot enqueue inside a database transaction; use enqueue(args) instead");
+    }
+    // No local wake-up here: the jobs are invisible until the caller commits, and the store's
+    // notification is delivered on commit.
+    return config.store().jobInsertMany(connection, new JobInsertManyParams(batch, now()));
   }
 
   private List<Enqueued> insert(List<NewJob> batch) {

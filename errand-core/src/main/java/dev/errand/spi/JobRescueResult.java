@@ -3,7 +3,8 @@ package dev.errand.spi;
 import java.util.List;
 
 /**
- * @param retryable ids made {@code RETRYABLE} (available again at once)
+ * @param retryable ids made {@code RETRYABLE} with {@code scheduledAt = now}: the next stage makes
+ *     them available
  * @param discarded ids {@code DISCARDED} because the expired attempt was their last
  */
 public record JobRescueResult(List<Long> retryable, List<Long> discarded) {

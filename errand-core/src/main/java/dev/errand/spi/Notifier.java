@@ -9,8 +9,9 @@ import java.util.function.Consumer;
 public interface Notifier {
 
   /**
-   * Calls {@code listener} with a queue's name whenever jobs may have become available in it.
-   * Listeners must return quickly and must not throw; they may be called from any thread.
+   * Calls {@code listener} with a queue's name whenever jobs may have become available in it, or
+   * with null when any queue may have (after a lost connection was restored, say). Listeners must
+   * return quickly and must not throw; they may be called from any thread.
    *
    * @return closing it stops the deliveries
    */

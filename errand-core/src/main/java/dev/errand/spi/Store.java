@@ -5,6 +5,7 @@ import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
+import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -47,6 +48,19 @@ public interface Store extends AutoCloseable {
    * @return one entry per job, in order
    */
   List<Enqueued> jobInsertMany(JobInsertManyParams params);
+
+  /**
+   * {@link #jobInsertMany(JobInsertManyParams)} inside the caller's open transaction on {@code
+   * connection}: the jobs become visible, and listeners are woken, only when the caller commits; a
+   * rollback leaves nothing. The store neither commits nor closes the connection. Only stores that
+   * declare {@link Capability#TX_ENQUEUE} implement it.
+   *
+   * @throws UnsupportedOperationException if this store cannot join the caller's transaction
+   */
+  default List<Enqueued> jobInsertMany(Connection connection, JobInsertManyParams params) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot enqueue inside the caller's transaction");
+  }
 
   /**
    * Claims up to {@code limit} {@code AVAILABLE} jobs of a queue whose {@code scheduledAt} is not

@@ -141,8 +141,12 @@ public final class Engine {
     log.info("errand node {} stopped", config.nodeId());
   }
 
-  /** Wakes this node's producer of {@code queue}, if it has one. */
+  /** Wakes this node's producer of {@code queue}, if it has one; null wakes them all. */
   public void wakeQueue(String queue) {
+    if (queue == null) {
+      producers.values().forEach(Producer::jobAvailable);
+      return;
+    }
     Producer producer = producers.get(queue);
     if (producer != null) {
       producer.jobAvailable();

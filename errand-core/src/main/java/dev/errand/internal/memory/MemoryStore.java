@@ -356,7 +356,9 @@ public final class MemoryStore implements Store, Notifier {
       if (!job.state.isFinal()) {
         unindex(job);
         job.addError(AttemptError.of(job.attempt, params.now(), "cancelled", params.reason()));
-        // The lease owner is kept so the holder's heartbeat learns why it lost the job.
+        // No longer running, so no lease: the holder's heartbeat reports the job lost, and its
+        // result is fenced out, because the job is no longer RUNNING at its attempt.
+        job.leaseOwner = null;
         job.leaseExpiresAt = null;
         finalize(job, JobState.CANCELLED, params.now());
         index(job);
