@@ -1,20 +1,17 @@
 package dev.errand;
 
-import dev.errand.Config.WorkerRegistration;
 import dev.errand.internal.engine.Engine;
+import dev.errand.internal.engine.JobEncoder;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -41,17 +38,15 @@ public final class Errand implements AutoCloseable {
 
   private final Config config;
   private final Engine engine;
-  private final Map<Class<?>, String> kindByArgsType = new HashMap<>();
+  private final JobEncoder encoder;
   private final Jobs jobs;
   private final Queues queues;
   private Lifecycle lifecycle = Lifecycle.NEW;
 
   private Errand(Config config) {
     this.config = config;
-    for (WorkerRegistration<?> registration : config.workers().values()) {
-      kindByArgsType.put(registration.argsType(), registration.kind());
-    }
-    this.engine = new Engine(config, this);
+    this.encoder = new JobEncoder(config);
+    this.engine = new Engine(config, this, encoder);
     this.jobs = new Jobs(config, engine);
     this.queues = new Queues(config);
   }
@@ -126,7 +121,7 @@ public final class Errand implements AutoCloseable {
    * @throws StoreException if the store failed; then nothing was stored
    */
   public Enqueued enqueue(JobArgs args, EnqueueOptions options) {
-    return insert(List.of(newJob(args, options, now()))).get(0);
+    return insert(List.of(encoder.encode(args, options, now()))).get(0);
   }
 
   /** Enqueues many jobs with default options in one store call: all or none are stored. */
@@ -143,7 +138,7 @@ public final class Errand implements AutoCloseable {
     Instant now = now();
     List<NewJob> batch = new ArrayList<>(args.size());
     for (JobArgs a : args) {
-      batch.add(newJob(a, options, now));
+      batch.add(encoder.encode(a, options, now));
     }
     return insert(batch);
   }
@@ -162,7 +157,7 @@ public final class Errand implements AutoCloseable {
 
   /** {@link #enqueue(Connection, JobArgs)} with options. */
   public Enqueued enqueue(Connection connection, JobArgs args, EnqueueOptions options) {
-    return insertInTransaction(connection, List.of(newJob(args, options, now()))).get(0);
+    return insertInTransaction(connection, List.of(encoder.encode(args, options, now()))).get(0);
   }
 
   /** {@link #enqueueAll(Collection, EnqueueOptions)} inside the caller's transaction. */
@@ -171,7 +166,7 @@ public final class Errand implements AutoCloseable {
     Instant now = now();
     List<NewJob> batch = new ArrayList<>(args.size());
     for (JobArgs a : args) {
-      batch.add(newJob(a, options, now));
+      batch.add(encoder.encode(a, options, now));
     }
     return insertInTransaction(connection, batch);
   }
@@ -202,68 +197,6 @@ public final class Errand implements AutoCloseable {
     }
     woken.forEach(engine::wakeQueue);
     return result;
-  }
-
-  private NewJob newJob(JobArgs args, EnqueueOptions options, Instant now) {
-    Objects.requireNonNull(args, "args");
-    String kind = args.kind();
-    try {
-      Config.checkKind(kind);
-    } catch (IllegalArgumentException e) {
-      throw new JobArgsException(args.getClass().getName() + ": " + e.getMessage());
-    }
-    String registered = kindByArgsType.get(args.getClass());
-    if (registered != null && !registered.equals(kind)) {
-      throw new JobArgsException(
-          args.getClass().getName()
-              + " says its kind is '"
-              + kind
-              + "' but its worker is registered for kind '"
-              + registered
-              + "'");
-    }
-    String json = config.codec().encode(args);
-    int size = json.length() * 3 <= config.maxArgsBytes() ? json.length() : utf8Length(json);
-    if (size > config.maxArgsBytes()) {
-      throw new JobArgsException(
-          "args of kind '"
-              + kind
-              + "' are "
-              + size
-              + " bytes of JSON, more than maxArgsBytes ("
-              + config.maxArgsBytes()
-              + "); keep large data in your own tables and pass its id");
-    }
-    Instant runAt = now;
-    if (options.runAt() != null) {
-      runAt = options.runAt();
-    } else if (options.runIn() != null) {
-      runAt = now.plus(options.runIn());
-    }
-    return new NewJob(
-        kind,
-        options.queue() != null ? options.queue() : Config.DEFAULT_QUEUE,
-        json,
-        options.priority() != null ? options.priority() : EnqueueOptions.MIN_PRIORITY,
-        runAt,
-        maxAttempts(kind, options),
-        options.tags(),
-        options.metadata());
-  }
-
-  private int maxAttempts(String kind, EnqueueOptions options) {
-    if (options.maxAttempts() != null) {
-      return options.maxAttempts();
-    }
-    WorkerRegistration<?> registration = config.workers().get(kind);
-    if (registration != null && registration.worker().maxAttempts() > 0) {
-      return registration.worker().maxAttempts();
-    }
-    return config.defaultMaxAttempts();
-  }
-
-  private static int utf8Length(String json) {
-    return json.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private Instant now() {

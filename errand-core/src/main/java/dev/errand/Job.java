@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,20 +20,29 @@ public final class Job<A extends JobArgs> {
   private final A args;
   private final Errand errand;
   private final BooleanSupplier cancelled;
+  private final BiConsumer<JobArgs, EnqueueOptions> onCompletion;
 
   /**
    * Used by the engine and by tests that call a worker directly.
    *
    * @param info the stored job
    * @param args its decoded args
-   * @param errand where follow-up jobs are enqueued
+   * @param errand where follow-up jobs are enqueued at once
    * @param cancelled tells whether the job was cancelled while it runs
+   * @param onCompletion collects the jobs of {@link #enqueueOnCompletion}; it validates and encodes
+   *     them at once, throwing {@link JobArgsException} for bad args
    */
-  public Job(JobInfo info, A args, Errand errand, BooleanSupplier cancelled) {
+  public Job(
+      JobInfo info,
+      A args,
+      Errand errand,
+      BooleanSupplier cancelled,
+      BiConsumer<JobArgs, EnqueueOptions> onCompletion) {
     this.info = Objects.requireNonNull(info, "info");
     this.args = Objects.requireNonNull(args, "args");
     this.errand = Objects.requireNonNull(errand, "errand");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+    this.onCompletion = Objects.requireNonNull(onCompletion, "onCompletion");
   }
 
   public long id() {
@@ -103,17 +113,39 @@ public final class Job<A extends JobArgs> {
     return cancelled.getAsBoolean();
   }
 
-  /** Enqueues a follow-up job. */
+  /**
+   * Enqueues a follow-up job together with this job's completion, in the same atomic write (on
+   * PostgreSQL, the same transaction): it is stored only if this attempt completes and its result
+   * is accepted. If the attempt fails, is snoozed or cancelled, nothing is enqueued, so a retried
+   * job does not enqueue its follow-ups twice.
+   *
+   * @throws JobArgsException at once if the args cannot be written
+   */
+  public void enqueueOnCompletion(JobArgs args) {
+    onCompletion.accept(args, EnqueueOptions.defaults());
+  }
+
+  /** {@link #enqueueOnCompletion(JobArgs)} with options. */
+  public void enqueueOnCompletion(JobArgs args, EnqueueOptions options) {
+    onCompletion.accept(args, options);
+  }
+
+  /** Enqueues a follow-up job now, whatever becomes of this attempt. */
   public Enqueued enqueue(JobArgs args) {
     return errand.enqueue(args);
   }
 
-  /** Enqueues a follow-up job with options. */
+  /** Enqueues a follow-up job now, with options. */
   public Enqueued enqueue(JobArgs args, EnqueueOptions options) {
     return errand.enqueue(args, options);
   }
 
-  /** Enqueues many follow-up jobs in one batch. */
+  /** Enqueues many follow-up jobs now, with default options, in one batch. */
+  public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args) {
+    return errand.enqueueAll(args);
+  }
+
+  /** Enqueues many follow-up jobs now in one batch. */
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options) {
     return errand.enqueueAll(args, options);
   }

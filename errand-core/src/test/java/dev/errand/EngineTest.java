@@ -111,6 +111,49 @@ class EngineTest extends EngineHarness {
     }
 
     @Test
+    void followUpsEnqueuedOnCompletionAreStoredOnlyWhenTheAttemptCompletes() {
+      AtomicInteger attempts = new AtomicInteger();
+      Errand errand =
+          start(
+              c ->
+                  c.queue("default", 2)
+                      .worker(
+                          "step",
+                          Step.class,
+                          new Worker<Step>() {
+                            @Override
+                            public Outcome work(Job<Step> job) {
+                              if (!job.args().name().equals("parent")) {
+                                return Outcome.complete();
+                              }
+                              job.enqueueOnCompletion(new Step("child-" + job.attempt()));
+                              if (attempts.incrementAndGet() == 1) {
+                                throw new IllegalStateException(
+                                    "first attempt fails after enqueuing");
+                              }
+                              return Outcome.complete();
+                            }
+
+                            @Override
+                            public Duration backoff(Job<Step> job) {
+                              return Duration.ZERO;
+                            }
+                          }));
+
+      long parent = errand.enqueue(new Step("parent")).id();
+
+      await().until(() -> state(parent) == JobState.COMPLETED);
+      await()
+          .until(
+              () ->
+                  errand.jobs().list(JobQuery.all().withStates(JobState.COMPLETED)).jobs().size()
+                      == 2);
+      assertThat(errand.jobs().list(JobQuery.all()).jobs())
+          .extracting(JobInfo::argsJson)
+          .containsExactly("{\"name\":\"parent\"}", "{\"name\":\"child-2\"}");
+    }
+
+    @Test
     void runsQueuesIndependentlyWithinTheirConcurrency() throws Exception {
       CountDownLatch release = new CountDownLatch(1);
       AtomicInteger runningNow = new AtomicInteger();

@@ -2,6 +2,7 @@ package dev.errand.spi;
 
 import dev.errand.AttemptError;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -16,8 +17,21 @@ public sealed interface JobFinish {
   /** When the attempt ended. */
   Instant at();
 
-  /** → {@code COMPLETED}, {@code finalizedAt = at}. */
-  record Completed(JobRef ref, Instant at) implements JobFinish {}
+  /**
+   * → {@code COMPLETED}, {@code finalizedAt = at}; and, in the same atomic write, inserts {@code
+   * followUps} (created at {@code at}) — only if this result applies, so a fenced-out holder
+   * enqueues nothing.
+   */
+  record Completed(JobRef ref, Instant at, List<NewJob> followUps) implements JobFinish {
+    public Completed {
+      followUps = List.copyOf(followUps);
+    }
+
+    /** A completion without follow-up jobs. */
+    public Completed(JobRef ref, Instant at) {
+      this(ref, at, List.of());
+    }
+  }
 
   /**
    * The attempt failed: → {@code RETRYABLE} with {@code scheduledAt = retryAt}, or, when {@code

@@ -73,8 +73,10 @@ public interface Store extends AutoCloseable {
   List<JobInfo> jobFetch(JobFetchParams params);
 
   /**
-   * Writes attempt results. Each applies only if its job is still {@code RUNNING} at its attempt
-   * ({@link JobRef}); the others are skipped, not errors.
+   * Writes attempt results, all or none. Each applies only if its job is still {@code RUNNING} at
+   * its attempt ({@link JobRef}); the others are skipped, not errors. The follow-up jobs of an
+   * applied {@link JobFinish.Completed} are inserted in the same atomic write, and wake their
+   * queues' listeners.
    */
   JobFinishManyResult jobFinishMany(JobFinishManyParams params);
 

@@ -100,6 +100,16 @@ public abstract class StoreContract {
    */
   protected abstract Store createStore();
 
+  /**
+   * A new connection to the database of the store {@link #createStore()} made last, for the
+   * transactional-enqueue tests of stores that declare {@link Capability#TX_ENQUEUE}. The test
+   * closes it.
+   */
+  protected Connection openConnection() throws java.sql.SQLException {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " declares TX_ENQUEUE but does not override openConnection()");
+  }
+
   @BeforeEach
   void openStore() {
     clock = new ManualClock(T0);
@@ -1916,6 +1926,120 @@ public abstract class StoreContract {
               new QueueInfo("q3", false, Map.of(SCHEDULED, 2_500L)));
       clock.set(at(60));
       assertThat(stage().stagedByQueue()).isEqualTo(Map.of("q1", 2_500, "q3", 2_500));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Follow-up jobs written with their parent's completion
+
+  @Nested
+  class FollowUps {
+    @Test
+    void anAppliedCompletionInsertsItsFollowUpsAtomically() {
+      JobInfo parent = running(job());
+      clock.set(at(5));
+
+      Set<Long> applied =
+          finish(
+              new JobFinish.Completed(
+                  ref(parent),
+                  now(),
+                  List.of(
+                      job().kind("child").build(now()),
+                      job().kind("child").queue("b").build(now()))));
+
+      assertThat(applied).containsExactly(parent.id());
+      List<JobInfo> children = listAll(JobQuery.all().withKind("child"));
+      assertThat(children).hasSize(2);
+      assertThat(children)
+          .allSatisfy(
+              c -> {
+                assertThat(c.state()).isEqualTo(AVAILABLE);
+                assertThat(c.createdAt()).isEqualTo(at(5));
+                assertThat(c.id()).isGreaterThan(parent.id());
+              });
+      assertThat(children).extracting(JobInfo::queue).containsExactly(QUEUE, "b");
+      assertThat(get(parent.id()).state()).isEqualTo(COMPLETED);
+    }
+
+    @Test
+    void aFencedOutCompletionInsertsNothing() {
+      JobInfo parent = running(job());
+      store.jobCancel(new JobCancelParams(parent.id(), now(), "stop"));
+
+      Set<Long> applied =
+          finish(
+              new JobFinish.Completed(
+                  ref(parent), now(), List.of(job().kind("child").build(now()))));
+
+      assertThat(applied).isEmpty();
+      assertThat(listAll(JobQuery.all().withKind("child"))).isEmpty();
+    }
+
+    @Test
+    void followUpsMayBeScheduled() {
+      JobInfo parent = running(job());
+
+      finish(
+          new JobFinish.Completed(
+              ref(parent), now(), List.of(job().kind("child").scheduledAt(at(60)).build(now()))));
+
+      assertThat(listAll(JobQuery.all().withKind("child")))
+          .singleElement()
+          .satisfies(c -> assertThat(c.state()).isEqualTo(SCHEDULED));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Enqueue inside the caller's transaction
+
+  @Nested
+  class TransactionalEnqueue {
+    @BeforeEach
+    void requireTxEnqueue() {
+      assumeTrue(
+          store.capabilities().contains(Capability.TX_ENQUEUE),
+          "the store does not declare TX_ENQUEUE");
+    }
+
+    @Test
+    void aRolledBackTransactionLeavesNoJob() throws Exception {
+      try (Connection c = openConnection()) {
+        c.setAutoCommit(false);
+        List<Enqueued> inserted =
+            store.jobInsertMany(c, new JobInsertManyParams(List.of(job().build(now())), now()));
+        assertThat(inserted).hasSize(1);
+        c.rollback();
+      }
+
+      assertThat(store.jobList(JobQuery.all())).isEmpty();
+      assertThat(fetch(QUEUE, 10)).isEmpty();
+    }
+
+    @Test
+    void jobsAreInvisibleUntilCommitThenRunnableAndAnnounced() throws Exception {
+      Listener listener = new Listener();
+      Optional<Notifier> notifier = store.notifier();
+      notifier.ifPresent(n -> listener.subscription = n.subscribe(listener));
+      try (Connection c = openConnection()) {
+        c.setAutoCommit(false);
+        long id =
+            store
+                .jobInsertMany(
+                    c, new JobInsertManyParams(List.of(job().queue("tx").build(now())), now()))
+                .get(0)
+                .id();
+        assertThat(store.jobGet(id)).as("visible before commit").isEmpty();
+
+        c.commit();
+
+        assertThat(get(id).state()).isEqualTo(AVAILABLE);
+        assertThat(fetch("tx", 10)).extracting(JobInfo::id).containsExactly(id);
+      }
+      if (notifier.isPresent()) {
+        await().atMost(WAKE_UP).untilAsserted(() -> assertThat(listener.seen).contains("tx"));
+        listener.subscription.close();
+      }
     }
   }
 

@@ -19,6 +19,7 @@ import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRef;
+import dev.errand.spi.NewJob;
 import dev.errand.spi.Store;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,6 +57,7 @@ public final class Engine {
 
   private final Config config;
   private final Errand errand;
+  private final JobEncoder encoder;
   private final Map<String, Producer> producers = new LinkedHashMap<>();
   private final Map<Long, RunningJob> held = new ConcurrentHashMap<>();
   private final Completer completer = new Completer(this);
@@ -64,9 +67,10 @@ public final class Engine {
   private final ScheduledExecutorService timeouts;
   private AutoCloseable subscription;
 
-  public Engine(Config config, Errand errand) {
+  public Engine(Config config, Errand errand, JobEncoder encoder) {
     this.config = config;
     this.errand = errand;
+    this.encoder = encoder;
     for (QueueConfig queue : config.queues().values()) {
       producers.put(queue.name(), new Producer(queue, this));
     }
@@ -278,7 +282,14 @@ public final class Engine {
     } catch (RuntimeException e) {
       return failed(running, e, () -> Backoff.DEFAULT.delay(running.info.attempt()));
     }
-    Job<A> job = new Job<>(running.info, args, errand, () -> running.cancelled);
+    List<NewJob> followUps = new CopyOnWriteArrayList<>();
+    Job<A> job =
+        new Job<>(
+            running.info,
+            args,
+            errand,
+            () -> running.cancelled,
+            (a, options) -> followUps.add(encoder.encode(a, options, config.clock().instant())));
     Duration timeout = registration.worker().timeout(job);
     ScheduledFuture<?> timer = null;
     if (timeout != null && timeout.isPositive()) {
@@ -318,10 +329,10 @@ public final class Engine {
     if (error != null) {
       return failed(running, error, () -> registration.worker().backoff(job));
     }
-    return succeeded(running, outcome);
+    return succeeded(running, outcome, followUps);
   }
 
-  private Completion succeeded(RunningJob running, Outcome outcome) {
+  private Completion succeeded(RunningJob running, Outcome outcome, List<NewJob> followUps) {
     Instant now = config.clock().instant();
     JobRef ref = running.ref();
     Duration ran = Duration.ofNanos(System.nanoTime() - running.startNanos);
@@ -329,7 +340,11 @@ public final class Engine {
     return switch (outcome) {
       case Outcome.Complete c ->
           new Completion(
-              running, new JobFinish.Completed(ref, now), JobEvent.Result.COMPLETED, null, ran);
+              running,
+              new JobFinish.Completed(ref, now, followUps),
+              JobEvent.Result.COMPLETED,
+              null,
+              ran);
       case Outcome.Snooze s ->
           new Completion(
               running,

@@ -99,16 +99,7 @@ public final class MemoryStore implements Store, Notifier {
     lock.lock();
     try {
       for (NewJob n : params.jobs()) {
-        MutableJob job = new MutableJob(nextId++, n, params.now());
-        jobs.put(job.id, job);
-        if (job.scheduledAt.isAfter(params.now())) {
-          job.state = JobState.SCHEDULED;
-        } else {
-          job.state = JobState.AVAILABLE;
-          woken.add(job.queue);
-        }
-        index(job);
-        result.add(new Enqueued(job.id, job.state, false));
+        result.add(insertLocked(n, params.now(), woken));
       }
     } finally {
       lock.unlock();
@@ -166,7 +157,12 @@ public final class MemoryStore implements Store, Notifier {
         job.leaseOwner = null;
         job.leaseExpiresAt = null;
         switch (result) {
-          case JobFinish.Completed c -> finalize(job, JobState.COMPLETED, c.at());
+          case JobFinish.Completed c -> {
+            finalize(job, JobState.COMPLETED, c.at());
+            for (NewJob followUp : c.followUps()) {
+              insertLocked(followUp, c.at(), woken);
+            }
+          }
           case JobFinish.Failed f -> {
             job.addError(f.error());
             if (f.retryAt() == null) {
@@ -465,6 +461,19 @@ public final class MemoryStore implements Store, Notifier {
   @Override
   public void close() {
     listeners.clear();
+  }
+
+  private Enqueued insertLocked(NewJob n, Instant now, Set<String> woken) {
+    MutableJob job = new MutableJob(nextId++, n, now);
+    jobs.put(job.id, job);
+    if (job.scheduledAt.isAfter(now)) {
+      job.state = JobState.SCHEDULED;
+    } else {
+      job.state = JobState.AVAILABLE;
+      woken.add(job.queue);
+    }
+    index(job);
+    return new Enqueued(job.id, job.state, false);
   }
 
   private MutableJob runningAt(JobRef ref) {

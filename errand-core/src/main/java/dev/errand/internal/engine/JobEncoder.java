@@ -1,0 +1,97 @@
+package dev.errand.internal.engine;
+
+import dev.errand.Config;
+import dev.errand.Config.WorkerRegistration;
+import dev.errand.EnqueueOptions;
+import dev.errand.JobArgs;
+import dev.errand.JobArgsException;
+import dev.errand.spi.NewJob;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns args and options into a validated, encoded {@link NewJob}: the one place where enqueue
+ * rules live, for direct enqueues and for follow-ups written with a completion alike.
+ */
+public final class JobEncoder {
+  private final Config config;
+  private final Map<Class<?>, String> kindByArgsType = new HashMap<>();
+
+  public JobEncoder(Config config) {
+    this.config = config;
+    for (WorkerRegistration<?> registration : config.workers().values()) {
+      kindByArgsType.put(registration.argsType(), registration.kind());
+    }
+  }
+
+  /**
+   * The job to store for {@code args}.
+   *
+   * @throws JobArgsException if the kind is invalid, disagrees with its registration, or the args
+   *     cannot be written or are too large
+   */
+  public NewJob encode(JobArgs args, EnqueueOptions options, Instant now) {
+    Objects.requireNonNull(args, "args");
+    String kind = args.kind();
+    try {
+      Config.checkKind(kind);
+    } catch (IllegalArgumentException e) {
+      throw new JobArgsException(args.getClass().getName() + ": " + e.getMessage());
+    }
+    String registered = kindByArgsType.get(args.getClass());
+    if (registered != null && !registered.equals(kind)) {
+      throw new JobArgsException(
+          args.getClass().getName()
+              + " says its kind is '"
+              + kind
+              + "' but its worker is registered for kind '"
+              + registered
+              + "'");
+    }
+    String json = config.codec().encode(args);
+    int size = json.length() * 3 <= config.maxArgsBytes() ? json.length() : utf8Length(json);
+    if (size > config.maxArgsBytes()) {
+      throw new JobArgsException(
+          "args of kind '"
+              + kind
+              + "' are "
+              + size
+              + " bytes of JSON, more than maxArgsBytes ("
+              + config.maxArgsBytes()
+              + "); keep large data in your own tables and pass its id");
+    }
+    Instant runAt = now;
+    if (options.runAt() != null) {
+      runAt = options.runAt();
+    } else if (options.runIn() != null) {
+      runAt = now.plus(options.runIn());
+    }
+    return new NewJob(
+        kind,
+        options.queue() != null ? options.queue() : Config.DEFAULT_QUEUE,
+        json,
+        options.priority() != null ? options.priority() : EnqueueOptions.MIN_PRIORITY,
+        runAt,
+        maxAttempts(kind, options),
+        options.tags(),
+        options.metadata());
+  }
+
+  private int maxAttempts(String kind, EnqueueOptions options) {
+    if (options.maxAttempts() != null) {
+      return options.maxAttempts();
+    }
+    WorkerRegistration<?> registration = config.workers().get(kind);
+    if (registration != null && registration.worker().maxAttempts() > 0) {
+      return registration.worker().maxAttempts();
+    }
+    return config.defaultMaxAttempts();
+  }
+
+  private static int utf8Length(String json) {
+    return json.getBytes(StandardCharsets.UTF_8).length;
+  }
+}

@@ -1,0 +1,130 @@
+package dev.errand.postgres;
+
+import dev.errand.StoreException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the numbered migrations under {@code migrations/} (listed in {@code migrations/index}),
+ * each in its own transaction, recording them in {@code schema_migration}. A session-level advisory
+ * lock, keyed by the schema, serializes nodes that start at once.
+ */
+final class Migrator {
+  private static final Logger log = LoggerFactory.getLogger(Migrator.class);
+  private static final Pattern FILE = Pattern.compile("V(\\d{3})__([a-z0-9_]+)\\.sql");
+
+  private final DataSource dataSource;
+  private final String schema;
+
+  Migrator(DataSource dataSource, String schema) {
+    this.dataSource = dataSource;
+    this.schema = schema;
+  }
+
+  /** A migration file. */
+  record Migration(int version, String name, String sql) {}
+
+  List<Migration> migrations() {
+    List<Migration> migrations = new ArrayList<>();
+    for (String file : NamedSql.read("migrations/index").split("\n")) {
+      file = file.strip();
+      if (file.isEmpty() || file.startsWith("#")) {
+        continue;
+      }
+      Matcher m = FILE.matcher(file);
+      if (!m.matches()) {
+        throw new IllegalStateException("bad migration file name " + file);
+      }
+      String sql = NamedSql.read("migrations/" + file).replace("{schema}", schema);
+      migrations.add(new Migration(Integer.parseInt(m.group(1)), m.group(2), sql));
+    }
+    return migrations;
+  }
+
+  String script() {
+    StringBuilder out = new StringBuilder();
+    out.append("-- Errand schema for PostgreSQL, schema ").append(schema).append('\n');
+    out.append("CREATE SCHEMA IF NOT EXISTS ").append(schema).append(";\n\n");
+    for (Migration m : migrations()) {
+      out.append("-- V").append(String.format("%03d", m.version())).append(' ').append(m.name());
+      out.append('\n').append(m.sql().strip()).append("\n\n");
+    }
+    return out.toString();
+  }
+
+  List<Integer> migrate() {
+    List<Integer> applied = new ArrayList<>();
+    try (Connection c = dataSource.getConnection()) {
+      boolean autoCommit = c.getAutoCommit();
+      c.setAutoCommit(true);
+      try (PreparedStatement lock = c.prepareStatement("SELECT pg_advisory_lock(hashtext(?))")) {
+        lock.setString(1, "errand.migrate." + schema);
+        lock.executeQuery().close();
+      }
+      try {
+        try (Statement st = c.createStatement()) {
+          st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+          st.execute(
+              "CREATE TABLE IF NOT EXISTS "
+                  + schema
+                  + ".schema_migration (version int PRIMARY KEY, name text NOT NULL,"
+                  + " applied_at timestamptz NOT NULL DEFAULT now())");
+        }
+        Set<Integer> done = new HashSet<>();
+        try (Statement st = c.createStatement();
+            ResultSet rs = st.executeQuery("SELECT version FROM " + schema + ".schema_migration")) {
+          while (rs.next()) {
+            done.add(rs.getInt(1));
+          }
+        }
+        for (Migration m : migrations()) {
+          if (done.contains(m.version())) {
+            continue;
+          }
+          c.setAutoCommit(false);
+          try (Statement st = c.createStatement();
+              PreparedStatement record =
+                  c.prepareStatement(
+                      "INSERT INTO "
+                          + schema
+                          + ".schema_migration (version, name) VALUES (?, ?)")) {
+            st.execute(m.sql());
+            record.setInt(1, m.version());
+            record.setString(2, m.name());
+            record.executeUpdate();
+            c.commit();
+          } catch (SQLException e) {
+            c.rollback();
+            throw e;
+          } finally {
+            c.setAutoCommit(true);
+          }
+          log.info("applied migration V{} {} to schema {}", m.version(), m.name(), schema);
+          applied.add(m.version());
+        }
+      } finally {
+        try (PreparedStatement unlock =
+            c.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {
+          unlock.setString(1, "errand.migrate." + schema);
+          unlock.executeQuery().close();
+        }
+        c.setAutoCommit(autoCommit);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("could not migrate schema " + schema + ": " + e.getMessage(), e);
+    }
+    return applied;
+  }
+}

@@ -1,0 +1,660 @@
+package dev.errand.postgres;
+
+import dev.errand.Enqueued;
+import dev.errand.JobInfo;
+import dev.errand.JobQuery;
+import dev.errand.JobState;
+import dev.errand.QueueInfo;
+import dev.errand.StoreException;
+import dev.errand.spi.Capability;
+import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.JobFinish;
+import dev.errand.spi.JobFinishManyParams;
+import dev.errand.spi.JobFinishManyResult;
+import dev.errand.spi.JobHeartbeatParams;
+import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.JobPruneParams;
+import dev.errand.spi.JobRef;
+import dev.errand.spi.JobRescueParams;
+import dev.errand.spi.JobRescueResult;
+import dev.errand.spi.JobRetryParams;
+import dev.errand.spi.JobStageParams;
+import dev.errand.spi.JobStageResult;
+import dev.errand.spi.NewJob;
+import dev.errand.spi.Notifier;
+import dev.errand.spi.Store;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/**
+ * Errand's production store: jobs in a PostgreSQL table, claimed with {@code FOR UPDATE SKIP
+ * LOCKED}, woken by {@code LISTEN/NOTIFY}, enqueued inside the caller's transaction if it wishes.
+ *
+ * <p>Takes any {@link DataSource} (a pool such as HikariCP is recommended); each call borrows one
+ * connection for one statement and never holds a transaction while a job runs. With {@link
+ * Builder#listen(boolean) listen} on (the default) the store keeps one extra connection open for
+ * {@code LISTEN}; turn it off behind PgBouncer in transaction mode, and nodes poll instead. Call
+ * {@link #migrate()} once at start, or apply {@link #migrationSql()} with your own tool.
+ */
+public final class PostgresStore implements Store {
+
+  /** The schema used unless the builder names another. */
+  public static final String DEFAULT_SCHEMA = "errand";
+
+  private static final Comparator<JobInfo> FETCH_ORDER =
+      Comparator.comparingInt(JobInfo::priority)
+          .thenComparing(JobInfo::scheduledAt)
+          .thenComparingLong(JobInfo::id);
+
+  private final DataSource dataSource;
+  private final String schema;
+  private final NamedSql sql;
+  private final String channel;
+  private final PostgresNotifier notifier;
+
+  private PostgresStore(Builder builder) {
+    this.dataSource = builder.dataSource;
+    this.schema = NamedSql.checkSchema(builder.schema);
+    this.sql = NamedSql.load("store.sql", schema);
+    this.channel = "errand_" + schema;
+    this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;
+  }
+
+  /** A builder for a store on {@code dataSource}. */
+  public static Builder builder(DataSource dataSource) {
+    return new Builder(dataSource);
+  }
+
+  /** The schema this store's tables live in. */
+  public String schema() {
+    return schema;
+  }
+
+  /**
+   * Creates or upgrades this store's tables: applies the migrations not yet recorded, each in its
+   * own transaction, under an advisory lock so that nodes starting together do not race.
+   *
+   * @return the versions applied now (empty when the schema was up to date)
+   */
+  public List<Integer> migrate() {
+    return new Migrator(dataSource, schema).migrate();
+  }
+
+  /**
+   * Every migration as one plain SQL script, for teams that apply schema changes with Flyway or
+   * Liquibase.
+   */
+  public String migrationSql() {
+    return new Migrator(dataSource, schema).script();
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    Set<Capability> capabilities = new HashSet<>();
+    capabilities.add(Capability.DURABLE);
+    capabilities.add(Capability.MULTI_PROCESS);
+    capabilities.add(Capability.TX_ENQUEUE);
+    if (notifier != null) {
+      capabilities.add(Capability.LISTEN_NOTIFY);
+    }
+    return Set.copyOf(capabilities);
+  }
+
+  @Override
+  public Optional<Notifier> notifier() {
+    return Optional.ofNullable(notifier);
+  }
+
+  @Override
+  public List<Enqueued> jobInsertMany(JobInsertManyParams params) {
+    if (params.jobs().isEmpty()) {
+      return List.of();
+    }
+    try (Connection c = dataSource.getConnection()) {
+      return insert(c, params);
+    } catch (SQLException e) {
+      throw failed("insert jobs", e);
+    }
+  }
+
+  @Override
+  public List<Enqueued> jobInsertMany(Connection connection, JobInsertManyParams params) {
+    Objects.requireNonNull(connection, "connection");
+    if (params.jobs().isEmpty()) {
+      return List.of();
+    }
+    try {
+      return insert(connection, params);
+    } catch (SQLException e) {
+      throw failed("insert jobs in the caller's transaction", e);
+    }
+  }
+
+  private List<Enqueued> insert(Connection c, JobInsertManyParams params) throws SQLException {
+    List<NewJob> jobs = params.jobs();
+    int n = jobs.size();
+    String[] queues = new String[n];
+    String[] kinds = new String[n];
+    String[] args = new String[n];
+    Short[] priorities = new Short[n];
+    Short[] maxAttempts = new Short[n];
+    String[] scheduledAt = new String[n];
+    String[] tags = new String[n];
+    String[] metadata = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewJob job = jobs.get(i);
+      queues[i] = job.queue();
+      kinds[i] = job.kind();
+      args[i] = job.argsJson();
+      priorities[i] = (short) job.priority();
+      maxAttempts[i] = (short) job.maxAttempts();
+      scheduledAt[i] = job.scheduledAt().toString();
+      tags[i] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
+      metadata[i] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.get("JobInsertMany"))) {
+      String now = params.now().toString();
+      ps.setString(1, now);
+      ps.setString(2, now);
+      ps.setArray(3, c.createArrayOf("text", queues));
+      ps.setArray(4, c.createArrayOf("text", kinds));
+      ps.setArray(5, c.createArrayOf("text", args));
+      ps.setArray(6, c.createArrayOf("int2", priorities));
+      ps.setArray(7, c.createArrayOf("int2", maxAttempts));
+      ps.setArray(8, c.createArrayOf("text", scheduledAt));
+      ps.setArray(9, c.createArrayOf("text", tags));
+      ps.setArray(10, c.createArrayOf("text", metadata));
+      ps.setString(11, channel);
+      List<Enqueued> result = new ArrayList<>(n);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+        }
+      }
+      if (result.size() != n) {
+        throw new StoreException("inserted " + result.size() + " jobs of " + n);
+      }
+      return result;
+    }
+  }
+
+  @Override
+  public List<JobInfo> jobFetch(JobFetchParams params) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobFetch"))) {
+      String now = params.now().toString();
+      ps.setString(1, params.queue());
+      ps.setString(2, now);
+      ps.setString(3, params.queue());
+      ps.setInt(4, params.limit());
+      ps.setString(5, now);
+      ps.setString(6, params.owner());
+      ps.setString(7, params.leaseExpiresAt().toString());
+      List<JobInfo> jobs = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          jobs.add(JobRows.read(rs));
+        }
+      }
+      // RETURNING follows no order; the contract promises fetch order.
+      jobs.sort(FETCH_ORDER);
+      return jobs;
+    } catch (SQLException e) {
+      throw failed("fetch jobs of queue '" + params.queue() + "'", e);
+    }
+  }
+
+  @Override
+  public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
+    List<JobFinish> results = new ArrayList<>(params.results());
+    if (results.isEmpty()) {
+      return new JobFinishManyResult(Set.of());
+    }
+    // A fixed lock order keeps two batches that share rows from deadlocking.
+    results.sort(Comparator.comparingLong(r -> r.ref().id()));
+    int n = results.size();
+    Map<Long, JobFinish.Completed> followUps = new HashMap<>();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    String[] states = new String[n];
+    Integer[] attemptDeltas = new Integer[n];
+    String[] scheduledAt = new String[n];
+    String[] finalizedAt = new String[n];
+    String[] errors = new String[n];
+    for (int i = 0; i < n; i++) {
+      JobFinish r = results.get(i);
+      ids[i] = r.ref().id();
+      attempts[i] = r.ref().attempt();
+      attemptDeltas[i] = 0;
+      String at = r.at().toString();
+      switch (r) {
+        case JobFinish.Completed x -> {
+          states[i] = "completed";
+          finalizedAt[i] = at;
+          if (!x.followUps().isEmpty()) {
+            followUps.put(x.ref().id(), x);
+          }
+        }
+        case JobFinish.Failed f -> {
+          errors[i] = JobRows.errorJson(f.error());
+          if (f.retryAt() == null) {
+            states[i] = "discarded";
+            finalizedAt[i] = at;
+          } else {
+            states[i] = "retryable";
+            scheduledAt[i] = f.retryAt().toString();
+          }
+        }
+        case JobFinish.Snoozed s -> {
+          states[i] = s.runAt().isAfter(s.at()) ? "scheduled" : "available";
+          scheduledAt[i] = s.runAt().toString();
+          attemptDeltas[i] = -1;
+        }
+        case JobFinish.Cancelled x -> {
+          states[i] = "cancelled";
+          finalizedAt[i] = at;
+          errors[i] = JobRows.errorJson(x.reason());
+        }
+        case JobFinish.Released x -> {
+          states[i] = "available";
+          scheduledAt[i] = at;
+          attemptDeltas[i] = -1;
+        }
+      }
+    }
+    Set<Long> applied = new HashSet<>();
+    Set<String> woken = new LinkedHashSet<>();
+    try (Connection c = dataSource.getConnection()) {
+      // Follow-up jobs must commit together with their parent's completion; without any, the
+      // batch is one autocommitted statement.
+      boolean transaction = !followUps.isEmpty();
+      if (transaction) {
+        c.setAutoCommit(false);
+      }
+      try {
+        try (PreparedStatement ps = c.prepareStatement(sql.get("JobFinishMany"))) {
+          ps.setArray(1, c.createArrayOf("int8", ids));
+          ps.setArray(2, c.createArrayOf("int4", attempts));
+          ps.setArray(3, c.createArrayOf("text", states));
+          ps.setArray(4, c.createArrayOf("int4", attemptDeltas));
+          ps.setArray(5, c.createArrayOf("text", scheduledAt));
+          ps.setArray(6, c.createArrayOf("text", finalizedAt));
+          ps.setArray(7, c.createArrayOf("text", errors));
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              applied.add(rs.getLong(1));
+              if ("available".equals(rs.getString(3))) {
+                woken.add(rs.getString(2));
+              }
+            }
+          }
+        }
+        List<NewJob> toInsert = new ArrayList<>();
+        Instant insertedAt = null;
+        for (JobFinish.Completed completed : followUps.values()) {
+          if (applied.contains(completed.ref().id())) {
+            toInsert.addAll(completed.followUps());
+            insertedAt =
+                insertedAt == null || completed.at().isAfter(insertedAt)
+                    ? completed.at()
+                    : insertedAt;
+          }
+        }
+        if (!toInsert.isEmpty()) {
+          insert(c, new JobInsertManyParams(toInsert, insertedAt));
+        }
+        notify(c, woken);
+        if (transaction) {
+          c.commit();
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (transaction) {
+          c.rollback();
+        }
+        throw e;
+      } finally {
+        if (transaction) {
+          c.setAutoCommit(true);
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("record " + n + " job results", e);
+    }
+    return new JobFinishManyResult(applied);
+  }
+
+  @Override
+  public JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params) {
+    if (params.jobs().isEmpty()) {
+      return new JobHeartbeatResult(Set.of());
+    }
+    int n = params.jobs().size();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      JobRef ref = params.jobs().get(i);
+      ids[i] = ref.id();
+      attempts[i] = ref.attempt();
+    }
+    Set<Long> lost = new HashSet<>(List.of(ids));
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobHeartbeat"))) {
+      ps.setString(1, params.leaseExpiresAt().toString());
+      ps.setArray(2, c.createArrayOf("int8", ids));
+      ps.setArray(3, c.createArrayOf("int4", attempts));
+      ps.setString(4, params.owner());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          lost.remove(rs.getLong(1));
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("renew " + n + " leases", e);
+    }
+    return new JobHeartbeatResult(lost);
+  }
+
+  @Override
+  public JobRescueResult jobRescueExpired(JobRescueParams params) {
+    List<Long> retryable = new ArrayList<>();
+    List<Long> discarded = new ArrayList<>();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobRescueExpired"))) {
+      String now = params.now().toString();
+      ps.setString(1, now);
+      ps.setInt(2, params.limit());
+      ps.setString(3, now);
+      ps.setString(4, now);
+      ps.setString(5, now);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          (rs.getString(2).equals("discarded") ? discarded : retryable).add(rs.getLong(1));
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("rescue expired leases", e);
+    }
+    return new JobRescueResult(retryable, discarded);
+  }
+
+  @Override
+  public JobStageResult jobStage(JobStageParams params) {
+    Map<String, Integer> staged = new HashMap<>();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobStage"))) {
+      ps.setString(1, params.now().toString());
+      ps.setInt(2, params.limit());
+      ps.setString(3, channel);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          staged.put(rs.getString(1), rs.getInt(2));
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("stage due jobs", e);
+    }
+    return new JobStageResult(staged);
+  }
+
+  @Override
+  public int jobPrune(JobPruneParams params) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        int deleted = 0;
+        // One node prunes at a time: the others skip their turn instead of competing for rows.
+        if (tryLock(c, "errand.prune." + schema)) {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("JobPrune"))) {
+            ps.setString(1, params.completedBefore().toString());
+            ps.setString(2, params.discardedBefore().toString());
+            ps.setString(3, params.cancelledBefore().toString());
+            ps.setInt(4, params.limit());
+            deleted = ps.executeUpdate();
+          }
+        }
+        c.commit();
+        return deleted;
+      } catch (SQLException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw failed("prune finished jobs", e);
+    }
+  }
+
+  private boolean tryLock(Connection c, String key) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("TryTransactionLock"))) {
+      ps.setString(1, key);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+
+  @Override
+  public Optional<JobInfo> jobGet(long id) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobGet"))) {
+      ps.setLong(1, id);
+      return readOne(ps);
+    } catch (SQLException e) {
+      throw failed("get job " + id, e);
+    }
+  }
+
+  @Override
+  public List<JobInfo> jobList(JobQuery query) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobList"))) {
+      String[] states = query.states().stream().map(JobRows::stateName).toArray(String[]::new);
+      ps.setLong(1, query.afterId());
+      ps.setArray(2, c.createArrayOf("text", states));
+      ps.setArray(3, c.createArrayOf("text", states));
+      setNullableText(ps, 4, query.queue());
+      setNullableText(ps, 5, query.queue());
+      setNullableText(ps, 6, query.kind());
+      setNullableText(ps, 7, query.kind());
+      ps.setInt(8, query.limit());
+      List<JobInfo> jobs = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          jobs.add(JobRows.read(rs));
+        }
+      }
+      return jobs;
+    } catch (SQLException e) {
+      throw failed("list jobs", e);
+    }
+  }
+
+  @Override
+  public Optional<JobInfo> jobCancel(JobCancelParams params) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
+      String now = params.now().toString();
+      ps.setString(1, now);
+      ps.setString(2, now);
+      ps.setString(3, params.reason());
+      ps.setLong(4, params.id());
+      Optional<JobInfo> cancelled = readOne(ps);
+      return cancelled.isPresent() ? cancelled : jobGet(params.id());
+    } catch (SQLException e) {
+      throw failed("cancel job " + params.id(), e);
+    }
+  }
+
+  @Override
+  public Optional<JobInfo> jobRetry(JobRetryParams params) {
+    try (Connection c = dataSource.getConnection()) {
+      Optional<JobInfo> retried;
+      try (PreparedStatement ps = c.prepareStatement(sql.get("JobRetry"))) {
+        ps.setString(1, params.now().toString());
+        ps.setLong(2, params.id());
+        retried = readOne(ps);
+      }
+      if (retried.isEmpty()) {
+        return jobGet(params.id());
+      }
+      notify(c, Set.of(retried.get().queue()));
+      return retried;
+    } catch (SQLException e) {
+      throw failed("retry job " + params.id(), e);
+    }
+  }
+
+  @Override
+  public boolean jobDelete(long id) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobDelete"))) {
+      ps.setLong(1, id);
+      return ps.executeUpdate() == 1;
+    } catch (SQLException e) {
+      throw failed("delete job " + id, e);
+    }
+  }
+
+  @Override
+  public void queuePause(String queue) {
+    execute("pause queue '" + queue + "'", "QueuePause", queue);
+  }
+
+  @Override
+  public void queueResume(String queue) {
+    execute("resume queue '" + queue + "'", "QueueResume", queue);
+    try (Connection c = dataSource.getConnection()) {
+      notify(c, Set.of(queue));
+    } catch (SQLException e) {
+      throw failed("wake queue '" + queue + "'", e);
+    }
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    Map<String, Map<JobState, Long>> counts = new TreeMap<>();
+    Set<String> paused = new HashSet<>();
+    try (Connection c = dataSource.getConnection()) {
+      try (PreparedStatement ps = c.prepareStatement(sql.get("QueueCounts"));
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          counts
+              .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
+              .put(JobRows.state(rs.getString(2)), rs.getLong(3));
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(sql.get("QueuePaused"));
+          ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          paused.add(rs.getString(1));
+          counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("count queues", e);
+    }
+    List<QueueInfo> queues = new ArrayList<>(counts.size());
+    counts.forEach(
+        (name, byState) -> queues.add(new QueueInfo(name, paused.contains(name), byState)));
+    return queues;
+  }
+
+  @Override
+  public void close() {
+    if (notifier != null) {
+      notifier.close();
+    }
+  }
+
+  private void notify(Connection c, Collection<String> queues) throws SQLException {
+    if (queues.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.get("Notify"))) {
+      ps.setString(1, channel);
+      ps.setArray(2, c.createArrayOf("text", queues.toArray(String[]::new)));
+      ps.executeQuery().close();
+    }
+  }
+
+  private void execute(String what, String name, String value) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get(name))) {
+      ps.setString(1, value);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw failed(what, e);
+    }
+  }
+
+  private static Optional<JobInfo> readOne(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? Optional.of(JobRows.read(rs)) : Optional.empty();
+    }
+  }
+
+  private static void setNullableText(PreparedStatement ps, int index, String value)
+      throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.VARCHAR);
+    } else {
+      ps.setString(index, value);
+    }
+  }
+
+  private StoreException failed(String what, SQLException e) {
+    return new StoreException(
+        "PostgreSQL store (schema " + schema + ") could not " + what + ": " + e.getMessage(), e);
+  }
+
+  /** Collects a {@link PostgresStore}'s settings. */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private String schema = DEFAULT_SCHEMA;
+    private boolean listen = true;
+
+    private Builder(DataSource dataSource) {
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    }
+
+    /** The schema of Errand's tables; lower-case letters, digits and '_'. */
+    public Builder schema(String schema) {
+      this.schema = NamedSql.checkSchema(schema);
+      return this;
+    }
+
+    /**
+     * Whether to hold a connection open for {@code LISTEN} wake-ups (default true). Turn it off
+     * behind PgBouncer in transaction mode, where LISTEN does not work: nodes then poll.
+     */
+    public Builder listen(boolean listen) {
+      this.listen = listen;
+      return this;
+    }
+
+    public PostgresStore build() {
+      return new PostgresStore(this);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+-- Errand's queries on PostgreSQL, one named block each, loaded once when the store starts.
+-- {schema} is replaced by the configured (validated) schema name; every value is a bind parameter.
+-- Times always come from the caller's clock, never from now(), so tests can move time.
+
+-- name: JobInsertMany
+-- One round-trip for any number of jobs: columns arrive as arrays and unnest turns them into rows.
+-- The identity default assigns ids in the order unnest yields rows (a plain function scan feeding
+-- the insert), so ordering the returned ids restores the caller's order. The notify CTE wakes
+-- listeners of every queue that received an available job; PostgreSQL delivers it on commit and
+-- folds identical notifications of one transaction into one. It is referenced below only so that
+-- it runs: a SELECT in WITH that nothing references is never evaluated.
+WITH inserted AS (
+  INSERT INTO {schema}.job
+    (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
+  SELECT
+    CASE WHEN u.scheduled_at::timestamptz > ?::timestamptz
+         THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
+    u.queue, u.kind, u.args::jsonb, u.priority, u.max_attempts, ?::timestamptz,
+    u.scheduled_at::timestamptz,
+    CASE WHEN u.tags = '[]' THEN '{}'::text[]
+         ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
+    u.metadata::jsonb
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[], ?::text[], ?::text[])
+    AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata)
+  RETURNING id, queue, state
+), notified AS (
+  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+)
+SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
+
+-- name: JobFetch
+-- Claims the next available jobs of one queue in one statement. The CTE walks job_fetch_idx, which
+-- holds available jobs only, in fetch order; FOR UPDATE SKIP LOCKED makes a concurrent fetcher pass
+-- over rows another is claiming instead of waiting on them, so competing nodes neither block each
+-- other nor receive the same job. The pause check costs one primary-key probe of the queue table.
+WITH next AS (
+  SELECT id FROM {schema}.job
+  WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
+  ORDER BY priority, scheduled_at, id
+  LIMIT ?
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE {schema}.job j
+SET state = 'running', attempt = j.attempt + 1, attempted_at = ?::timestamptz,
+    lease_owner = ?, lease_expires_at = ?::timestamptz
+FROM next
+WHERE j.id = next.id
+RETURNING j.*;
+
+-- name: JobFinishMany
+-- Every kind of result of a whole batch in one statement: each row carries its target state and
+-- changes. The WHERE clause is the fence: a row applies only while the job still runs at the
+-- attempt that produced the result, so a holder whose lease was rescued cannot overwrite anything.
+UPDATE {schema}.job j
+SET state = u.state::{schema}.job_state,
+    attempt = j.attempt + u.attempt_delta,
+    scheduled_at = COALESCE(u.scheduled_at::timestamptz, j.scheduled_at),
+    finalized_at = u.finalized_at::timestamptz,
+    errors = CASE WHEN u.error IS NULL THEN j.errors ELSE j.errors || jsonb_build_array(u.error::jsonb) END,
+    lease_owner = NULL,
+    lease_expires_at = NULL
+FROM unnest(?::bigint[], ?::int[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[])
+  AS u(id, attempt, state, attempt_delta, scheduled_at, finalized_at, error)
+WHERE j.id = u.id AND j.state = 'running' AND j.attempt = u.attempt
+RETURNING j.id, j.queue, j.state::text;
+
+-- name: Notify
+SELECT pg_notify(?, queue) FROM unnest(?::text[]) AS queue;
+
+-- name: JobHeartbeat
+UPDATE {schema}.job j
+SET lease_expires_at = ?::timestamptz
+FROM unnest(?::bigint[], ?::int[]) AS u(id, attempt)
+WHERE j.id = u.id AND j.attempt = u.attempt AND j.state = 'running' AND j.lease_owner = ?
+RETURNING j.id;
+
+-- name: JobRescueExpired
+-- SKIP LOCKED: rows a finishing node holds right now are not expired in any useful sense.
+WITH expired AS (
+  SELECT id FROM {schema}.job
+  WHERE state = 'running' AND lease_expires_at < ?::timestamptz
+  ORDER BY lease_expires_at
+  LIMIT ?
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE {schema}.job j
+SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryable' END::{schema}.job_state,
+    scheduled_at = CASE WHEN j.attempt >= j.max_attempts THEN j.scheduled_at ELSE ?::timestamptz END,
+    finalized_at = CASE WHEN j.attempt >= j.max_attempts THEN ?::timestamptz END,
+    errors = j.errors || jsonb_build_array(jsonb_build_object(
+      'attempt', j.attempt, 'at', ?::text, 'errorClass', 'lease_expired',
+      'message', 'lease of ' || j.lease_owner || ' expired at '
+                 || to_char(j.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+      'stackTrace', '')),
+    lease_owner = NULL,
+    lease_expires_at = NULL
+FROM expired
+WHERE j.id = expired.id
+RETURNING j.id, j.state::text;
+
+-- name: JobStage
+WITH due AS (
+  SELECT id FROM {schema}.job
+  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= ?::timestamptz
+  ORDER BY scheduled_at, id
+  LIMIT ?
+  FOR UPDATE SKIP LOCKED
+), staged AS (
+  UPDATE {schema}.job j SET state = 'available'
+  FROM due WHERE j.id = due.id
+  RETURNING j.queue
+), counted AS (
+  SELECT queue, count(*) AS n FROM staged GROUP BY queue
+), notified AS (
+  SELECT pg_notify(?, queue) FROM counted
+)
+SELECT queue, n FROM counted, (SELECT count(*) FROM notified) x;
+
+-- name: JobPrune
+-- Bounded: deletes at most a batch per call so that no statement holds locks for long.
+DELETE FROM {schema}.job
+WHERE id IN (
+  SELECT id FROM {schema}.job
+  WHERE (state = 'completed' AND finalized_at < ?::timestamptz)
+     OR (state = 'discarded' AND finalized_at < ?::timestamptz)
+     OR (state = 'cancelled' AND finalized_at < ?::timestamptz)
+  LIMIT ?
+);
+
+-- name: TryTransactionLock
+-- An advisory lock held until the transaction ends; false at once if another session holds it.
+SELECT pg_try_advisory_xact_lock(hashtext(?));
+
+-- name: JobGet
+SELECT * FROM {schema}.job WHERE id = ?;
+
+-- name: JobList
+SELECT * FROM {schema}.job
+WHERE id > ?
+  AND (cardinality(?::text[]) = 0 OR state::text = ANY(?::text[]))
+  AND (?::text IS NULL OR queue = ?)
+  AND (?::text IS NULL OR kind = ?)
+ORDER BY id
+LIMIT ?;
+
+-- name: JobCancel
+-- A running job's holder learns of it at its next heartbeat, which no longer matches a running row.
+UPDATE {schema}.job
+SET state = 'cancelled', finalized_at = ?::timestamptz, lease_owner = NULL, lease_expires_at = NULL,
+    errors = errors || jsonb_build_array(jsonb_build_object(
+      'attempt', attempt, 'at', ?::text, 'errorClass', 'cancelled', 'message', ?::text, 'stackTrace', ''))
+WHERE id = ? AND state NOT IN ('completed', 'discarded', 'cancelled')
+RETURNING *;
+
+-- name: JobRetry
+UPDATE {schema}.job
+SET state = 'available', scheduled_at = ?::timestamptz, finalized_at = NULL,
+    lease_owner = NULL, lease_expires_at = NULL,
+    max_attempts = GREATEST(max_attempts, attempt + 1)
+WHERE id = ? AND state <> 'running'
+RETURNING *;
+
+-- name: JobDelete
+DELETE FROM {schema}.job WHERE id = ? AND state <> 'running';
+
+-- name: QueuePause
+INSERT INTO {schema}.queue (name, paused, updated_at) VALUES (?, true, now())
+ON CONFLICT (name) DO UPDATE SET paused = true, updated_at = now();
+
+-- name: QueueResume
+UPDATE {schema}.queue SET paused = false, updated_at = now() WHERE name = ?;
+
+-- name: QueueCounts
+SELECT queue, state::text, count(*) FROM {schema}.job GROUP BY queue, state;
+
+-- name: QueuePaused
+SELECT name FROM {schema}.queue WHERE paused;
