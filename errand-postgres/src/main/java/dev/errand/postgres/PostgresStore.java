@@ -153,6 +153,9 @@ public final class PostgresStore implements Store {
   private List<Enqueued> insert(Connection c, JobInsertManyParams params) throws SQLException {
     List<NewJob> jobs = params.jobs();
     int n = jobs.size();
+    if (n == 1) {
+      return List.of(insertOne(c, jobs.get(0), params.now()));
+    }
     String[] queues = new String[n];
     String[] kinds = new String[n];
     String[] args = new String[n];
@@ -195,6 +198,30 @@ public final class PostgresStore implements Store {
         throw new StoreException("inserted " + result.size() + " jobs of " + n);
       }
       return result;
+    }
+  }
+
+  private Enqueued insertOne(Connection c, NewJob job, Instant now) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("JobInsertOne"))) {
+      String scheduledAt = job.scheduledAt().toString();
+      ps.setString(1, scheduledAt);
+      ps.setString(2, now.toString());
+      ps.setString(3, job.queue());
+      ps.setString(4, job.kind());
+      ps.setString(5, job.argsJson());
+      ps.setShort(6, (short) job.priority());
+      ps.setShort(7, (short) job.maxAttempts());
+      ps.setString(8, now.toString());
+      ps.setString(9, scheduledAt);
+      ps.setArray(10, c.createArrayOf("text", job.tags().toArray(String[]::new)));
+      ps.setString(11, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+      ps.setString(12, channel);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new StoreException("inserting a job returned no id");
+        }
+        return new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false);
+      }
     }
   }
 

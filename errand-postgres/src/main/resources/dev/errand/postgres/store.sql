@@ -15,7 +15,7 @@ WITH inserted AS (
   SELECT
     CASE WHEN u.scheduled_at::timestamptz > ?::timestamptz
          THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
-    u.queue, u.kind, u.args::jsonb, u.priority, u.max_attempts, ?::timestamptz,
+    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, ?::timestamptz,
     u.scheduled_at::timestamptz,
     CASE WHEN u.tags = '[]' THEN '{}'::text[]
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
@@ -27,6 +27,21 @@ WITH inserted AS (
   SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
+
+-- name: JobInsertOne
+-- The single enqueue of a request handler: plain values instead of arrays, so the statement is
+-- the cheapest to plan and run; same notify as JobInsertMany.
+WITH inserted AS (
+  INSERT INTO {schema}.job
+    (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
+  VALUES (
+    CASE WHEN ?::timestamptz > ?::timestamptz THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
+    ?, ?, ?::json, ?, ?, ?::timestamptz, ?::timestamptz, ?::text[], ?::jsonb)
+  RETURNING id, queue, state
+), notified AS (
+  SELECT pg_notify(?, queue) FROM inserted WHERE state = 'available'
+)
+SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n;
 
 -- name: JobFetch
 -- Claims the next available jobs of one queue in one statement. The CTE walks job_fetch_idx, which

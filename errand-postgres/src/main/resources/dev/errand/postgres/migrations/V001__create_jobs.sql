@@ -9,7 +9,9 @@ CREATE TABLE {schema}.job (
   state            {schema}.job_state NOT NULL,
   queue            text NOT NULL,
   kind             text NOT NULL,
-  args             jsonb NOT NULL,
+  -- json, not jsonb: stored as given (no re-encoding on the hot insert path) and read back
+  -- byte for byte; cast to jsonb to query into it.
+  args             json NOT NULL,
   priority         smallint NOT NULL DEFAULT 0,
   attempt          smallint NOT NULL DEFAULT 0,
   max_attempts     smallint NOT NULL,

@@ -1,0 +1,146 @@
+package dev.errand.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.errand.Config;
+import dev.errand.Errand;
+import dev.errand.JobArgs;
+import dev.errand.JobInfo;
+import dev.errand.JobQuery;
+import dev.errand.JobState;
+import dev.errand.Outcome;
+import dev.errand.spi.Store;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Errand end to end on PostgreSQL: what only a real database can show. */
+class PostgresEngineTest {
+  record Order(long orderId) implements JobArgs {
+    @Override
+    public String kind() {
+      return "order_placed";
+    }
+  }
+
+  record Receipt(long orderId) implements JobArgs {
+    @Override
+    public String kind() {
+      return "send_receipt";
+    }
+  }
+
+  private final String schema = TestDatabase.newSchema("errand_engine");
+  private final Set<Long> ordersWorked = ConcurrentHashMap.newKeySet();
+  private final Set<Long> receiptsSent = ConcurrentHashMap.newKeySet();
+  private PostgresStore store;
+  private Errand errand;
+
+  @BeforeEach
+  void start() throws Exception {
+    store = PostgresStore.builder(TestDatabase.pool()).schema(schema).build();
+    store.migrate();
+    try (Connection c = TestDatabase.pool().getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE " + schema + ".orders (id bigint PRIMARY KEY)");
+    }
+    errand =
+        Errand.create(
+                Config.builder(store)
+                    .queue("default", 8)
+                    .worker(
+                        "order_placed",
+                        Order.class,
+                        job -> {
+                          ordersWorked.add(job.args().orderId());
+                          job.enqueueOnCompletion(new Receipt(job.args().orderId()));
+                          return Outcome.complete();
+                        })
+                    .worker(
+                        "send_receipt",
+                        Receipt.class,
+                        job -> {
+                          receiptsSent.add(job.args().orderId());
+                          return Outcome.complete();
+                        })
+                    .build())
+            .start();
+  }
+
+  @AfterEach
+  void stop() {
+    errand.stop(Duration.ofSeconds(5));
+    store.close();
+    TestDatabase.dropSchema(schema);
+  }
+
+  @Test
+  void aJobEnqueuedInARolledBackTransactionNeverExists() throws Exception {
+    try (Connection c = TestDatabase.pool().getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement()) {
+        st.execute("INSERT INTO " + schema + ".orders VALUES (1)");
+      }
+      errand.enqueue(c, new Order(1));
+      c.rollback();
+    }
+    // A committed order after it shows the workers are live; the rolled-back one never appears.
+    enqueueOrderInTransaction(2);
+
+    await().until(() -> receiptsSent.contains(2L));
+    assertThat(ordersWorked).containsExactly(2L);
+    assertThat(store.jobList(JobQuery.all().withKind("order_placed")))
+        .extracting(JobInfo::argsJson)
+        .containsExactly("{\"orderId\":2}");
+  }
+
+  @Test
+  void aCommittedJobRunsAndWakesTheWorkersThroughNotify() throws Exception {
+    enqueueOrderInTransaction(7);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> receiptsSent.contains(7L));
+    List<JobInfo> jobs = store.jobList(JobQuery.all().withStates(JobState.COMPLETED));
+    assertThat(jobs)
+        .extracting(JobInfo::kind)
+        .containsExactlyInAnyOrder("order_placed", "send_receipt");
+  }
+
+  @Test
+  void aStoreWithoutTransactionsRefusesTransactionalEnqueue() {
+    Errand memory = Errand.create(Config.builder(Store.inMemory()).build());
+
+    assertThatThrownBy(() -> memory.enqueue(TestDatabase.pool().getConnection(), new Order(1)))
+        .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageContaining("cannot enqueue inside a database transaction");
+  }
+
+  @Test
+  void migrateIsIdempotentAndTheScriptNamesEveryObject() {
+    assertThat(store.migrate()).isEmpty();
+    String script = store.migrationSql();
+    assertThat(script)
+        .contains("CREATE SCHEMA IF NOT EXISTS " + schema)
+        .contains("CREATE TABLE " + schema + ".job")
+        .contains("job_fetch_idx")
+        .doesNotContain("{schema}");
+  }
+
+  private void enqueueOrderInTransaction(long orderId) throws Exception {
+    try (Connection c = TestDatabase.pool().getConnection()) {
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement()) {
+        st.execute("INSERT INTO " + schema + ".orders VALUES (" + orderId + ")");
+      }
+      errand.enqueue(c, new Order(orderId));
+      c.commit();
+    }
+  }
+}
