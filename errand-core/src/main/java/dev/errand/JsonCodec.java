@@ -1,5 +1,7 @@
 package dev.errand;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.errand.internal.engine.JacksonCodec;
 
@@ -24,12 +26,23 @@ public interface JsonCodec {
    */
   <T extends JobArgs> T decode(String json, Class<T> type);
 
-  /** A codec on a new, default Jackson {@link ObjectMapper}. */
+  /**
+   * A codec on a new, default Jackson {@link ObjectMapper} whose buffers are pooled across threads:
+   * Jackson's default keeps them per thread, and every job runs on a new virtual thread.
+   */
   static JsonCodec jackson() {
-    return new JacksonCodec(new ObjectMapper());
+    return new JacksonCodec(
+        new ObjectMapper(
+            JsonFactory.builder()
+                .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                .build()));
   }
 
-  /** A codec on {@code mapper}, which must not be reconfigured afterwards. */
+  /**
+   * A codec on {@code mapper}, which must not be reconfigured afterwards. Give its factory a shared
+   * recycler pool ({@code JsonRecyclerPools.sharedConcurrentDequePool()}) when queues run on
+   * virtual threads.
+   */
   static JsonCodec jackson(ObjectMapper mapper) {
     return new JacksonCodec(mapper);
   }

@@ -86,6 +86,9 @@ final class JobRows {
   }
 
   private static Map<String, String> metadata(String json) {
+    if (json.equals("{}")) {
+      return Map.of();
+    }
     try {
       return JSON.readValue(json, STRING_MAP);
     } catch (JsonProcessingException e) {
@@ -94,6 +97,9 @@ final class JobRows {
   }
 
   private static List<AttemptError> errors(String json) {
+    if (json.equals("[]")) {
+      return List.of();
+    }
     try {
       JsonNode array = JSON.readTree(json);
       List<AttemptError> errors = new ArrayList<>(array.size());

@@ -29,10 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -64,7 +61,7 @@ public final class Engine {
   private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
   private final List<Service> maintenance = new ArrayList<>();
   private final Wakeup attemptEnded = new Wakeup();
-  private final ScheduledExecutorService timeouts;
+  private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
   private AutoCloseable subscription;
 
   public Engine(Config config, Errand errand, JobEncoder encoder) {
@@ -77,9 +74,6 @@ public final class Engine {
     maintenance.add(new JobStager(config, this::wakeQueue));
     maintenance.add(new JobRescuer(config));
     maintenance.add(new JobPruner(config));
-    timeouts =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("errand-timeouts").daemon(true).factory());
   }
 
   Config config() {
@@ -101,6 +95,7 @@ public final class Engine {
         .ifPresent(notifier -> subscription = notifier.subscribe(this::wakeQueue));
     completer.start();
     leaseKeeper.start();
+    timeouts.start();
     maintenance.forEach(Service::start);
     producers.values().forEach(Service::start);
     log.info(
@@ -141,7 +136,7 @@ public final class Engine {
     for (Service service : maintenance) {
       service.stop(Duration.ofSeconds(5));
     }
-    timeouts.shutdownNow();
+    timeouts.stop(Duration.ofSeconds(1));
     log.info("errand node {} stopped", config.nodeId());
   }
 
@@ -175,6 +170,17 @@ public final class Engine {
   public int running(String queue) {
     Producer producer = producers.get(queue);
     return producer == null ? 0 : producer.active();
+  }
+
+  /** Interrupts every attempt past its deadline; called by the {@link TimeoutSweeper}. */
+  void interruptOverdue(long nowNanos) {
+    for (RunningJob job : held.values()) {
+      long deadline = job.deadlineNanos;
+      if (deadline != 0 && nowNanos - deadline > 0 && !job.timedOut) {
+        job.timedOut = true;
+        job.interrupt();
+      }
+    }
   }
 
   List<JobRef> heldAttempts() {
@@ -291,16 +297,8 @@ public final class Engine {
             () -> running.cancelled,
             (a, options) -> followUps.add(encoder.encode(a, options, config.clock().instant())));
     Duration timeout = registration.worker().timeout(job);
-    ScheduledFuture<?> timer = null;
     if (timeout != null && timeout.isPositive()) {
-      timer =
-          timeouts.schedule(
-              () -> {
-                running.timedOut = true;
-                running.interrupt();
-              },
-              timeout.toNanos(),
-              TimeUnit.NANOSECONDS);
+      running.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
     Outcome outcome = null;
     Throwable error = null;
@@ -309,9 +307,7 @@ public final class Engine {
     } catch (Throwable t) {
       error = t;
     } finally {
-      if (timer != null) {
-        timer.cancel(false);
-      }
+      running.deadlineNanos = 0;
     }
     if (running.timedOut) {
       JobTimeoutException timedOut = new JobTimeoutException(timeout);

@@ -21,6 +21,10 @@ final class RunningJob {
 
   volatile boolean cancelled;
   volatile boolean timedOut;
+
+  /** When the worker's timeout ends ({@link System#nanoTime()}), or 0 while none applies. */
+  volatile long deadlineNanos;
+
   private Thread thread;
 
   RunningJob(JobInfo info, Producer producer) {
