@@ -12,10 +12,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 
 /**
- * The PostgreSQL server the tests run against: {@code ERRAND_TEST_PG_URL} when set, else the local
- * server on 127.0.0.1:5432, else an embedded server started from Maven Central's binaries. Never
- * skips: without any server the tests fail, loudly. Each caller gets its own schema, so test
- * classes can run in parallel.
+ * The PostgreSQL server the tests run against: {@code ERRAND_TEST_PG_URL} when set (the value
+ * {@code embedded} forces the embedded server), else the local server on 127.0.0.1:5432, else an
+ * embedded server started from Maven Central's binaries. Never skips: without any server the tests
+ * fail, loudly. Each caller gets its own schema, so test classes can run in parallel.
  */
 final class TestDatabase {
   static final String URL_VARIABLE = "ERRAND_TEST_PG_URL";
@@ -68,6 +68,9 @@ final class TestDatabase {
 
   private static String findServer() {
     String configured = System.getenv(URL_VARIABLE);
+    if ("embedded".equals(configured)) {
+      return startEmbedded("ERRAND_TEST_PG_URL=embedded");
+    }
     if (configured != null && !configured.isBlank()) {
       check(configured, "the server named by " + URL_VARIABLE);
       return configured;
@@ -75,10 +78,11 @@ final class TestDatabase {
     if (reachable(LOCAL_URL)) {
       return LOCAL_URL;
     }
-    System.err.println(
-        "errand-postgres tests: no PostgreSQL on 127.0.0.1:5432 and "
-            + URL_VARIABLE
-            + " unset; starting an embedded PostgreSQL");
+    return startEmbedded("no PostgreSQL on 127.0.0.1:5432 and " + URL_VARIABLE + " unset");
+  }
+
+  private static String startEmbedded(String why) {
+    System.err.println("errand-postgres tests: " + why + "; starting an embedded PostgreSQL");
     try {
       EmbeddedPostgres embedded = EmbeddedPostgres.builder().start();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(embedded)));
