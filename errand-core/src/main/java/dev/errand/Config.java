@@ -255,7 +255,8 @@ public final class Config {
     private final Map<String, QueueConfig> queues = new LinkedHashMap<>();
     private final Map<String, WorkerRegistration<?>> workers = new LinkedHashMap<>();
     private final List<JobListener> listeners = new ArrayList<>();
-    private Clock clock = Clock.systemUTC();
+    // Microseconds: what every store keeps, so a time read back equals the time written.
+    private Clock clock = Clock.tick(Clock.systemUTC(), Duration.ofNanos(1_000));
     private String nodeId = defaultNodeId();
     private JsonCodec codec = JsonCodec.jackson();
     private int defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS;

@@ -9,6 +9,7 @@ import dev.errand.AttemptError;
 import dev.errand.JobInfo;
 import dev.errand.JobState;
 import dev.errand.StoreException;
+import dev.errand.spi.JobFetchParams;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -42,6 +43,28 @@ final class JobRows {
         instant(rs, "finalized_at"),
         rs.getString("lease_owner"),
         instant(rs, "lease_expires_at"),
+        tags(rs.getArray("tags")),
+        metadata(rs.getString("metadata")),
+        errors(rs.getString("errors")));
+  }
+
+  /** A row returned by the claim, which leaves out what the claim itself set. */
+  static JobInfo readClaimed(ResultSet rs, JobFetchParams claim) throws SQLException {
+    return new JobInfo(
+        rs.getLong("id"),
+        rs.getString("kind"),
+        rs.getString("queue"),
+        JobState.RUNNING,
+        rs.getString("args"),
+        rs.getInt("priority"),
+        rs.getInt("attempt"),
+        rs.getInt("max_attempts"),
+        instant(rs, "created_at"),
+        instant(rs, "scheduled_at"),
+        claim.now(),
+        null,
+        claim.owner(),
+        claim.leaseExpiresAt(),
         tags(rs.getArray("tags")),
         metadata(rs.getString("metadata")),
         errors(rs.getString("errors")));

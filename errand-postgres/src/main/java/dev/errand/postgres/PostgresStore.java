@@ -240,7 +240,7 @@ public final class PostgresStore implements Store {
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          jobs.add(JobRows.read(rs));
+          jobs.add(JobRows.readClaimed(rs, params));
         }
       }
       // RETURNING follows no order; the contract promises fetch order.
