@@ -259,6 +259,10 @@ public final class PostgresStore implements Store {
     }
     // A fixed lock order keeps two batches that share rows from deadlocking.
     results.sort(Comparator.comparingLong(r -> r.ref().id()));
+    if (results.stream()
+        .allMatch(r -> r instanceof JobFinish.Completed c && c.followUps().isEmpty())) {
+      return completeMany(results);
+    }
     int n = results.size();
     Map<Long, JobFinish.Completed> followUps = new HashMap<>();
     Long[] ids = new Long[n];
@@ -366,6 +370,34 @@ public final class PostgresStore implements Store {
       }
     } catch (SQLException e) {
       throw failed("record " + n + " job results", e);
+    }
+    return new JobFinishManyResult(applied);
+  }
+
+  private JobFinishManyResult completeMany(List<JobFinish> completions) {
+    int n = completions.size();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    String[] finalizedAt = new String[n];
+    for (int i = 0; i < n; i++) {
+      JobFinish c = completions.get(i);
+      ids[i] = c.ref().id();
+      attempts[i] = c.ref().attempt();
+      finalizedAt[i] = c.at().toString();
+    }
+    Set<Long> applied = new HashSet<>();
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("JobCompleteMany"))) {
+      ps.setArray(1, c.createArrayOf("int8", ids));
+      ps.setArray(2, c.createArrayOf("int4", attempts));
+      ps.setArray(3, c.createArrayOf("text", finalizedAt));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          applied.add(rs.getLong(1));
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("record " + n + " completions", e);
     }
     return new JobFinishManyResult(applied);
   }
