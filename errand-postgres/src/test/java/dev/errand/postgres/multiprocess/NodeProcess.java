@@ -53,10 +53,6 @@ final class NodeProcess implements AutoCloseable {
     return name;
   }
 
-  long pid() {
-    return process.pid();
-  }
-
   boolean isAlive() {
     return process.isAlive();
   }
