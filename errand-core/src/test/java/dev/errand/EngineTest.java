@@ -819,5 +819,44 @@ class EngineTest extends EngineHarness {
         errand.stop(Duration.ofSeconds(5));
       }
     }
+
+    @Test
+    void leaseKeeperRetriesEveryHeartbeatWhileTheStoreFails() {
+      FlakyStore flaky = new FlakyStore(store, 0);
+      CountDownLatch started = new CountDownLatch(1);
+      CountDownLatch finish = new CountDownLatch(1);
+      Errand node =
+          Errand.create(
+                  Config.builder(flaky)
+                      .clock(clock)
+                      .pollInterval(Duration.ofMillis(20))
+                      .heartbeatInterval(Duration.ofMillis(20))
+                      .queue("default", 1)
+                      .worker(
+                          "noop",
+                          Noop.class,
+                          job -> {
+                            started.countDown();
+                            finish.await();
+                            return Outcome.complete();
+                          })
+                      .build())
+              .start();
+      try {
+        long id = node.enqueue(new Noop(1)).id();
+        await().until(() -> started.getCount() == 0);
+        flaky.failHeartbeats(8);
+        // Backing off exponentially, the eighth try would come some 12.7 s after the first failure
+        // (0.1 + 0.2 + ... + 6.4 s), by when the leases of the jobs running here could have
+        // expired long ago. Every heartbeat interval, the eight tries take a fraction of a second.
+        await().atMost(Duration.ofSeconds(5)).until(() -> flaky.heartbeatFailuresLeft() == 0);
+        Instant expiry = job(id).leaseExpiresAt();
+        clock.advance(Duration.ofSeconds(1));
+        await().atMost(Duration.ofSeconds(5)).until(() -> job(id).leaseExpiresAt().isAfter(expiry));
+      } finally {
+        finish.countDown();
+        node.stop(Duration.ofSeconds(5));
+      }
+    }
   }
 }

@@ -22,17 +22,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A store whose fetch and finish fail a given number of times before working, as a database does
- * while it restarts. It has no notifier, so nodes on it poll.
+ * while it restarts, and whose heartbeats fail as many times as {@link #failHeartbeats(int)} says.
+ * It has no notifier, so nodes on it poll.
  */
 final class FlakyStore implements Store {
   private final Store delegate;
   private final AtomicInteger fetchFailures;
   private final AtomicInteger finishFailures;
+  private final AtomicInteger heartbeatFailures = new AtomicInteger();
 
   FlakyStore(Store delegate, int failuresEach) {
     this.delegate = delegate;
     this.fetchFailures = new AtomicInteger(failuresEach);
     this.finishFailures = new AtomicInteger(failuresEach);
+  }
+
+  /** Makes the next {@code times} heartbeats fail. */
+  void failHeartbeats(int times) {
+    heartbeatFailures.set(times);
+  }
+
+  int heartbeatFailuresLeft() {
+    return Math.max(0, heartbeatFailures.get());
   }
 
   int failuresLeft() {
@@ -69,6 +80,7 @@ final class FlakyStore implements Store {
 
   @Override
   public JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params) {
+    maybeFail(heartbeatFailures, "heartbeat");
     return delegate.jobHeartbeat(params);
   }
 

@@ -17,7 +17,7 @@ import javax.sql.DataSource;
  * embedded server started from Maven Central's binaries. Never skips: without any server the tests
  * fail, loudly. Each caller gets its own schema, so test classes can run in parallel.
  */
-final class TestDatabase {
+public final class TestDatabase {
   static final String URL_VARIABLE = "ERRAND_TEST_PG_URL";
   private static final String LOCAL_URL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
 
@@ -27,7 +27,7 @@ final class TestDatabase {
   private TestDatabase() {}
 
   /** The JDBC URL of the server, starting an embedded one if need be. */
-  static synchronized String url() {
+  public static synchronized String url() {
     if (url == null) {
       url = findServer();
     }
@@ -42,7 +42,7 @@ final class TestDatabase {
     return pool;
   }
 
-  static HikariDataSource newPool(String jdbcUrl, int size) {
+  public static HikariDataSource newPool(String jdbcUrl, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     config.setMaximumPoolSize(size);
@@ -51,7 +51,7 @@ final class TestDatabase {
   }
 
   /** A new, unique schema name for one test. */
-  static String newSchema(String prefix) {
+  public static String newSchema(String prefix) {
     return prefix
         + "_"
         + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);

@@ -38,4 +38,16 @@ final class LeaseKeeper extends Service {
     }
     return interval;
   }
+
+  /**
+   * At most the heartbeat interval: leases run out whether or not the store answers. A keeper still
+   * in a long backoff after the store came back would let the leases of the jobs running here
+   * expire, and another node's rescuer would start those jobs a second time while they still run.
+   */
+  @Override
+  protected Duration retryDelay(int failures) {
+    Duration backoff = backoff(failures);
+    Duration interval = engine.config().heartbeatInterval();
+    return backoff.compareTo(interval) < 0 ? backoff : interval;
+  }
 }

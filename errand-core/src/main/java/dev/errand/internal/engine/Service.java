@@ -8,8 +8,9 @@ import org.slf4j.LoggerFactory;
  * A background loop on its own platform thread, named for what it does. Each turn of {@link
  * #runOnce()} returns how long to wait before the next; a {@link #wake()} ends the wait early. A
  * turn that throws never ends the loop: the loop says so in the log and restarts after an
- * exponential backoff (capped at {@link #MAX_BACKOFF}), logging the first failure with its stack
- * trace and then only every doubling of the count, so a database outage does not flood the log.
+ * exponential backoff (capped at {@link #MAX_BACKOFF}, or sooner where {@link #retryDelay(int)}
+ * says so), logging the first failure with its stack trace and then only every doubling of the
+ * count, so a database outage does not flood the log.
  */
 public abstract class Service {
 
@@ -78,6 +79,14 @@ public abstract class Service {
    */
   protected abstract Duration runOnce() throws Exception;
 
+  /**
+   * How long to wait after {@code failures} failed turns in a row: {@link #backoff(int)}, unless a
+   * loop must not wait that long.
+   */
+  protected Duration retryDelay(int failures) {
+    return backoff(failures);
+  }
+
   private void loop() {
     int failures = 0;
     while (!stopping) {
@@ -95,7 +104,7 @@ public abstract class Service {
         wait = FIRST_BACKOFF;
       } catch (Throwable t) {
         failures++;
-        wait = backoff(failures);
+        wait = retryDelay(failures);
         if (failures == 1) {
           log.error("{} failed; restarting it in {} ms", name, wait.toMillis(), t);
         } else if (Integer.bitCount(failures) == 1) {

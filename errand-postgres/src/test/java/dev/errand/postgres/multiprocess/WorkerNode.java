@@ -1,0 +1,195 @@
+package dev.errand.postgres.multiprocess;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.errand.Config;
+import dev.errand.Errand;
+import dev.errand.Job;
+import dev.errand.JobArgs;
+import dev.errand.Outcome;
+import dev.errand.Worker;
+import dev.errand.postgres.PostgresStore;
+import java.io.OutputStream;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+
+/**
+ * One Errand node in a JVM of its own, for the multi-process tests: works {@link #QUEUE} on a
+ * {@link PostgresStore} and records every execution of a {@link Work} job in the schema's {@code
+ * execution} table ({@link Cluster#EXECUTION_TABLE}), so that the test counts runs per job id.
+ *
+ * <p>Arguments, all {@code --name=value}: {@code url}, {@code schema}, {@code node} (its node id),
+ * {@code concurrency}, {@code pool} (connections), {@code lease-ms}, {@code heartbeat-ms} and
+ * {@code work}: {@code noop} records a finished execution in one insert; {@code gate} inserts the
+ * execution when it starts, waits until the schema's {@code gate} row is open, then marks it
+ * finished.
+ *
+ * <p>Prints {@code READY <node>} once working. Stops gracefully (running jobs drain, then are
+ * released) when its standard input closes, which also happens when the test JVM dies, or on
+ * SIGTERM; prints {@code STOPPED <node>} then.
+ */
+public final class WorkerNode {
+  /** The queue every node works. */
+  public static final String QUEUE = "mp";
+
+  /** The longest a gated job waits for its gate; it fails after that rather than hang forever. */
+  static final Duration GATE_LIMIT = Duration.ofSeconds(90);
+
+  private static final Duration GATE_POLL = Duration.ofMillis(100);
+
+  private WorkerNode() {}
+
+  /** The args of every job in these tests. */
+  public record Work(int n) implements JobArgs {
+    @Override
+    public String kind() {
+      return "mp_work";
+    }
+  }
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> args = parse(argv);
+    String node = args.get("node");
+    String schema = args.get("schema");
+    HikariConfig hikari = new HikariConfig();
+    String url = args.get("url");
+    hikari.setJdbcUrl(url + (url.contains("?") ? "&" : "?") + "ApplicationName=errand-mp-" + node);
+    hikari.setMaximumPoolSize(Integer.parseInt(args.get("pool")));
+    hikari.setPoolName("node-" + node);
+    // Short, so that a database outage surfaces as failures in Errand's loops (which must back off
+    // and log sparingly) instead of every call just waiting inside the pool.
+    hikari.setConnectionTimeout(2_000);
+    try (HikariDataSource dataSource = new HikariDataSource(hikari)) {
+      PostgresStore store = PostgresStore.builder(dataSource).schema(schema).build();
+      Config config =
+          Config.builder(store)
+              .nodeId(node)
+              .queue(QUEUE, Integer.parseInt(args.get("concurrency")))
+              .worker(
+                  "mp_work",
+                  Work.class,
+                  new RecordingWorker(dataSource, schema, node, args.get("work")))
+              .leaseDuration(Duration.ofMillis(Long.parseLong(args.get("lease-ms"))))
+              .heartbeatInterval(Duration.ofMillis(Long.parseLong(args.get("heartbeat-ms"))))
+              .pollInterval(Duration.ofMillis(500))
+              .stageInterval(Duration.ofMillis(200))
+              .rescueInterval(Duration.ofMillis(500))
+              .shutdownTimeout(Duration.ofSeconds(5))
+              .build();
+      Errand errand = Errand.create(config).start();
+      Runtime.getRuntime().addShutdownHook(new Thread(errand::close, "stop-on-sigterm"));
+      System.out.println("READY " + node);
+      System.out.flush();
+      System.in.transferTo(OutputStream.nullOutputStream());
+      errand.close();
+      store.close();
+      System.out.println("STOPPED " + node);
+    }
+  }
+
+  private static Map<String, String> parse(String[] argv) {
+    Map<String, String> args = new HashMap<>();
+    for (String arg : argv) {
+      int eq = arg.indexOf('=');
+      if (!arg.startsWith("--") || eq < 0) {
+        throw new IllegalArgumentException("expected --name=value, got " + arg);
+      }
+      args.put(arg.substring(2, eq), arg.substring(eq + 1));
+    }
+    List<String> missing = new ArrayList<>();
+    for (String name :
+        List.of(
+            "url", "schema", "node", "concurrency", "pool", "lease-ms", "heartbeat-ms", "work")) {
+      if (!args.containsKey(name)) {
+        missing.add(name);
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("missing arguments: " + missing);
+    }
+    return args;
+  }
+
+  /** Records each execution it runs; see the class comment. */
+  private static final class RecordingWorker implements Worker<Work> {
+    private final DataSource dataSource;
+    private final String node;
+    private final boolean gated;
+    private final String insertFinished;
+    private final String insertStarted;
+    private final String markFinished;
+    private final String gateOpen;
+
+    RecordingWorker(DataSource dataSource, String schema, String node, String work) {
+      this.dataSource = dataSource;
+      this.node = node;
+      this.gated =
+          switch (work) {
+            case "noop" -> false;
+            case "gate" -> true;
+            default -> throw new IllegalArgumentException("work must be noop or gate: " + work);
+          };
+      String table = schema + "." + Cluster.EXECUTION_TABLE;
+      this.insertFinished =
+          "INSERT INTO "
+              + table
+              + " (job_id, attempt, node, started_at, finished_at)"
+              + " VALUES (?, ?, ?, clock_timestamp(), clock_timestamp())";
+      this.insertStarted =
+          "INSERT INTO "
+              + table
+              + " (job_id, attempt, node, started_at) VALUES (?, ?, ?, clock_timestamp())";
+      this.markFinished =
+          "UPDATE "
+              + table
+              + " SET finished_at = clock_timestamp() WHERE job_id = ? AND attempt = ? AND node = ?";
+      this.gateOpen = "SELECT open FROM " + schema + "." + Cluster.GATE_TABLE;
+    }
+
+    @Override
+    public Outcome work(Job<Work> job) throws Exception {
+      if (!gated) {
+        execute(insertFinished, job);
+        return Outcome.complete();
+      }
+      execute(insertStarted, job);
+      long deadline = System.nanoTime() + GATE_LIMIT.toNanos();
+      while (!isGateOpen()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the gate stayed closed for " + GATE_LIMIT);
+        }
+        Thread.sleep(GATE_POLL);
+      }
+      if (execute(markFinished, job) != 1) {
+        throw new IllegalStateException("no started execution of " + job + " on " + node);
+      }
+      return Outcome.complete();
+    }
+
+    private int execute(String sql, Job<Work> job) throws SQLException {
+      try (Connection c = dataSource.getConnection();
+          PreparedStatement ps = c.prepareStatement(sql)) {
+        ps.setLong(1, job.id());
+        ps.setInt(2, job.attempt());
+        ps.setString(3, node);
+        return ps.executeUpdate();
+      }
+    }
+
+    private boolean isGateOpen() throws SQLException {
+      try (Connection c = dataSource.getConnection();
+          PreparedStatement ps = c.prepareStatement(gateOpen);
+          ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getBoolean(1);
+      }
+    }
+  }
+}
