@@ -109,6 +109,13 @@ public final class Bench implements Callable<Integer> {
   private boolean json;
 
   @Option(
+      names = "--store-timings",
+      description =
+          "Also count and time every store call, and print them per phase on stderr: where the"
+              + " time goes. Adds a little overhead to each call.")
+  private boolean storeTimings;
+
+  @Option(
       names = {"-h", "--help"},
       usageHelp = true,
       description = "Print this help and exit.")
@@ -158,7 +165,7 @@ public final class Bench implements Callable<Integer> {
     String name = benchStore.name();
     try (benchStore) {
       Store store = benchStore.open();
-      Map<Metric, Double> figures = new StoreBench(name, store, settings, err).run();
+      Map<Metric, Double> figures = new StoreBench(name, store, settings, err, storeTimings).run();
       if (json) {
         Report.json(name, figures, out);
       } else {

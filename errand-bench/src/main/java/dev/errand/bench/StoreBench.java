@@ -62,10 +62,20 @@ final class StoreBench {
   private final Settings settings;
   private final PrintStream progress;
   private final String name;
+  private final StoreTimings timings;
 
-  StoreBench(String name, Store store, Settings settings, PrintStream progress) {
+  /**
+   * @param name the store's name, for progress lines
+   * @param store the store to run on
+   * @param settings what to run
+   * @param progress where progress lines (and store timings) go
+   * @param storeTimings whether to time the store's calls and print them after each phase
+   */
+  StoreBench(
+      String name, Store store, Settings settings, PrintStream progress, boolean storeTimings) {
     this.name = name;
-    this.store = store;
+    this.timings = storeTimings ? new StoreTimings(store) : null;
+    this.store = storeTimings ? timings.store() : store;
     this.settings = settings;
     this.progress = progress;
   }
@@ -76,11 +86,13 @@ final class StoreBench {
 
     say("single enqueue latency, %,d samples", settings.samples());
     long[] enqueue = singleEnqueueNanos();
+    phaseEnded("single enqueue");
     figures.put(Metric.ENQUEUE_P50_MS, percentileMillis(enqueue, 50));
     figures.put(Metric.ENQUEUE_P99_MS, percentileMillis(enqueue, 99));
 
     say("pickup latency, %,d samples", settings.samples());
     long[] pickup = pickupNanos();
+    phaseEnded("pickup");
     figures.put(Metric.PICKUP_P50_MS, percentileMillis(pickup, 50));
     figures.put(Metric.PICKUP_P99_MS, percentileMillis(pickup, 99));
 
@@ -88,10 +100,12 @@ final class StoreBench {
     BurnDown burnDown = new BurnDown(settings.jobs());
     try (Errand errand = Errand.create(burnDown.config())) {
       long bulkNanos = bulkEnqueue(errand);
+      phaseEnded("bulk enqueue");
       figures.put(Metric.BULK_ENQUEUE_JOBS_PER_S, perSecond(settings.jobs(), bulkNanos));
 
       say("burn-down of %,d jobs", settings.jobs());
       long burnNanos = burnDown.run(errand);
+      phaseEnded("burn-down");
       figures.put(Metric.BURNDOWN_JOBS_PER_S, perSecond(settings.jobs(), burnNanos));
     }
     return figures;
@@ -262,5 +276,14 @@ final class StoreBench {
 
   private void say(String format, Object... args) {
     progress.println("bench: " + name + ": " + String.format(format, args) + "…");
+    if (timings != null) {
+      timings.reset();
+    }
+  }
+
+  private void phaseEnded(String phase) {
+    if (timings != null) {
+      progress.println("bench: " + name + ": " + timings.report(phase));
+    }
   }
 }
