@@ -1,0 +1,225 @@
+package dev.errand.bench;
+
+import dev.errand.QueueConfig;
+import dev.errand.spi.Store;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * Errand's end-to-end benchmark, run by {@code ./bench}: per store, burn-down and bulk-enqueue
+ * throughput and single-enqueue and pickup latency, as a table with each figure's target, or as
+ * JSON lines for scripts. Exit codes: 0 when every store ran (whether or not its figures met their
+ * targets), 1 when a store failed, 2 on bad usage.
+ */
+@Command(
+    name = "bench",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    description = {
+      "Measures Errand on each store: burn-down and bulk-enqueue throughput, single-enqueue and"
+          + " pickup latency (p50/p99), and compares each figure with its target.",
+      ""
+    },
+    footer = {
+      "",
+      "Each PostgreSQL run works in a fresh schema errand_bench_<random>, dropped at the end.",
+      "Logs go to stderr; with --json, stdout holds only the JSON lines."
+    })
+public final class Bench implements Callable<Integer> {
+
+  /** The stores the benchmark knows, by name, in their default order: the plug-in point. */
+  static final Map<String, Function<Bench, BenchStore>> STORES = new LinkedHashMap<>();
+
+  static {
+    STORES.put("memory", bench -> new MemoryBenchStore());
+    STORES.put("postgres", bench -> new PostgresBenchStore(bench.pgUrl));
+  }
+
+  @Option(
+      names = "--stores",
+      split = ",",
+      paramLabel = "NAME",
+      defaultValue = "memory,postgres",
+      description = "Stores to run, comma-separated, in order (default: ${DEFAULT-VALUE}).")
+  private List<String> stores;
+
+  @Option(
+      names = "--jobs",
+      paramLabel = "N",
+      defaultValue = "100000",
+      description = "Jobs of the bulk enqueue and the burn-down (default: ${DEFAULT-VALUE}).")
+  private int jobs;
+
+  @Option(
+      names = "--batch",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "Jobs per enqueueAll call in the bulk enqueue (default: ${DEFAULT-VALUE}).")
+  private int batch;
+
+  @Option(
+      names = "--samples",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "Samples per latency figure (default: ${DEFAULT-VALUE}).")
+  private int samples;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "200",
+      description = "Uncounted calls before each latency phase (default: ${DEFAULT-VALUE}).")
+  private int warmup;
+
+  @Option(
+      names = "--concurrency",
+      paramLabel = "N",
+      defaultValue = "100",
+      description =
+          "Concurrency of the worked queue 'default', on virtual threads (default:"
+              + " ${DEFAULT-VALUE}).")
+  private int concurrency;
+
+  @Option(
+      names = "--pg-url",
+      paramLabel = "JDBC_URL",
+      defaultValue =
+          "${env:ERRAND_BENCH_PG_URL:-jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres}",
+      description =
+          "PostgreSQL to run on (default: $ERRAND_BENCH_PG_URL, else"
+              + " jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres).")
+  private String pgUrl;
+
+  @Option(
+      names = "--json",
+      description =
+          "Print JSON lines, one per figure, instead of tables:"
+              + " {\"store\":…,\"metric\":…,\"value\":…}.")
+  private boolean json;
+
+  @Option(
+      names = "--store-timings",
+      description =
+          "Also count and time every store call, and print them per phase on stderr: where the"
+              + " time goes. Adds a little overhead to each call.")
+  private boolean storeTimings;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Print this help and exit.")
+  private boolean help;
+
+  @Spec private CommandSpec spec;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  private Bench(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  /** Runs the benchmark with {@code args} and exits with its exit code. */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * Runs the benchmark with {@code args}, printing to {@code out} and {@code err}; the exit code.
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    return new CommandLine(new Bench(out, err))
+        .setOut(new PrintWriter(out, true))
+        .setErr(new PrintWriter(err, true))
+        .execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    validate();
+    StoreBench.Settings settings =
+        new StoreBench.Settings(jobs, batch, samples, warmup, concurrency);
+    int failed = 0;
+    for (String name : stores) {
+      if (!runStore(STORES.get(name).apply(this), settings)) {
+        failed++;
+      }
+    }
+    return failed == 0 ? 0 : 1;
+  }
+
+  /** Runs and reports one store; false if it failed. */
+  private boolean runStore(BenchStore benchStore, StoreBench.Settings settings) {
+    String name = benchStore.name();
+    try (benchStore) {
+      Store store = benchStore.open();
+      Map<Metric, Double> figures = new StoreBench(name, store, settings, err, storeTimings).run();
+      if (json) {
+        Report.json(name, figures, out);
+      } else {
+        Report.table(heading(name), figures, out);
+      }
+      return true;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      err.println("bench: " + name + " failed: " + e);
+      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+        err.println("  caused by: " + cause);
+      }
+      return false;
+    }
+  }
+
+  private String heading(String store) {
+    return String.format(
+        "%s: %,d jobs enqueued in batches of %,d, queue 'default' at concurrency %,d;"
+            + " latencies over %,d samples after %,d warm-up calls",
+        store, jobs, batch, concurrency, samples, warmup);
+  }
+
+  private void validate() {
+    for (String name : stores) {
+      if (!STORES.containsKey(name)) {
+        throw usage(
+            "unknown store '" + name + "'; known stores: " + String.join(", ", STORES.keySet()));
+      }
+    }
+    positive("--jobs", jobs);
+    positive("--batch", batch);
+    positive("--samples", samples);
+    if (warmup < 0) {
+      throw usage("--warmup must not be negative, was " + warmup);
+    }
+    if (concurrency < 1 || concurrency > QueueConfig.MAX_CONCURRENCY) {
+      throw usage(
+          "--concurrency must be between 1 and "
+              + QueueConfig.MAX_CONCURRENCY
+              + ", was "
+              + concurrency);
+    }
+  }
+
+  private void positive(String option, int value) {
+    if (value < 1) {
+      throw usage(option + " must be at least 1, was " + value);
+    }
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+}

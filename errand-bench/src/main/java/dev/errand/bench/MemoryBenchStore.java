@@ -1,0 +1,26 @@
+package dev.errand.bench;
+
+import dev.errand.spi.Store;
+
+/** The in-memory store: the engine's own overhead, with no database behind it. */
+final class MemoryBenchStore implements BenchStore {
+  private Store store;
+
+  @Override
+  public String name() {
+    return "memory";
+  }
+
+  @Override
+  public Store open() {
+    store = Store.inMemory();
+    return store;
+  }
+
+  @Override
+  public void close() {
+    if (store != null) {
+      store.close();
+    }
+  }
+}

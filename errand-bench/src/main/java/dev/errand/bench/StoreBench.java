@@ -1,0 +1,289 @@
+package dev.errand.bench;
+
+import dev.errand.Config;
+import dev.errand.EnqueueOptions;
+import dev.errand.Errand;
+import dev.errand.JobEvent;
+import dev.errand.Outcome;
+import dev.errand.Worker;
+import dev.errand.spi.Store;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The four measurements on one store, in an order that keeps each one honest:
+ *
+ * <ol>
+ *   <li>single enqueue latency, on an idle system: an insert-only client, nothing running;
+ *   <li>pickup latency: one started node with idle workers, one job at a time;
+ *   <li>bulk enqueue: {@code jobs} jobs by {@link Errand#enqueueAll} in batches, no workers
+ *       running;
+ *   <li>burn-down: a node on Errand's default configuration starts on those jobs, and the clock
+ *       stops at the last completion.
+ * </ol>
+ *
+ * The latency phases come first so that the JIT has compiled the enqueue and fetch paths before the
+ * throughput phases run. Every time comes from {@link System#nanoTime()}; nothing waits by
+ * sleeping.
+ */
+final class StoreBench {
+
+  /**
+   * The queue of the single-enqueue samples. No node works it, so that each enqueue meets an idle
+   * system and its jobs do not reach the later phases, which use {@link Config#DEFAULT_QUEUE}.
+   */
+  static final String SINGLE_ENQUEUE_QUEUE = "bench_single_enqueue";
+
+  /** A run fails when no awaited job made progress for this long. */
+  private static final Duration STALL_LIMIT = Duration.ofSeconds(30);
+
+  /**
+   * What to run.
+   *
+   * @param jobs jobs of the bulk enqueue and burn-down
+   * @param batch jobs per {@link Errand#enqueueAll} call in the bulk enqueue
+   * @param samples latency samples per latency figure
+   * @param warmup calls before each latency phase that are not counted
+   * @param concurrency the concurrency of the worked queue
+   */
+  record Settings(int jobs, int batch, int samples, int warmup, int concurrency) {}
+
+  private final Store store;
+  private final Settings settings;
+  private final PrintStream progress;
+  private final String name;
+  private final StoreTimings timings;
+
+  /**
+   * @param name the store's name, for progress lines
+   * @param store the store to run on
+   * @param settings what to run
+   * @param progress where progress lines (and store timings) go
+   * @param storeTimings whether to time the store's calls and print them after each phase
+   */
+  StoreBench(
+      String name, Store store, Settings settings, PrintStream progress, boolean storeTimings) {
+    this.name = name;
+    this.timings = storeTimings ? new StoreTimings(store) : null;
+    this.store = storeTimings ? timings.store() : store;
+    this.settings = settings;
+    this.progress = progress;
+  }
+
+  /** Runs every measurement; the figures, in {@link Metric} order. */
+  Map<Metric, Double> run() throws InterruptedException {
+    Map<Metric, Double> figures = new EnumMap<>(Metric.class);
+
+    say("single enqueue latency, %,d samples", settings.samples());
+    long[] enqueue = singleEnqueueNanos();
+    phaseEnded("single enqueue");
+    figures.put(Metric.ENQUEUE_P50_MS, percentileMillis(enqueue, 50));
+    figures.put(Metric.ENQUEUE_P99_MS, percentileMillis(enqueue, 99));
+
+    say("pickup latency, %,d samples", settings.samples());
+    long[] pickup = pickupNanos();
+    phaseEnded("pickup");
+    figures.put(Metric.PICKUP_P50_MS, percentileMillis(pickup, 50));
+    figures.put(Metric.PICKUP_P99_MS, percentileMillis(pickup, 99));
+
+    say("bulk enqueue of %,d jobs in batches of %,d", settings.jobs(), settings.batch());
+    BurnDown burnDown = new BurnDown(settings.jobs());
+    try (Errand errand = Errand.create(burnDown.config())) {
+      long bulkNanos = bulkEnqueue(errand);
+      phaseEnded("bulk enqueue");
+      figures.put(Metric.BULK_ENQUEUE_JOBS_PER_S, perSecond(settings.jobs(), bulkNanos));
+
+      say("burn-down of %,d jobs", settings.jobs());
+      long burnNanos = burnDown.run(errand);
+      phaseEnded("burn-down");
+      figures.put(Metric.BURNDOWN_JOBS_PER_S, perSecond(settings.jobs(), burnNanos));
+    }
+    return figures;
+  }
+
+  /**
+   * Times single {@link Errand#enqueue} calls of an insert-only client, one after another, after
+   * {@code warmup} uncounted calls.
+   */
+  private long[] singleEnqueueNanos() {
+    EnqueueOptions options = EnqueueOptions.defaults().queue(SINGLE_ENQUEUE_QUEUE);
+    long[] nanos = new long[settings.samples()];
+    try (Errand client = Errand.create(Config.builder(store).build())) {
+      for (int i = 0; i < settings.warmup(); i++) {
+        client.enqueue(new NoOp(i), options);
+      }
+      for (int i = 0; i < nanos.length; i++) {
+        NoOp job = new NoOp(settings.warmup() + i);
+        long start = System.nanoTime();
+        client.enqueue(job, options);
+        nanos[i] = System.nanoTime() - start;
+      }
+    }
+    return nanos;
+  }
+
+  /**
+   * With the queue's workers idle, enqueues one job and times until its {@code work()} starts;
+   * waits until that job's completion is recorded before the next sample, so that each one meets
+   * idle workers again.
+   */
+  private long[] pickupNanos() throws InterruptedException {
+    BlockingQueue<Long> started = new LinkedBlockingQueue<>();
+    BlockingQueue<JobEvent> finished = new LinkedBlockingQueue<>();
+    Worker<NoOp> worker =
+        job -> {
+          started.add(System.nanoTime());
+          return Outcome.complete();
+        };
+    Config config =
+        Config.builder(store)
+            .queue(Config.DEFAULT_QUEUE, settings.concurrency())
+            .worker(NoOp.KIND, NoOp.class, worker)
+            .listener(finished::add)
+            .build();
+    long[] nanos = new long[settings.samples()];
+    try (Errand errand = Errand.create(config).start()) {
+      for (int i = 0; i < settings.warmup() + nanos.length; i++) {
+        long enqueued = System.nanoTime();
+        errand.enqueue(new NoOp(i));
+        long workStarted = take(started, "pickup sample " + i + ": work() to start");
+        JobEvent event = take(finished, "pickup sample " + i + ": its completion");
+        if (event.result() != JobEvent.Result.COMPLETED) {
+          throw new IllegalStateException(
+              "pickup sample " + i + ": job ended " + event.result() + ": " + event.error());
+        }
+        if (i >= settings.warmup()) {
+          nanos[i - settings.warmup()] = workStarted - enqueued;
+        }
+      }
+    }
+    return nanos;
+  }
+
+  /**
+   * Enqueues {@code jobs} jobs by {@link Errand#enqueueAll} in batches of {@code batch}, with no
+   * worker running. The args lists are built before the clock starts; encoding them is timed.
+   */
+  private long bulkEnqueue(Errand errand) {
+    List<List<NoOp>> batches = new ArrayList<>();
+    for (int from = 0; from < settings.jobs(); from += settings.batch()) {
+      int to = Math.min(from + settings.batch(), settings.jobs());
+      List<NoOp> batch = new ArrayList<>(to - from);
+      for (int seq = from; seq < to; seq++) {
+        batch.add(new NoOp(seq));
+      }
+      batches.add(batch);
+    }
+    long start = System.nanoTime();
+    for (List<NoOp> batch : batches) {
+      errand.enqueueAll(batch);
+    }
+    return System.nanoTime() - start;
+  }
+
+  /**
+   * The burn-down node: Errand's default configuration, one queue at the given concurrency, a
+   * worker that completes at once, and a listener that notes when the last job completed.
+   */
+  private final class BurnDown {
+    private final int jobs;
+    private final AtomicInteger completed = new AtomicInteger();
+    private final CountDownLatch allCompleted = new CountDownLatch(1);
+    private volatile long lastCompletion;
+    private volatile JobEvent unexpected;
+
+    BurnDown(int jobs) {
+      this.jobs = jobs;
+    }
+
+    Config config() {
+      Worker<NoOp> worker = job -> Outcome.complete();
+      return Config.builder(store)
+          .queue(Config.DEFAULT_QUEUE, settings.concurrency())
+          .worker(NoOp.KIND, NoOp.class, worker)
+          .listener(this::onEvent)
+          .build();
+    }
+
+    private void onEvent(JobEvent event) {
+      if (event.result() != JobEvent.Result.COMPLETED) {
+        unexpected = event;
+        return;
+      }
+      long now = System.nanoTime();
+      lastCompletion = now;
+      if (completed.incrementAndGet() == jobs) {
+        allCompleted.countDown();
+      }
+    }
+
+    /** Starts {@code errand} and times until all jobs completed. */
+    long run(Errand errand) throws InterruptedException {
+      long start = System.nanoTime();
+      errand.start();
+      int seen = 0;
+      long seenAt = System.nanoTime();
+      while (!allCompleted.await(1, TimeUnit.SECONDS)) {
+        if (unexpected != null) {
+          throw new IllegalStateException(
+              "burn-down: a job ended " + unexpected.result() + ": " + unexpected.error());
+        }
+        int now = completed.get();
+        if (now != seen) {
+          seen = now;
+          seenAt = System.nanoTime();
+        } else if (System.nanoTime() - seenAt > STALL_LIMIT.toNanos()) {
+          throw new IllegalStateException(
+              String.format(
+                  "burn-down stalled: %,d of %,d jobs completed, none in the last %d s",
+                  now, jobs, STALL_LIMIT.toSeconds()));
+        }
+      }
+      return lastCompletion - start;
+    }
+  }
+
+  private static <T> T take(BlockingQueue<T> queue, String what) throws InterruptedException {
+    T value = queue.poll(STALL_LIMIT.toNanos(), TimeUnit.NANOSECONDS);
+    if (value == null) {
+      throw new IllegalStateException(
+          "waited " + STALL_LIMIT.toSeconds() + " s in vain for " + what);
+    }
+    return value;
+  }
+
+  /** The nearest-rank percentile {@code p} of {@code nanos}, in milliseconds. */
+  static double percentileMillis(long[] nanos, double p) {
+    long[] sorted = nanos.clone();
+    Arrays.sort(sorted);
+    int rank = (int) Math.ceil(p / 100 * sorted.length);
+    return sorted[Math.max(rank, 1) - 1] / 1e6;
+  }
+
+  private static double perSecond(int jobs, long nanos) {
+    return jobs * 1e9 / nanos;
+  }
+
+  private void say(String format, Object... args) {
+    progress.println("bench: " + name + ": " + String.format(format, args) + "…");
+    if (timings != null) {
+      timings.reset();
+    }
+  }
+
+  private void phaseEnded(String phase) {
+    if (timings != null) {
+      progress.println("bench: " + name + ": " + timings.report(phase));
+    }
+  }
+}
