@@ -43,6 +43,12 @@ public final class Config {
   /** How often a producer fetches when no wake-up arrives. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
+  /**
+   * How long a busy producer waits after a fetch before fetching for a few freed slots, so that
+   * claims come in batches; an idle one fetches at once.
+   */
+  public static final Duration DEFAULT_FETCH_COOLDOWN = Duration.ofMillis(2);
+
   /** How often scheduled and retryable jobs whose time has come are made available. */
   public static final Duration DEFAULT_STAGE_INTERVAL = Duration.ofMillis(500);
 
@@ -83,6 +89,7 @@ public final class Config {
   private final Duration leaseDuration;
   private final Duration heartbeatInterval;
   private final Duration pollInterval;
+  private final Duration fetchCooldown;
   private final Duration stageInterval;
   private final Duration rescueInterval;
   private final Duration pruneInterval;
@@ -107,6 +114,7 @@ public final class Config {
     this.heartbeatInterval =
         b.heartbeatInterval != null ? b.heartbeatInterval : b.leaseDuration.dividedBy(3);
     this.pollInterval = b.pollInterval;
+    this.fetchCooldown = b.fetchCooldown;
     this.stageInterval = b.stageInterval;
     this.rescueInterval = b.rescueInterval;
     this.pruneInterval = b.pruneInterval;
@@ -198,6 +206,10 @@ public final class Config {
     return pollInterval;
   }
 
+  public Duration fetchCooldown() {
+    return fetchCooldown;
+  }
+
   public Duration stageInterval() {
     return stageInterval;
   }
@@ -263,6 +275,7 @@ public final class Config {
     private Duration leaseDuration = DEFAULT_LEASE_DURATION;
     private Duration heartbeatInterval;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
+    private Duration fetchCooldown = DEFAULT_FETCH_COOLDOWN;
     private Duration stageInterval = DEFAULT_STAGE_INTERVAL;
     private Duration rescueInterval = DEFAULT_RESCUE_INTERVAL;
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
@@ -353,6 +366,13 @@ public final class Config {
     public Builder pollInterval(Duration interval) {
       this.pollInterval =
           checkRange("pollInterval", interval, Duration.ofMillis(10), Duration.ofMinutes(10));
+      return this;
+    }
+
+    /** See {@link Config#DEFAULT_FETCH_COOLDOWN}; zero fetches for every freed slot. */
+    public Builder fetchCooldown(Duration cooldown) {
+      this.fetchCooldown =
+          checkRange("fetchCooldown", cooldown, Duration.ZERO, Duration.ofSeconds(1));
       return this;
     }
 

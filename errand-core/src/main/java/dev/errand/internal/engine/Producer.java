@@ -28,6 +28,8 @@ final class Producer extends Service {
    */
   private volatile boolean moreLikely = true;
 
+  private long lastFetchNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
+
   Producer(QueueConfig queue, Engine engine) {
     super("producer-" + queue.name());
     this.queue = queue;
@@ -67,8 +69,17 @@ final class Producer extends Service {
     if (free <= 0 || isStopping()) {
       return poll;
     }
+    // Right after a fetch, wait a moment for more slots to free up instead of claiming them one
+    // at a time: under load this turns many tiny claims into few large ones. An idle queue
+    // fetched long ago, or one with most slots free, fetches at once, so pickup stays fast.
+    long sinceLastFetch = System.nanoTime() - lastFetchNanos;
+    long cooldown = engine.config().fetchCooldown().toNanos();
+    if (sinceLastFetch < cooldown && free < queue.concurrency() / 2) {
+      return Duration.ofNanos(cooldown - sinceLastFetch);
+    }
     int limit = Math.min(free, engine.config().fetchBatchMax());
     Instant now = engine.config().clock().instant();
+    lastFetchNanos = System.nanoTime();
     // Cleared before the fetch: a wake-up that arrives during it sets it again.
     moreLikely = false;
     List<JobInfo> jobs =
