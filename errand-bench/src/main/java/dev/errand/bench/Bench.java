@@ -4,6 +4,7 @@ import dev.errand.QueueConfig;
 import dev.errand.spi.Store;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +40,13 @@ import picocli.CommandLine.Spec;
 public final class Bench implements Callable<Integer> {
 
   /** The stores the benchmark knows, by name, in their default order: the plug-in point. */
-  static final Map<String, Function<Bench, BenchStore>> STORES = new LinkedHashMap<>();
+  static final Map<String, Function<Bench, BenchStore>> STORES;
 
   static {
-    STORES.put("memory", bench -> new MemoryBenchStore());
-    STORES.put("postgres", bench -> new PostgresBenchStore(bench.pgUrl));
+    Map<String, Function<Bench, BenchStore>> stores = new LinkedHashMap<>();
+    stores.put("memory", bench -> new MemoryBenchStore());
+    stores.put("postgres", bench -> new PostgresBenchStore(bench.pgUrl));
+    STORES = Collections.unmodifiableMap(stores);
   }
 
   @Option(
