@@ -30,11 +30,6 @@ final class PostgresBenchStore implements BenchStore {
     return "postgres";
   }
 
-  /** The schema of this run, once opened. */
-  String schema() {
-    return schema;
-  }
-
   @Override
   public Store open() {
     HikariConfig config = new HikariConfig();

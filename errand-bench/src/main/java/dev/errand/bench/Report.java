@@ -3,9 +3,9 @@ package dev.errand.bench;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /** Prints one store's figures: as an aligned table for people, or as JSON lines for scripts. */
 final class Report {
@@ -18,35 +18,29 @@ final class Report {
    * One JSON object per figure, one per line, and nothing else: {@code
    * {"store":"postgres","metric":"burndown_jobs_per_s","value":52345.6}}.
    */
-  static void json(String store, Map<Metric, Double> figures, PrintStream out) {
-    for (Metric metric : Metric.values()) {
-      Double value = figures.get(metric);
-      if (value != null) {
-        out.printf(
-            Locale.ROOT,
-            "{\"store\":\"%s\",\"metric\":\"%s\",\"value\":%s}%n",
-            store,
-            metric.key,
-            number(metric, value));
-      }
-    }
+  static void json(StoreResults results, PrintStream out) {
+    results
+        .values()
+        .forEach(
+            (metric, value) ->
+                out.printf(
+                    Locale.ROOT,
+                    "{\"store\":\"%s\",\"metric\":\"%s\",\"value\":%s}%n",
+                    results.store(),
+                    metric.key,
+                    number(metric, value)));
     out.flush();
   }
 
   /**
-   * A heading, then one row per figure: label, value, target and whether the figure meets it.
-   *
-   * @return how many figures missed their target
+   * A heading, then one row per figure: label, value, target and whether the figure meets it; a
+   * figure that could not be measured misses its target, and a note under the table says why.
    */
-  static int table(String heading, Map<Metric, Double> figures, PrintStream out) {
+  static void table(String heading, StoreResults results, PrintStream out) {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"figure", "measured", "target", ""});
-    int missed = 0;
     for (Metric metric : Metric.values()) {
-      Double value = figures.get(metric);
-      if (value == null) {
-        continue;
-      }
+      Double value = results.values().get(metric);
       String target = "";
       String verdict = "";
       if (metric.target.exists()) {
@@ -55,14 +49,12 @@ final class Report {
                 + bound(metric, metric.target.bound())
                 + " "
                 + metric.unit.symbol;
-        boolean met = metric.target.metBy(value);
-        verdict = met ? MET : MISSED;
-        missed += met ? 0 : 1;
+        verdict = value != null && metric.target.metBy(value) ? MET : MISSED;
+      } else if (value == null) {
+        verdict = MISSED;
       }
-      rows.add(
-          new String[] {
-            metric.label, human(metric, value) + " " + metric.unit.symbol, target, verdict
-          });
+      String measured = value == null ? "none" : human(metric, value) + " " + metric.unit.symbol;
+      rows.add(new String[] {metric.label, measured, target, verdict});
     }
     int[] widths = new int[3];
     for (String[] row : rows) {
@@ -82,9 +74,10 @@ final class Report {
               row[3]);
       out.println(line.stripTrailing());
     }
+    // Each reason once, though a failed phase may cost several figures.
+    new LinkedHashSet<>(results.failures().values()).forEach(why -> out.println("  " + why));
     out.println();
     out.flush();
-    return missed;
   }
 
   /** A throughput as a whole number, a latency in ms to the microsecond. */

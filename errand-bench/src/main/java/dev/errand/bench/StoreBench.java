@@ -11,9 +11,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -44,8 +42,18 @@ final class StoreBench {
    */
   static final String SINGLE_ENQUEUE_QUEUE = "bench_single_enqueue";
 
-  /** A run fails when no awaited job made progress for this long. */
+  /** A phase fails when no awaited job made progress for this long. */
   private static final Duration STALL_LIMIT = Duration.ofSeconds(30);
+
+  /** The burn-down fails when it has not finished after this long, progress or not. */
+  private static final Duration BURN_DOWN_LIMIT = Duration.ofMinutes(10);
+
+  /** A phase stopped making progress: the system under test stalled, not the benchmark. */
+  static final class StallException extends RuntimeException {
+    StallException(String message) {
+      super(message);
+    }
+  }
 
   /**
    * What to run.
@@ -80,35 +88,92 @@ final class StoreBench {
     this.progress = progress;
   }
 
-  /** Runs every measurement; the figures, in {@link Metric} order. */
-  Map<Metric, Double> run() throws InterruptedException {
-    Map<Metric, Double> figures = new EnumMap<>(Metric.class);
+  /**
+   * Runs every measurement. A phase that fails or stalls costs only its own figures (and the
+   * burn-down's, when the bulk enqueue that feeds it failed); the others are still measured.
+   */
+  StoreResults run() throws InterruptedException {
+    StoreResults results = new StoreResults(name);
 
     say("single enqueue latency, %,d samples", settings.samples());
-    long[] enqueue = singleEnqueueNanos();
-    phaseEnded("single enqueue");
-    figures.put(Metric.ENQUEUE_P50_MS, percentileMillis(enqueue, 50));
-    figures.put(Metric.ENQUEUE_P99_MS, percentileMillis(enqueue, 99));
+    measure(
+        results,
+        "single enqueue",
+        () -> {
+          long[] nanos = singleEnqueueNanos();
+          results.put(Metric.ENQUEUE_P50_MS, percentileMillis(nanos, 50));
+          results.put(Metric.ENQUEUE_P99_MS, percentileMillis(nanos, 99));
+        },
+        Metric.ENQUEUE_P50_MS,
+        Metric.ENQUEUE_P99_MS);
 
     say("pickup latency, %,d samples", settings.samples());
-    long[] pickup = pickupNanos();
-    phaseEnded("pickup");
-    figures.put(Metric.PICKUP_P50_MS, percentileMillis(pickup, 50));
-    figures.put(Metric.PICKUP_P99_MS, percentileMillis(pickup, 99));
+    measure(
+        results,
+        "pickup",
+        () -> {
+          long[] nanos = pickupNanos();
+          results.put(Metric.PICKUP_P50_MS, percentileMillis(nanos, 50));
+          results.put(Metric.PICKUP_P99_MS, percentileMillis(nanos, 99));
+        },
+        Metric.PICKUP_P50_MS,
+        Metric.PICKUP_P99_MS);
 
     say("bulk enqueue of %,d jobs in batches of %,d", settings.jobs(), settings.batch());
     BurnDown burnDown = new BurnDown(settings.jobs());
     try (Errand errand = Errand.create(burnDown.config())) {
-      long bulkNanos = bulkEnqueue(errand);
-      phaseEnded("bulk enqueue");
-      figures.put(Metric.BULK_ENQUEUE_JOBS_PER_S, perSecond(settings.jobs(), bulkNanos));
-
-      say("burn-down of %,d jobs", settings.jobs());
-      long burnNanos = burnDown.run(errand);
-      phaseEnded("burn-down");
-      figures.put(Metric.BURNDOWN_JOBS_PER_S, perSecond(settings.jobs(), burnNanos));
+      boolean enqueued =
+          measure(
+              results,
+              "bulk enqueue",
+              () ->
+                  results.put(
+                      Metric.BULK_ENQUEUE_JOBS_PER_S,
+                      perSecond(settings.jobs(), bulkEnqueue(errand))),
+              Metric.BULK_ENQUEUE_JOBS_PER_S);
+      if (!enqueued) {
+        results.fail(Metric.BURNDOWN_JOBS_PER_S, "not run: the bulk enqueue failed");
+      } else {
+        say("burn-down of %,d jobs", settings.jobs());
+        measure(
+            results,
+            "burn-down",
+            () ->
+                results.put(
+                    Metric.BURNDOWN_JOBS_PER_S, perSecond(settings.jobs(), burnDown.run(errand))),
+            Metric.BURNDOWN_JOBS_PER_S);
+      }
     }
-    return figures;
+    return results;
+  }
+
+  /** A phase's work; it may fail. */
+  private interface Phase {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs {@code phase}; if it fails, records why for each of {@code metrics} and says so.
+   *
+   * @return whether it succeeded
+   */
+  private boolean measure(StoreResults results, String what, Phase phase, Metric... metrics)
+      throws InterruptedException {
+    try {
+      phase.run();
+      return true;
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      String why = e instanceof StallException ? e.getMessage() : what + " failed: " + e;
+      progress.println("bench: " + name + ": " + why);
+      for (Metric metric : metrics) {
+        results.fail(metric, why);
+      }
+      return false;
+    } finally {
+      phaseEnded(what);
+    }
   }
 
   /**
@@ -236,17 +301,23 @@ final class StoreBench {
       while (!allCompleted.await(1, TimeUnit.SECONDS)) {
         if (unexpected != null) {
           throw new IllegalStateException(
-              "burn-down: a job ended " + unexpected.result() + ": " + unexpected.error());
+              "a job ended " + unexpected.result() + ": " + unexpected.error());
         }
         int now = completed.get();
         if (now != seen) {
           seen = now;
           seenAt = System.nanoTime();
         } else if (System.nanoTime() - seenAt > STALL_LIMIT.toNanos()) {
-          throw new IllegalStateException(
+          throw new StallException(
               String.format(
                   "burn-down stalled: %,d of %,d jobs completed, none in the last %d s",
                   now, jobs, STALL_LIMIT.toSeconds()));
+        }
+        if (System.nanoTime() - start > BURN_DOWN_LIMIT.toNanos()) {
+          throw new StallException(
+              String.format(
+                  "burn-down too slow: %,d of %,d jobs completed after %d minutes",
+                  now, jobs, BURN_DOWN_LIMIT.toMinutes()));
         }
       }
       return lastCompletion - start;
@@ -256,8 +327,7 @@ final class StoreBench {
   private static <T> T take(BlockingQueue<T> queue, String what) throws InterruptedException {
     T value = queue.poll(STALL_LIMIT.toNanos(), TimeUnit.NANOSECONDS);
     if (value == null) {
-      throw new IllegalStateException(
-          "waited " + STALL_LIMIT.toSeconds() + " s in vain for " + what);
+      throw new StallException("waited " + STALL_LIMIT.toSeconds() + " s in vain for " + what);
     }
     return value;
   }

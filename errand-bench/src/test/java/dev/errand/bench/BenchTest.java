@@ -70,6 +70,28 @@ class BenchTest {
   }
 
   @Test
+  void aFigureThatWasNotMeasuredMissesItsTargetAndSaysWhy() {
+    StoreResults results = new StoreResults("postgres");
+    results.put(Metric.BULK_ENQUEUE_JOBS_PER_S, 160_000);
+    results.fail(Metric.BURNDOWN_JOBS_PER_S, "burn-down stalled: 7 of 10 jobs completed");
+    PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+
+    Report.table("postgres", results, print);
+    String table = text(out);
+    out.reset();
+    Report.json(results, print);
+
+    assertThat(table)
+        .containsPattern("burn-down +none +≥ 50,000 jobs/s +✗")
+        .containsPattern("bulk enqueue +160,000 jobs/s +≥ 150,000 jobs/s +✓")
+        .contains("  burn-down stalled: 7 of 10 jobs completed");
+    assertThat(text(out))
+        .isEqualTo(
+            "{\"store\":\"postgres\",\"metric\":\"bulk_enqueue_jobs_per_s\",\"value\":160000}"
+                + System.lineSeparator());
+  }
+
+  @Test
   void percentileIsNearestRank() {
     long[] nanos = new long[100];
     Arrays.setAll(nanos, i -> (100 - i) * 1_000_000L);
