@@ -205,6 +205,7 @@ public final class Engine {
   /** Called by the completer for each result, once written (or fenced out). */
   void written(Completion completion, boolean applied) {
     held.remove(completion.job().info.id(), completion.job());
+    completion.job().producer.resultWritten();
     if (!applied) {
       log.info(
           "result of job {} attempt {} was not recorded: the job is no longer ours",
@@ -260,6 +261,7 @@ public final class Engine {
     if (job.settled.compareAndSet(false, true)) {
       if (job.cancelled) {
         held.remove(job.info.id(), job);
+        job.producer.resultWritten();
       } else {
         completer.submit(completion);
       }

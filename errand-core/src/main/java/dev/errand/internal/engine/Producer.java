@@ -22,6 +22,13 @@ final class Producer extends Service {
   private final AtomicInteger active = new AtomicInteger();
 
   /**
+   * Attempts fetched here whose result is not yet written: running ones plus those waiting for the
+   * completer. Bounded at twice the concurrency, so a completer that falls behind (a slow or
+   * unreachable store) holds back fetching instead of letting claimed jobs pile up.
+   */
+  private final AtomicInteger unwritten = new AtomicInteger();
+
+  /**
    * Whether the queue probably holds more jobs than we took: the last fetch was full, or a wake-up
    * arrived since. A freed slot triggers a fetch only then, so an idle queue costs no queries
    * beyond the poll.
@@ -65,7 +72,8 @@ final class Producer extends Service {
   @Override
   protected Duration runOnce() {
     Duration poll = engine.config().pollInterval();
-    int free = queue.concurrency() - active.get();
+    int free =
+        Math.min(queue.concurrency() - active.get(), 2 * queue.concurrency() - unwritten.get());
     if (free <= 0 || isStopping()) {
       return poll;
     }
@@ -94,6 +102,7 @@ final class Producer extends Service {
                     now.plus(engine.config().leaseDuration())));
     for (JobInfo job : jobs) {
       active.incrementAndGet();
+      unwritten.incrementAndGet();
       engine.launch(job, this);
     }
     if (jobs.size() == limit) {
@@ -107,6 +116,14 @@ final class Producer extends Service {
   void jobAvailable() {
     moreLikely = true;
     wake();
+  }
+
+  /** An attempt fetched here had its result written, or was dropped. */
+  void resultWritten() {
+    unwritten.decrementAndGet();
+    if (moreLikely) {
+      wake();
+    }
   }
 
   /** One of this queue's attempts finished running here. */
