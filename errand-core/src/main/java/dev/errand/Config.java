@@ -55,6 +55,12 @@ public final class Config {
   /** How often expired leases are looked for. */
   public static final Duration DEFAULT_RESCUE_INTERVAL = Duration.ofSeconds(10);
 
+  /**
+   * How long a maintenance leadership lasts unless renewed (every third of it); a dead leader is
+   * replaced within about one and a third of it.
+   */
+  public static final Duration DEFAULT_LEADER_LEASE = Duration.ofSeconds(15);
+
   /** How often finished jobs past their retention are deleted. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(1);
 
@@ -93,6 +99,7 @@ public final class Config {
   private final Duration stageInterval;
   private final Duration rescueInterval;
   private final Duration pruneInterval;
+  private final Duration leaderLease;
   private final Duration completedRetention;
   private final Duration discardedRetention;
   private final Duration cancelledRetention;
@@ -118,6 +125,7 @@ public final class Config {
     this.stageInterval = b.stageInterval;
     this.rescueInterval = b.rescueInterval;
     this.pruneInterval = b.pruneInterval;
+    this.leaderLease = b.leaderLease;
     this.completedRetention = b.completedRetention;
     this.discardedRetention = b.discardedRetention;
     this.cancelledRetention = b.cancelledRetention;
@@ -222,6 +230,10 @@ public final class Config {
     return pruneInterval;
   }
 
+  public Duration leaderLease() {
+    return leaderLease;
+  }
+
   public Duration completedRetention() {
     return completedRetention;
   }
@@ -279,6 +291,7 @@ public final class Config {
     private Duration stageInterval = DEFAULT_STAGE_INTERVAL;
     private Duration rescueInterval = DEFAULT_RESCUE_INTERVAL;
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
+    private Duration leaderLease = DEFAULT_LEADER_LEASE;
     private Duration completedRetention = DEFAULT_COMPLETED_RETENTION;
     private Duration discardedRetention = DEFAULT_DEAD_RETENTION;
     private Duration cancelledRetention = DEFAULT_DEAD_RETENTION;
@@ -391,6 +404,12 @@ public final class Config {
     public Builder pruneInterval(Duration interval) {
       this.pruneInterval =
           checkRange("pruneInterval", interval, Duration.ofMillis(10), Duration.ofDays(1));
+      return this;
+    }
+
+    public Builder leaderLease(Duration lease) {
+      this.leaderLease =
+          checkRange("leaderLease", lease, Duration.ofMillis(30), Duration.ofHours(1));
       return this;
     }
 

@@ -94,6 +94,14 @@ public final class Errand implements AutoCloseable {
     return config;
   }
 
+  /**
+   * Whether this node is the maintenance leader now: the one node that rescues expired leases and
+   * prunes old jobs. Nodes without queues never lead.
+   */
+  public boolean isLeader() {
+    return engine.isLeader();
+  }
+
   /** Reading and managing single jobs. */
   public Jobs jobs() {
     return jobs;

@@ -27,6 +27,7 @@ abstract class EngineHarness {
         .rescueInterval(Duration.ofMillis(20))
         .leaseDuration(Duration.ofSeconds(30))
         .heartbeatInterval(Duration.ofMillis(20))
+        .leaderLease(Duration.ofMillis(300))
         .listener(events::add);
   }
 

@@ -783,6 +783,59 @@ class EngineTest extends EngineHarness {
   }
 
   @Nested
+  class Leadership {
+    @Test
+    void exactlyOneNodeLeadsAndAStoppedLeaderHandsOver() {
+      Errand a = start(c -> c.queue("default", 1));
+      Errand b = start(c -> c.queue("default", 1));
+
+      await().until(() -> a.isLeader() || b.isLeader());
+      assertThat(a.isLeader() && b.isLeader()).isFalse();
+      Errand leader = a.isLeader() ? a : b;
+      Errand follower = leader == a ? b : a;
+
+      leader.stop(Duration.ofSeconds(5));
+
+      assertThat(leader.isLeader()).isFalse();
+      await().until(follower::isLeader);
+    }
+
+    @Test
+    void aDeadLeaderIsReplacedOnceItsTermExpires() {
+      // A node that won and then died: it never renews and never resigns.
+      assertThat(
+              store.leaderElect(
+                  new dev.errand.spi.LeaderElectParams(
+                      "maintenance",
+                      "dead-node",
+                      clock.instant(),
+                      clock.instant().plusSeconds(15))))
+          .isTrue();
+      Errand client = Errand.create(config().build());
+      long id = client.enqueue(new Noop(1)).id();
+      assertThat(
+              store.jobFetch(
+                  new dev.errand.spi.JobFetchParams(
+                      "default", 1, "dead-node", clock.instant(), clock.instant().plusSeconds(5))))
+          .hasSize(1);
+      Errand node =
+          start(c -> c.queue("default", 1).worker("noop", Noop.class, job -> Outcome.complete()));
+      clock.advance(Duration.ofSeconds(10));
+      // The lease of the dead node's job expired, but nobody leads: no rescue yet.
+      assertThat(node.isLeader()).isFalse();
+      assertThat(state(id)).isEqualTo(JobState.RUNNING);
+
+      clock.advance(Duration.ofSeconds(6));
+
+      await().until(node::isLeader);
+      await().until(() -> state(id) == JobState.COMPLETED);
+      assertThat(job(id).errors())
+          .singleElement()
+          .satisfies(e -> assertThat(e.errorClass()).isEqualTo("lease_expired"));
+    }
+  }
+
+  @Nested
   class Resilience {
     @Test
     void loopsSurviveAFailingStoreAndCatchUp() {

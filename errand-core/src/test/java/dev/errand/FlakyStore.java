@@ -14,6 +14,8 @@ import dev.errand.spi.JobRescueResult;
 import dev.errand.spi.JobRetryParams;
 import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
+import dev.errand.spi.LeaderElectParams;
+import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.Store;
 import java.util.List;
 import java.util.Optional;
@@ -137,6 +139,16 @@ final class FlakyStore implements Store {
   @Override
   public List<QueueInfo> queueList() {
     return delegate.queueList();
+  }
+
+  @Override
+  public boolean leaderElect(LeaderElectParams params) {
+    return delegate.leaderElect(params);
+  }
+
+  @Override
+  public void leaderResign(LeaderResignParams params) {
+    delegate.leaderResign(params);
   }
 
   @Override

@@ -144,6 +144,19 @@ public interface Store extends AutoCloseable {
   /** Every queue that holds jobs or is paused, by name, with per-state counts. */
   List<QueueInfo> queueList();
 
+  /**
+   * Acquires or renews a named leadership for {@code owner}: it succeeds when nobody holds it, when
+   * {@code owner} already holds it (extending it to {@code expiresAt}), or when the holder's
+   * leadership expired before {@code now}. At most one owner holds a name at any time, however many
+   * nodes ask at once.
+   *
+   * @return whether {@code owner} holds the leadership until {@code expiresAt}
+   */
+  boolean leaderElect(LeaderElectParams params);
+
+  /** Gives up a leadership held by {@code owner}, so that another node can take it at once. */
+  void leaderResign(LeaderResignParams params);
+
   /** Releases the store's resources. Jobs stay stored (if the store is durable). */
   @Override
   void close();

@@ -22,6 +22,8 @@ import dev.errand.spi.JobRescueResult;
 import dev.errand.spi.JobRetryParams;
 import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
+import dev.errand.spi.LeaderElectParams;
+import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
@@ -641,6 +643,34 @@ public final class PostgresStore implements Store {
     counts.forEach(
         (name, byState) -> queues.add(new QueueInfo(name, paused.contains(name), byState)));
     return queues;
+  }
+
+  @Override
+  public boolean leaderElect(LeaderElectParams params) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("LeaderElect"))) {
+      ps.setString(1, params.name());
+      ps.setString(2, params.owner());
+      ps.setString(3, params.now().toString());
+      ps.setString(4, params.expiresAt().toString());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    } catch (SQLException e) {
+      throw failed("elect a leader for '" + params.name() + "'", e);
+    }
+  }
+
+  @Override
+  public void leaderResign(LeaderResignParams params) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("LeaderResign"))) {
+      ps.setString(1, params.name());
+      ps.setString(2, params.owner());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw failed("resign leadership of '" + params.name() + "'", e);
+    }
   }
 
   @Override

@@ -208,3 +208,19 @@ SELECT queue, state::text, count(*) FROM {schema}.job GROUP BY queue, state;
 
 -- name: QueuePaused
 SELECT name FROM {schema}.queue WHERE paused;
+
+-- name: LeaderElect
+-- One statement, so that concurrent candidates serialize on the row: the insert wins when nobody
+-- leads; otherwise the update applies only for the current owner (a renewal) or once the
+-- holder's term has expired. A row comes back only if the asker now leads.
+INSERT INTO {schema}.leader AS l (name, owner, elected_at, expires_at)
+VALUES (?, ?, ?::timestamptz, ?::timestamptz)
+ON CONFLICT (name) DO UPDATE
+SET owner = EXCLUDED.owner,
+    expires_at = EXCLUDED.expires_at,
+    elected_at = CASE WHEN l.owner = EXCLUDED.owner THEN l.elected_at ELSE EXCLUDED.elected_at END
+WHERE l.owner = EXCLUDED.owner OR l.expires_at < EXCLUDED.elected_at
+RETURNING owner;
+
+-- name: LeaderResign
+DELETE FROM {schema}.leader WHERE name = ? AND owner = ?;

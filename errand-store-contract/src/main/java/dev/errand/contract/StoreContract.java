@@ -34,6 +34,8 @@ import dev.errand.spi.JobRescueResult;
 import dev.errand.spi.JobRetryParams;
 import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
+import dev.errand.spi.LeaderElectParams;
+import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
@@ -2039,6 +2041,74 @@ public abstract class StoreContract {
       if (notifier.isPresent()) {
         await().atMost(WAKE_UP).untilAsserted(() -> assertThat(listener.seen).contains("tx"));
         listener.subscription.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Leadership
+
+  @Nested
+  class Leadership {
+    private boolean elect(String owner, Instant now, Duration term) {
+      return store.leaderElect(new LeaderElectParams("maintenance", owner, now, now.plus(term)));
+    }
+
+    @Test
+    void theFirstCandidateLeadsAndOthersAreRefusedUntilItsTermEnds() {
+      assertThat(elect(OWNER, at(0), Duration.ofSeconds(15))).isTrue();
+      assertThat(elect(OTHER_OWNER, at(5), Duration.ofSeconds(15))).isFalse();
+      assertThat(elect(OTHER_OWNER, at(15), Duration.ofSeconds(15)))
+          .as("a term ending exactly now has not expired")
+          .isFalse();
+      assertThat(elect(OTHER_OWNER, at(16), Duration.ofSeconds(15))).isTrue();
+      assertThat(elect(OWNER, at(17), Duration.ofSeconds(15)))
+          .as("the old leader cannot renew once replaced")
+          .isFalse();
+    }
+
+    @Test
+    void theLeaderRenewsItsTerm() {
+      assertThat(elect(OWNER, at(0), Duration.ofSeconds(15))).isTrue();
+      assertThat(elect(OWNER, at(10), Duration.ofSeconds(15))).isTrue();
+      assertThat(elect(OTHER_OWNER, at(20), Duration.ofSeconds(15)))
+          .as("the renewed term runs to 25 s")
+          .isFalse();
+      assertThat(elect(OTHER_OWNER, at(26), Duration.ofSeconds(15))).isTrue();
+    }
+
+    @Test
+    void resigningLetsAnotherNodeLeadAtOnceAndOnlyTheLeaderCanResign() {
+      assertThat(elect(OWNER, at(0), Duration.ofSeconds(15))).isTrue();
+      store.leaderResign(new LeaderResignParams("maintenance", OTHER_OWNER));
+      assertThat(elect(OTHER_OWNER, at(1), Duration.ofSeconds(15))).isFalse();
+
+      store.leaderResign(new LeaderResignParams("maintenance", OWNER));
+
+      assertThat(elect(OTHER_OWNER, at(2), Duration.ofSeconds(15))).isTrue();
+    }
+
+    @Test
+    void leadershipsOfDifferentNamesAreIndependent() {
+      assertThat(elect(OWNER, at(0), Duration.ofSeconds(15))).isTrue();
+      assertThat(store.leaderElect(new LeaderElectParams("cron", OTHER_OWNER, at(0), at(15))))
+          .isTrue();
+    }
+
+    @Test
+    void amongConcurrentCandidatesExactlyOneWins() throws Exception {
+      for (int round = 0; round < 20; round++) {
+        Instant now = at(100L * round);
+        String name = "race-" + round;
+        List<Boolean> wins =
+            concurrently(
+                8,
+                i ->
+                    store.leaderElect(
+                        new LeaderElectParams(name, "node-" + i, now, now.plusSeconds(15))));
+        assertThat(wins.stream().filter(w -> w).count())
+            .as("winners of round %d", round)
+            .isEqualTo(1);
       }
     }
   }

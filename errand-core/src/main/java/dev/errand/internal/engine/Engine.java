@@ -17,6 +17,7 @@ import dev.errand.QueueConfig;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
+import dev.errand.internal.maintain.LeaderElector;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
@@ -60,6 +61,7 @@ public final class Engine {
   private final Completer completer = new Completer(this);
   private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
   private final List<Service> maintenance = new ArrayList<>();
+  private final LeaderElector elector;
   private final Wakeup attemptEnded = new Wakeup();
   private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
   private AutoCloseable subscription;
@@ -68,12 +70,15 @@ public final class Engine {
     this.config = config;
     this.errand = errand;
     this.encoder = encoder;
+    this.elector = new LeaderElector(config);
     for (QueueConfig queue : config.queues().values()) {
       producers.put(queue.name(), new Producer(queue, this));
     }
+    // The stager runs on every node: staging is idempotent and wakes local producers at once.
     maintenance.add(new JobStager(config, this::wakeQueue));
-    maintenance.add(new JobRescuer(config));
-    maintenance.add(new JobPruner(config));
+    maintenance.add(new JobRescuer(config, elector::isLeader));
+    maintenance.add(new JobPruner(config, elector::isLeader));
+    maintenance.add(elector);
   }
 
   Config config() {
@@ -138,6 +143,11 @@ public final class Engine {
     }
     timeouts.stop(Duration.ofSeconds(1));
     log.info("errand node {} stopped", config.nodeId());
+  }
+
+  /** Whether this node is the maintenance leader now. */
+  public boolean isLeader() {
+    return elector.isLeader();
   }
 
   /** Wakes this node's producer of {@code queue}, if it has one; null wakes them all. */

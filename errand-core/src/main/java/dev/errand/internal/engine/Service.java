@@ -132,7 +132,7 @@ public abstract class Service {
   }
 
   /** 100 ms, doubling per consecutive failure, capped at {@link #MAX_BACKOFF}. */
-  static Duration backoff(int failures) {
+  protected static Duration backoff(int failures) {
     long millis = FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 16);
     return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
   }

@@ -5,23 +5,30 @@ import dev.errand.internal.engine.Service;
 import dev.errand.spi.JobPruneParams;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 
 /**
- * Deletes finished jobs past their retention, in bounded batches so that no single delete holds
- * locks for long, and keeps the job table small so that the hot path stays fast.
+ * Run by the maintenance leader only. Deletes finished jobs past their retention, in bounded
+ * batches so that no single delete holds locks for long, and keeps the job table small so that the
+ * hot path stays fast.
  */
 public final class JobPruner extends Service {
   static final int BATCH = 10_000;
 
   private final Config config;
+  private final BooleanSupplier isLeader;
 
-  public JobPruner(Config config) {
+  public JobPruner(Config config, BooleanSupplier isLeader) {
     super("job-pruner");
     this.config = config;
+    this.isLeader = isLeader;
   }
 
   @Override
   protected Duration runOnce() {
+    if (!isLeader.getAsBoolean()) {
+      return config.pruneInterval();
+    }
     Instant now = config.clock().instant();
     int deleted =
         config

@@ -22,6 +22,8 @@ import dev.errand.spi.JobRescueResult;
 import dev.errand.spi.JobRetryParams;
 import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
+import dev.errand.spi.LeaderElectParams;
+import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
@@ -73,6 +75,7 @@ public final class MemoryStore implements Store, Notifier {
   private final NavigableSet<MutableJob> running = new TreeSet<>(LEASE_ORDER);
   private final NavigableSet<MutableJob> finished = new TreeSet<>(FINALIZED_ORDER);
   private final Set<String> pausedQueues = new HashSet<>();
+  private final Map<String, Leadership> leaders = new HashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private long nextId = 1;
 
@@ -457,6 +460,38 @@ public final class MemoryStore implements Store, Notifier {
       lock.unlock();
     }
   }
+
+  @Override
+  public boolean leaderElect(LeaderElectParams params) {
+    lock.lock();
+    try {
+      Leadership current = leaders.get(params.name());
+      if (current == null
+          || current.owner().equals(params.owner())
+          || current.expiresAt().isBefore(params.now())) {
+        leaders.put(params.name(), new Leadership(params.owner(), params.expiresAt()));
+        return true;
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void leaderResign(LeaderResignParams params) {
+    lock.lock();
+    try {
+      Leadership current = leaders.get(params.name());
+      if (current != null && current.owner().equals(params.owner())) {
+        leaders.remove(params.name());
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private record Leadership(String owner, Instant expiresAt) {}
 
   @Override
   public void close() {

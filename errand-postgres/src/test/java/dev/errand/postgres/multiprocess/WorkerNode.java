@@ -78,6 +78,9 @@ public final class WorkerNode {
                   Work.class,
                   new RecordingWorker(dataSource, schema, node, args.get("work")))
               .leaseDuration(Duration.ofMillis(Long.parseLong(args.get("lease-ms"))))
+              // A killed node may be the maintenance leader: let its term end as fast as its
+              // leases.
+              .leaderLease(Duration.ofMillis(Long.parseLong(args.get("lease-ms"))))
               .heartbeatInterval(Duration.ofMillis(Long.parseLong(args.get("heartbeat-ms"))))
               .pollInterval(Duration.ofMillis(500))
               .stageInterval(Duration.ofMillis(200))
