@@ -45,9 +45,7 @@ final class LeaseKeeper extends Service {
    * expire, and another node's rescuer would start those jobs a second time while they still run.
    */
   @Override
-  protected Duration retryDelay(int failures) {
-    Duration backoff = backoff(failures);
-    Duration interval = engine.config().heartbeatInterval();
-    return backoff.compareTo(interval) < 0 ? backoff : interval;
+  protected Duration maxRetryDelay() {
+    return engine.config().heartbeatInterval();
   }
 }

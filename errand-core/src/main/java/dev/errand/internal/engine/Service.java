@@ -8,7 +8,7 @@ import org.slf4j.LoggerFactory;
  * A background loop on its own platform thread, named for what it does. Each turn of {@link
  * #runOnce()} returns how long to wait before the next; a {@link #wake()} ends the wait early. A
  * turn that throws never ends the loop: the loop says so in the log and restarts after an
- * exponential backoff (capped at {@link #MAX_BACKOFF}, or sooner where {@link #retryDelay(int)}
+ * exponential backoff (capped at {@link #MAX_BACKOFF}, or sooner where {@link #maxRetryDelay()}
  * says so), logging the first failure with its stack trace and then only every doubling of the
  * count, so a database outage does not flood the log.
  */
@@ -80,11 +80,11 @@ public abstract class Service {
   protected abstract Duration runOnce() throws Exception;
 
   /**
-   * How long to wait after {@code failures} failed turns in a row: {@link #backoff(int)}, unless a
-   * loop must not wait that long.
+   * The longest this loop may wait after failures: {@link #MAX_BACKOFF}, unless a loop must retry
+   * sooner (one that keeps a lease alive must try again within the lease's renewal period).
    */
-  protected Duration retryDelay(int failures) {
-    return backoff(failures);
+  protected Duration maxRetryDelay() {
+    return MAX_BACKOFF;
   }
 
   private void loop() {
@@ -104,7 +104,8 @@ public abstract class Service {
         wait = FIRST_BACKOFF;
       } catch (Throwable t) {
         failures++;
-        wait = retryDelay(failures);
+        Duration backoff = backoff(failures);
+        wait = backoff.compareTo(maxRetryDelay()) < 0 ? backoff : maxRetryDelay();
         if (failures == 1) {
           log.error("{} failed; restarting it in {} ms", name, wait.toMillis(), t);
         } else if (Integer.bitCount(failures) == 1) {
@@ -132,7 +133,7 @@ public abstract class Service {
   }
 
   /** 100 ms, doubling per consecutive failure, capped at {@link #MAX_BACKOFF}. */
-  protected static Duration backoff(int failures) {
+  static Duration backoff(int failures) {
     long millis = FIRST_BACKOFF.toMillis() << Math.min(failures - 1, 16);
     return Duration.ofMillis(Math.min(millis, MAX_BACKOFF.toMillis()));
   }

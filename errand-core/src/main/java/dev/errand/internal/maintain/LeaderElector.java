@@ -62,10 +62,8 @@ public final class LeaderElector extends Service {
    * Never waits longer than a renewal period: the lease runs out whether the store answers or not.
    */
   @Override
-  protected Duration retryDelay(int failures) {
-    Duration backoff = backoff(failures);
-    Duration period = config.leaderLease().dividedBy(3);
-    return backoff.compareTo(period) < 0 ? backoff : period;
+  protected Duration maxRetryDelay() {
+    return config.leaderLease().dividedBy(3);
   }
 
   /** Stops, and hands the leadership back so that another node takes over at once. */
