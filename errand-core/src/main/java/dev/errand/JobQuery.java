@@ -52,11 +52,4 @@ public record JobQuery(Set<JobState> states, String queue, String kind, long aft
   public JobQuery withLimit(int limit) {
     return new JobQuery(states, queue, kind, afterId, limit);
   }
-
-  /** Whether {@code job} passes the filter (ignoring the page). */
-  public boolean matches(JobInfo job) {
-    return (states.isEmpty() || states.contains(job.state()))
-        && (queue == null || queue.equals(job.queue()))
-        && (kind == null || kind.equals(job.kind()));
-  }
 }

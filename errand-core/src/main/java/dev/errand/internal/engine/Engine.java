@@ -176,12 +176,6 @@ public final class Engine {
     job.interrupt();
   }
 
-  /** How many attempts of {@code queue} run on this node now. */
-  public int running(String queue) {
-    Producer producer = producers.get(queue);
-    return producer == null ? 0 : producer.active();
-  }
-
   /** Interrupts every attempt past its deadline; called by the {@link TimeoutSweeper}. */
   void interruptOverdue(long nowNanos) {
     for (RunningJob job : held.values()) {

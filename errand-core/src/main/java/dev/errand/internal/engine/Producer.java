@@ -56,17 +56,8 @@ final class Producer extends Service {
         };
   }
 
-  QueueConfig queue() {
-    return queue;
-  }
-
   ExecutorService executor() {
     return executor;
-  }
-
-  /** How many of this queue's attempts run here now. */
-  int active() {
-    return active.get();
   }
 
   @Override
