@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
@@ -871,6 +872,43 @@ class EngineTest extends EngineHarness {
         flakyNode.stop(Duration.ofSeconds(5));
         errand.stop(Duration.ofSeconds(5));
       }
+    }
+
+    @Test
+    void aCompleterThatFallsBehindHoldsBackFetching() {
+      FlakyStore stalling = new FlakyStore(store, 0);
+      stalling.holdFinishes();
+      Errand node =
+          Errand.create(
+                  Config.builder(stalling)
+                      .clock(clock)
+                      .pollInterval(Duration.ofMillis(20))
+                      .queue("default", 2)
+                      .completerBatchMax(3)
+                      .worker("noop", Noop.class, job -> Outcome.complete())
+                      .build())
+              .start();
+      try {
+        List<Enqueued> jobs = node.enqueueAll(IntStream.range(0, 20).mapToObj(Noop::new).toList());
+
+        // Two slots plus one completer batch of three: five attempts may await their write.
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(jobs, JobState.RUNNING) == 5);
+        await()
+            .during(Duration.ofMillis(300))
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> count(jobs, JobState.RUNNING) == 5 && count(jobs, JobState.AVAILABLE) == 15);
+
+        stalling.releaseFinishes();
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(jobs, JobState.COMPLETED) == 20);
+      } finally {
+        stalling.releaseFinishes();
+        node.stop(Duration.ofSeconds(5));
+      }
+    }
+
+    private long count(List<Enqueued> jobs, JobState state) {
+      return jobs.stream().filter(j -> state(j.id()) == state).count();
     }
 
     @Test

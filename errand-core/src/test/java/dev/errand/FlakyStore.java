@@ -20,6 +20,7 @@ import dev.errand.spi.Store;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,11 +33,23 @@ final class FlakyStore implements Store {
   private final AtomicInteger fetchFailures;
   private final AtomicInteger finishFailures;
   private final AtomicInteger heartbeatFailures = new AtomicInteger();
+  private volatile CountDownLatch finishGate = new CountDownLatch(0);
 
   FlakyStore(Store delegate, int failuresEach) {
     this.delegate = delegate;
     this.fetchFailures = new AtomicInteger(failuresEach);
     this.finishFailures = new AtomicInteger(failuresEach);
+  }
+
+  /**
+   * Makes every result write wait, as on a database that stalls, until {@link #releaseFinishes}.
+   */
+  void holdFinishes() {
+    finishGate = new CountDownLatch(1);
+  }
+
+  void releaseFinishes() {
+    finishGate.countDown();
   }
 
   /** Makes the next {@code times} heartbeats fail. */
@@ -77,6 +90,12 @@ final class FlakyStore implements Store {
   @Override
   public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
     maybeFail(finishFailures, "finish");
+    try {
+      finishGate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException("finish interrupted while held");
+    }
     return delegate.jobFinishMany(params);
   }
 
