@@ -61,6 +61,13 @@ public final class Config {
    */
   public static final Duration DEFAULT_LEADER_LEASE = Duration.ofSeconds(15);
 
+  /**
+   * How late a {@link PeriodicJob} slot may still be enqueued: long enough to cover a leadership
+   * handover (two leader leases) and a quick restart; slots missed for longer are downtime, skipped
+   * unless the job catches up.
+   */
+  public static final Duration DEFAULT_PERIODIC_GRACE = Duration.ofMinutes(1);
+
   /** How often finished jobs past their retention are deleted. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(1);
 
@@ -87,6 +94,8 @@ public final class Config {
   private final Store store;
   private final Map<String, QueueConfig> queues;
   private final Map<String, WorkerRegistration<?>> workers;
+  private final List<PeriodicJob> periodicJobs;
+  private final Duration periodicGrace;
   private final List<JobListener> listeners;
   private final Clock clock;
   private final String nodeId;
@@ -112,6 +121,11 @@ public final class Config {
     this.store = b.store;
     this.queues = Collections.unmodifiableMap(new LinkedHashMap<>(b.queues));
     this.workers = Collections.unmodifiableMap(new LinkedHashMap<>(b.workers));
+    this.periodicJobs = List.copyOf(b.periodicJobs.values());
+    this.periodicGrace =
+        b.periodicGrace != null
+            ? b.periodicGrace
+            : max(DEFAULT_PERIODIC_GRACE, b.leaderLease.multipliedBy(2));
     this.listeners = List.copyOf(b.listeners);
     this.clock = b.clock;
     this.nodeId = b.nodeId;
@@ -133,6 +147,10 @@ public final class Config {
     this.completerBatchMax = b.completerBatchMax;
     this.shutdownTimeout = b.shutdownTimeout;
     this.maxArgsBytes = b.maxArgsBytes;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /** A builder on {@code store}, with every other field at its default. */
@@ -234,6 +252,16 @@ public final class Config {
     return leaderLease;
   }
 
+  /** The periodic jobs the maintenance leader enqueues, in the order they were added. */
+  public List<PeriodicJob> periodicJobs() {
+    return periodicJobs;
+  }
+
+  /** See {@link #DEFAULT_PERIODIC_GRACE}. */
+  public Duration periodicGrace() {
+    return periodicGrace;
+  }
+
   public Duration completedRetention() {
     return completedRetention;
   }
@@ -292,6 +320,8 @@ public final class Config {
     private Duration rescueInterval = DEFAULT_RESCUE_INTERVAL;
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
     private Duration leaderLease = DEFAULT_LEADER_LEASE;
+    private final Map<String, PeriodicJob> periodicJobs = new LinkedHashMap<>();
+    private Duration periodicGrace;
     private Duration completedRetention = DEFAULT_COMPLETED_RETENTION;
     private Duration discardedRetention = DEFAULT_DEAD_RETENTION;
     private Duration cancelledRetention = DEFAULT_DEAD_RETENTION;
@@ -329,6 +359,31 @@ public final class Config {
       if (workers.putIfAbsent(kind, new WorkerRegistration<>(kind, argsType, worker)) != null) {
         throw new InvalidConfigException("workers: kind '" + kind + "' is registered twice");
       }
+      return this;
+    }
+
+    /**
+     * Enqueues {@code job} on its schedule. Give every node the same periodic jobs: whichever node
+     * leads enqueues them.
+     */
+    public Builder periodic(PeriodicJob job) {
+      Objects.requireNonNull(job, "job");
+      if (periodicJobs.putIfAbsent(job.name(), job) != null) {
+        throw new InvalidConfigException(
+            "periodicJobs: '"
+                + job.name()
+                + "' is declared twice; give one of them another name with named()");
+      }
+      return this;
+    }
+
+    /**
+     * See {@link Config#DEFAULT_PERIODIC_GRACE}; at least two leader leases. Unset, it is the
+     * default or two leader leases, whichever is longer.
+     */
+    public Builder periodicGrace(Duration grace) {
+      this.periodicGrace =
+          checkRange("periodicGrace", grace, Duration.ofMillis(1), Duration.ofDays(1));
       return this;
     }
 
@@ -467,6 +522,25 @@ public final class Config {
                 + leaseDuration.dividedBy(2)
                 + "), was "
                 + heartbeat);
+      }
+      if (periodicGrace != null && periodicGrace.compareTo(leaderLease.multipliedBy(2)) < 0) {
+        throw new InvalidConfigException(
+            "periodicGrace must be at least two leader leases ("
+                + leaderLease.multipliedBy(2)
+                + ") so that a leadership handover misses no slot, was "
+                + periodicGrace);
+      }
+      for (PeriodicJob job : periodicJobs.values()) {
+        if (job.catchUpWindow() != null && job.catchUpWindow().compareTo(completedRetention) > 0) {
+          throw new InvalidConfigException(
+              "periodicJobs: '"
+                  + job.name()
+                  + "' catches up over "
+                  + job.catchUpWindow()
+                  + ", longer than completedRetention ("
+                  + completedRetention
+                  + "); a slot's pruned job could not stop it from running again");
+        }
       }
       return new Config(this);
     }

@@ -102,6 +102,25 @@ public final class Errand implements AutoCloseable {
     return engine.isLeader();
   }
 
+  /**
+   * The periodic jobs of this node's config with their next slots, by the config's clock. The
+   * maintenance leader enqueues them; on a node that does not lead, this still shows the schedule.
+   */
+  public List<PeriodicJobInfo> cron() {
+    Instant now = config.clock().instant();
+    return config.periodicJobs().stream()
+        .map(
+            p ->
+                new PeriodicJobInfo(
+                    p.name(),
+                    p.args().kind(),
+                    p.options().queue() != null ? p.options().queue() : Config.DEFAULT_QUEUE,
+                    p.schedule().toString(),
+                    p.schedule().next(now).orElse(null),
+                    p.catchUpWindow() != null))
+        .toList();
+  }
+
   /** Reading and managing single jobs. */
   public Jobs jobs() {
     return jobs;

@@ -18,6 +18,7 @@ import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
 import dev.errand.internal.maintain.LeaderElector;
+import dev.errand.internal.maintain.PeriodicEnqueuer;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
@@ -78,6 +79,9 @@ public final class Engine {
     maintenance.add(new JobStager(config, this::wakeQueue));
     maintenance.add(new JobRescuer(config, elector::isLeader));
     maintenance.add(new JobPruner(config, elector::isLeader));
+    if (!config.periodicJobs().isEmpty()) {
+      maintenance.add(new PeriodicEnqueuer(config, encoder, elector::isLeader));
+    }
     maintenance.add(elector);
   }
 

@@ -5,6 +5,7 @@ import dev.errand.Config.WorkerRegistration;
 import dev.errand.EnqueueOptions;
 import dev.errand.JobArgs;
 import dev.errand.JobArgsException;
+import dev.errand.PeriodicJob;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -78,6 +79,15 @@ public final class JobEncoder {
         maxAttempts(kind, options),
         options.tags(),
         options.metadata());
+  }
+
+  /**
+   * The job of one slot of {@code periodic}: its args and options, run at the slot.
+   *
+   * @throws JobArgsException as {@link #encode}
+   */
+  public NewJob encodeSlot(PeriodicJob periodic, Instant slot, Instant now) {
+    return encode(periodic.args(), periodic.options().runAt(slot), now);
   }
 
   private int maxAttempts(String kind, EnqueueOptions options) {
