@@ -588,6 +588,21 @@ public final class SqliteStore implements Store {
         });
   }
 
+  /** The writer connection's value of a PRAGMA, for tests of the settings. */
+  String pragma(String name) {
+    if (!name.matches("[a-z_]+")) {
+      throw new IllegalArgumentException("not a pragma name: " + name);
+    }
+    return write(
+        "read PRAGMA " + name,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement("PRAGMA " + name);
+              ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+          }
+        });
+  }
+
   /** Closes the file's connections and releases it to the next store that opens it. */
   @Override
   public void close() {
