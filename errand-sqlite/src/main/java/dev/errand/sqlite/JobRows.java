@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.AttemptError;
 import dev.errand.JobInfo;
@@ -30,25 +31,26 @@ final class JobRows {
 
   private JobRows() {}
 
+  /** Reads the columns id, state, queue, kind, args, priority, … errors, in store.sql's order. */
   static JobInfo read(ResultSet rs) throws SQLException {
     return new JobInfo(
-        rs.getLong("id"),
-        rs.getString("kind"),
-        rs.getString("queue"),
-        state(rs.getString("state")),
-        rs.getString("args"),
-        rs.getInt("priority"),
-        rs.getInt("attempt"),
-        rs.getInt("max_attempts"),
-        instant(rs, "created_at"),
-        instant(rs, "scheduled_at"),
-        instant(rs, "attempted_at"),
-        instant(rs, "finalized_at"),
-        rs.getString("lease_owner"),
-        instant(rs, "lease_expires_at"),
-        tags(rs.getString("tags")),
-        metadata(rs.getString("metadata")),
-        errors(rs.getString("errors")));
+        rs.getLong(1),
+        rs.getString(4),
+        rs.getString(3),
+        state(rs.getString(2)),
+        rs.getString(5),
+        rs.getInt(6),
+        rs.getInt(7),
+        rs.getInt(8),
+        instant(rs, 9),
+        instant(rs, 10),
+        instant(rs, 11),
+        instant(rs, 12),
+        rs.getString(13),
+        instant(rs, 14),
+        tags(rs.getString(15)),
+        metadata(rs.getString(16)),
+        errors(rs.getString(17)));
   }
 
   static JobState state(String name) {
@@ -70,7 +72,7 @@ final class JobRows {
         Math.floorDiv(micros, MICROS_PER_SECOND), Math.floorMod(micros, MICROS_PER_SECOND) * 1_000);
   }
 
-  static Instant instant(ResultSet rs, String column) throws SQLException {
+  static Instant instant(ResultSet rs, int column) throws SQLException {
     long micros = rs.getLong(column);
     return rs.wasNull() ? null : instant(micros);
   }
@@ -83,6 +85,34 @@ final class JobRows {
     node.put("message", error.message());
     node.put("stackTrace", error.stackTrace());
     return node.toString();
+  }
+
+  /** The rows of the JobFinishMany statement, as the JSON array it reads. */
+  static String finishJson(List<SqliteStore.FinishRow> rows) {
+    ArrayNode array = JSON.createArrayNode();
+    for (SqliteStore.FinishRow r : rows) {
+      ArrayNode row = array.addArray();
+      row.add(r.ref().id());
+      row.add(r.ref().attempt());
+      row.add(r.state());
+      row.add(r.attemptDelta());
+      if (r.scheduledAt() == null) {
+        row.addNull();
+      } else {
+        row.add(micros(r.scheduledAt()));
+      }
+      if (r.finalizedAt() == null) {
+        row.addNull();
+      } else {
+        row.add(micros(r.finalizedAt()));
+      }
+      if (r.error() == null) {
+        row.addNull();
+      } else {
+        row.add(errorJson(r.error()));
+      }
+    }
+    return array.toString();
   }
 
   static String json(Object value) {

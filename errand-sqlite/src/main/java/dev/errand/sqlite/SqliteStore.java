@@ -37,6 +37,8 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -99,8 +101,19 @@ public final class SqliteStore implements Store {
     FULL
   }
 
+  /**
+   * Jobs per insert statement: 640 bind parameters, under the 999 of SQLite builds with the oldest
+   * default limit; more rows per statement gain little.
+   */
+  private static final int INSERT_CHUNK = 64;
+
   private final Path file;
   private final NamedSql sql = NamedSql.load("store.sql");
+  private final String insertChunkSql =
+      sql.get("JobInsert")
+          .replace(
+              "{rows}",
+              String.join(", ", Collections.nCopies(INSERT_CHUNK, sql.get("JobInsertRow"))));
   private final SqliteConnections connections;
   private final LocalNotifier notifier = new LocalNotifier();
 
@@ -161,32 +174,65 @@ public final class SqliteStore implements Store {
   private List<Enqueued> insert(Connection c, List<NewJob> jobs, Instant now, Set<String> woken)
       throws SQLException {
     List<Enqueued> result = new ArrayList<>(jobs.size());
-    long createdAt = JobRows.micros(now);
-    try (PreparedStatement ps = c.prepareStatement(sql.get("JobInsert"))) {
-      for (NewJob job : jobs) {
-        JobState state = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
-        ps.setString(1, JobRows.stateName(state));
-        ps.setString(2, job.queue());
-        ps.setString(3, job.kind());
-        ps.setString(4, job.argsJson());
-        ps.setInt(5, job.priority());
-        ps.setInt(6, job.maxAttempts());
-        ps.setLong(7, createdAt);
-        ps.setLong(8, JobRows.micros(job.scheduledAt()));
-        ps.setString(9, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
-        ps.setString(10, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            throw new StoreException("inserting a job returned no id");
-          }
-          result.add(new Enqueued(rs.getLong(1), state, false));
-        }
-        if (state == JobState.AVAILABLE) {
-          woken.add(job.queue());
-        }
+    for (int from = 0; from < jobs.size(); from += INSERT_CHUNK) {
+      List<NewJob> chunk = jobs.subList(from, Math.min(jobs.size(), from + INSERT_CHUNK));
+      result.addAll(insertChunk(c, chunk, now));
+    }
+    for (int i = 0; i < jobs.size(); i++) {
+      if (result.get(i).state() == JobState.AVAILABLE) {
+        woken.add(jobs.get(i).queue());
       }
     }
     return result;
+  }
+
+  private List<Enqueued> insertChunk(Connection c, List<NewJob> chunk, Instant now)
+      throws SQLException {
+    int n = chunk.size();
+    JobState[] states = new JobState[n];
+    long[] ids = new long[n];
+    long createdAt = JobRows.micros(now);
+    try (PreparedStatement ps = c.prepareStatement(insertSql(n))) {
+      int p = 0;
+      for (int i = 0; i < n; i++) {
+        NewJob job = chunk.get(i);
+        states[i] = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+        ps.setString(++p, JobRows.stateName(states[i]));
+        ps.setString(++p, job.queue());
+        ps.setString(++p, job.kind());
+        ps.setString(++p, job.argsJson());
+        ps.setInt(++p, job.priority());
+        ps.setInt(++p, job.maxAttempts());
+        ps.setLong(++p, createdAt);
+        ps.setLong(++p, JobRows.micros(job.scheduledAt()));
+        ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
+        ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+      }
+      int returned = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next() && returned < n) {
+          ids[returned++] = rs.getLong(1);
+        }
+      }
+      if (returned != n) {
+        throw new StoreException("inserted " + returned + " jobs of " + n);
+      }
+    }
+    // RETURNING follows no promised order, but the ids grow in the order of the VALUES list.
+    Arrays.sort(ids);
+    List<Enqueued> result = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      result.add(new Enqueued(ids[i], states[i], false));
+    }
+    return result;
+  }
+
+  private String insertSql(int rows) {
+    if (rows == INSERT_CHUNK) {
+      return insertChunkSql;
+    }
+    return sql.get("JobInsert")
+        .replace("{rows}", String.join(", ", Collections.nCopies(rows, sql.get("JobInsertRow"))));
   }
 
   @Override
@@ -214,26 +260,25 @@ public final class SqliteStore implements Store {
     if (params.results().isEmpty()) {
       return new JobFinishManyResult(Set.of());
     }
+    List<FinishRow> rows = params.results().stream().map(SqliteStore::finishRow).toList();
     Set<String> woken = new LinkedHashSet<>();
     Set<Long> applied =
         write(
-            "record " + params.results().size() + " job results",
+            "record " + rows.size() + " job results",
             c -> {
               Set<Long> done = new HashSet<>();
-              try (PreparedStatement ps = c.prepareStatement(sql.get("JobFinish"))) {
-                for (JobFinish result : params.results()) {
-                  String queue = finish(ps, result);
-                  if (queue == null) {
-                    continue; // fenced out
-                  }
-                  done.add(result.ref().id());
-                  if (becomesAvailable(result)) {
-                    woken.add(queue);
-                  }
-                  if (result instanceof JobFinish.Completed completed
-                      && !completed.followUps().isEmpty()) {
-                    insert(c, completed.followUps(), completed.at(), woken);
-                  }
+              for (Finished f : finish(c, rows)) {
+                done.add(f.id());
+                if (f.state().equals("available")) {
+                  woken.add(f.queue());
+                }
+              }
+              // Follow-ups exist only if their parent's completion applied, in the same commit.
+              for (JobFinish result : params.results()) {
+                if (result instanceof JobFinish.Completed completed
+                    && !completed.followUps().isEmpty()
+                    && done.contains(completed.ref().id())) {
+                  insert(c, completed.followUps(), completed.at(), woken);
                 }
               }
               return done;
@@ -242,74 +287,50 @@ public final class SqliteStore implements Store {
     return new JobFinishManyResult(applied);
   }
 
-  /** Writes one result through the JobFinish statement; returns its job's queue, or null. */
-  private static String finish(PreparedStatement ps, JobFinish result) throws SQLException {
-    String state;
-    int attemptDelta = 0;
-    Instant scheduledAt = null;
-    Instant finalizedAt = null;
-    AttemptError error = null;
-    switch (result) {
-      case JobFinish.Completed c -> {
-        state = "completed";
-        finalizedAt = c.at();
-      }
-      case JobFinish.Failed f -> {
-        error = f.error();
-        if (f.retryAt() == null) {
-          state = "discarded";
-          finalizedAt = f.at();
-        } else {
-          state = "retryable";
-          scheduledAt = f.retryAt();
-        }
-      }
-      case JobFinish.Snoozed s -> {
-        state = s.runAt().isAfter(s.at()) ? "scheduled" : "available";
-        scheduledAt = s.runAt();
-        attemptDelta = -1;
-      }
-      case JobFinish.Cancelled x -> {
-        state = "cancelled";
-        finalizedAt = x.at();
-        error = x.reason();
-      }
-      case JobFinish.Released r -> {
-        state = "available";
-        scheduledAt = r.at();
-        attemptDelta = -1;
-      }
-    }
-    return finish(ps, result.ref(), state, attemptDelta, scheduledAt, finalizedAt, error);
-  }
-
-  private static String finish(
-      PreparedStatement ps,
+  /** One result as the JobFinishMany statement takes it. */
+  record FinishRow(
       JobRef ref,
       String state,
       int attemptDelta,
       Instant scheduledAt,
       Instant finalizedAt,
-      AttemptError error)
-      throws SQLException {
-    ps.setString(1, state);
-    ps.setInt(2, attemptDelta);
-    setNullableMicros(ps, 3, scheduledAt);
-    setNullableMicros(ps, 4, finalizedAt);
-    setNullableText(ps, 5, error == null ? null : JobRows.errorJson(error));
-    ps.setLong(6, ref.id());
-    ps.setInt(7, ref.attempt());
-    try (ResultSet rs = ps.executeQuery()) {
-      return rs.next() ? rs.getString(1) : null;
-    }
+      AttemptError error) {}
+
+  /** A result that applied: its job, queue and new state. */
+  private record Finished(long id, String queue, String state) {}
+
+  private static FinishRow finishRow(JobFinish result) {
+    return switch (result) {
+      case JobFinish.Completed c -> new FinishRow(c.ref(), "completed", 0, null, c.at(), null);
+      case JobFinish.Failed f ->
+          f.retryAt() == null
+              ? new FinishRow(f.ref(), "discarded", 0, null, f.at(), f.error())
+              : new FinishRow(f.ref(), "retryable", 0, f.retryAt(), null, f.error());
+      case JobFinish.Snoozed s ->
+          new FinishRow(
+              s.ref(),
+              s.runAt().isAfter(s.at()) ? "scheduled" : "available",
+              -1,
+              s.runAt(),
+              null,
+              null);
+      case JobFinish.Cancelled x ->
+          new FinishRow(x.ref(), "cancelled", 0, null, x.at(), x.reason());
+      case JobFinish.Released r -> new FinishRow(r.ref(), "available", -1, r.at(), null, null);
+    };
   }
 
-  private static boolean becomesAvailable(JobFinish result) {
-    return switch (result) {
-      case JobFinish.Released r -> true;
-      case JobFinish.Snoozed s -> !s.runAt().isAfter(s.at());
-      default -> false;
-    };
+  private List<Finished> finish(Connection c, List<FinishRow> rows) throws SQLException {
+    List<Finished> applied = new ArrayList<>(rows.size());
+    try (PreparedStatement ps = c.prepareStatement(sql.get("JobFinishMany"))) {
+      ps.setString(1, JobRows.finishJson(rows));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          applied.add(new Finished(rs.getLong(1), rs.getString(2), rs.getString(3)));
+        }
+      }
+    }
+    return applied;
   }
 
   @Override
@@ -362,23 +383,21 @@ public final class SqliteStore implements Store {
             }
           }
           // The expired attempt counts as failed, written like a worker's failure: same fence.
-          try (PreparedStatement ps = c.prepareStatement(sql.get("JobFinish"))) {
-            for (Expired e : expired) {
-              AttemptError error =
-                  AttemptError.of(
-                      e.ref().attempt(),
-                      params.now(),
-                      "lease_expired",
-                      "lease of " + e.owner() + " expired at " + e.expiredAt());
-              boolean last = e.ref().attempt() >= e.maxAttempts();
-              if (last) {
-                finish(ps, e.ref(), "discarded", 0, null, params.now(), error);
-                discarded.add(e.ref().id());
-              } else {
-                finish(ps, e.ref(), "retryable", 0, params.now(), null, error);
-                retryable.add(e.ref().id());
-              }
-            }
+          List<FinishRow> rows = new ArrayList<>(expired.size());
+          for (Expired e : expired) {
+            AttemptError error =
+                AttemptError.of(
+                    e.ref().attempt(),
+                    params.now(),
+                    "lease_expired",
+                    "lease of " + e.owner() + " expired at " + e.expiredAt());
+            rows.add(
+                e.ref().attempt() >= e.maxAttempts()
+                    ? new FinishRow(e.ref(), "discarded", 0, null, params.now(), error)
+                    : new FinishRow(e.ref(), "retryable", 0, params.now(), null, error));
+          }
+          for (Finished f : finish(c, rows)) {
+            (f.state().equals("discarded") ? discarded : retryable).add(f.id());
           }
           return null;
         });
@@ -642,15 +661,6 @@ public final class SqliteStore implements Store {
       ps.setNull(index, Types.VARCHAR);
     } else {
       ps.setString(index, value);
-    }
-  }
-
-  private static void setNullableMicros(PreparedStatement ps, int index, Instant value)
-      throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.BIGINT);
-    } else {
-      ps.setLong(index, JobRows.micros(value));
     }
   }
 
