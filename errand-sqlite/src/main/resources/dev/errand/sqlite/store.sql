@@ -79,13 +79,17 @@ WHERE id IN (
 RETURNING queue;
 
 -- name: JobPrune
--- Bounded: a write transaction blocks every other writer of the file, so it stays short.
+-- Bounded: a write transaction blocks every other writer of the file, so it stays short. The
+-- first two terms repeat job_finalized_idx's predicate and bound its range; without them SQLite
+-- scans the whole table for the ORs.
 DELETE FROM job
 WHERE id IN (
   SELECT id FROM job
-  WHERE (state = 'completed' AND finalized_at < ?1)
-     OR (state = 'discarded' AND finalized_at < ?2)
-     OR (state = 'cancelled' AND finalized_at < ?3)
+  WHERE state IN ('completed', 'discarded', 'cancelled')
+    AND finalized_at < max(?1, ?2, ?3)
+    AND ((state = 'completed' AND finalized_at < ?1)
+      OR (state = 'discarded' AND finalized_at < ?2)
+      OR (state = 'cancelled' AND finalized_at < ?3))
   LIMIT ?4
 );
 
