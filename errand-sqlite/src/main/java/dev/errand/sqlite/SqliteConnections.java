@@ -143,11 +143,12 @@ final class SqliteConnections implements AutoCloseable {
 
   /** Runs {@code work} on a reader, which sees the last committed state. */
   <T> T read(Work<T> work) throws SQLException {
+    checkOpen();
     // Uninterruptible: a worker thread that was interrupted (timeout, cancel) may still read.
     readPermits.acquireUninterruptibly();
     Connection reader = idleReaders.poll();
     try {
-      checkOpen();
+      checkOpen(); // closed while this thread waited for a permit
       return work.run(reader);
     } finally {
       idleReaders.add(reader);
@@ -169,9 +170,11 @@ final class SqliteConnections implements AutoCloseable {
         return;
       }
       closed = true;
-      // Waits for reads in progress, so that no connection closes under a reader.
+      // Waits for reads in progress, so that no connection closes under a reader; the permits go
+      // back, so that a read that was waiting fails with "closed" instead of waiting forever.
       readPermits.acquireUninterruptibly(readers.size());
       readers.forEach(SqliteConnections::closeQuietly);
+      readPermits.release(readers.size());
       closeQuietly(writer);
       releaseLock();
     } finally {

@@ -159,6 +159,21 @@ class SqliteStoreTest {
   }
 
   @Test
+  void aClosedStoreRefusesReadsAndWritesByName() {
+    Path file = dir.resolve("closed.db");
+    SqliteStore store = open(file);
+    store.close();
+    store.close(); // closing twice is harmless
+
+    assertThatThrownBy(() -> store.jobGet(1))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file + " is closed");
+    assertThatThrownBy(() -> store.queuePause("q"))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining(file + " is closed");
+  }
+
+  @Test
   void declaresWhatItCanAndCannotDo() {
     try (SqliteStore store = open(dir.resolve("caps.db"))) {
       assertThat(store.capabilities())
