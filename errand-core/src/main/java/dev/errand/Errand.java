@@ -41,6 +41,7 @@ public final class Errand implements AutoCloseable {
   private final JobEncoder encoder;
   private final Jobs jobs;
   private final Queues queues;
+  private final Leases leases;
   private Lifecycle lifecycle = Lifecycle.NEW;
 
   private Errand(Config config) {
@@ -49,6 +50,7 @@ public final class Errand implements AutoCloseable {
     this.engine = new Engine(config, this, encoder);
     this.jobs = new Jobs(config, engine);
     this.queues = new Queues(config);
+    this.leases = new Leases(config);
   }
 
   /** An Errand on {@code config}; call {@link #start()} to work its queues. */
@@ -96,7 +98,7 @@ public final class Errand implements AutoCloseable {
 
   /**
    * Whether this node is the maintenance leader now: the one node that rescues expired leases and
-   * prunes old jobs. Nodes without queues never lead.
+   * prunes old jobs. Only started nodes lead, with or without queues.
    */
   public boolean isLeader() {
     return engine.isLeader();
@@ -129,6 +131,11 @@ public final class Errand implements AutoCloseable {
   /** Pausing, resuming and counting queues. */
   public Queues queues() {
     return queues;
+  }
+
+  /** Fetching and finishing jobs on behalf of workers outside this process. */
+  public Leases leases() {
+    return leases;
   }
 
   /**
