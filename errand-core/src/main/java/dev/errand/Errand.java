@@ -178,6 +178,22 @@ public final class Errand implements AutoCloseable {
   }
 
   /**
+   * Enqueues jobs that each have their own options in one store call: all or none are stored.
+   *
+   * @return one entry per job, in order
+   * @throws JobArgsException if any job's args cannot be written or are too large; then nothing was
+   *     stored
+   */
+  public List<Enqueued> enqueueMany(List<EnqueueRequest> requests) {
+    Instant now = now();
+    List<NewJob> batch = new ArrayList<>(requests.size());
+    for (EnqueueRequest request : requests) {
+      batch.add(encoder.encode(request.args(), request.options(), now));
+    }
+    return insert(batch);
+  }
+
+  /**
    * Enqueues a job inside the caller's open transaction on {@code connection}: the job exists, and
    * workers are woken, only if the caller commits. Errand neither commits nor closes the
    * connection.
