@@ -23,9 +23,7 @@ import java.util.TreeSet;
  */
 final class Body {
   static final ObjectMapper MAPPER =
-      JsonMapper.builder()
-          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-          .build();
+      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private final ObjectNode node;
   private final String prefix;
