@@ -611,7 +611,7 @@ public final class ApiServer implements AutoCloseable {
               + JobJson.state(job.get().state())
               + " at attempt "
               + job.get().attempt()
-              + "): the lease expired, or the job was cancelled");
+              + "): its result was already recorded, its lease expired, or it was cancelled");
     }
     json(ctx, 200, JobJson.job(job.get()));
   }
