@@ -247,6 +247,8 @@ public final class SqliteStore implements Store {
                 ps.setLong(3, JobRows.micros(params.leaseExpiresAt()));
                 ps.setString(4, params.queue());
                 ps.setInt(5, params.limit());
+                setNullableText(
+                    ps, 6, params.kinds().isEmpty() ? null : JobRows.json(params.kinds()));
                 return readAll(ps);
               }
             });

@@ -18,13 +18,16 @@ RETURNING id;
 
 -- name: JobFetch
 -- The subquery walks job_fetch_idx (queue, then fetch order) and stops at the limit; the pause
--- check is one primary-key probe of the queue table. RETURNING follows no order: the store sorts.
+-- check is one primary-key probe of the queue table. ?6, the kinds to claim as a JSON array (null
+-- for any kind), is a plain filter on that walk: external workers name the kinds they can work,
+-- and the rows they skip stay available. RETURNING follows no order: the store sorts.
 UPDATE job
 SET state = 'running', attempt = attempt + 1, attempted_at = ?1,
     lease_owner = ?2, lease_expires_at = ?3
 WHERE id IN (
   SELECT id FROM job
   WHERE state = 'available' AND queue = ?4 AND scheduled_at <= ?1
+    AND (?6 IS NULL OR kind IN (SELECT value FROM json_each(?6)))
     AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.name = ?4 AND q.paused = 1)
   ORDER BY priority, scheduled_at, id
   LIMIT ?5
