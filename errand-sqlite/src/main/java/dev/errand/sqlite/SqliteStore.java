@@ -63,9 +63,10 @@ import java.util.TreeMap;
  * store. Wake-ups travel within the process ({@link Capability#LISTEN_NOTIFY}).
  *
  * <p><b>No transactional enqueue.</b> {@link Capability#TX_ENQUEUE} is not declared: a caller's
- * transaction on the same file would be a second writer competing with the store's own for SQLite's
- * single write lock, so an enqueue inside it could deadlock against the engine or fail with {@code
- * SQLITE_BUSY}.
+ * transaction on the same file would be a second writer of a database that has one write lock.
+ * While it stayed open every write of the engine would wait for it, and fail with {@code
+ * SQLITE_BUSY} after the busy timeout; and a caller's connection would bypass the lock that keeps
+ * the file to one store.
  *
  * <p><b>Durability.</b> {@link Synchronous#NORMAL} (the default) survives a crash of the process; a
  * power loss may take back the last commits. {@link Synchronous#FULL} syncs every commit and
@@ -91,6 +92,12 @@ public final class SqliteStore implements Store {
   private static final Set<JobState> FINAL =
       Set.of(JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED);
 
+  /**
+   * Jobs per insert statement: 640 bind parameters, under the 999 of SQLite builds with the oldest
+   * default limit; more rows per statement gain little.
+   */
+  private static final int INSERT_CHUNK = 64;
+
   /** How durable a commit is: SQLite's {@code PRAGMA synchronous} in WAL mode. */
   public enum Synchronous {
     /**
@@ -100,12 +107,6 @@ public final class SqliteStore implements Store {
     /** Syncs the log at every commit: a power loss loses nothing committed. */
     FULL
   }
-
-  /**
-   * Jobs per insert statement: 640 bind parameters, under the 999 of SQLite builds with the oldest
-   * default limit; more rows per statement gain little.
-   */
-  private static final int INSERT_CHUNK = 64;
 
   private final Path file;
   private final NamedSql sql = NamedSql.load("store.sql");
