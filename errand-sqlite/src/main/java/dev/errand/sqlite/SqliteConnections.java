@@ -49,14 +49,20 @@ final class SqliteConnections implements AutoCloseable {
   private volatile boolean closed;
 
   SqliteConnections(Path file, String synchronous, long busyTimeoutMillis, int readConnections) {
-    this.file = file;
     Path lockFile = file.resolveSibling(file.getFileName() + "-errand.lock");
     try {
       Files.createDirectories(file.getParent());
+      // The real path, so that two paths to one file (a symbolic link on the way) lock one file.
+      file =
+          Files.exists(file)
+              ? file.toRealPath()
+              : file.getParent().toRealPath().resolve(file.getFileName());
+      lockFile = file.resolveSibling(file.getFileName() + "-errand.lock");
       lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new StoreException("cannot open the SQLite store's lock file " + lockFile, e);
     }
+    this.file = file;
     FileLock lock;
     try {
       lock = lockChannel.tryLock();

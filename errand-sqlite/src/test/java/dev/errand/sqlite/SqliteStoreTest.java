@@ -13,6 +13,7 @@ import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -84,18 +85,29 @@ class SqliteStoreTest {
   }
 
   @Test
-  void aSecondStoreOnTheSameFileIsRefusedUntilTheFirstCloses() {
+  void aSecondStoreOnTheSameFileIsRefusedUntilTheFirstCloses() throws Exception {
     Path file = dir.resolve("shared.db");
     SqliteStore first = open(file);
 
     assertThatThrownBy(() -> SqliteStore.builder(file).build())
         .isInstanceOf(StoreException.class)
-        .hasMessageContaining(file.toString())
+        .hasMessageContaining(file.toRealPath().toString())
         .hasMessageContaining("already open");
 
     first.close();
     try (SqliteStore second = SqliteStore.builder(file).build()) {
       assertThat(second.migrate()).isEmpty();
+    }
+  }
+
+  @Test
+  void aSecondPathToTheSameFileIsRefusedToo() throws Exception {
+    Path real = Files.createDirectories(dir.resolve("real"));
+    Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+    try (SqliteStore first = open(real.resolve("jobs.db"))) {
+      assertThatThrownBy(() -> SqliteStore.builder(link.resolve("jobs.db")).build())
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("already open");
     }
   }
 
@@ -117,7 +129,7 @@ class SqliteStoreTest {
       String output = new String(other.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
       assertThat(other.exitValue()).as(output).isZero();
-      assertThat(output).contains(file.toString()).contains("already open");
+      assertThat(output).contains(file.toRealPath().toString()).contains("already open");
       assertThat(store.jobList(JobQuery.all())).isEmpty();
     }
   }
