@@ -10,10 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
@@ -35,17 +38,54 @@ final class SqliteConnections implements AutoCloseable {
 
   /** One unit of work on a connection. */
   interface Work<T> {
-    T run(Connection c) throws SQLException;
+    T run(Session c) throws SQLException;
+  }
+
+  /**
+   * A connection with the statements it prepared before, used by one thread at a time (the writer
+   * under the write lock, a reader while borrowed). Preparing a statement costs about as much as
+   * running a small one, so each is prepared once per connection and kept until the store closes.
+   */
+  static final class Session {
+    private final Connection connection;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    private Session(Connection connection) {
+      this.connection = connection;
+    }
+
+    Connection connection() {
+      return connection;
+    }
+
+    /** The statement for {@code sql}, prepared on first use; callers must not close it. */
+    PreparedStatement prepare(String sql) throws SQLException {
+      PreparedStatement statement = statements.get(sql);
+      if (statement == null) {
+        statement = connection.prepareStatement(sql);
+        statements.put(sql, statement);
+      }
+      return statement;
+    }
+
+    private void execute(String sql) throws SQLException {
+      prepare(sql).execute();
+    }
+
+    private void close() {
+      statements.values().forEach(SqliteConnections::closeQuietly);
+      closeQuietly(connection);
+    }
   }
 
   private final Path file;
   private final FileChannel lockChannel;
   private final FileLock fileLock;
   private final ReentrantLock writeLock = new ReentrantLock();
-  private final Connection writer;
+  private final Session writer;
   private final Semaphore readPermits;
-  private final ConcurrentLinkedQueue<Connection> idleReaders = new ConcurrentLinkedQueue<>();
-  private final List<Connection> readers = new ArrayList<>();
+  private final ConcurrentLinkedQueue<Session> idleReaders = new ConcurrentLinkedQueue<>();
+  private final List<Session> readers = new ArrayList<>();
   private volatile boolean closed;
 
   SqliteConnections(Path file, String synchronous, long busyTimeoutMillis, int readConnections) {
@@ -84,22 +124,24 @@ final class SqliteConnections implements AutoCloseable {
     fileLock = lock;
     List<Connection> opened = new ArrayList<>();
     try {
-      writer = open(busyTimeoutMillis);
-      opened.add(writer);
-      try (Statement st = writer.createStatement()) {
+      Connection writerConnection = open(busyTimeoutMillis);
+      opened.add(writerConnection);
+      try (Statement st = writerConnection.createStatement()) {
         // WAL: readers see the last commit while the writer works, and a commit appends to the
         // log instead of rewriting pages. The mode is stored in the file, so readers inherit it.
         st.execute("PRAGMA journal_mode = WAL");
         st.execute("PRAGMA synchronous = " + synchronous);
       }
+      writer = new Session(writerConnection);
       for (int i = 0; i < readConnections; i++) {
         Connection reader = open(busyTimeoutMillis);
         opened.add(reader);
         try (Statement st = reader.createStatement()) {
           st.execute("PRAGMA query_only = ON");
         }
-        readers.add(reader);
-        idleReaders.add(reader);
+        Session session = new Session(reader);
+        readers.add(session);
+        idleReaders.add(session);
       }
     } catch (SQLException e) {
       opened.forEach(SqliteConnections::closeQuietly);
@@ -123,20 +165,16 @@ final class SqliteConnections implements AutoCloseable {
     writeLock.lock();
     try {
       checkOpen();
-      try (Statement st = writer.createStatement()) {
-        // IMMEDIATE takes the write lock at BEGIN, so a transaction that read first cannot fail
-        // later on upgrading its lock.
-        st.execute("BEGIN IMMEDIATE");
-      }
+      // IMMEDIATE takes the write lock at BEGIN, so a transaction that read first cannot fail
+      // later on upgrading its lock.
+      writer.execute("BEGIN IMMEDIATE");
       try {
         T result = work.run(writer);
-        try (Statement st = writer.createStatement()) {
-          st.execute("COMMIT");
-        }
+        writer.execute("COMMIT");
         return result;
       } catch (SQLException | RuntimeException e) {
-        try (Statement st = writer.createStatement()) {
-          st.execute("ROLLBACK");
+        try {
+          writer.execute("ROLLBACK");
         } catch (SQLException rollback) {
           e.addSuppressed(rollback);
         }
@@ -152,7 +190,7 @@ final class SqliteConnections implements AutoCloseable {
     checkOpen();
     // Uninterruptible: a worker thread that was interrupted (timeout, cancel) may still read.
     readPermits.acquireUninterruptibly();
-    Connection reader = idleReaders.poll();
+    Session reader = idleReaders.poll();
     try {
       checkOpen(); // closed while this thread waited for a permit
       return work.run(reader);
@@ -179,9 +217,9 @@ final class SqliteConnections implements AutoCloseable {
       // Waits for reads in progress, so that no connection closes under a reader; the permits go
       // back, so that a read that was waiting fails with "closed" instead of waiting forever.
       readPermits.acquireUninterruptibly(readers.size());
-      readers.forEach(SqliteConnections::closeQuietly);
+      readers.forEach(Session::close);
       readPermits.release(readers.size());
-      closeQuietly(writer);
+      writer.close();
       releaseLock();
     } finally {
       writeLock.unlock();

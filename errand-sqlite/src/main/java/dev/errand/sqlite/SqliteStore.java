@@ -29,7 +29,6 @@ import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
 import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -145,7 +144,7 @@ public final class SqliteStore implements Store {
    * @return the versions applied now (empty when the file was up to date)
    */
   public List<Integer> migrate() {
-    return write("migrate", Migrator::migrate);
+    return write("migrate", c -> Migrator.migrate(c.connection()));
   }
 
   @Override
@@ -172,7 +171,8 @@ public final class SqliteStore implements Store {
     return result;
   }
 
-  private List<Enqueued> insert(Connection c, List<NewJob> jobs, Instant now, Set<String> woken)
+  private List<Enqueued> insert(
+      SqliteConnections.Session c, List<NewJob> jobs, Instant now, Set<String> woken)
       throws SQLException {
     List<Enqueued> result = new ArrayList<>(jobs.size());
     for (int from = 0; from < jobs.size(); from += INSERT_CHUNK) {
@@ -187,37 +187,36 @@ public final class SqliteStore implements Store {
     return result;
   }
 
-  private List<Enqueued> insertChunk(Connection c, List<NewJob> chunk, Instant now)
+  private List<Enqueued> insertChunk(SqliteConnections.Session c, List<NewJob> chunk, Instant now)
       throws SQLException {
     int n = chunk.size();
     JobState[] states = new JobState[n];
     long[] ids = new long[n];
     long createdAt = JobRows.micros(now);
-    try (PreparedStatement ps = c.prepareStatement(insertSql(n))) {
-      int p = 0;
-      for (int i = 0; i < n; i++) {
-        NewJob job = chunk.get(i);
-        states[i] = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
-        ps.setString(++p, JobRows.stateName(states[i]));
-        ps.setString(++p, job.queue());
-        ps.setString(++p, job.kind());
-        ps.setString(++p, job.argsJson());
-        ps.setInt(++p, job.priority());
-        ps.setInt(++p, job.maxAttempts());
-        ps.setLong(++p, createdAt);
-        ps.setLong(++p, JobRows.micros(job.scheduledAt()));
-        ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
-        ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+    PreparedStatement ps = c.prepare(insertSql(n));
+    int p = 0;
+    for (int i = 0; i < n; i++) {
+      NewJob job = chunk.get(i);
+      states[i] = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+      ps.setString(++p, JobRows.stateName(states[i]));
+      ps.setString(++p, job.queue());
+      ps.setString(++p, job.kind());
+      ps.setString(++p, job.argsJson());
+      ps.setInt(++p, job.priority());
+      ps.setInt(++p, job.maxAttempts());
+      ps.setLong(++p, createdAt);
+      ps.setLong(++p, JobRows.micros(job.scheduledAt()));
+      ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
+      ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+    }
+    int returned = 0;
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next() && returned < n) {
+        ids[returned++] = rs.getLong(1);
       }
-      int returned = 0;
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next() && returned < n) {
-          ids[returned++] = rs.getLong(1);
-        }
-      }
-      if (returned != n) {
-        throw new StoreException("inserted " + returned + " jobs of " + n);
-      }
+    }
+    if (returned != n) {
+      throw new StoreException("inserted " + returned + " jobs of " + n);
     }
     // RETURNING follows no promised order, but the ids grow in the order of the VALUES list.
     Arrays.sort(ids);
@@ -242,16 +241,15 @@ public final class SqliteStore implements Store {
         write(
             "fetch jobs of queue '" + params.queue() + "'",
             c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql.get("JobFetch"))) {
-                ps.setLong(1, JobRows.micros(params.now()));
-                ps.setString(2, params.owner());
-                ps.setLong(3, JobRows.micros(params.leaseExpiresAt()));
-                ps.setString(4, params.queue());
-                ps.setInt(5, params.limit());
-                setNullableText(
-                    ps, 6, params.kinds().isEmpty() ? null : JobRows.json(params.kinds()));
-                return readAll(ps);
-              }
+              PreparedStatement ps = c.prepare(sql.get("JobFetch"));
+              ps.setLong(1, JobRows.micros(params.now()));
+              ps.setString(2, params.owner());
+              ps.setLong(3, JobRows.micros(params.leaseExpiresAt()));
+              ps.setString(4, params.queue());
+              ps.setInt(5, params.limit());
+              setNullableText(
+                  ps, 6, params.kinds().isEmpty() ? null : JobRows.json(params.kinds()));
+              return readAll(ps);
             });
     // RETURNING follows no order; the contract promises fetch order.
     jobs.sort(FETCH_ORDER);
@@ -323,14 +321,14 @@ public final class SqliteStore implements Store {
     };
   }
 
-  private List<Finished> finish(Connection c, List<FinishRow> rows) throws SQLException {
+  private List<Finished> finish(SqliteConnections.Session c, List<FinishRow> rows)
+      throws SQLException {
     List<Finished> applied = new ArrayList<>(rows.size());
-    try (PreparedStatement ps = c.prepareStatement(sql.get("JobFinishMany"))) {
-      ps.setString(1, JobRows.finishJson(rows));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          applied.add(new Finished(rs.getLong(1), rs.getString(2), rs.getString(3)));
-        }
+    PreparedStatement ps = c.prepare(sql.get("JobFinishMany"));
+    ps.setString(1, JobRows.finishJson(rows));
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        applied.add(new Finished(rs.getLong(1), rs.getString(2), rs.getString(3)));
       }
     }
     return applied;
@@ -346,15 +344,14 @@ public final class SqliteStore implements Store {
             "renew " + params.jobs().size() + " leases",
             c -> {
               Set<Long> notRenewed = new HashSet<>();
-              try (PreparedStatement ps = c.prepareStatement(sql.get("JobHeartbeat"))) {
-                ps.setLong(1, JobRows.micros(params.leaseExpiresAt()));
-                ps.setString(4, params.owner());
-                for (JobRef ref : params.jobs()) {
-                  ps.setLong(2, ref.id());
-                  ps.setInt(3, ref.attempt());
-                  if (ps.executeUpdate() == 0) {
-                    notRenewed.add(ref.id());
-                  }
+              PreparedStatement ps = c.prepare(sql.get("JobHeartbeat"));
+              ps.setLong(1, JobRows.micros(params.leaseExpiresAt()));
+              ps.setString(4, params.owner());
+              for (JobRef ref : params.jobs()) {
+                ps.setLong(2, ref.id());
+                ps.setInt(3, ref.attempt());
+                if (ps.executeUpdate() == 0) {
+                  notRenewed.add(ref.id());
                 }
               }
               return notRenewed;
@@ -371,18 +368,17 @@ public final class SqliteStore implements Store {
         c -> {
           record Expired(JobRef ref, int maxAttempts, String owner, Instant expiredAt) {}
           List<Expired> expired = new ArrayList<>();
-          try (PreparedStatement ps = c.prepareStatement(sql.get("JobExpired"))) {
-            ps.setLong(1, JobRows.micros(params.now()));
-            ps.setInt(2, params.limit());
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                expired.add(
-                    new Expired(
-                        new JobRef(rs.getLong(1), rs.getInt(2)),
-                        rs.getInt(3),
-                        rs.getString(4),
-                        JobRows.instant(rs.getLong(5))));
-              }
+          PreparedStatement ps = c.prepare(sql.get("JobExpired"));
+          ps.setLong(1, JobRows.micros(params.now()));
+          ps.setInt(2, params.limit());
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              expired.add(
+                  new Expired(
+                      new JobRef(rs.getLong(1), rs.getInt(2)),
+                      rs.getInt(3),
+                      rs.getString(4),
+                      JobRows.instant(rs.getLong(5))));
             }
           }
           // The expired attempt counts as failed, written like a worker's failure: same fence.
@@ -414,13 +410,12 @@ public final class SqliteStore implements Store {
             "stage due jobs",
             c -> {
               Map<String, Integer> byQueue = new HashMap<>();
-              try (PreparedStatement ps = c.prepareStatement(sql.get("JobStage"))) {
-                ps.setLong(1, JobRows.micros(params.now()));
-                ps.setInt(2, params.limit());
-                try (ResultSet rs = ps.executeQuery()) {
-                  while (rs.next()) {
-                    byQueue.merge(rs.getString(1), 1, Integer::sum);
-                  }
+              PreparedStatement ps = c.prepare(sql.get("JobStage"));
+              ps.setLong(1, JobRows.micros(params.now()));
+              ps.setInt(2, params.limit());
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  byQueue.merge(rs.getString(1), 1, Integer::sum);
                 }
               }
               return byQueue;
@@ -434,13 +429,12 @@ public final class SqliteStore implements Store {
     return write(
         "prune finished jobs",
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.get("JobPrune"))) {
-            ps.setLong(1, JobRows.micros(params.completedBefore()));
-            ps.setLong(2, JobRows.micros(params.discardedBefore()));
-            ps.setLong(3, JobRows.micros(params.cancelledBefore()));
-            ps.setInt(4, params.limit());
-            return ps.executeUpdate();
-          }
+          PreparedStatement ps = c.prepare(sql.get("JobPrune"));
+          ps.setLong(1, JobRows.micros(params.completedBefore()));
+          ps.setLong(2, JobRows.micros(params.discardedBefore()));
+          ps.setLong(3, JobRows.micros(params.cancelledBefore()));
+          ps.setInt(4, params.limit());
+          return ps.executeUpdate();
         });
   }
 
@@ -449,12 +443,11 @@ public final class SqliteStore implements Store {
     return read("get job " + id, c -> get(c, id));
   }
 
-  private Optional<JobInfo> get(Connection c, long id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql.get("JobGet"))) {
-      ps.setLong(1, id);
-      List<JobInfo> jobs = readAll(ps);
-      return jobs.isEmpty() ? Optional.empty() : Optional.of(jobs.get(0));
-    }
+  private Optional<JobInfo> get(SqliteConnections.Session c, long id) throws SQLException {
+    PreparedStatement ps = c.prepare(sql.get("JobGet"));
+    ps.setLong(1, id);
+    List<JobInfo> jobs = readAll(ps);
+    return jobs.isEmpty() ? Optional.empty() : Optional.of(jobs.get(0));
   }
 
   @Override
@@ -462,19 +455,18 @@ public final class SqliteStore implements Store {
     return read(
         "list jobs",
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.get("JobList"))) {
-            ps.setLong(1, query.afterId());
-            setNullableText(
-                ps,
-                2,
-                query.states().isEmpty()
-                    ? null
-                    : JobRows.json(query.states().stream().map(JobRows::stateName).toList()));
-            setNullableText(ps, 3, query.queue());
-            setNullableText(ps, 4, query.kind());
-            ps.setInt(5, query.limit());
-            return readAll(ps);
-          }
+          PreparedStatement ps = c.prepare(sql.get("JobList"));
+          ps.setLong(1, query.afterId());
+          setNullableText(
+              ps,
+              2,
+              query.states().isEmpty()
+                  ? null
+                  : JobRows.json(query.states().stream().map(JobRows::stateName).toList()));
+          setNullableText(ps, 3, query.queue());
+          setNullableText(ps, 4, query.kind());
+          ps.setInt(5, query.limit());
+          return readAll(ps);
         });
   }
 
@@ -489,12 +481,11 @@ public final class SqliteStore implements Store {
           }
           AttemptError reason =
               AttemptError.of(job.get().attempt(), params.now(), "cancelled", params.reason());
-          try (PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
-            ps.setLong(1, JobRows.micros(params.now()));
-            ps.setString(2, JobRows.errorJson(reason));
-            ps.setLong(3, params.id());
-            ps.executeUpdate();
-          }
+          PreparedStatement ps = c.prepare(sql.get("JobCancel"));
+          ps.setLong(1, JobRows.micros(params.now()));
+          ps.setString(2, JobRows.errorJson(reason));
+          ps.setLong(3, params.id());
+          ps.executeUpdate();
           return get(c, params.id());
         });
   }
@@ -505,11 +496,10 @@ public final class SqliteStore implements Store {
         write(
             "retry job " + params.id(),
             c -> {
-              try (PreparedStatement ps = c.prepareStatement(sql.get("JobRetry"))) {
-                ps.setLong(1, JobRows.micros(params.now()));
-                ps.setLong(2, params.id());
-                ps.executeUpdate();
-              }
+              PreparedStatement ps = c.prepare(sql.get("JobRetry"));
+              ps.setLong(1, JobRows.micros(params.now()));
+              ps.setLong(2, params.id());
+              ps.executeUpdate();
               return get(c, params.id());
             });
     job.filter(j -> j.state() == JobState.AVAILABLE)
@@ -522,10 +512,9 @@ public final class SqliteStore implements Store {
     return write(
         "delete job " + id,
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.get("JobDelete"))) {
-            ps.setLong(1, id);
-            return ps.executeUpdate() == 1;
-          }
+          PreparedStatement ps = c.prepare(sql.get("JobDelete"));
+          ps.setLong(1, id);
+          return ps.executeUpdate() == 1;
         });
   }
 
@@ -544,10 +533,9 @@ public final class SqliteStore implements Store {
     write(
         what,
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.get(name))) {
-            ps.setString(1, value);
-            return ps.executeUpdate();
-          }
+          PreparedStatement ps = c.prepare(sql.get(name));
+          ps.setString(1, value);
+          return ps.executeUpdate();
         });
   }
 
@@ -558,16 +546,14 @@ public final class SqliteStore implements Store {
         c -> {
           Map<String, Map<JobState, Long>> counts = new TreeMap<>();
           Set<String> paused = new HashSet<>();
-          try (PreparedStatement ps = c.prepareStatement(sql.get("QueueCounts"));
-              ResultSet rs = ps.executeQuery()) {
+          try (ResultSet rs = c.prepare(sql.get("QueueCounts")).executeQuery()) {
             while (rs.next()) {
               counts
                   .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
                   .put(JobRows.state(rs.getString(2)), rs.getLong(3));
             }
           }
-          try (PreparedStatement ps = c.prepareStatement(sql.get("QueuePaused"));
-              ResultSet rs = ps.executeQuery()) {
+          try (ResultSet rs = c.prepare(sql.get("QueuePaused")).executeQuery()) {
             while (rs.next()) {
               paused.add(rs.getString(1));
               counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
@@ -585,14 +571,13 @@ public final class SqliteStore implements Store {
     return write(
         "elect a leader for '" + params.name() + "'",
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.get("LeaderElect"))) {
-            ps.setString(1, params.name());
-            ps.setString(2, params.owner());
-            ps.setLong(3, JobRows.micros(params.now()));
-            ps.setLong(4, JobRows.micros(params.expiresAt()));
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next();
-            }
+          PreparedStatement ps = c.prepare(sql.get("LeaderElect"));
+          ps.setString(1, params.name());
+          ps.setString(2, params.owner());
+          ps.setLong(3, JobRows.micros(params.now()));
+          ps.setLong(4, JobRows.micros(params.expiresAt()));
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next();
           }
         });
   }
@@ -602,11 +587,10 @@ public final class SqliteStore implements Store {
     write(
         "resign leadership of '" + params.name() + "'",
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql.get("LeaderResign"))) {
-            ps.setString(1, params.name());
-            ps.setString(2, params.owner());
-            return ps.executeUpdate();
-          }
+          PreparedStatement ps = c.prepare(sql.get("LeaderResign"));
+          ps.setString(1, params.name());
+          ps.setString(2, params.owner());
+          return ps.executeUpdate();
         });
   }
 
@@ -618,8 +602,7 @@ public final class SqliteStore implements Store {
     return write(
         "read PRAGMA " + name,
         c -> {
-          try (PreparedStatement ps = c.prepareStatement("PRAGMA " + name);
-              ResultSet rs = ps.executeQuery()) {
+          try (ResultSet rs = c.prepare("PRAGMA " + name).executeQuery()) {
             return rs.next() ? rs.getString(1) : null;
           }
         });
