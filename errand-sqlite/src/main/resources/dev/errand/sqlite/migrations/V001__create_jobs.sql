@@ -5,9 +5,9 @@
 CREATE TABLE job (
   -- AUTOINCREMENT: an id is never handed out twice, even after the newest job was deleted.
   id               INTEGER PRIMARY KEY AUTOINCREMENT,
-  state            TEXT NOT NULL CHECK (state IN (
-                     'scheduled', 'available', 'running', 'retryable',
-                     'completed', 'discarded', 'cancelled')),
+  -- scheduled, available, running, retryable, completed, discarded or cancelled. No CHECK of the
+  -- list: SQLite cannot alter a constraint, so a new state would cost a rebuild of the table.
+  state            TEXT NOT NULL,
   queue            TEXT NOT NULL,
   kind             TEXT NOT NULL,
   args             TEXT NOT NULL,
