@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.spi.Capability;
 import dev.errand.spi.Store;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
@@ -529,6 +530,13 @@ public final class Config {
                 + leaderLease.multipliedBy(2)
                 + ") so that a leadership handover misses no slot, was "
                 + periodicGrace);
+      }
+      if (!periodicJobs.isEmpty() && !store.capabilities().contains(Capability.UNIQUE_JOBS)) {
+        throw new InvalidConfigException(
+            "periodicJobs: "
+                + store.getClass().getSimpleName()
+                + " cannot enforce unique jobs (no UNIQUE_JOBS capability), so it cannot keep a"
+                + " slot from being enqueued twice");
       }
       for (PeriodicJob job : periodicJobs.values()) {
         if (job.catchUpWindow() != null && job.catchUpWindow().compareTo(completedRetention) > 0) {
