@@ -70,6 +70,11 @@ final class Cluster implements AutoCloseable {
     this.client = Errand.create(Config.builder(store).build());
   }
 
+  /** This cluster's schema. */
+  String schema() {
+    return schema;
+  }
+
   /** The table name qualified with this cluster's schema. */
   String table(String name) {
     return schema + "." + name;
