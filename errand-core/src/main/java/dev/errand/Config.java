@@ -365,7 +365,8 @@ public final class Config {
 
     /**
      * Enqueues {@code job} on its schedule. Give every node the same periodic jobs: whichever node
-     * leads enqueues them.
+     * leads enqueues them. Needs a store with {@link Capability#UNIQUE_JOBS}: each slot's job is
+     * unique, which is what keeps a slot from running twice ({@link #build()} checks).
      */
     public Builder periodic(PeriodicJob job) {
       Objects.requireNonNull(job, "job");

@@ -185,6 +185,32 @@ public final class PostgresStore implements Store {
     if (n == 1) {
       return List.of(insertOne(c, jobs.get(0), params.now()));
     }
+    try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
+      String now = params.now().toString();
+      ps.setString(1, now);
+      ps.setString(2, now);
+      bindColumns(c, ps, 3, jobs);
+      ps.setString(11, channel);
+      List<Enqueued> result = new ArrayList<>(n);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+        }
+      }
+      if (result.size() != n) {
+        throw new StoreException("inserted " + result.size() + " jobs of " + n);
+      }
+      return result;
+    }
+  }
+
+  /**
+   * Binds the eight column arrays that JobInsertMany and JobInsertUnique share (queue, kind, args,
+   * priority, max attempts, run time, tags, metadata) from parameter {@code first} on.
+   */
+  private static void bindColumns(Connection c, PreparedStatement ps, int first, List<NewJob> jobs)
+      throws SQLException {
+    int n = jobs.size();
     String[] queues = new String[n];
     String[] kinds = new String[n];
     String[] args = new String[n];
@@ -204,30 +230,14 @@ public final class PostgresStore implements Store {
       tags[i] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
       metadata[i] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
     }
-    try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
-      String now = params.now().toString();
-      ps.setString(1, now);
-      ps.setString(2, now);
-      ps.setArray(3, c.createArrayOf("text", queues));
-      ps.setArray(4, c.createArrayOf("text", kinds));
-      ps.setArray(5, c.createArrayOf("text", args));
-      ps.setArray(6, c.createArrayOf("int2", priorities));
-      ps.setArray(7, c.createArrayOf("int2", maxAttempts));
-      ps.setArray(8, c.createArrayOf("text", scheduledAt));
-      ps.setArray(9, c.createArrayOf("text", tags));
-      ps.setArray(10, c.createArrayOf("text", metadata));
-      ps.setString(11, channel);
-      List<Enqueued> result = new ArrayList<>(n);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
-        }
-      }
-      if (result.size() != n) {
-        throw new StoreException("inserted " + result.size() + " jobs of " + n);
-      }
-      return result;
-    }
+    ps.setArray(first, c.createArrayOf("text", queues));
+    ps.setArray(first + 1, c.createArrayOf("text", kinds));
+    ps.setArray(first + 2, c.createArrayOf("text", args));
+    ps.setArray(first + 3, c.createArrayOf("int2", priorities));
+    ps.setArray(first + 4, c.createArrayOf("int2", maxAttempts));
+    ps.setArray(first + 5, c.createArrayOf("text", scheduledAt));
+    ps.setArray(first + 6, c.createArrayOf("text", tags));
+    ps.setArray(first + 7, c.createArrayOf("text", metadata));
   }
 
   private static boolean hasUnique(List<NewJob> jobs) {
@@ -292,26 +302,12 @@ public final class PostgresStore implements Store {
       Connection c, List<NewJob> jobs, List<Integer> indexes, Instant now, Enqueued[] result)
       throws SQLException {
     int n = indexes.size();
-    String[] queues = new String[n];
-    String[] kinds = new String[n];
-    String[] args = new String[n];
-    Short[] priorities = new Short[n];
-    Short[] maxAttempts = new Short[n];
-    String[] scheduledAt = new String[n];
-    String[] tags = new String[n];
-    String[] metadata = new String[n];
+    List<NewJob> batch = new ArrayList<>(n);
     String[] uniqueKeys = new String[n];
     Short[] uniqueStates = new Short[n];
     for (int k = 0; k < n; k++) {
       NewJob job = jobs.get(indexes.get(k));
-      queues[k] = job.queue();
-      kinds[k] = job.kind();
-      args[k] = job.argsJson();
-      priorities[k] = (short) job.priority();
-      maxAttempts[k] = (short) job.maxAttempts();
-      scheduledAt[k] = job.scheduledAt().toString();
-      tags[k] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
-      metadata[k] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
+      batch.add(job);
       uniqueKeys[k] = job.uniqueKey();
       uniqueStates[k] = job.isUnique() ? stateBits(job.uniqueStates()) : null;
     }
@@ -319,14 +315,7 @@ public final class PostgresStore implements Store {
     Map<String, Enqueued> insertedByKey = new HashMap<>();
     Map<String, Enqueued> holders = new HashMap<>();
     try (PreparedStatement ps = planEachTime(c, "JobInsertUnique")) {
-      ps.setArray(1, c.createArrayOf("text", queues));
-      ps.setArray(2, c.createArrayOf("text", kinds));
-      ps.setArray(3, c.createArrayOf("text", args));
-      ps.setArray(4, c.createArrayOf("int2", priorities));
-      ps.setArray(5, c.createArrayOf("int2", maxAttempts));
-      ps.setArray(6, c.createArrayOf("text", scheduledAt));
-      ps.setArray(7, c.createArrayOf("text", tags));
-      ps.setArray(8, c.createArrayOf("text", metadata));
+      bindColumns(c, ps, 1, batch);
       ps.setArray(9, c.createArrayOf("text", uniqueKeys));
       ps.setArray(10, c.createArrayOf("int2", uniqueStates));
       ps.setString(11, now.toString());
