@@ -95,6 +95,17 @@ final class Cluster implements AutoCloseable {
   /** Starts a node without waiting for it; call {@link NodeProcess#awaitReady(Duration)}. */
   NodeProcess startNodeAsync(
       String name, int concurrency, Duration lease, Duration heartbeat, String work) {
+    return startNodeAsync(name, concurrency, lease, heartbeat, work, Map.of());
+  }
+
+  /** {@link #startNodeAsync} with more {@link WorkerNode} arguments, such as {@code periodic-s}. */
+  NodeProcess startNodeAsync(
+      String name,
+      int concurrency,
+      Duration lease,
+      Duration heartbeat,
+      String work,
+      Map<String, String> more) {
     Map<String, String> args = new LinkedHashMap<>();
     args.put("url", url);
     args.put("schema", schema);
@@ -105,6 +116,7 @@ final class Cluster implements AutoCloseable {
     args.put("lease-ms", Long.toString(lease.toMillis()));
     args.put("heartbeat-ms", Long.toString(heartbeat.toMillis()));
     args.put("work", work);
+    args.putAll(more);
     List<String> argv = new ArrayList<>();
     args.forEach((k, v) -> argv.add("--" + k + "=" + v));
     NodeProcess node = NodeProcess.start(name, outputDir.resolve(name + ".log"), argv);
