@@ -75,7 +75,10 @@ WITH input AS (
     u.metadata::jsonb, decode(u.unique_key, 'hex'), u.unique_states
   FROM input u
   ORDER BY u.unique_key COLLATE "C" NULLS FIRST, u.ord
-  ON CONFLICT DO NOTHING
+  -- Names job_unique_idx (by its column and predicate) so that any other conflict still fails.
+  ON CONFLICT (unique_key)
+    WHERE unique_key IS NOT NULL AND {schema}.job_unique_holds(state, unique_states)
+    DO NOTHING
   RETURNING id, queue, state, unique_key
 ), notified AS (
   SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
