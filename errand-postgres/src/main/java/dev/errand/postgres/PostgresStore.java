@@ -143,11 +143,12 @@ public final class PostgresStore implements Store {
       return List.of();
     }
     try (Connection c = dataSource.getConnection()) {
-      if (!hasUnique(params.jobs())) {
+      if (!hasUnique(params.jobs()) || params.jobs().size() == 1) {
         return insert(c, params);
       }
       // A unique insert may take more than one write (see insertUnique): one transaction keeps
-      // the batch all or none.
+      // the batch all or none. A single job needs none: a write that stored nothing leaves
+      // nothing to undo.
       c.setAutoCommit(false);
       try {
         List<Enqueued> result = insert(c, params);
