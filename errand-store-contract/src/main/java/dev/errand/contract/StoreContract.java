@@ -2262,6 +2262,26 @@ public abstract class StoreContract {
     }
 
     @Test
+    void aFollowUpWithItsParentsKeyMeetsTheParentInItsFinalState() {
+      JobState[] liveAndCompleted = {SCHEDULED, AVAILABLE, RUNNING, RETRYABLE, COMPLETED};
+      JobInfo freesKey = running(job().kind("a").unique(key(1), LIVE));
+      JobInfo keepsKey = running(job().kind("b").unique(key(2), liveAndCompleted));
+
+      finish(
+          new JobFinish.Completed(
+              ref(freesKey), now(), List.of(job().kind("a").unique(key(1), LIVE).build(now()))),
+          new JobFinish.Completed(
+              ref(keepsKey), now(), List.of(job().kind("b").unique(key(2), LIVE).build(now()))));
+
+      assertThat(listAll(JobQuery.all().withKind("a")))
+          .extracting(JobInfo::state)
+          .containsExactly(COMPLETED, AVAILABLE);
+      assertThat(listAll(JobQuery.all().withKind("b")))
+          .extracting(JobInfo::state)
+          .containsExactly(COMPLETED);
+    }
+
+    @Test
     void concurrentInsertsOfTheSameKeysStoreOneJobPerKeyAndAnswerItsId() throws Exception {
       record Answer(int key, Enqueued enqueued) {}
       int keys = 40;

@@ -157,6 +157,7 @@ public final class MemoryStore implements Store, Notifier {
   public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
     Set<Long> applied = new HashSet<>();
     Set<String> woken = new LinkedHashSet<>();
+    List<JobFinish.Completed> withFollowUps = new ArrayList<>();
     lock.lock();
     try {
       for (JobFinish result : params.results()) {
@@ -170,8 +171,8 @@ public final class MemoryStore implements Store, Notifier {
         switch (result) {
           case JobFinish.Completed c -> {
             finalize(job, JobState.COMPLETED, c.at());
-            for (NewJob followUp : c.followUps()) {
-              insertLocked(followUp, c.at(), woken);
+            if (!c.followUps().isEmpty()) {
+              withFollowUps.add(c);
             }
           }
           case JobFinish.Failed f -> {
@@ -203,6 +204,13 @@ public final class MemoryStore implements Store, Notifier {
         }
         index(job);
         applied.add(job.id);
+      }
+      // After every result is applied, as the durable stores do: a follow-up with its parent's
+      // unique key then meets the parent in its final state, held or not by its unique states.
+      for (JobFinish.Completed c : withFollowUps) {
+        for (NewJob followUp : c.followUps()) {
+          insertLocked(followUp, c.at(), woken);
+        }
       }
     } finally {
       lock.unlock();
