@@ -1,6 +1,7 @@
 package dev.errand.spi;
 
 import dev.errand.JobState;
+import dev.errand.UniqueOptions;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -23,8 +24,8 @@ import java.util.Set;
  * @param uniqueKey null for an ordinary job; for a unique job, 64 lowercase hex digits (a SHA-256
  *     computed by core): the store inserts it only if no stored job with the same key is in one of
  *     its own {@code uniqueStates}
- * @param uniqueStates the states in which this job, once stored, blocks others with its key; empty
- *     exactly when {@code uniqueKey} is null
+ * @param uniqueStates the states in which this job, once stored, blocks others with its key: at
+ *     least {@link UniqueOptions#REQUIRED_STATES}; empty exactly when {@code uniqueKey} is null
  */
 public record NewJob(
     String kind,
@@ -52,6 +53,12 @@ public record NewJob(
     if ((uniqueKey == null) != uniqueStates.isEmpty()) {
       throw new IllegalArgumentException(
           "uniqueKey and uniqueStates go together, were " + uniqueKey + " and " + uniqueStates);
+    }
+    // A job moves between these on its own (staging, fetch, retry, rescue): holding the key in
+    // all of them means no such move can meet another holder.
+    if (uniqueKey != null && !uniqueStates.containsAll(UniqueOptions.REQUIRED_STATES)) {
+      throw new IllegalArgumentException(
+          "uniqueStates must include " + UniqueOptions.REQUIRED_STATES + ", were " + uniqueStates);
     }
   }
 
