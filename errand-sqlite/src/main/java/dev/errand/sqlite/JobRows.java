@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns job rows into {@link JobInfo}, and times and JSON columns both ways. Times are stored as
@@ -55,6 +56,15 @@ final class JobRows {
 
   static JobState state(String name) {
     return JobState.valueOf(name.toUpperCase(Locale.ROOT));
+  }
+
+  /** The states as a bitmask, bit n for the state of ordinal n, as job_unique_idx reads it. */
+  static int stateMask(Set<JobState> states) {
+    int mask = 0;
+    for (JobState state : states) {
+      mask |= 1 << state.ordinal();
+    }
+    return mask;
   }
 
   static String stateName(JobState state) {

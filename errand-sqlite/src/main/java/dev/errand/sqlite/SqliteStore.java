@@ -1,6 +1,7 @@
 package dev.errand.sqlite;
 
 import dev.errand.AttemptError;
+import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -92,7 +93,7 @@ public final class SqliteStore implements Store {
       Set.of(JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED);
 
   /**
-   * Jobs per insert statement: 640 bind parameters, under the 999 of SQLite builds with the oldest
+   * Jobs per insert statement: 768 bind parameters, under the 999 of SQLite builds with the oldest
    * default limit; more rows per statement gain little.
    */
   private static final int INSERT_CHUNK = 64;
@@ -149,7 +150,7 @@ public final class SqliteStore implements Store {
 
   @Override
   public Set<Capability> capabilities() {
-    return Set.of(Capability.DURABLE, Capability.LISTEN_NOTIFY);
+    return Set.of(Capability.DURABLE, Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS);
   }
 
   @Override
@@ -175,16 +176,38 @@ public final class SqliteStore implements Store {
       SqliteConnections.Session c, List<NewJob> jobs, Instant now, Set<String> woken)
       throws SQLException {
     List<Enqueued> result = new ArrayList<>(jobs.size());
-    for (int from = 0; from < jobs.size(); from += INSERT_CHUNK) {
-      List<NewJob> chunk = jobs.subList(from, Math.min(jobs.size(), from + INSERT_CHUNK));
-      result.addAll(insertChunk(c, chunk, now));
+    if (jobs.stream().noneMatch(NewJob::isUnique)) {
+      for (int from = 0; from < jobs.size(); from += INSERT_CHUNK) {
+        List<NewJob> chunk = jobs.subList(from, Math.min(jobs.size(), from + INSERT_CHUNK));
+        result.addAll(insertChunk(c, chunk, now));
+      }
+    } else {
+      // One at a time, each unique job after a look for its holder: an earlier job of this call
+      // may be that holder. The write transaction keeps any other insert from coming between.
+      for (NewJob job : jobs) {
+        Optional<Enqueued> holder =
+            job.isUnique() ? uniqueHolder(c, job.uniqueKey()) : Optional.empty();
+        result.add(holder.isPresent() ? holder.get() : insertChunk(c, List.of(job), now).get(0));
+      }
     }
     for (int i = 0; i < jobs.size(); i++) {
-      if (result.get(i).state() == JobState.AVAILABLE) {
+      Enqueued e = result.get(i);
+      if (!e.duplicate() && e.state() == JobState.AVAILABLE) {
         woken.add(jobs.get(i).queue());
       }
     }
     return result;
+  }
+
+  private Optional<Enqueued> uniqueHolder(SqliteConnections.Session c, String uniqueKey)
+      throws SQLException {
+    PreparedStatement ps = c.prepare(sql.get("JobUniqueHolder"));
+    ps.setString(1, uniqueKey);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next()
+          ? Optional.of(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), true))
+          : Optional.empty();
+    }
   }
 
   private List<Enqueued> insertChunk(SqliteConnections.Session c, List<NewJob> chunk, Instant now)
@@ -208,6 +231,13 @@ public final class SqliteStore implements Store {
       ps.setLong(++p, JobRows.micros(job.scheduledAt()));
       ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
       ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+      if (job.isUnique()) {
+        ps.setString(++p, job.uniqueKey());
+        ps.setInt(++p, JobRows.stateMask(job.uniqueStates()));
+      } else {
+        ps.setNull(++p, Types.VARCHAR);
+        ps.setNull(++p, Types.INTEGER);
+      }
     }
     int returned = 0;
     try (ResultSet rs = ps.executeQuery()) {
@@ -496,6 +526,16 @@ public final class SqliteStore implements Store {
         write(
             "retry job " + params.id(),
             c -> {
+              Optional<JobInfo> before = get(c, params.id());
+              if (before.isPresent() && before.get().state() != JobState.RUNNING) {
+                PreparedStatement other = c.prepare(sql.get("JobUniqueOtherHolder"));
+                other.setLong(1, params.id());
+                try (ResultSet rs = other.executeQuery()) {
+                  if (rs.next()) {
+                    throw new DuplicateJobException(params.id(), rs.getLong(1));
+                  }
+                }
+              }
               PreparedStatement ps = c.prepare(sql.get("JobRetry"));
               ps.setLong(1, JobRows.micros(params.now()));
               ps.setLong(2, params.id());

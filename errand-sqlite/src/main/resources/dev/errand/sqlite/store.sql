@@ -9,12 +9,31 @@
 -- of a VALUES list in order, each with a larger id (AUTOINCREMENT), so the sorted returned ids are
 -- the jobs' ids in the caller's order.
 INSERT INTO job
-  (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
+  (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata,
+   unique_key, unique_states)
 VALUES {rows}
 RETURNING id;
 
 -- name: JobInsertRow
-(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: JobUniqueHolder
+-- The job that holds unique key ?1, if any. The predicate repeats job_unique_idx's word for word,
+-- so that SQLite looks the key up in that index.
+SELECT id, state FROM job
+WHERE unique_key = ?1
+  AND unique_key IS NOT NULL AND (unique_states & CASE state
+    WHEN 'scheduled' THEN 1 WHEN 'available' THEN 2 WHEN 'running' THEN 4 WHEN 'retryable' THEN 8
+    WHEN 'completed' THEN 16 WHEN 'discarded' THEN 32 WHEN 'cancelled' THEN 64 ELSE 0 END) <> 0;
+
+-- name: JobUniqueOtherHolder
+-- The other job that holds the unique key of job ?1: a retry of job ?1 would make a second holder.
+SELECT h.id FROM job j
+JOIN job h ON h.unique_key = j.unique_key AND h.id <> j.id
+WHERE j.id = ?1
+  AND h.unique_key IS NOT NULL AND (h.unique_states & CASE h.state
+    WHEN 'scheduled' THEN 1 WHEN 'available' THEN 2 WHEN 'running' THEN 4 WHEN 'retryable' THEN 8
+    WHEN 'completed' THEN 16 WHEN 'discarded' THEN 32 WHEN 'cancelled' THEN 64 ELSE 0 END) <> 0;
 
 -- name: JobFetch
 -- The subquery walks job_fetch_idx (queue, then fetch order) and stops at the limit; the pause

@@ -38,7 +38,7 @@ class SqliteStoreTest {
     Path file = dir.resolve("jobs.db");
     List<Long> ids;
     try (SqliteStore store = SqliteStore.builder(file).build()) {
-      assertThat(store.migrate()).containsExactly(1);
+      assertThat(store.migrate()).containsExactly(1, 2);
       ids =
           store
               .jobInsertMany(
@@ -189,7 +189,8 @@ class SqliteStoreTest {
   void declaresWhatItCanAndCannotDo() {
     try (SqliteStore store = open(dir.resolve("caps.db"))) {
       assertThat(store.capabilities())
-          .containsExactlyInAnyOrder(Capability.DURABLE, Capability.LISTEN_NOTIFY);
+          .containsExactlyInAnyOrder(
+              Capability.DURABLE, Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS);
       assertThat(store.notifier()).isPresent();
     }
   }
