@@ -7,9 +7,12 @@ import dev.errand.Config;
 import dev.errand.Errand;
 import dev.errand.JobArgs;
 import dev.errand.JobInfo;
+import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.Outcome;
+import dev.errand.PeriodicJob;
 import dev.errand.QueueInfo;
+import dev.errand.Schedule;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
@@ -160,6 +163,37 @@ class SqliteEngineTest {
         .as("the stopped run did not count")
         .isEqualTo(1);
     assertThat(store.jobGet(slow).orElseThrow().errors()).isEmpty();
+  }
+
+  @Test
+  void periodicJobsRunOncePerSlotOnSqlite() {
+    Path file = dir.resolve("periodic.db");
+    store = SqliteStore.builder(file).build();
+    store.migrate();
+    errand =
+        Errand.create(
+                Config.builder(store)
+                    .queue("default", 2)
+                    .leaderLease(Duration.ofMillis(500))
+                    .worker("slow", Slow.class, job -> Outcome.complete())
+                    .periodic(PeriodicJob.of(Schedule.every(Duration.ofSeconds(1)), new Slow(0)))
+                    .build())
+            .start();
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                store.jobList(JobQuery.all().withStates(JobState.COMPLETED)).stream()
+                        .map(JobInfo::scheduledAt)
+                        .distinct()
+                        .count()
+                    >= 2);
+    List<JobInfo> ticks = store.jobList(JobQuery.all().withKind("slow"));
+    assertThat(ticks)
+        .as("one job per slot")
+        .extracting(JobInfo::scheduledAt)
+        .doesNotHaveDuplicates();
   }
 
   private void start(Path file) {
