@@ -12,5 +12,10 @@ public enum Capability {
   /** Jobs survive a restart of the process. */
   DURABLE,
   /** Several processes may share the store at once. */
-  MULTI_PROCESS
+  MULTI_PROCESS,
+  /**
+   * Jobs may wait on other jobs ({@link NewJob#dependsOn()}), and batches can be inserted ({@link
+   * Store#jobInsertBatch}).
+   */
+  DEPENDENCIES
 }

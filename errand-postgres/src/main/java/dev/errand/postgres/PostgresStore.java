@@ -1,19 +1,24 @@
 package dev.errand.postgres;
 
+import dev.errand.AttemptError;
+import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
+import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
 import dev.errand.spi.JobRef;
@@ -39,6 +44,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +52,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.sql.DataSource;
 import org.postgresql.PGStatement;
 
@@ -117,6 +124,7 @@ public final class PostgresStore implements Store {
     capabilities.add(Capability.DURABLE);
     capabilities.add(Capability.MULTI_PROCESS);
     capabilities.add(Capability.TX_ENQUEUE);
+    capabilities.add(Capability.DEPENDENCIES);
     if (notifier != null) {
       capabilities.add(Capability.LISTEN_NOTIFY);
     }
@@ -134,9 +142,252 @@ public final class PostgresStore implements Store {
       return List.of();
     }
     try (Connection c = dataSource.getConnection()) {
-      return insert(c, params);
+      // Dependencies take several statements, which must commit together.
+      return hasDependencies(params.jobs())
+          ? inTransaction(c, () -> insert(c, params))
+          : insert(c, params);
     } catch (SQLException e) {
       throw failed("insert jobs", e);
+    }
+  }
+
+  @Override
+  public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
+    try (Connection c = dataSource.getConnection()) {
+      return inTransaction(c, () -> insertBatch(c, params));
+    } catch (SQLException e) {
+      throw failed("insert a batch of " + params.members().size() + " jobs", e);
+    }
+  }
+
+  @Override
+  public List<Enqueued> jobInsertBatch(Connection connection, JobInsertBatchParams params) {
+    Objects.requireNonNull(connection, "connection");
+    try {
+      return insertBatch(connection, params);
+    } catch (SQLException e) {
+      throw failed(
+          "insert a batch of " + params.members().size() + " jobs in the caller's transaction", e);
+    }
+  }
+
+  private List<Enqueued> insertBatch(Connection c, JobInsertBatchParams params)
+      throws SQLException {
+    List<Enqueued> result = new ArrayList<>(params.members().size() + 1);
+    result.addAll(insert(c, new JobInsertManyParams(params.members(), params.now())));
+    List<Long> memberIds = result.stream().map(Enqueued::id).toList();
+    NewJob callback = params.callback().withDependencies(memberIds, DependencyFailure.RUN);
+    result.addAll(insertWithDependencies(c, List.of(callback), params.now()));
+    return result;
+  }
+
+  private static boolean hasDependencies(List<NewJob> jobs) {
+    for (NewJob job : jobs) {
+      if (!job.dependsOn().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Inserts jobs that wait on others, inside the current transaction: locks the dependencies,
+   * counts those already ended, stores each job in the state that follows, and records the
+   * dependencies still to end in job_dependency.
+   */
+  private List<Enqueued> insertWithDependencies(Connection c, List<NewJob> jobs, Instant now)
+      throws SQLException {
+    TreeSet<Long> dependencyIds = new TreeSet<>();
+    for (NewJob job : jobs) {
+      dependencyIds.addAll(job.dependsOn());
+    }
+    Map<Long, JobState> states = new HashMap<>();
+    try (PreparedStatement ps = planEachTime(c, "JobDependenciesLock")) {
+      ps.setArray(1, c.createArrayOf("int8", dependencyIds.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          states.put(rs.getLong(1), JobRows.state(rs.getString(2)));
+        }
+      }
+    }
+    List<Long> unfinished = new ArrayList<>();
+    for (long id : dependencyIds) {
+      JobState state = states.get(id);
+      if (state == null) {
+        throw new UnknownDependencyException(id);
+      }
+      if (!state.isFinal()) {
+        unfinished.add(id);
+      }
+    }
+    if (!unfinished.isEmpty()) {
+      try (PreparedStatement ps = planEachTime(c, "JobDependenciesMark")) {
+        ps.setArray(1, c.createArrayOf("int8", unfinished.toArray()));
+        ps.executeUpdate();
+      }
+    }
+    int n = jobs.size();
+    String[] jobStates = new String[n];
+    String[] queues = new String[n];
+    String[] kinds = new String[n];
+    String[] args = new String[n];
+    Short[] priorities = new Short[n];
+    Short[] maxAttempts = new Short[n];
+    String[] scheduledAt = new String[n];
+    String[] finalizedAt = new String[n];
+    String[] tags = new String[n];
+    String[] metadata = new String[n];
+    String[] errors = new String[n];
+    Integer[] waiting = new Integer[n];
+    Integer[] completed = new Integer[n];
+    Integer[] discarded = new Integer[n];
+    Integer[] cancelled = new Integer[n];
+    Boolean[] cancelOnFailure = new Boolean[n];
+    for (int i = 0; i < n; i++) {
+      NewJob job = jobs.get(i);
+      waiting[i] = completed[i] = discarded[i] = cancelled[i] = 0;
+      long failedId = 0;
+      for (long id : job.dependsOn()) {
+        switch (states.get(id)) {
+          case COMPLETED -> completed[i]++;
+          case DISCARDED -> discarded[i]++;
+          case CANCELLED -> cancelled[i]++;
+          default -> waiting[i]++;
+        }
+        if (failedId == 0 && states.get(id).isFinal() && states.get(id) != JobState.COMPLETED) {
+          failedId = id;
+        }
+      }
+      cancelOnFailure[i] = job.ifDependencyFails() == DependencyFailure.CANCEL;
+      errors[i] = "[]";
+      if (failedId != 0 && cancelOnFailure[i]) {
+        jobStates[i] = "cancelled";
+        finalizedAt[i] = now.toString();
+        errors[i] =
+            "["
+                + JobRows.errorJson(
+                    AttemptError.of(
+                        0,
+                        now,
+                        "dependency_failed",
+                        "dependency "
+                            + failedId
+                            + " was "
+                            + JobRows.stateName(states.get(failedId))))
+                + "]";
+      } else if (waiting[i] > 0) {
+        jobStates[i] = "pending";
+      } else {
+        jobStates[i] = job.scheduledAt().isAfter(now) ? "scheduled" : "available";
+      }
+      queues[i] = job.queue();
+      kinds[i] = job.kind();
+      args[i] = job.argsJson();
+      priorities[i] = (short) job.priority();
+      maxAttempts[i] = (short) job.maxAttempts();
+      scheduledAt[i] = job.scheduledAt().toString();
+      tags[i] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
+      metadata[i] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
+    }
+    List<Enqueued> result = new ArrayList<>(n);
+    try (PreparedStatement ps = planEachTime(c, "JobInsertWithDependencies")) {
+      ps.setString(1, now.toString());
+      ps.setArray(2, c.createArrayOf("text", jobStates));
+      ps.setArray(3, c.createArrayOf("text", queues));
+      ps.setArray(4, c.createArrayOf("text", kinds));
+      ps.setArray(5, c.createArrayOf("text", args));
+      ps.setArray(6, c.createArrayOf("int2", priorities));
+      ps.setArray(7, c.createArrayOf("int2", maxAttempts));
+      ps.setArray(8, c.createArrayOf("text", scheduledAt));
+      ps.setArray(9, c.createArrayOf("text", finalizedAt));
+      ps.setArray(10, c.createArrayOf("text", tags));
+      ps.setArray(11, c.createArrayOf("text", metadata));
+      ps.setArray(12, c.createArrayOf("text", errors));
+      ps.setArray(13, c.createArrayOf("int4", waiting));
+      ps.setArray(14, c.createArrayOf("int4", completed));
+      ps.setArray(15, c.createArrayOf("int4", discarded));
+      ps.setArray(16, c.createArrayOf("int4", cancelled));
+      ps.setArray(17, c.createArrayOf("bool", cancelOnFailure));
+      ps.setString(18, channel);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+        }
+      }
+    }
+    if (result.size() != n) {
+      throw new StoreException("inserted " + result.size() + " jobs of " + n);
+    }
+    List<Long> dependsOn = new ArrayList<>();
+    List<Long> dependents = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      for (long id : jobs.get(i).dependsOn()) {
+        if (!states.get(id).isFinal()) {
+          dependsOn.add(id);
+          dependents.add(result.get(i).id());
+        }
+      }
+    }
+    if (!dependsOn.isEmpty()) {
+      try (PreparedStatement ps = planEachTime(c, "JobDependencyInsert")) {
+        ps.setArray(1, c.createArrayOf("int8", dependsOn.toArray()));
+        ps.setArray(2, c.createArrayOf("int8", dependents.toArray()));
+        ps.executeUpdate();
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Counts the end of the jobs in {@code ended} (id → final state name) in the jobs waiting on
+   * them, inside the current transaction, and passes each cancellation this causes on to the
+   * cancelled job's own dependents. Wakes nothing itself: adds the queues of jobs made available to
+   * {@code woken}.
+   */
+  private void resolveDependents(
+      Connection c, Map<Long, String> ended, Instant now, Set<String> woken) throws SQLException {
+    while (!ended.isEmpty()) {
+      Long[] ids = ended.keySet().toArray(Long[]::new);
+      String[] outcomes = ended.values().toArray(String[]::new);
+      Map<Long, String> cancelled = new LinkedHashMap<>();
+      try (PreparedStatement ps = planEachTime(c, "JobDependentsResolve")) {
+        ps.setArray(1, c.createArrayOf("int8", ids));
+        ps.setArray(2, c.createArrayOf("text", outcomes));
+        ps.setArray(3, c.createArrayOf("int8", ids));
+        ps.setString(4, now.toString());
+        ps.setString(5, now.toString());
+        ps.setString(6, now.toString());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String state = rs.getString(3);
+            if (state.equals("available")) {
+              woken.add(rs.getString(2));
+            } else if (state.equals("cancelled") && rs.getBoolean(4)) {
+              cancelled.put(rs.getLong(1), state);
+            }
+          }
+        }
+      }
+      ended = cancelled;
+    }
+  }
+
+  private interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+
+  /** Runs {@code work} as one transaction on {@code c}. */
+  private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      T result = work.run();
+      c.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
     }
   }
 
@@ -155,6 +406,9 @@ public final class PostgresStore implements Store {
 
   private List<Enqueued> insert(Connection c, JobInsertManyParams params) throws SQLException {
     List<NewJob> jobs = params.jobs();
+    if (hasDependencies(jobs)) {
+      return insertWithDependencies(c, jobs, params.now());
+    }
     int n = jobs.size();
     if (n == 1) {
       return List.of(insertOne(c, jobs.get(0), params.now()));
@@ -318,13 +572,12 @@ public final class PostgresStore implements Store {
     }
     Set<Long> applied = new HashSet<>();
     Set<String> woken = new LinkedHashSet<>();
+    Map<Long, String> ended = new LinkedHashMap<>();
+    Instant latest = results.stream().map(JobFinish::at).max(Comparator.naturalOrder()).get();
     try (Connection c = dataSource.getConnection()) {
-      // Follow-up jobs must commit together with their parent's completion; without any, the
-      // batch is one autocommitted statement.
-      boolean transaction = !followUps.isEmpty();
-      if (transaction) {
-        c.setAutoCommit(false);
-      }
+      // Follow-up jobs, and the dependents of jobs that end, must commit together with the
+      // results.
+      c.setAutoCommit(false);
       try {
         try (PreparedStatement ps = planEachTime(c, "JobFinishMany")) {
           ps.setArray(1, c.createArrayOf("int8", ids));
@@ -338,8 +591,11 @@ public final class PostgresStore implements Store {
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               applied.add(rs.getLong(1));
-              if ("available".equals(rs.getString(3))) {
+              String state = rs.getString(3);
+              if ("available".equals(state)) {
                 woken.add(rs.getString(2));
+              } else if (rs.getBoolean(4) && JobRows.state(state).isFinal()) {
+                ended.put(rs.getLong(1), state);
               }
             }
           }
@@ -358,19 +614,14 @@ public final class PostgresStore implements Store {
         if (!toInsert.isEmpty()) {
           insert(c, new JobInsertManyParams(toInsert, insertedAt));
         }
+        resolveDependents(c, ended, latest, woken);
         notify(c, woken);
-        if (transaction) {
-          c.commit();
-        }
+        c.commit();
       } catch (SQLException | RuntimeException e) {
-        if (transaction) {
-          c.rollback();
-        }
+        c.rollback();
         throw e;
       } finally {
-        if (transaction) {
-          c.setAutoCommit(true);
-        }
+        c.setAutoCommit(true);
       }
     } catch (SQLException e) {
       throw failed("record " + n + " job results", e);
@@ -390,17 +641,38 @@ public final class PostgresStore implements Store {
       finalizedAt[i] = c.at().toString();
     }
     Set<Long> applied = new HashSet<>();
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
-      ps.setArray(1, c.createArrayOf("int8", ids));
-      ps.setArray(2, c.createArrayOf("int4", attempts));
-      ps.setArray(3, c.createArrayOf("text", finalizedAt));
-      ps.setArray(4, c.createArrayOf("int8", ids));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          applied.add(rs.getLong(1));
-        }
-      }
+    Map<Long, String> ended = new LinkedHashMap<>();
+    Instant latest = completions.stream().map(JobFinish::at).max(Comparator.naturalOrder()).get();
+    try (Connection c = dataSource.getConnection()) {
+      // A transaction, so that the dependents of a completed job are released with its
+      // completion. For jobs nothing waits on (has_dependents false) it adds no statement, only
+      // the commit's round-trip per batch. The dependents cannot be resolved inside the
+      // completing statement: its snapshot may predate dependencies that an insert committed
+      // while the statement waited for its lock (see JobDependenciesLock).
+      inTransaction(
+          c,
+          () -> {
+            try (PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
+              ps.setArray(1, c.createArrayOf("int8", ids));
+              ps.setArray(2, c.createArrayOf("int4", attempts));
+              ps.setArray(3, c.createArrayOf("text", finalizedAt));
+              ps.setArray(4, c.createArrayOf("int8", ids));
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  applied.add(rs.getLong(1));
+                  if (rs.getBoolean(2)) {
+                    ended.put(rs.getLong(1), "completed");
+                  }
+                }
+              }
+            }
+            if (!ended.isEmpty()) {
+              Set<String> woken = new LinkedHashSet<>();
+              resolveDependents(c, ended, latest, woken);
+              notify(c, woken);
+            }
+            return null;
+          });
     } catch (SQLException e) {
       throw failed("record " + n + " completions", e);
     }
@@ -443,19 +715,33 @@ public final class PostgresStore implements Store {
   public JobRescueResult jobRescueExpired(JobRescueParams params) {
     List<Long> retryable = new ArrayList<>();
     List<Long> discarded = new ArrayList<>();
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
-      String now = params.now().toString();
-      ps.setString(1, now);
-      ps.setInt(2, params.limit());
-      ps.setString(3, now);
-      ps.setString(4, now);
-      ps.setString(5, now);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          (rs.getString(2).equals("discarded") ? discarded : retryable).add(rs.getLong(1));
-        }
-      }
+    try (Connection c = dataSource.getConnection()) {
+      inTransaction(
+          c,
+          () -> {
+            Map<Long, String> ended = new LinkedHashMap<>();
+            try (PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
+              String now = params.now().toString();
+              ps.setString(1, now);
+              ps.setInt(2, params.limit());
+              ps.setString(3, now);
+              ps.setString(4, now);
+              ps.setString(5, now);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  boolean isDiscarded = rs.getString(2).equals("discarded");
+                  (isDiscarded ? discarded : retryable).add(rs.getLong(1));
+                  if (isDiscarded && rs.getBoolean(3)) {
+                    ended.put(rs.getLong(1), "discarded");
+                  }
+                }
+              }
+            }
+            Set<String> woken = new LinkedHashSet<>();
+            resolveDependents(c, ended, params.now(), woken);
+            notify(c, woken);
+            return null;
+          });
     } catch (SQLException e) {
       throw failed("rescue expired leases", e);
     }
@@ -557,14 +843,37 @@ public final class PostgresStore implements Store {
 
   @Override
   public Optional<JobInfo> jobCancel(JobCancelParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
-      String now = params.now().toString();
-      ps.setString(1, now);
-      ps.setString(2, now);
-      ps.setString(3, params.reason());
-      ps.setLong(4, params.id());
-      Optional<JobInfo> cancelled = readOne(ps);
+    try (Connection c = dataSource.getConnection()) {
+      Optional<JobInfo> cancelled =
+          inTransaction(
+              c,
+              () -> {
+                boolean hasDependents = false;
+                Optional<JobInfo> job = Optional.empty();
+                try (PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
+                  String now = params.now().toString();
+                  ps.setString(1, now);
+                  ps.setString(2, now);
+                  ps.setString(3, params.reason());
+                  ps.setLong(4, params.id());
+                  try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                      job = Optional.of(JobRows.read(rs));
+                      hasDependents = rs.getBoolean("has_dependents");
+                    }
+                  }
+                }
+                if (hasDependents) {
+                  Set<String> woken = new LinkedHashSet<>();
+                  resolveDependents(
+                      c,
+                      new LinkedHashMap<>(Map.of(params.id(), "cancelled")),
+                      params.now(),
+                      woken);
+                  notify(c, woken);
+                }
+                return job;
+              });
       return cancelled.isPresent() ? cancelled : jobGet(params.id());
     } catch (SQLException e) {
       throw failed("cancel job " + params.id(), e);
@@ -591,13 +900,32 @@ public final class PostgresStore implements Store {
   }
 
   @Override
-  public boolean jobDelete(long id) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("JobDelete"))) {
-      ps.setLong(1, id);
-      return ps.executeUpdate() == 1;
+  public boolean jobDelete(JobDeleteParams params) {
+    try (Connection c = dataSource.getConnection()) {
+      return inTransaction(
+          c,
+          () -> {
+            boolean hasDependents;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("JobDelete"))) {
+              ps.setLong(1, params.id());
+              try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                  return false;
+                }
+                hasDependents = rs.getBoolean(1);
+              }
+            }
+            if (hasDependents) {
+              // A job deleted before it ended never completes: its dependents count it cancelled.
+              Set<String> woken = new LinkedHashSet<>();
+              resolveDependents(
+                  c, new LinkedHashMap<>(Map.of(params.id(), "cancelled")), params.now(), woken);
+              notify(c, woken);
+            }
+            return true;
+          });
     } catch (SQLException e) {
-      throw failed("delete job " + id, e);
+      throw failed("delete job " + params.id(), e);
     }
   }
 

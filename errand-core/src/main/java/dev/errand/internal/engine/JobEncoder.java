@@ -6,6 +6,7 @@ import dev.errand.EnqueueOptions;
 import dev.errand.JobArgs;
 import dev.errand.JobArgsException;
 import dev.errand.PeriodicJob;
+import dev.errand.spi.Capability;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -33,9 +34,17 @@ public final class JobEncoder {
    *
    * @throws JobArgsException if the kind is invalid, disagrees with its registration, or the args
    *     cannot be written or are too large
+   * @throws UnsupportedOperationException if the job has dependencies and the store cannot keep
+   *     them
    */
   public NewJob encode(JobArgs args, EnqueueOptions options, Instant now) {
     Objects.requireNonNull(args, "args");
+    if (!options.dependsOn().isEmpty()
+        && !config.store().capabilities().contains(Capability.DEPENDENCIES)) {
+      throw new UnsupportedOperationException(
+          config.store().getClass().getSimpleName()
+              + " has no job dependencies (Capability.DEPENDENCIES), so no dependsOn");
+    }
     String kind = args.kind();
     try {
       Config.checkKind(kind);
@@ -78,7 +87,9 @@ public final class JobEncoder {
         runAt,
         maxAttempts(kind, options),
         options.tags(),
-        options.metadata());
+        options.metadata(),
+        options.dependsOn(),
+        options.ifDependencyFails());
   }
 
   /**

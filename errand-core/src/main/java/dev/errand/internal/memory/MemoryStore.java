@@ -1,19 +1,24 @@
 package dev.errand.internal.memory;
 
 import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
+import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
+import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
 import dev.errand.spi.JobRef;
@@ -28,8 +33,10 @@ import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -54,6 +61,11 @@ import java.util.function.Consumer;
  * simple and fast enough (millions of operations per second). Secondary indexes keep every hot
  * operation logarithmic: available jobs per queue in fetch order, waiting jobs by run time, running
  * jobs by lease expiry, final jobs by finalization time.
+ *
+ * <p>Dependencies: each unfinished dependency maps to the jobs waiting on it. When it reaches a
+ * final state the entry is removed and its dependents' counters updated under the same lock, so a
+ * dependent leaves {@code PENDING} exactly once; a job nothing waits on has no entry and costs one
+ * map lookup.
  */
 public final class MemoryStore implements Store, Notifier {
 
@@ -76,12 +88,13 @@ public final class MemoryStore implements Store, Notifier {
   private final NavigableSet<MutableJob> finished = new TreeSet<>(FINALIZED_ORDER);
   private final Set<String> pausedQueues = new HashSet<>();
   private final Map<String, Leadership> leaders = new HashMap<>();
+  private final Map<Long, List<Long>> dependentsOf = new HashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private long nextId = 1;
 
   @Override
   public Set<Capability> capabilities() {
-    return Set.of(Capability.LISTEN_NOTIFY);
+    return Set.of(Capability.LISTEN_NOTIFY, Capability.DEPENDENCIES);
   }
 
   @Override
@@ -101,9 +114,32 @@ public final class MemoryStore implements Store, Notifier {
     Set<String> woken = new LinkedHashSet<>();
     lock.lock();
     try {
+      checkDependenciesExist(params.jobs());
       for (NewJob n : params.jobs()) {
         result.add(insertLocked(n, params.now(), woken));
       }
+    } finally {
+      lock.unlock();
+    }
+    wake(woken);
+    return result;
+  }
+
+  @Override
+  public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
+    List<Enqueued> result = new ArrayList<>(params.members().size() + 1);
+    Set<String> woken = new LinkedHashSet<>();
+    lock.lock();
+    try {
+      checkDependenciesExist(params.members());
+      List<Long> memberIds = new ArrayList<>(params.members().size());
+      for (NewJob n : params.members()) {
+        Enqueued member = insertLocked(n, params.now(), woken);
+        result.add(member);
+        memberIds.add(member.id());
+      }
+      NewJob callback = params.callback().withDependencies(memberIds, DependencyFailure.RUN);
+      result.add(insertLocked(callback, params.now(), woken));
     } finally {
       lock.unlock();
     }
@@ -152,6 +188,11 @@ public final class MemoryStore implements Store, Notifier {
     lock.lock();
     try {
       for (JobFinish result : params.results()) {
+        if (result instanceof JobFinish.Completed c && runningAt(c.ref()) != null) {
+          checkDependenciesExist(c.followUps());
+        }
+      }
+      for (JobFinish result : params.results()) {
         MutableJob job = runningAt(result.ref());
         if (job == null) {
           continue;
@@ -161,7 +202,7 @@ public final class MemoryStore implements Store, Notifier {
         job.leaseExpiresAt = null;
         switch (result) {
           case JobFinish.Completed c -> {
-            finalize(job, JobState.COMPLETED, c.at());
+            finalize(job, JobState.COMPLETED, c.at(), woken);
             for (NewJob followUp : c.followUps()) {
               insertLocked(followUp, c.at(), woken);
             }
@@ -169,7 +210,7 @@ public final class MemoryStore implements Store, Notifier {
           case JobFinish.Failed f -> {
             job.addError(f.error());
             if (f.retryAt() == null) {
-              finalize(job, JobState.DISCARDED, f.at());
+              finalize(job, JobState.DISCARDED, f.at(), woken);
             } else {
               job.state = JobState.RETRYABLE;
               job.scheduledAt = f.retryAt();
@@ -182,7 +223,7 @@ public final class MemoryStore implements Store, Notifier {
           }
           case JobFinish.Cancelled c -> {
             job.addError(c.reason());
-            finalize(job, JobState.CANCELLED, c.at());
+            finalize(job, JobState.CANCELLED, c.at(), woken);
           }
           case JobFinish.Released r -> {
             job.attempt--;
@@ -228,6 +269,7 @@ public final class MemoryStore implements Store, Notifier {
   public JobRescueResult jobRescueExpired(JobRescueParams params) {
     List<Long> retryable = new ArrayList<>();
     List<Long> discarded = new ArrayList<>();
+    Set<String> woken = new LinkedHashSet<>();
     lock.lock();
     try {
       while (!running.isEmpty() && retryable.size() + discarded.size() < params.limit()) {
@@ -245,7 +287,7 @@ public final class MemoryStore implements Store, Notifier {
         job.leaseOwner = null;
         job.leaseExpiresAt = null;
         if (job.attempt >= job.maxAttempts) {
-          finalize(job, JobState.DISCARDED, params.now());
+          finalize(job, JobState.DISCARDED, params.now(), woken);
           discarded.add(job.id);
         } else {
           job.state = JobState.RETRYABLE;
@@ -257,6 +299,7 @@ public final class MemoryStore implements Store, Notifier {
     } finally {
       lock.unlock();
     }
+    wake(woken);
     return new JobRescueResult(retryable, discarded);
   }
 
@@ -346,6 +389,15 @@ public final class MemoryStore implements Store, Notifier {
 
   @Override
   public Optional<JobInfo> jobCancel(JobCancelParams params) {
+    Set<String> woken = new LinkedHashSet<>();
+    try {
+      return cancelLocked(params, woken);
+    } finally {
+      wake(woken);
+    }
+  }
+
+  private Optional<JobInfo> cancelLocked(JobCancelParams params, Set<String> woken) {
     lock.lock();
     try {
       MutableJob job = jobs.get(params.id());
@@ -359,7 +411,7 @@ public final class MemoryStore implements Store, Notifier {
         // result is fenced out, because the job is no longer RUNNING at its attempt.
         job.leaseOwner = null;
         job.leaseExpiresAt = null;
-        finalize(job, JobState.CANCELLED, params.now());
+        finalize(job, JobState.CANCELLED, params.now(), woken);
         index(job);
       }
       return Optional.of(job.snapshot());
@@ -402,18 +454,22 @@ public final class MemoryStore implements Store, Notifier {
   }
 
   @Override
-  public boolean jobDelete(long id) {
+  public boolean jobDelete(JobDeleteParams params) {
+    Set<String> woken = new LinkedHashSet<>();
     lock.lock();
     try {
-      MutableJob job = jobs.get(id);
+      MutableJob job = jobs.get(params.id());
       if (job == null || job.state == JobState.RUNNING) {
         return false;
       }
       unindex(job);
-      jobs.remove(id);
+      jobs.remove(params.id());
+      // A job deleted before it finished never completes: its dependents count it as cancelled.
+      resolveDependents(job.id, JobState.CANCELLED, params.now(), woken);
       return true;
     } finally {
       lock.unlock();
+      wake(woken);
     }
   }
 
@@ -498,17 +554,106 @@ public final class MemoryStore implements Store, Notifier {
     listeners.clear();
   }
 
+  private void checkDependenciesExist(List<NewJob> newJobs) {
+    for (NewJob n : newJobs) {
+      for (long dependency : n.dependsOn()) {
+        if (!jobs.containsKey(dependency)) {
+          throw new UnknownDependencyException(dependency);
+        }
+      }
+    }
+  }
+
   private Enqueued insertLocked(NewJob n, Instant now, Set<String> woken) {
     MutableJob job = new MutableJob(nextId++, n, now);
     jobs.put(job.id, job);
+    JobState failedDependency = null;
+    long failedDependencyId = 0;
+    for (long id : n.dependsOn()) {
+      MutableJob dependency = jobs.get(id);
+      if (dependency.state.isFinal()) {
+        job.countDependency(dependency.state);
+        if (dependency.state != JobState.COMPLETED && failedDependency == null) {
+          failedDependency = dependency.state;
+          failedDependencyId = id;
+        }
+      } else {
+        job.depsWaiting++;
+        dependentsOf.computeIfAbsent(id, k -> new ArrayList<>()).add(job.id);
+      }
+    }
+    if (failedDependency != null && job.ifDependencyFails == DependencyFailure.CANCEL) {
+      job.addError(dependencyFailed(failedDependencyId, failedDependency, now));
+      job.state = JobState.CANCELLED;
+      job.finalizedAt = now;
+    } else if (job.depsWaiting > 0) {
+      job.state = JobState.PENDING;
+    } else {
+      makeRunnable(job, now, woken);
+    }
+    index(job);
+    return new Enqueued(job.id, job.state, false);
+  }
+
+  private static void makeRunnable(MutableJob job, Instant now, Set<String> woken) {
     if (job.scheduledAt.isAfter(now)) {
       job.state = JobState.SCHEDULED;
     } else {
       job.state = JobState.AVAILABLE;
       woken.add(job.queue);
     }
-    index(job);
-    return new Enqueued(job.id, job.state, false);
+  }
+
+  /**
+   * Counts the end of job {@code id} in every job waiting on it: one whose last dependency ended
+   * becomes runnable, one with policy CANCEL is cancelled by a failed dependency, and that
+   * cancellation is passed on to its own dependents.
+   */
+  private void resolveDependents(long id, JobState outcome, Instant at, Set<String> woken) {
+    if (!dependentsOf.containsKey(id)) {
+      return; // the common case: nothing waits on this job
+    }
+    Deque<Long> cancelled = new ArrayDeque<>();
+    long endedId = id;
+    JobState endedAs = outcome;
+    while (true) {
+      List<Long> dependents = dependentsOf.remove(endedId);
+      for (long dependentId : dependents == null ? List.<Long>of() : dependents) {
+        MutableJob dependent = jobs.get(dependentId);
+        if (dependent == null) {
+          continue; // deleted while it waited
+        }
+        dependent.depsWaiting--;
+        dependent.countDependency(endedAs);
+        if (dependent.state != JobState.PENDING) {
+          continue; // cancelled or retried by hand meanwhile: only the counts change
+        }
+        if (endedAs != JobState.COMPLETED
+            && dependent.ifDependencyFails == DependencyFailure.CANCEL) {
+          dependent.addError(dependencyFailed(endedId, endedAs, at));
+          dependent.state = JobState.CANCELLED;
+          dependent.finalizedAt = at;
+          index(dependent);
+          cancelled.add(dependent.id);
+        } else if (dependent.depsWaiting == 0) {
+          makeRunnable(dependent, at, woken);
+          index(dependent);
+        }
+      }
+      if (cancelled.isEmpty()) {
+        return;
+      }
+      endedId = cancelled.poll();
+      endedAs = JobState.CANCELLED;
+    }
+  }
+
+  private static AttemptError dependencyFailed(long dependencyId, JobState state, Instant at) {
+    return AttemptError.of(
+        0,
+        at,
+        "dependency_failed",
+        "dependency " + dependencyId + " was " + state.name().toLowerCase(java.util.Locale.ROOT));
   }
 
   private MutableJob runningAt(JobRef ref) {
@@ -519,9 +664,10 @@ public final class MemoryStore implements Store, Notifier {
     return job;
   }
 
-  private void finalize(MutableJob job, JobState state, Instant at) {
+  private void finalize(MutableJob job, JobState state, Instant at, Set<String> woken) {
     job.state = state;
     job.finalizedAt = at;
+    resolveDependents(job.id, state, at, woken);
   }
 
   private void index(MutableJob job) {
@@ -531,6 +677,7 @@ public final class MemoryStore implements Store, Notifier {
       case SCHEDULED, RETRYABLE -> waiting.add(job);
       case RUNNING -> running.add(job);
       case COMPLETED, DISCARDED, CANCELLED -> finished.add(job);
+      case PENDING -> {} // found through dependentsOf only
     }
   }
 
@@ -545,6 +692,7 @@ public final class MemoryStore implements Store, Notifier {
       case SCHEDULED, RETRYABLE -> waiting.remove(job);
       case RUNNING -> running.remove(job);
       case COMPLETED, DISCARDED, CANCELLED -> finished.remove(job);
+      case PENDING -> {}
     }
   }
 
@@ -586,6 +734,11 @@ public final class MemoryStore implements Store, Notifier {
     String leaseOwner;
     Instant leaseExpiresAt;
     List<AttemptError> errors = List.of();
+    final DependencyFailure ifDependencyFails;
+    int depsWaiting;
+    int depsCompleted;
+    int depsDiscarded;
+    int depsCancelled;
 
     MutableJob(long id, NewJob n, Instant now) {
       this.id = id;
@@ -598,6 +751,15 @@ public final class MemoryStore implements Store, Notifier {
       this.metadata = n.metadata();
       this.maxAttempts = n.maxAttempts();
       this.scheduledAt = n.scheduledAt();
+      this.ifDependencyFails = n.ifDependencyFails();
+    }
+
+    void countDependency(JobState outcome) {
+      switch (outcome) {
+        case COMPLETED -> depsCompleted++;
+        case DISCARDED -> depsDiscarded++;
+        default -> depsCancelled++;
+      }
     }
 
     void addError(AttemptError error) {
@@ -625,7 +787,10 @@ public final class MemoryStore implements Store, Notifier {
           leaseExpiresAt,
           tags,
           metadata,
-          errors);
+          errors,
+          depsWaiting + depsCompleted + depsDiscarded + depsCancelled == 0
+              ? DependencyCounts.NONE
+              : new DependencyCounts(depsWaiting, depsCompleted, depsDiscarded, depsCancelled));
     }
   }
 }
