@@ -128,6 +128,7 @@ public final class Job<A extends JobArgs> {
    * job does not enqueue its follow-ups twice.
    *
    * @throws JobArgsException at once if the args cannot be written
+   * @throws UnknownDependencyException at once if its options depend on a job that does not exist
    */
   public void enqueueOnCompletion(JobArgs args) {
     onCompletion.accept(args, EnqueueOptions.defaults());

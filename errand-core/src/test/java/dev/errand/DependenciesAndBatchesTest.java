@@ -135,6 +135,34 @@ class DependenciesAndBatchesTest extends EngineHarness {
   }
 
   @Test
+  void aFollowUpWithAnUnknownDependencyFailsTheAttemptInsteadOfItsWrite() {
+    Errand errand =
+        start(
+            c ->
+                c.queue("default", 1)
+                    .worker(
+                        "noop",
+                        Noop.class,
+                        job -> {
+                          job.enqueueOnCompletion(
+                              new Noop(2), EnqueueOptions.defaults().dependsOn(98_765));
+                          return Outcome.complete();
+                        }));
+
+    long id = errand.enqueue(new Noop(1), EnqueueOptions.defaults().maxAttempts(1)).id();
+
+    await().until(() -> state(id) == JobState.DISCARDED);
+    assertThat(job(id).errors())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.errorClass()).isEqualTo(UnknownDependencyException.class.getName());
+              assertThat(e.message()).contains("job 98765 does not exist");
+            });
+    assertThat(store.jobList(JobQuery.all())).hasSize(1);
+  }
+
+  @Test
   void anUnknownDependencyIsRefusedByName() {
     Errand errand = Errand.create(config().build());
 
