@@ -1,6 +1,9 @@
 package dev.errand.spi;
 
+import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
 import dev.errand.DependencyFailure;
+import dev.errand.JobState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +69,57 @@ public record NewJob(
         List.of(),
         DependencyFailure.CANCEL);
   }
+
+  /**
+   * Where this job starts, given the states of its dependencies at insert ({@code dependencyStates}
+   * holds every id of {@link #dependsOn()}): those already final are counted; if one of them failed
+   * and the policy is {@code CANCEL}, it starts {@code CANCELLED} with {@code cancellation} as its
+   * error; else {@code PENDING} while any is unfinished, else {@code AVAILABLE}, or {@code
+   * SCHEDULED} if its run time is after {@code now}. The one rule every store applies at insert.
+   */
+  public Start start(Map<Long, JobState> dependencyStates, Instant now) {
+    int waiting = 0;
+    int completed = 0;
+    int discarded = 0;
+    int cancelled = 0;
+    AttemptError cancellation = null;
+    for (long id : dependsOn) {
+      JobState state = dependencyStates.get(id);
+      switch (state) {
+        case COMPLETED -> completed++;
+        case DISCARDED -> discarded++;
+        case CANCELLED -> cancelled++;
+        default -> waiting++;
+      }
+      if (cancellation == null
+          && ifDependencyFails == DependencyFailure.CANCEL
+          && (state == JobState.DISCARDED || state == JobState.CANCELLED)) {
+        cancellation = DependencyFailure.cancellation(id, state, now);
+      }
+    }
+    JobState state;
+    if (cancellation != null) {
+      state = JobState.CANCELLED;
+    } else if (waiting > 0) {
+      state = JobState.PENDING;
+    } else {
+      state = scheduledAt.isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+    }
+    DependencyCounts counts =
+        dependsOn.isEmpty()
+            ? DependencyCounts.NONE
+            : new DependencyCounts(waiting, completed, discarded, cancelled);
+    return new Start(state, counts, cancellation);
+  }
+
+  /**
+   * Where a new job starts: see {@link #start}.
+   *
+   * @param state its first state
+   * @param dependencies its dependencies' counts
+   * @param cancellation the error of a job that starts cancelled, else null
+   */
+  public record Start(JobState state, DependencyCounts dependencies, AttemptError cancellation) {}
 
   /** This job, waiting on {@code dependsOn} instead, with {@code ifDependencyFails}. */
   public NewJob withDependencies(List<Long> dependsOn, DependencyFailure ifDependencyFails) {

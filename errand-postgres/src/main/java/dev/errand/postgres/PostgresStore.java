@@ -1,6 +1,5 @@
 package dev.errand.postgres;
 
-import dev.errand.AttemptError;
 import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
@@ -245,40 +244,18 @@ public final class PostgresStore implements Store {
     Boolean[] cancelOnFailure = new Boolean[n];
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
-      waiting[i] = completed[i] = discarded[i] = cancelled[i] = 0;
-      long failedId = 0;
-      for (long id : job.dependsOn()) {
-        switch (states.get(id)) {
-          case COMPLETED -> completed[i]++;
-          case DISCARDED -> discarded[i]++;
-          case CANCELLED -> cancelled[i]++;
-          default -> waiting[i]++;
-        }
-        if (failedId == 0 && states.get(id).isFinal() && states.get(id) != JobState.COMPLETED) {
-          failedId = id;
-        }
-      }
+      NewJob.Start start = job.start(states, now);
+      jobStates[i] = JobRows.stateName(start.state());
+      waiting[i] = start.dependencies().waiting();
+      completed[i] = start.dependencies().completed();
+      discarded[i] = start.dependencies().discarded();
+      cancelled[i] = start.dependencies().cancelled();
       cancelOnFailure[i] = job.ifDependencyFails() == DependencyFailure.CANCEL;
-      errors[i] = "[]";
-      if (failedId != 0 && cancelOnFailure[i]) {
-        jobStates[i] = "cancelled";
+      if (start.cancellation() != null) {
         finalizedAt[i] = now.toString();
-        errors[i] =
-            "["
-                + JobRows.errorJson(
-                    AttemptError.of(
-                        0,
-                        now,
-                        "dependency_failed",
-                        "dependency "
-                            + failedId
-                            + " was "
-                            + JobRows.stateName(states.get(failedId))))
-                + "]";
-      } else if (waiting[i] > 0) {
-        jobStates[i] = "pending";
+        errors[i] = "[" + JobRows.errorJson(start.cancellation()) + "]";
       } else {
-        jobStates[i] = job.scheduledAt().isAfter(now) ? "scheduled" : "available";
+        errors[i] = "[]";
       }
       queues[i] = job.queue();
       kinds[i] = job.kind();

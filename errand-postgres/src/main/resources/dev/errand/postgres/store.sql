@@ -131,6 +131,7 @@ SET deps_waiting = j.deps_waiting - (d.completed + d.discarded + d.cancelled),
     finalized_at = CASE WHEN j.state = 'pending' AND j.cancel_on_dependency_failure
                              AND d.failed_id IS NOT NULL
                         THEN ?::timestamptz ELSE j.finalized_at END,
+    -- The same error as DependencyFailure.cancellation builds in Java.
     errors = CASE WHEN j.state = 'pending' AND j.cancel_on_dependency_failure
                        AND d.failed_id IS NOT NULL
                   THEN j.errors || jsonb_build_array(jsonb_build_object(

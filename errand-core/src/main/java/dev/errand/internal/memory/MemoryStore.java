@@ -567,29 +567,25 @@ public final class MemoryStore implements Store, Notifier {
   private Enqueued insertLocked(NewJob n, Instant now, Set<String> woken) {
     MutableJob job = new MutableJob(nextId++, n, now);
     jobs.put(job.id, job);
-    JobState failedDependency = null;
-    long failedDependencyId = 0;
+    Map<Long, JobState> states = n.dependsOn().isEmpty() ? Map.of() : new HashMap<>();
     for (long id : n.dependsOn()) {
-      MutableJob dependency = jobs.get(id);
-      if (dependency.state.isFinal()) {
-        job.countDependency(dependency.state);
-        if (dependency.state != JobState.COMPLETED && failedDependency == null) {
-          failedDependency = dependency.state;
-          failedDependencyId = id;
-        }
-      } else {
-        job.depsWaiting++;
+      JobState state = jobs.get(id).state;
+      states.put(id, state);
+      if (!state.isFinal()) {
         dependentsOf.computeIfAbsent(id, k -> new ArrayList<>()).add(job.id);
       }
     }
-    if (failedDependency != null && job.ifDependencyFails == DependencyFailure.CANCEL) {
-      job.addError(dependencyFailed(failedDependencyId, failedDependency, now));
-      job.state = JobState.CANCELLED;
+    NewJob.Start start = n.start(states, now);
+    job.state = start.state();
+    job.depsWaiting = start.dependencies().waiting();
+    job.depsCompleted = start.dependencies().completed();
+    job.depsDiscarded = start.dependencies().discarded();
+    job.depsCancelled = start.dependencies().cancelled();
+    if (start.cancellation() != null) {
+      job.addError(start.cancellation());
       job.finalizedAt = now;
-    } else if (job.depsWaiting > 0) {
-      job.state = JobState.PENDING;
-    } else {
-      makeRunnable(job, now, woken);
+    } else if (job.state == JobState.AVAILABLE) {
+      woken.add(job.queue);
     }
     index(job);
     return new Enqueued(job.id, job.state, false);
@@ -630,7 +626,7 @@ public final class MemoryStore implements Store, Notifier {
         }
         if (endedAs != JobState.COMPLETED
             && dependent.ifDependencyFails == DependencyFailure.CANCEL) {
-          dependent.addError(dependencyFailed(endedId, endedAs, at));
+          dependent.addError(DependencyFailure.cancellation(endedId, endedAs, at));
           dependent.state = JobState.CANCELLED;
           dependent.finalizedAt = at;
           index(dependent);
@@ -646,14 +642,6 @@ public final class MemoryStore implements Store, Notifier {
       endedId = cancelled.poll();
       endedAs = JobState.CANCELLED;
     }
-  }
-
-  private static AttemptError dependencyFailed(long dependencyId, JobState state, Instant at) {
-    return AttemptError.of(
-        0,
-        at,
-        "dependency_failed",
-        "dependency " + dependencyId + " was " + state.name().toLowerCase(java.util.Locale.ROOT));
   }
 
   private MutableJob runningAt(JobRef ref) {
