@@ -497,6 +497,17 @@ public final class PostgresStore implements Store {
         .allMatch(r -> r instanceof JobFinish.Completed c && c.followUps().isEmpty())) {
       return completeMany(results);
     }
+    return finishMany(results, false);
+  }
+
+  /**
+   * Writes {@code results} in one statement. Autocommitted when nothing else must commit with it:
+   * then a result that would end a job others wait on (has_dependents) is left out, and written
+   * again by a second call {@code inTransaction}, together with the update of its dependents. So
+   * jobs nothing waits on pay nothing for dependencies; the statement's re-check of a row it waited
+   * for sees has_dependents set by a concurrent JobDependenciesLock.
+   */
+  private JobFinishManyResult finishMany(List<JobFinish> results, boolean inTransaction) {
     int n = results.size();
     Map<Long, JobFinish.Completed> followUps = new HashMap<>();
     Long[] ids = new Long[n];
@@ -551,10 +562,12 @@ public final class PostgresStore implements Store {
     Set<String> woken = new LinkedHashSet<>();
     Map<Long, String> ended = new LinkedHashMap<>();
     Instant latest = results.stream().map(JobFinish::at).max(Comparator.naturalOrder()).get();
+    // Follow-up jobs must commit together with their parent's completion.
+    boolean transaction = inTransaction || !followUps.isEmpty();
     try (Connection c = dataSource.getConnection()) {
-      // Follow-up jobs, and the dependents of jobs that end, must commit together with the
-      // results.
-      c.setAutoCommit(false);
+      if (transaction) {
+        c.setAutoCommit(false);
+      }
       try {
         try (PreparedStatement ps = planEachTime(c, "JobFinishMany")) {
           ps.setArray(1, c.createArrayOf("int8", ids));
@@ -565,6 +578,7 @@ public final class PostgresStore implements Store {
           ps.setArray(6, c.createArrayOf("text", finalizedAt));
           ps.setArray(7, c.createArrayOf("text", errors));
           ps.setArray(8, c.createArrayOf("int8", ids));
+          ps.setBoolean(9, transaction);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               applied.add(rs.getLong(1));
@@ -593,17 +607,39 @@ public final class PostgresStore implements Store {
         }
         resolveDependents(c, ended, latest, woken);
         notify(c, woken);
-        c.commit();
+        if (transaction) {
+          c.commit();
+        }
       } catch (SQLException | RuntimeException e) {
-        c.rollback();
+        if (transaction) {
+          c.rollback();
+        }
         throw e;
       } finally {
-        c.setAutoCommit(true);
+        if (transaction) {
+          c.setAutoCommit(true);
+        }
       }
     } catch (SQLException e) {
       throw failed("record " + n + " job results", e);
     }
-    return new JobFinishManyResult(applied);
+    return withLeftOut(results, applied, transaction);
+  }
+
+  /**
+   * {@code applied}, plus what a transactional write applies of the results an autocommitted one
+   * left out: those of jobs others wait on, and those fenced out (rare; fenced out again).
+   */
+  private JobFinishManyResult withLeftOut(
+      List<JobFinish> results, Set<Long> applied, boolean wasTransaction) {
+    if (wasTransaction || applied.size() == results.size()) {
+      return new JobFinishManyResult(applied);
+    }
+    List<JobFinish> leftOut =
+        results.stream().filter(r -> !applied.contains(r.ref().id())).toList();
+    Set<Long> all = new HashSet<>(applied);
+    all.addAll(finishMany(leftOut, true).applied());
+    return new JobFinishManyResult(all);
   }
 
   private JobFinishManyResult completeMany(List<JobFinish> completions) {
@@ -618,42 +654,22 @@ public final class PostgresStore implements Store {
       finalizedAt[i] = c.at().toString();
     }
     Set<Long> applied = new HashSet<>();
-    Map<Long, String> ended = new LinkedHashMap<>();
-    Instant latest = completions.stream().map(JobFinish::at).max(Comparator.naturalOrder()).get();
-    try (Connection c = dataSource.getConnection()) {
-      // A transaction, so that the dependents of a completed job are released with its
-      // completion. For jobs nothing waits on (has_dependents false) it adds no statement, only
-      // the commit's round-trip per batch. The dependents cannot be resolved inside the
-      // completing statement: its snapshot may predate dependencies that an insert committed
-      // while the statement waited for its lock (see JobDependenciesLock).
-      inTransaction(
-          c,
-          () -> {
-            try (PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
-              ps.setArray(1, c.createArrayOf("int8", ids));
-              ps.setArray(2, c.createArrayOf("int4", attempts));
-              ps.setArray(3, c.createArrayOf("text", finalizedAt));
-              ps.setArray(4, c.createArrayOf("int8", ids));
-              try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                  applied.add(rs.getLong(1));
-                  if (rs.getBoolean(2)) {
-                    ended.put(rs.getLong(1), "completed");
-                  }
-                }
-              }
-            }
-            if (!ended.isEmpty()) {
-              Set<String> woken = new LinkedHashSet<>();
-              resolveDependents(c, ended, latest, woken);
-              notify(c, woken);
-            }
-            return null;
-          });
+    // Autocommitted, leaving out jobs others wait on: see finishMany.
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
+      ps.setArray(1, c.createArrayOf("int8", ids));
+      ps.setArray(2, c.createArrayOf("int4", attempts));
+      ps.setArray(3, c.createArrayOf("text", finalizedAt));
+      ps.setArray(4, c.createArrayOf("int8", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          applied.add(rs.getLong(1));
+        }
+      }
     } catch (SQLException e) {
       throw failed("record " + n + " completions", e);
     }
-    return new JobFinishManyResult(applied);
+    return withLeftOut(completions, applied, false);
   }
 
   @Override

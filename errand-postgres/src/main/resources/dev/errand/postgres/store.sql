@@ -185,17 +185,24 @@ SET state = u.state::{schema}.job_state,
 FROM unnest(?::bigint[], ?::int[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[])
   AS u(id, attempt, state, attempt_delta, scheduled_at, finalized_at, error)
 WHERE j.id = ANY(?::bigint[]) AND j.id = u.id AND j.state = 'running' AND j.attempt = u.attempt
+  -- Outside a transaction (false), a result that ends a job others wait on is left out, to be
+  -- written again in one together with its dependents (see JobDependentsResolve).
+  AND (?::boolean OR NOT (j.has_dependents AND u.finalized_at IS NOT NULL))
 RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 
 -- name: JobCompleteMany
 -- The common batch, where every result is a plain completion: three arrays instead of seven and
--- no per-row CASE. Fenced, and pinned to primary-key lookups, like JobFinishMany.
+-- no per-row CASE. Fenced, and pinned to primary-key lookups, like JobFinishMany. Autocommitted,
+-- so it leaves out jobs others wait on: JobFinishMany writes those in a transaction that also
+-- updates their dependents. If this statement waits for a row that JobDependenciesLock holds,
+-- its re-check reads the committed has_dependents, so no completion slips past its dependents.
 UPDATE {schema}.job j
 SET state = 'completed', finalized_at = u.finalized_at::timestamptz,
     lease_owner = NULL, lease_expires_at = NULL
 FROM unnest(?::bigint[], ?::int[], ?::text[]) AS u(id, attempt, finalized_at)
 WHERE j.id = ANY(?::bigint[]) AND j.id = u.id AND j.state = 'running' AND j.attempt = u.attempt
-RETURNING j.id, j.has_dependents;
+  AND NOT j.has_dependents
+RETURNING j.id;
 
 -- name: Notify
 SELECT pg_notify(?, queue) FROM unnest(?::text[]) AS queue;
