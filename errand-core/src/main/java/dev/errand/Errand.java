@@ -42,6 +42,7 @@ public final class Errand implements AutoCloseable {
   private final JobEncoder encoder;
   private final Jobs jobs;
   private final Queues queues;
+  private final Leases leases;
   private Lifecycle lifecycle = Lifecycle.NEW;
 
   private Errand(Config config) {
@@ -50,6 +51,7 @@ public final class Errand implements AutoCloseable {
     this.engine = new Engine(config, this, encoder);
     this.jobs = new Jobs(config, engine);
     this.queues = new Queues(config);
+    this.leases = new Leases(config);
   }
 
   /** An Errand on {@code config}; call {@link #start()} to work its queues. */
@@ -97,7 +99,7 @@ public final class Errand implements AutoCloseable {
 
   /**
    * Whether this node is the maintenance leader now: the one node that rescues expired leases and
-   * prunes old jobs. Nodes without queues never lead.
+   * prunes old jobs. Only started nodes lead, with or without queues.
    */
   public boolean isLeader() {
     return engine.isLeader();
@@ -130,6 +132,11 @@ public final class Errand implements AutoCloseable {
   /** Pausing, resuming and counting queues. */
   public Queues queues() {
     return queues;
+  }
+
+  /** Fetching and finishing jobs on behalf of workers outside this process. */
+  public Leases leases() {
+    return leases;
   }
 
   /**
@@ -175,6 +182,22 @@ public final class Errand implements AutoCloseable {
     List<NewJob> batch = new ArrayList<>(args.size());
     for (JobArgs a : args) {
       batch.add(encoder.encode(a, options, now));
+    }
+    return insert(batch);
+  }
+
+  /**
+   * Enqueues jobs that each have their own options in one store call: all or none are stored.
+   *
+   * @return one entry per job, in order
+   * @throws JobArgsException if any job's args cannot be written or are too large; then nothing was
+   *     stored
+   */
+  public List<Enqueued> enqueueMany(List<EnqueueRequest> requests) {
+    Instant now = now();
+    List<NewJob> batch = new ArrayList<>(requests.size());
+    for (EnqueueRequest request : requests) {
+      batch.add(encoder.encode(request.args(), request.options(), now));
     }
     return insert(batch);
   }

@@ -31,6 +31,7 @@ import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -464,13 +465,16 @@ public final class PostgresStore implements Store {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
       String now = params.now().toString();
+      Array kinds = c.createArrayOf("text", params.kinds().toArray());
       ps.setString(1, params.queue());
       ps.setString(2, now);
-      ps.setString(3, params.queue());
-      ps.setInt(4, params.limit());
-      ps.setString(5, now);
-      ps.setString(6, params.owner());
-      ps.setString(7, params.leaseExpiresAt().toString());
+      ps.setArray(3, kinds);
+      ps.setArray(4, kinds);
+      ps.setString(5, params.queue());
+      ps.setInt(6, params.limit());
+      ps.setString(7, now);
+      ps.setString(8, params.owner());
+      ps.setString(9, params.leaseExpiresAt().toString());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {

@@ -149,9 +149,12 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- holds available jobs only, in fetch order; FOR UPDATE SKIP LOCKED makes a concurrent fetcher pass
 -- over rows another is claiming instead of waiting on them, so competing nodes neither block each
 -- other nor receive the same job. The pause check costs one primary-key probe of the queue table.
+-- The kind filter (an empty array means any kind) is a plain filter on the index walk: external
+-- workers name the kinds they can work, and the rows they skip stay available.
 WITH next AS (
   SELECT id FROM {schema}.job
   WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
+    AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
     AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
   ORDER BY priority, scheduled_at, id
   LIMIT ?

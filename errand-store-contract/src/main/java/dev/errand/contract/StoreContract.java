@@ -286,6 +286,40 @@ public abstract class StoreContract {
     }
 
     @Test
+    void aKindFilterClaimsOnlyThoseKindsAndLeavesTheOthersAvailable() {
+      List<Long> ids =
+          ids(
+              insert(
+                  job().kind("email"), job().kind("sms"), job().kind("push"), job().kind("sms")));
+
+      List<JobInfo> fetched =
+          store.jobFetch(
+              new JobFetchParams(
+                  QUEUE, Set.of("sms", "push"), 10, OWNER, now(), now().plus(LEASE)));
+
+      assertThat(ids(fetched)).containsExactly(ids.get(1), ids.get(2), ids.get(3));
+      assertThat(get(ids.get(0)).state()).isEqualTo(AVAILABLE);
+      assertThat(ids(fetch(QUEUE, 10))).containsExactly(ids.get(0));
+    }
+
+    @Test
+    void aKindFilterKeepsTheFetchOrderAndTheLimit() {
+      List<Long> ids =
+          ids(
+              insert(
+                  job().kind("sms").priority(5),
+                  job().kind("email").priority(0),
+                  job().kind("sms").priority(1),
+                  job().kind("sms").priority(3)));
+
+      List<JobInfo> fetched =
+          store.jobFetch(
+              new JobFetchParams(QUEUE, Set.of("sms"), 2, OWNER, now(), now().plus(LEASE)));
+
+      assertThat(ids(fetched)).containsExactly(ids.get(2), ids.get(3));
+    }
+
+    @Test
     void claimsInOrderOfPriorityThenScheduledAtThenId() {
       List<Long> expectedOrder = insertScrambledPriorities();
 

@@ -26,7 +26,6 @@ import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Store;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,9 +94,18 @@ public final class Engine {
     return config.store();
   }
 
-  /** Starts fetching and the background services. Without queues, nothing starts. */
+  /**
+   * Starts fetching and the background services. Without queues only the maintenance services
+   * start: such a node may serve external workers ({@link dev.errand.Leases}), whose expired leases
+   * must be rescued and whose retried jobs must be staged.
+   */
   public void start() {
     if (producers.isEmpty()) {
+      maintenance.forEach(Service::start);
+      log.info(
+          "errand node {} started without queues: maintenance only, on {}",
+          config.nodeId(),
+          config.store().getClass().getSimpleName());
       return;
     }
     config
@@ -122,6 +130,9 @@ public final class Engine {
    */
   public void stop(Duration drain) {
     if (producers.isEmpty()) {
+      for (Service service : maintenance) {
+        service.stop(Duration.ofSeconds(5));
+      }
       return;
     }
     long deadline = System.nanoTime() + drain.toNanos();
@@ -341,44 +352,9 @@ public final class Engine {
   }
 
   private Completion succeeded(RunningJob running, Outcome outcome, List<NewJob> followUps) {
-    Instant now = config.clock().instant();
-    JobRef ref = running.ref();
-    Duration ran = Duration.ofNanos(System.nanoTime() - running.startNanos);
-    int attempt = running.info.attempt();
-    return switch (outcome) {
-      case Outcome.Complete c ->
-          new Completion(
-              running,
-              new JobFinish.Completed(ref, now, followUps),
-              JobEvent.Result.COMPLETED,
-              null,
-              ran);
-      case Outcome.Snooze s ->
-          new Completion(
-              running,
-              new JobFinish.Snoozed(ref, now, now.plus(s.delay())),
-              JobEvent.Result.SNOOZED,
-              null,
-              ran);
-      case Outcome.Cancel c -> {
-        AttemptError reason = AttemptError.of(attempt, now, "cancelled", c.reason());
-        yield new Completion(
-            running,
-            new JobFinish.Cancelled(ref, now, reason),
-            JobEvent.Result.CANCELLED,
-            reason,
-            ran);
-      }
-      case Outcome.Discard d -> {
-        AttemptError reason = AttemptError.of(attempt, now, "discarded", d.reason());
-        yield new Completion(
-            running,
-            new JobFinish.Failed(ref, now, reason, null),
-            JobEvent.Result.DISCARDED,
-            reason,
-            ran);
-      }
-    };
+    AttemptResult result =
+        AttemptResult.of(running.ref(), config.clock().instant(), outcome, followUps);
+    return completion(running, result);
   }
 
   /**
@@ -396,33 +372,21 @@ public final class Engine {
   }
 
   private Completion failed(RunningJob running, Throwable error, Supplier<Duration> backoff) {
-    Instant now = config.clock().instant();
-    AttemptError attemptError = AttemptError.of(running.info.attempt(), now, error);
-    Duration ran = Duration.ofNanos(System.nanoTime() - running.startNanos);
-    if (running.info.attempt() >= running.info.maxAttempts()) {
-      return new Completion(
-          running,
-          new JobFinish.Failed(running.ref(), now, attemptError, null),
-          JobEvent.Result.DISCARDED,
-          attemptError,
-          ran);
-    }
-    Duration delay;
-    try {
-      delay = backoff.get();
-    } catch (RuntimeException e) {
-      log.warn("backoff of kind '{}' threw; using the default", running.info.kind(), e);
-      delay = Backoff.DEFAULT.delay(running.info.attempt());
-    }
-    if (delay == null || delay.isNegative()) {
-      delay = Duration.ZERO;
-    }
+    AttemptError attemptError =
+        AttemptError.of(running.info.attempt(), config.clock().instant(), error);
+    return completion(
+        running,
+        AttemptResult.failed(
+            running.ref(), running.info.maxAttempts(), running.info.kind(), attemptError, backoff));
+  }
+
+  private static Completion completion(RunningJob running, AttemptResult result) {
     return new Completion(
         running,
-        new JobFinish.Failed(running.ref(), now, attemptError, now.plus(delay)),
-        JobEvent.Result.RETRYING,
-        attemptError,
-        ran);
+        result.finish(),
+        result.result(),
+        result.error(),
+        Duration.ofNanos(System.nanoTime() - running.startNanos));
   }
 
   private void awaitRunningAttempts(long deadline) {

@@ -6,6 +6,7 @@ import dev.errand.EnqueueOptions;
 import dev.errand.JobArgs;
 import dev.errand.JobArgsException;
 import dev.errand.PeriodicJob;
+import dev.errand.RawArgs;
 import dev.errand.spi.Capability;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ public final class JobEncoder {
               + registered
               + "'");
     }
-    String json = config.codec().encode(args);
+    String json = args instanceof RawArgs raw ? raw.json() : config.codec().encode(args);
     int size = json.length() * 3 <= config.maxArgsBytes() ? json.length() : utf8Length(json);
     if (size > config.maxArgsBytes()) {
       throw new JobArgsException(

@@ -166,6 +166,9 @@ public final class MemoryStore implements Store, Notifier {
           // Kept in fetch order by priority first, so a later-scheduled job may precede due ones.
           continue;
         }
+        if (!params.kinds().isEmpty() && !params.kinds().contains(job.kind)) {
+          continue;
+        }
         it.remove();
         job.state = JobState.RUNNING;
         job.attempt++;

@@ -1,0 +1,75 @@
+package dev.errand.internal.engine;
+
+import dev.errand.AttemptError;
+import dev.errand.Backoff;
+import dev.errand.JobEvent;
+import dev.errand.Outcome;
+import dev.errand.spi.JobFinish;
+import dev.errand.spi.JobRef;
+import dev.errand.spi.NewJob;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the store is to record for one attempt, decided in one place for the engine's own workers
+ * and for external workers holding a lease ({@link dev.errand.Leases}): the retry or discard rule
+ * and the mapping of each {@link Outcome} to a store write.
+ *
+ * @param finish the write
+ * @param result how the attempt ended, for listeners
+ * @param error the failure or reason kept on the job, or null
+ */
+public record AttemptResult(JobFinish finish, JobEvent.Result result, AttemptError error) {
+  private static final Logger log = LoggerFactory.getLogger(AttemptResult.class);
+
+  /** The result of an attempt that returned {@code outcome} at {@code now}. */
+  public static AttemptResult of(JobRef ref, Instant now, Outcome outcome, List<NewJob> followUps) {
+    return switch (outcome) {
+      case Outcome.Complete c ->
+          new AttemptResult(
+              new JobFinish.Completed(ref, now, followUps), JobEvent.Result.COMPLETED, null);
+      case Outcome.Snooze s ->
+          new AttemptResult(
+              new JobFinish.Snoozed(ref, now, now.plus(s.delay())), JobEvent.Result.SNOOZED, null);
+      case Outcome.Cancel c -> {
+        AttemptError reason = AttemptError.of(ref.attempt(), now, "cancelled", c.reason());
+        yield new AttemptResult(
+            new JobFinish.Cancelled(ref, now, reason), JobEvent.Result.CANCELLED, reason);
+      }
+      case Outcome.Discard d -> {
+        AttemptError reason = AttemptError.of(ref.attempt(), now, "discarded", d.reason());
+        yield new AttemptResult(
+            new JobFinish.Failed(ref, now, reason, null), JobEvent.Result.DISCARDED, reason);
+      }
+    };
+  }
+
+  /**
+   * The result of a failed attempt: discarded if it was the job's last, else retried after {@code
+   * backoff} (the default backoff if that throws; at once if it is null or negative).
+   */
+  public static AttemptResult failed(
+      JobRef ref, int maxAttempts, String kind, AttemptError error, Supplier<Duration> backoff) {
+    Instant now = error.at();
+    if (ref.attempt() >= maxAttempts) {
+      return new AttemptResult(
+          new JobFinish.Failed(ref, now, error, null), JobEvent.Result.DISCARDED, error);
+    }
+    Duration delay;
+    try {
+      delay = backoff.get();
+    } catch (RuntimeException e) {
+      log.warn("backoff of kind '{}' threw; using the default", kind, e);
+      delay = Backoff.DEFAULT.delay(ref.attempt());
+    }
+    if (delay == null || delay.isNegative()) {
+      delay = Duration.ZERO;
+    }
+    return new AttemptResult(
+        new JobFinish.Failed(ref, now, error, now.plus(delay)), JobEvent.Result.RETRYING, error);
+  }
+}

@@ -1,0 +1,645 @@
+package dev.errand.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.errand.Config;
+import dev.errand.EnqueueOptions;
+import dev.errand.Enqueued;
+import dev.errand.Errand;
+import dev.errand.JobInfo;
+import dev.errand.JobPage;
+import dev.errand.JobQuery;
+import dev.errand.JobState;
+import dev.errand.QueueInfo;
+import dev.errand.RawArgs;
+import dev.errand.examples.DemoApp;
+import dev.errand.postgres.PostgresStore;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+import org.postgresql.ds.PGSimpleDataSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * Errand's command line, behind {@code ./errand}. Commands that read or change jobs and queues open
+ * the store directly (PostgreSQL in practice: the memory store of a CLI process is empty). Exit
+ * codes: 0 success, 1 the command failed (no such job, store unreachable), 2 bad usage or
+ * configuration.
+ */
+@Command(
+    name = "errand",
+    mixinStandardHelpOptions = true,
+    version = "errand 0.1.0",
+    description = "Background jobs for Java: server, migrations, jobs and queues, demo.",
+    subcommands = {
+      ErrandCli.ServerCommand.class,
+      ErrandCli.MigrateCommand.class,
+      ErrandCli.JobsCommand.class,
+      ErrandCli.QueuesCommand.class,
+      ErrandCli.EnqueueCommand.class,
+      ErrandCli.DemoCommand.class
+    },
+    footer = {
+      "",
+      "Settings come from flags, else ERRAND_* environment variables (--pool-size ->",
+      "ERRAND_POOL_SIZE), else the --config properties file (pool-size=4)."
+    })
+public final class ErrandCli implements Callable<Integer> {
+  final PrintStream out;
+  final PrintStream err;
+  final Map<String, String> env;
+
+  ErrandCli(PrintStream out, PrintStream err, Map<String, String> env) {
+    this.out = out;
+    this.err = err;
+    this.env = env;
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err, System.getenv()));
+  }
+
+  /** Runs {@code args}; the exit code. */
+  static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
+    CommandLine cli = new CommandLine(new ErrandCli(out, err, env));
+    cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          err.println("errand: " + message(e));
+          return e instanceof IllegalArgumentException ? 2 : 1;
+        });
+    return cli.execute(args);
+  }
+
+  private static String message(Exception e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    Throwable cause = e.getCause();
+    if (cause != null && cause.getMessage() != null && !message.contains(cause.getMessage())) {
+      message += ": " + cause.getMessage();
+    }
+    return message;
+  }
+
+  @Override
+  public Integer call() {
+    err.print(new CommandLine(this).getUsageMessage());
+    return 2;
+  }
+
+  /** The store settings every command that opens the store takes. */
+  static final class StoreOptions {
+    @Option(names = "--config", paramLabel = "FILE", description = "a properties file of settings")
+    Path config;
+
+    @Option(names = "--store", description = "memory or postgres (default: memory)")
+    String store;
+
+    @Option(names = "--url", description = "the JDBC URL of the postgres store")
+    String url;
+
+    @Option(names = "--schema", description = "the postgres schema (default: errand)")
+    String schema;
+
+    @Option(names = "--pool-size", description = "connections to the postgres store (default: 10)")
+    String poolSize;
+
+    Settings settings(Map<String, String> env, Map<String, String> more) {
+      Map<String, String> flags = new LinkedHashMap<>(more);
+      flags.put(Settings.STORE, store);
+      flags.put(Settings.URL, url);
+      flags.put(Settings.SCHEMA, schema);
+      flags.put(Settings.POOL_SIZE, poolSize);
+      return Settings.load(flags, env, config);
+    }
+  }
+
+  /** Opens the store, runs {@code action} on an insert-only Errand, closes everything. */
+  static int withErrand(ErrandCli root, StoreOptions options, boolean migrate, ErrandAction action)
+      throws Exception {
+    Settings settings = options.settings(root.env, Map.of());
+    try (Stores.Opened opened = Stores.open(settings, migrate)) {
+      Errand errand = Errand.create(Config.builder(opened.store()).build());
+      return action.run(errand);
+    }
+  }
+
+  interface ErrandAction {
+    int run(Errand errand) throws Exception;
+  }
+
+  @Command(
+      name = "server",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Runs the HTTP API and the worker protocol until stopped (Ctrl-C).",
+        "Binds 127.0.0.1 unless --host says otherwise; any other address needs --token."
+      })
+  static final class ServerCommand implements Callable<Integer> {
+    @ParentCommand ErrandCli root;
+    @Mixin StoreOptions store;
+
+    @Option(names = "--host", description = "the address to bind (default: 127.0.0.1)")
+    String host;
+
+    @Option(names = "--port", description = "the port (default: 8080; 0 picks one)")
+    String port;
+
+    @Option(names = "--token", description = "the bearer token requests must carry")
+    String token;
+
+    @Option(
+        names = "--queues",
+        description = "comma-separated queues the API accepts, or * for any (default: default)")
+    String queues;
+
+    @Option(names = "--max-body-bytes", description = "the largest request body (default: 4 MiB)")
+    String maxBodyBytes;
+
+    @Option(names = "--max-args-bytes", description = "the largest job args (default: 1 MiB)")
+    String maxArgsBytes;
+
+    @Override
+    public Integer call() throws Exception {
+      Map<String, String> flags = new LinkedHashMap<>();
+      flags.put(Settings.HOST, host);
+      flags.put(Settings.PORT, port);
+      flags.put(Settings.TOKEN, token);
+      flags.put(Settings.QUEUES, queues);
+      flags.put(Settings.MAX_BODY_BYTES, maxBodyBytes);
+      flags.put(Settings.MAX_ARGS_BYTES, maxArgsBytes);
+      Settings settings = store.settings(root.env, flags);
+      ServerOptions options = serverOptions(settings);
+      int maxArgs =
+          settings.getInt(
+              Settings.MAX_ARGS_BYTES, Config.DEFAULT_MAX_ARGS_BYTES, 1, Integer.MAX_VALUE);
+      Stores.Opened opened = Stores.open(settings, true);
+      Errand errand;
+      ApiServer server;
+      try {
+        // No local queues: workers are external. Started, it still rescues expired leases.
+        errand =
+            Errand.create(Config.builder(opened.store()).maxArgsBytes(maxArgs).build()).start();
+        server = new ApiServer(errand, options).start();
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
+      root.out.println(
+          "errand server listening on http://"
+              + options.host()
+              + ":"
+              + server.port()
+              + " (store: "
+              + settings.get(Settings.STORE, "memory")
+              + (options.token() == null ? ", no token" : ", bearer token required")
+              + "); Ctrl-C stops it");
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    server.close();
+                    errand.close();
+                    try {
+                      opened.close();
+                    } catch (Exception e) {
+                      // exiting anyway
+                    }
+                    stopped.countDown();
+                  }));
+      stopped.await();
+      return 0;
+    }
+
+    static ServerOptions serverOptions(Settings settings) {
+      String queues = settings.get(Settings.QUEUES, Config.DEFAULT_QUEUE);
+      Set<String> names =
+          Arrays.stream(queues.split(","))
+              .map(String::trim)
+              .filter(s -> !s.isEmpty())
+              .collect(Collectors.toSet());
+      for (String name : names) {
+        if (!name.equals(ServerOptions.ANY_QUEUE)) {
+          Config.checkQueueName(name);
+        }
+      }
+      return new ServerOptions(
+          settings.get(Settings.HOST, ServerOptions.DEFAULT_HOST),
+          settings.getInt(Settings.PORT, ServerOptions.DEFAULT_PORT, 0, 65_535),
+          settings.get(Settings.TOKEN),
+          settings.getInt(
+              Settings.MAX_BODY_BYTES,
+              (int) ServerOptions.DEFAULT_MAX_BODY_BYTES,
+              1024,
+              Integer.MAX_VALUE),
+          names);
+    }
+  }
+
+  @Command(
+      name = "migrate",
+      mixinStandardHelpOptions = true,
+      description = "Creates or upgrades the PostgreSQL tables, or prints the SQL.")
+  static final class MigrateCommand implements Callable<Integer> {
+    @ParentCommand ErrandCli root;
+    @Mixin StoreOptions store;
+
+    @Option(
+        names = "--print-sql",
+        description = "print every migration as one script instead of applying it")
+    boolean printSql;
+
+    @Override
+    public Integer call() throws Exception {
+      Settings settings = store.settings(root.env, Map.of(Settings.STORE, "postgres"));
+      if (printSql) {
+        // Printing needs no connection: the data source is never used.
+        PostgresStore pg = Stores.postgresStore(settings, new PGSimpleDataSource(), false);
+        root.out.print(pg.migrationSql());
+        return 0;
+      }
+      try (Stores.Opened opened = Stores.open(settings, false)) {
+        var applied = ((PostgresStore) opened.store()).migrate();
+        root.out.println(
+            applied.isEmpty()
+                ? "schema " + settings.get(Settings.SCHEMA, "errand") + " is up to date"
+                : "applied migrations " + applied);
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "jobs",
+      mixinStandardHelpOptions = true,
+      description = "Lists, shows, retries and cancels jobs.",
+      subcommands = {
+        JobsCommand.ListJobs.class,
+        JobsCommand.Show.class,
+        JobsCommand.Retry.class,
+        JobsCommand.Cancel.class
+      })
+  static final class JobsCommand implements Callable<Integer> {
+    @ParentCommand ErrandCli root;
+
+    @Override
+    public Integer call() {
+      root.err.print(new CommandLine(this).getUsageMessage());
+      return 2;
+    }
+
+    @Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        description = "Lists jobs, oldest first.")
+    static final class ListJobs implements Callable<Integer> {
+      @ParentCommand JobsCommand jobs;
+      @Mixin StoreOptions store;
+
+      @Option(names = "--state", split = ",", description = "only these states")
+      Set<String> states;
+
+      @Option(names = "--queue", description = "only this queue")
+      String queue;
+
+      @Option(names = "--kind", description = "only this kind")
+      String kind;
+
+      @Option(names = "--limit", defaultValue = "50", description = "most jobs (default: 50)")
+      int limit;
+
+      @Option(names = "--after", defaultValue = "0", description = "only ids above this")
+      long after;
+
+      @Override
+      public Integer call() throws Exception {
+        JobQuery query = JobQuery.all().withLimit(limit).withAfterId(after);
+        if (states != null) {
+          query = query.withStates(states.stream().map(ErrandCli::state).toArray(JobState[]::new));
+        }
+        if (queue != null) {
+          query = query.withQueue(queue);
+        }
+        if (kind != null) {
+          query = query.withKind(kind);
+        }
+        JobQuery q = query;
+        PrintStream out = jobs.root.out;
+        return withErrand(
+            jobs.root,
+            store,
+            false,
+            errand -> {
+              JobPage page = errand.jobs().list(q);
+              out.printf(
+                  "%-8s %-10s %-16s %-24s %-8s %s%n",
+                  "ID", "STATE", "QUEUE", "KIND", "ATTEMPT", "SCHEDULED");
+              for (JobInfo job : page.jobs()) {
+                out.printf(
+                    "%-8d %-10s %-16s %-24s %-8s %s%n",
+                    job.id(),
+                    JobJson.state(job.state()),
+                    job.queue(),
+                    job.kind(),
+                    job.attempt() + "/" + job.maxAttempts(),
+                    job.scheduledAt());
+              }
+              if (page.hasNext()) {
+                out.println("more: --after " + page.nextAfterId());
+              }
+              return 0;
+            });
+      }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Prints a job as JSON.")
+    static final class Show implements Callable<Integer> {
+      @ParentCommand JobsCommand jobs;
+      @Mixin StoreOptions store;
+
+      @Parameters(paramLabel = "ID", description = "the job id")
+      long id;
+
+      @Override
+      public Integer call() throws Exception {
+        return withErrand(
+            jobs.root,
+            store,
+            false,
+            errand -> printJob(jobs.root, id, errand.jobs().get(id).orElse(null)));
+      }
+    }
+
+    @Command(name = "retry", mixinStandardHelpOptions = true, description = "Runs a job again now.")
+    static final class Retry implements Callable<Integer> {
+      @ParentCommand JobsCommand jobs;
+      @Mixin StoreOptions store;
+
+      @Parameters(paramLabel = "ID", description = "the job id")
+      long id;
+
+      @Override
+      public Integer call() throws Exception {
+        return withErrand(
+            jobs.root,
+            store,
+            false,
+            errand -> printState(jobs.root, id, errand.jobs().retry(id).orElse(null)));
+      }
+    }
+
+    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a job.")
+    static final class Cancel implements Callable<Integer> {
+      @ParentCommand JobsCommand jobs;
+      @Mixin StoreOptions store;
+
+      @Parameters(paramLabel = "ID", description = "the job id")
+      long id;
+
+      @Override
+      public Integer call() throws Exception {
+        return withErrand(
+            jobs.root,
+            store,
+            false,
+            errand -> printState(jobs.root, id, errand.jobs().cancel(id).orElse(null)));
+      }
+    }
+  }
+
+  @Command(
+      name = "queues",
+      mixinStandardHelpOptions = true,
+      description = "Lists, pauses and resumes queues.",
+      subcommands = {
+        QueuesCommand.ListQueues.class,
+        QueuesCommand.Pause.class,
+        QueuesCommand.Resume.class
+      })
+  static final class QueuesCommand implements Callable<Integer> {
+    @ParentCommand ErrandCli root;
+
+    @Override
+    public Integer call() {
+      root.err.print(new CommandLine(this).getUsageMessage());
+      return 2;
+    }
+
+    @Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        description = "Lists queues with counts per state.")
+    static final class ListQueues implements Callable<Integer> {
+      @ParentCommand QueuesCommand queues;
+      @Mixin StoreOptions store;
+
+      @Override
+      public Integer call() throws Exception {
+        PrintStream out = queues.root.out;
+        return withErrand(
+            queues.root,
+            store,
+            false,
+            errand -> {
+              out.printf("%-20s %-7s", "QUEUE", "PAUSED");
+              for (JobState state : JobState.values()) {
+                out.printf(" %10s", JobJson.state(state).toUpperCase(Locale.ROOT));
+              }
+              out.println();
+              for (QueueInfo queue : errand.queues().list()) {
+                out.printf("%-20s %-7s", queue.name(), queue.paused() ? "yes" : "no");
+                for (JobState state : JobState.values()) {
+                  out.printf(" %10d", queue.count(state));
+                }
+                out.println();
+              }
+              return 0;
+            });
+      }
+    }
+
+    @Command(
+        name = "pause",
+        mixinStandardHelpOptions = true,
+        description = "Stops every node fetching from a queue.")
+    static final class Pause implements Callable<Integer> {
+      @ParentCommand QueuesCommand queues;
+      @Mixin StoreOptions store;
+
+      @Parameters(paramLabel = "QUEUE", description = "the queue")
+      String name;
+
+      @Override
+      public Integer call() throws Exception {
+        return withErrand(
+            queues.root,
+            store,
+            false,
+            errand -> {
+              errand.queues().pause(name);
+              queues.root.out.println("queue " + name + " paused");
+              return 0;
+            });
+      }
+    }
+
+    @Command(
+        name = "resume",
+        mixinStandardHelpOptions = true,
+        description = "Lets nodes fetch from a queue again.")
+    static final class Resume implements Callable<Integer> {
+      @ParentCommand QueuesCommand queues;
+      @Mixin StoreOptions store;
+
+      @Parameters(paramLabel = "QUEUE", description = "the queue")
+      String name;
+
+      @Override
+      public Integer call() throws Exception {
+        return withErrand(
+            queues.root,
+            store,
+            false,
+            errand -> {
+              errand.queues().resume(name);
+              queues.root.out.println("queue " + name + " resumed");
+              return 0;
+            });
+      }
+    }
+  }
+
+  @Command(name = "enqueue", mixinStandardHelpOptions = true, description = "Enqueues one job.")
+  static final class EnqueueCommand implements Callable<Integer> {
+    @ParentCommand ErrandCli root;
+    @Mixin StoreOptions store;
+
+    @Parameters(paramLabel = "KIND", description = "the job kind")
+    String kind;
+
+    @Option(names = "--args", defaultValue = "{}", description = "the args as a JSON object")
+    String args;
+
+    @Option(names = "--queue", description = "the queue (default: default)")
+    String queue;
+
+    @Option(names = "--priority", description = "0 (first) to 9")
+    Integer priority;
+
+    @Option(names = "--max-attempts", description = "attempts before it is discarded")
+    Integer maxAttempts;
+
+    @Option(names = "--run-in", description = "an ISO-8601 delay such as PT5M")
+    String runIn;
+
+    @Override
+    public Integer call() throws Exception {
+      Config.checkKind(kind);
+      JsonNode node;
+      try {
+        node = Body.MAPPER.readTree(args);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("--args is not valid JSON: " + e.getOriginalMessage());
+      }
+      if (node == null || !node.isObject()) {
+        throw new IllegalArgumentException("--args must be a JSON object");
+      }
+      EnqueueOptions options = EnqueueOptions.defaults();
+      if (queue != null) {
+        options = options.queue(queue);
+      }
+      if (priority != null) {
+        options = options.priority(priority);
+      }
+      if (maxAttempts != null) {
+        options = options.maxAttempts(maxAttempts);
+      }
+      if (runIn != null) {
+        try {
+          options = options.runIn(Duration.parse(runIn));
+        } catch (DateTimeParseException e) {
+          throw new IllegalArgumentException(
+              "--run-in must be an ISO-8601 duration such as PT5M, was '" + runIn + "'");
+        }
+      }
+      EnqueueOptions o = options;
+      String json = Body.MAPPER.writeValueAsString(node);
+      return withErrand(
+          root,
+          store,
+          false,
+          errand -> {
+            Enqueued enqueued = errand.enqueue(new RawArgs(kind, json), o);
+            root.out.println(
+                "enqueued job " + enqueued.id() + " (" + JobJson.state(enqueued.state()) + ")");
+            return 0;
+          });
+    }
+  }
+
+  @Command(
+      name = "demo",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Runs a small application's background jobs on the in-memory store: sign-in e-mails,",
+        "an import of 10,000 items, a flaky webhook and a delayed reminder, with a summary."
+      })
+  static final class DemoCommand implements Callable<Integer> {
+    @ParentCommand ErrandCli root;
+
+    @Override
+    public Integer call() {
+      return new DemoApp(root.out).run().succeeded() ? 0 : 1;
+    }
+  }
+
+  static JobState state(String text) {
+    try {
+      return JobState.valueOf(text.trim().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "state '"
+              + text
+              + "' is not one of "
+              + Arrays.stream(JobState.values())
+                  .map(JobJson::state)
+                  .collect(Collectors.joining(", ")));
+    }
+  }
+
+  static int printJob(ErrandCli root, long id, JobInfo job) throws JsonProcessingException {
+    if (job == null) {
+      root.err.println("errand: no job " + id);
+      return 1;
+    }
+    root.out.println(
+        Body.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(JobJson.job(job)));
+    return 0;
+  }
+
+  static int printState(ErrandCli root, long id, JobInfo job) {
+    if (job == null) {
+      root.err.println("errand: no job " + id);
+      return 1;
+    }
+    root.out.println("job " + id + ": " + JobJson.state(job.state()));
+    return 0;
+  }
+}

@@ -1,0 +1,94 @@
+package dev.errand.server;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Set;
+
+/**
+ * How the HTTP server listens and what it accepts.
+ *
+ * @param host the address to bind; anything but a loopback address requires a {@code token}
+ * @param port the port; 0 picks a free one
+ * @param token the bearer token every request except {@code /health} must carry, or null for none
+ *     (allowed on loopback only)
+ * @param maxBodyBytes the largest request body
+ * @param queues the queues the API accepts jobs and workers for; {@code *} accepts any
+ */
+public record ServerOptions(
+    String host, int port, String token, long maxBodyBytes, Set<String> queues) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8080;
+  public static final long DEFAULT_MAX_BODY_BYTES = 4L * 1024 * 1024;
+  public static final int MIN_TOKEN_LENGTH = 16;
+  public static final String ANY_QUEUE = "*";
+
+  public ServerOptions {
+    queues = Set.copyOf(queues);
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
+    }
+    if (maxBodyBytes < 1024) {
+      throw new IllegalArgumentException(
+          "max-body-bytes must be at least 1024, was " + maxBodyBytes);
+    }
+    if (queues.isEmpty()) {
+      throw new IllegalArgumentException("queues must name at least one queue, or '*'");
+    }
+    if (token != null && token.length() < MIN_TOKEN_LENGTH) {
+      throw new IllegalArgumentException(
+          "token must be at least " + MIN_TOKEN_LENGTH + " characters, was " + token.length());
+    }
+    // Refuse to expose an unauthenticated job API beyond this machine.
+    if (token == null && !isLoopback(host)) {
+      throw new IllegalArgumentException(
+          "host "
+              + host
+              + " is not a loopback address: set a token (--token or ERRAND_TOKEN, at least "
+              + MIN_TOKEN_LENGTH
+              + " characters) to listen on it");
+    }
+  }
+
+  /** Loopback, port 8080, no token, 4 MiB bodies, queue {@code default} only. */
+  public static ServerOptions defaults() {
+    return new ServerOptions(
+        DEFAULT_HOST, DEFAULT_PORT, null, DEFAULT_MAX_BODY_BYTES, Set.of("default"));
+  }
+
+  public ServerOptions withPort(int port) {
+    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+  }
+
+  public ServerOptions withToken(String token) {
+    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+  }
+
+  public ServerOptions withQueues(Set<String> queues) {
+    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+  }
+
+  public ServerOptions withMaxBodyBytes(long maxBodyBytes) {
+    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+  }
+
+  boolean acceptsQueue(String queue) {
+    return queues.contains(ANY_QUEUE) || queues.contains(queue);
+  }
+
+  static boolean isLoopback(String host) {
+    if (host == null || host.isBlank()) {
+      return false;
+    }
+    try {
+      for (InetAddress address : InetAddress.getAllByName(host)) {
+        if (!address.isLoopbackAddress()) {
+          return false;
+        }
+      }
+      return true;
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("host '" + host + "' cannot be resolved", e);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.errand.server;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.errand.postgres.PostgresStore;
+import dev.errand.spi.Store;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The stores the server and the CLI can open, by the name given to {@code --store}. Adding a store
+ * is one entry here.
+ */
+final class Stores {
+
+  /** A store and what must be closed with it. */
+  record Opened(Store store, AutoCloseable resources) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      store.close();
+      if (resources != null) {
+        resources.close();
+      }
+    }
+  }
+
+  /** Opens a store from the settings; {@code migrate} creates or upgrades its tables first. */
+  interface Opener {
+    Opened open(Settings settings, boolean migrate);
+  }
+
+  private static final Map<String, Opener> OPENERS = new LinkedHashMap<>();
+
+  static {
+    OPENERS.put("memory", (settings, migrate) -> new Opened(Store.inMemory(), null));
+    OPENERS.put("postgres", Stores::postgres);
+  }
+
+  private Stores() {}
+
+  static Opened open(Settings settings, boolean migrate) {
+    String name = settings.get(Settings.STORE, "memory");
+    Opener opener = OPENERS.get(name);
+    if (opener == null) {
+      throw new IllegalArgumentException(
+          "store must be one of " + String.join(", ", OPENERS.keySet()) + ", was '" + name + "'");
+    }
+    return opener.open(settings, migrate);
+  }
+
+  private static Opened postgres(Settings settings, boolean migrate) {
+    HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
+    try {
+      PostgresStore store = postgresStore(settings, dataSource, true);
+      if (migrate) {
+        store.migrate();
+      }
+      return new Opened(store, dataSource);
+    } catch (RuntimeException e) {
+      dataSource.close();
+      throw e;
+    }
+  }
+
+  static PostgresStore postgresStore(
+      Settings settings, javax.sql.DataSource dataSource, boolean listen) {
+    return PostgresStore.builder(dataSource)
+        .schema(settings.get(Settings.SCHEMA, PostgresStore.DEFAULT_SCHEMA))
+        .listen(listen)
+        .build();
+  }
+
+  private static HikariConfig poolConfig(Settings settings) {
+    String url = settings.require(Settings.URL, "the postgres store needs a JDBC URL");
+    if (!url.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException(
+          "url must be a JDBC URL starting with jdbc:postgresql:, was '" + url + "'");
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(url);
+    config.setPoolName("errand");
+    config.setMaximumPoolSize(settings.getInt(Settings.POOL_SIZE, 10, 1, 1_000));
+    return config;
+  }
+}

@@ -1,0 +1,269 @@
+package dev.errand.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.errand.server.TestServer.Response;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP API over real HTTP, on every store: one subclass per store. */
+abstract class ApiTest {
+  TestServer server;
+
+  protected abstract TestServer startServer();
+
+  @BeforeEach
+  void start() {
+    server = startServer();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    server.close();
+  }
+
+  @Test
+  void healthReadyAndTheOpenApiDocumentAnswer() {
+    assertThat(server.get("/health").json().get("status").asText()).isEqualTo("ok");
+    assertThat(server.get("/ready").json().get("status").asText()).isEqualTo("ready");
+    Response spec = server.get("/openapi.yaml");
+    assertThat(spec.status()).isEqualTo(200);
+    assertThat(spec.text()).startsWith("openapi: 3.");
+  }
+
+  @Test
+  void anEnqueuedJobKeepsItsArgsAndOptions() {
+    Response created =
+        server.post(
+            "/api/jobs",
+            """
+            {"kind": "resize_image", "args": {"path": "a.png", "sizes": [1, 2]}, "queue": "mail",
+             "priority": 3, "maxAttempts": 4, "tags": ["img"], "metadata": {"by": "api"}}""");
+
+    assertThat(created.status()).isEqualTo(201);
+    assertThat(created.json().get("state").asText()).isEqualTo("available");
+    long id = created.json().get("id").asLong();
+    JsonNode job = server.get("/api/jobs/" + id).json();
+    assertThat(job.get("kind").asText()).isEqualTo("resize_image");
+    assertThat(job.get("queue").asText()).isEqualTo("mail");
+    assertThat(job.get("args")).isEqualTo(json("{\"path\": \"a.png\", \"sizes\": [1, 2]}"));
+    assertThat(job.get("priority").asInt()).isEqualTo(3);
+    assertThat(job.get("maxAttempts").asInt()).isEqualTo(4);
+    assertThat(job.get("tags")).isEqualTo(json("[\"img\"]"));
+    assertThat(job.get("metadata")).isEqualTo(json("{\"by\": \"api\"}"));
+    assertThat(job.get("attempt").asInt()).isZero();
+  }
+
+  @Test
+  void manyJobsAreEnqueuedTogetherEachWithItsOptions() {
+    Response created =
+        server.post(
+            "/api/jobs",
+            """
+            {"jobs": [{"kind": "a"}, {"kind": "b", "runIn": "PT1H"},
+                      {"kind": "c", "runAt": "2020-01-01T00:00:00Z"}]}""");
+
+    assertThat(created.status()).isEqualTo(201);
+    List<String> states = new ArrayList<>();
+    created.json().get("jobs").forEach(j -> states.add(j.get("state").asText()));
+    assertThat(states).containsExactly("available", "scheduled", "available");
+    long scheduled = created.json().get("jobs").get(1).get("id").asLong();
+    Instant runAt =
+        Instant.parse(server.get("/api/jobs/" + scheduled).json().get("scheduledAt").asText());
+    assertThat(runAt).isAfter(Instant.now().plusSeconds(3000));
+  }
+
+  @Test
+  void listingFiltersByStateQueueAndKindAndPagesWithACursor() {
+    for (int i = 0; i < 5; i++) {
+      server.post("/api/jobs", "{\"kind\": \"a\"}");
+    }
+    server.post("/api/jobs", "{\"kind\": \"b\", \"queue\": \"mail\"}");
+    server.post("/api/jobs", "{\"kind\": \"b\", \"runIn\": \"PT1H\"}");
+
+    assertThat(ids("/api/jobs?kind=b")).containsExactly(6L, 7L);
+    assertThat(ids("/api/jobs?queue=mail")).containsExactly(6L);
+    assertThat(ids("/api/jobs?state=scheduled")).containsExactly(7L);
+    assertThat(ids("/api/jobs?state=scheduled,available&kind=b")).containsExactly(6L, 7L);
+    JsonNode first = server.get("/api/jobs?kind=a&limit=3").json();
+    assertThat(first.get("nextCursor").asLong()).isEqualTo(3);
+    assertThat(ids("/api/jobs?kind=a&limit=3&cursor=3")).containsExactly(4L, 5L);
+    assertThat(server.get("/api/jobs?kind=a&limit=3&cursor=3").json().get("nextCursor").isNull())
+        .isTrue();
+  }
+
+  @Test
+  void aJobIsCancelledRetriedAndDeleted() {
+    long id = enqueue("{\"kind\": \"a\"}");
+
+    Response cancelled = server.post("/api/jobs/" + id + "/cancel", "");
+    assertThat(cancelled.json().get("state").asText()).isEqualTo("cancelled");
+    Response retried = server.post("/api/jobs/" + id + "/retry", "");
+    assertThat(retried.json().get("state").asText()).isEqualTo("available");
+    assertThat(server.delete("/api/jobs/" + id).status()).isEqualTo(204);
+
+    Response gone = server.get("/api/jobs/" + id);
+    assertThat(gone.status()).isEqualTo(404);
+    assertThat(gone.json().get("error").asText()).isEqualTo("no job " + id);
+  }
+
+  @Test
+  void aPausedQueueGivesWorkersNothingUntilResumed() {
+    long id = enqueue("{\"kind\": \"a\", \"queue\": \"mail\"}");
+
+    Response paused = server.post("/api/queues/mail/pause", "");
+    assertThat(paused.json().get("paused").asBoolean()).isTrue();
+    assertThat(fetch("{\"worker\": \"w\", \"queues\": [\"mail\"]}")).isEmpty();
+    JsonNode mail = server.get("/api/queues/mail").json();
+    assertThat(mail.get("counts").get("available").asLong()).isEqualTo(1);
+
+    server.post("/api/queues/mail/resume", "");
+    assertThat(fetch("{\"worker\": \"w\", \"queues\": [\"mail\"]}")).containsExactly(id);
+    JsonNode queues = server.get("/api/queues").json().get("queues");
+    List<String> names = new ArrayList<>();
+    queues.forEach(q -> names.add(q.get("name").asText()));
+    assertThat(names).containsExactly("default", "mail");
+  }
+
+  @Test
+  void aWorkerFetchesOnlyItsKindsAndCompletesUnderItsLease() {
+    long email = enqueue("{\"kind\": \"email\"}");
+    long resize = enqueue("{\"kind\": \"resize\", \"priority\": 1}");
+
+    JsonNode fetched =
+        server
+            .post(
+                "/api/worker/fetch",
+                "{\"worker\": \"py-1\", \"kinds\": [\"resize\"], \"limit\": 5}")
+            .json()
+            .get("jobs");
+    assertThat(fetched).hasSize(1);
+    JsonNode job = fetched.get(0);
+    assertThat(job.get("id").asLong()).isEqualTo(resize);
+    assertThat(job.get("state").asText()).isEqualTo("running");
+    assertThat(job.get("leaseOwner").asText()).isEqualTo("py-1");
+    assertThat(server.get("/api/jobs/" + email).json().get("state").asText())
+        .isEqualTo("available");
+
+    Instant leaseBefore = Instant.parse(job.get("leaseExpiresAt").asText());
+    Response beat =
+        server.post(
+            "/api/worker/heartbeat",
+            "{\"worker\": \"py-1\", \"leaseSeconds\": 600, \"jobs\": [{\"id\": "
+                + resize
+                + ", \"attempt\": 1}, {\"id\": "
+                + email
+                + ", \"attempt\": 1}]}");
+    assertThat(beat.json().get("lost")).isEqualTo(json("[" + email + "]"));
+    Instant leaseAfter =
+        Instant.parse(server.get("/api/jobs/" + resize).json().get("leaseExpiresAt").asText());
+    assertThat(leaseAfter).isAfter(leaseBefore);
+
+    Response done = server.post("/api/worker/jobs/" + resize + "/complete", "{\"attempt\": 1}");
+    assertThat(done.status()).isEqualTo(200);
+    assertThat(done.json().get("state").asText()).isEqualTo("completed");
+    Response again = server.post("/api/worker/jobs/" + resize + "/complete", "{\"attempt\": 1}");
+    assertThat(again.status()).isEqualTo(409);
+    assertThat(again.json().get("field").asText()).isEqualTo("attempt");
+  }
+
+  @Test
+  void aFailureIsKeptAndRetriedThenTheLastOneDiscards() {
+    long id = enqueue("{\"kind\": \"a\", \"maxAttempts\": 2}");
+    assertThat(fetch("{\"worker\": \"w\"}")).containsExactly(id);
+
+    Response failed =
+        server.post(
+            "/api/worker/jobs/" + id + "/fail",
+            """
+            {"attempt": 1, "retryInSeconds": 0,
+             "error": {"class": "ValueError", "message": "bad input", "stackTrace": "line 1"}}""");
+    assertThat(failed.json().get("state").asText()).isIn("retryable", "available");
+    JsonNode error = failed.json().get("errors").get(0);
+    assertThat(error.get("class").asText()).isEqualTo("ValueError");
+    assertThat(error.get("message").asText()).isEqualTo("bad input");
+    assertThat(error.get("stackTrace").asText()).isEqualTo("line 1");
+
+    await().until(() -> !fetch("{\"worker\": \"w\"}").isEmpty());
+    Response last =
+        server.post(
+            "/api/worker/jobs/" + id + "/fail",
+            "{\"attempt\": 2, \"error\": {\"message\": \"still bad\"}}");
+    assertThat(last.json().get("state").asText()).isEqualTo("discarded");
+    assertThat(last.json().get("errors")).hasSize(2);
+  }
+
+  @Test
+  void aSnoozeDoesNotCountTheAttemptAndADiscardEndsTheJob() {
+    long snoozed = enqueue("{\"kind\": \"a\"}");
+    long discarded = enqueue("{\"kind\": \"b\"}");
+    assertThat(fetch("{\"worker\": \"w\", \"limit\": 2}")).containsExactly(snoozed, discarded);
+
+    JsonNode s =
+        server
+            .post(
+                "/api/worker/jobs/" + snoozed + "/snooze",
+                "{\"attempt\": 1, \"delaySeconds\": 3600}")
+            .json();
+    assertThat(s.get("state").asText()).isEqualTo("scheduled");
+    assertThat(s.get("attempt").asInt()).isZero();
+    JsonNode d =
+        server
+            .post(
+                "/api/worker/jobs/" + discarded + "/discard",
+                "{\"attempt\": 1, \"reason\": \"spam\"}")
+            .json();
+    assertThat(d.get("state").asText()).isEqualTo("discarded");
+    assertThat(d.get("errors").get(0).get("message").asText()).isEqualTo("spam");
+  }
+
+  @Test
+  void anExpiredLeaseIsRescuedAndItsLateResultRefused() {
+    long id = enqueue("{\"kind\": \"a\"}");
+    assertThat(fetch("{\"worker\": \"w\", \"leaseSeconds\": 1}")).containsExactly(id);
+
+    await()
+        .until(() -> !server.get("/api/jobs/" + id).json().get("state").asText().equals("running"));
+
+    JsonNode job = server.get("/api/jobs/" + id).json();
+    assertThat(job.get("errors").get(0).get("message").asText()).contains("lease of w expired");
+    assertThat(server.post("/api/worker/jobs/" + id + "/complete", "{\"attempt\": 1}").status())
+        .isEqualTo(409);
+  }
+
+  private long enqueue(String json) {
+    Response response = server.post("/api/jobs", json);
+    assertThat(response.status()).as(response.text()).isEqualTo(201);
+    return response.json().get("id").asLong();
+  }
+
+  private List<Long> fetch(String json) {
+    Response response = server.post("/api/worker/fetch", json);
+    assertThat(response.status()).as(response.text()).isEqualTo(200);
+    List<Long> ids = new ArrayList<>();
+    response.json().get("jobs").forEach(j -> ids.add(j.get("id").asLong()));
+    return ids;
+  }
+
+  private List<Long> ids(String path) {
+    Response response = server.get(path);
+    assertThat(response.status()).as(response.text()).isEqualTo(200);
+    List<Long> ids = new ArrayList<>();
+    response.json().get("jobs").forEach(j -> ids.add(j.get("id").asLong()));
+    return ids;
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return Body.MAPPER.readTree(text);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+}

@@ -1,0 +1,548 @@
+package dev.errand.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.errand.server.TestServer.Response;
+import java.net.http.HttpRequest;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A table of bad requests, each with its status, the start of its message and the field it names;
+ * after each, the store must hold exactly what it held before. One subclass per store.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class BadRequestsTest {
+  private static final String NO_TOKEN = "<none>";
+  private static final String TEXT = "text/plain";
+
+  /** Job 1: available. Job 2: running, leased to w0 at attempt 1 for an hour. */
+  private TestServer server;
+
+  private List<Object> before;
+
+  protected abstract TestServer startServer();
+
+  @BeforeAll
+  void seed() {
+    server = startServer();
+    assertThat(server.post("/api/jobs", "{\"kind\": \"seed\"}").status()).isEqualTo(201);
+    assertThat(server.post("/api/jobs", "{\"kind\": \"held\"}").status()).isEqualTo(201);
+    Response fetched =
+        server.post(
+            "/api/worker/fetch",
+            "{\"worker\": \"w0\", \"kinds\": [\"held\"], \"leaseSeconds\": 3600}");
+    assertThat(fetched.json().get("jobs").get(0).get("id").asLong()).isEqualTo(2);
+    before = server.snapshot();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    server.close();
+  }
+
+  record Bad(
+      String name,
+      String method,
+      String path,
+      String contentType,
+      String token,
+      String body,
+      int status,
+      String message,
+      String field) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Bad post(String name, String path, String body, int status, String message, String field) {
+    return new Bad(name, "POST", path, "application/json", null, body, status, message, field);
+  }
+
+  static Bad get(String name, String path, int status, String message, String field) {
+    return new Bad(name, "GET", path, null, null, null, status, message, field);
+  }
+
+  static Bad job(String name, String body, String message, String field) {
+    return post(name, "/api/jobs", body, 400, message, field);
+  }
+
+  static Stream<Arguments> table() {
+    String longKind = "k".repeat(129);
+    String bigArgs =
+        "{\"kind\": \"a\", \"args\": {\"blob\": \""
+            + "x".repeat(TestServer.MAX_ARGS_BYTES)
+            + "\"}}";
+    String bigBody =
+        "{\"kind\": \"a\", \"tags\": [\"" + "x".repeat((int) TestServer.MAX_BODY_BYTES) + "\"]}";
+    String manyTags = "[" + "\"t\",".repeat(16) + "\"t\"]";
+    return Stream.of(
+            // Malformed bodies
+            job("malformed JSON", "{\"kind\":", "malformed JSON: ", null),
+            job("empty body", "", "the request body is empty", null),
+            job("array body", "[]", "the request body must be a JSON object, was an array", null),
+            job(
+                "string body",
+                "\"x\"",
+                "the request body must be a JSON object, was a string",
+                null),
+            job("trailing data", "{\"kind\": \"a\"} {}", "malformed JSON: more data", null),
+            job(
+                "duplicate field",
+                "{\"kind\": \"a\", \"kind\": \"b\"}",
+                "malformed JSON: Duplicate field 'kind'",
+                null),
+            new Bad(
+                "wrong content type",
+                "POST",
+                "/api/jobs",
+                TEXT,
+                null,
+                "{\"kind\": \"a\"}",
+                415,
+                "Content-Type must be application/json, was 'text/plain'",
+                "Content-Type"),
+            new Bad(
+                "body over the limit",
+                "POST",
+                "/api/jobs",
+                "application/json",
+                null,
+                bigBody,
+                413,
+                "the request body is",
+                null),
+            // Fields of a job
+            job("missing kind", "{}", "kind is required", "kind"),
+            job("null kind", "{\"kind\": null}", "kind is required", "kind"),
+            job(
+                "kind of wrong type",
+                "{\"kind\": 5}",
+                "kind must be a string, was an integer",
+                "kind"),
+            job(
+                "kind with a space",
+                "{\"kind\": \"bad kind\"}",
+                "kind: job kind must be 1 to 128 characters",
+                "kind"),
+            job(
+                "kind too long",
+                "{\"kind\": \"" + longKind + "\"}",
+                "kind: job kind must be 1 to 128",
+                "kind"),
+            job(
+                "unknown field",
+                "{\"kind\": \"a\", \"colour\": \"red\"}",
+                "unknown field 'colour'; allowed: args, kind",
+                "colour"),
+            job(
+                "args an array",
+                "{\"kind\": \"a\", \"args\": [1]}",
+                "args must be a JSON object, was an array",
+                "args"),
+            job(
+                "args a string",
+                "{\"kind\": \"a\", \"args\": \"x\"}",
+                "args must be a JSON object, was a string",
+                "args"),
+            post(
+                "args over the limit",
+                "/api/jobs",
+                bigArgs,
+                413,
+                "args are 1035 bytes of JSON, more than the limit of 1024 bytes",
+                "args"),
+            job(
+                "priority a string",
+                "{\"kind\": \"a\", \"priority\": \"1\"}",
+                "priority must be an integer, was a string",
+                "priority"),
+            job(
+                "priority a decimal",
+                "{\"kind\": \"a\", \"priority\": 1.5}",
+                "priority must be an integer, was a decimal number",
+                "priority"),
+            job(
+                "priority too high",
+                "{\"kind\": \"a\", \"priority\": 10}",
+                "priority must be between 0 and 9, was 10",
+                "priority"),
+            job(
+                "priority negative",
+                "{\"kind\": \"a\", \"priority\": -1}",
+                "priority must be between 0 and 9, was -1",
+                "priority"),
+            job(
+                "priority huge",
+                "{\"kind\": \"a\", \"priority\": 99999999999999999999}",
+                "priority must be an integer, was an integer out of range",
+                "priority"),
+            job(
+                "unknown queue",
+                "{\"kind\": \"a\", \"queue\": \"nope\"}",
+                "unknown queue 'nope'; this server accepts default, mail",
+                "queue"),
+            job(
+                "invalid queue name",
+                "{\"kind\": \"a\", \"queue\": \"a b\"}",
+                "queue: queue name must be 1 to 128",
+                "queue"),
+            job(
+                "queue of wrong type",
+                "{\"kind\": \"a\", \"queue\": 1}",
+                "queue must be a string, was an integer",
+                "queue"),
+            job(
+                "runAt not a time",
+                "{\"kind\": \"a\", \"runAt\": \"tomorrow\"}",
+                "runAt must be an ISO-8601 instant",
+                "runAt"),
+            job(
+                "runIn not a duration",
+                "{\"kind\": \"a\", \"runIn\": \"5 minutes\"}",
+                "runIn must be an ISO-8601 duration",
+                "runIn"),
+            job(
+                "runIn negative",
+                "{\"kind\": \"a\", \"runIn\": \"-PT5S\"}",
+                "runIn: runIn must not be negative",
+                "runIn"),
+            job(
+                "runAt and runIn",
+                "{\"kind\": \"a\", \"runIn\": \"PT5S\", \"runAt\": \"2030-01-01T00:00:00Z\"}",
+                "give runAt or runIn, not both",
+                "runIn"),
+            job(
+                "maxAttempts zero",
+                "{\"kind\": \"a\", \"maxAttempts\": 0}",
+                "maxAttempts must be between 1 and 1000, was 0",
+                "maxAttempts"),
+            job(
+                "maxAttempts a boolean",
+                "{\"kind\": \"a\", \"maxAttempts\": true}",
+                "maxAttempts must be an integer, was a boolean",
+                "maxAttempts"),
+            job(
+                "tags not an array",
+                "{\"kind\": \"a\", \"tags\": \"x\"}",
+                "tags must be an array, was a string",
+                "tags"),
+            job(
+                "tag not a string",
+                "{\"kind\": \"a\", \"tags\": [1]}",
+                "tags[0] must be a string, was an integer",
+                "tags[0]"),
+            job(
+                "too many tags",
+                "{\"kind\": \"a\", \"tags\": " + manyTags + "}",
+                "tags must hold at most 16 items, had 17",
+                "tags"),
+            job(
+                "empty tag",
+                "{\"kind\": \"a\", \"tags\": [\"\"]}",
+                "tags: tag must be 1 to 64 characters",
+                "tags"),
+            job(
+                "metadata not an object",
+                "{\"kind\": \"a\", \"metadata\": [1]}",
+                "metadata must be an object of strings, was an array",
+                "metadata"),
+            job(
+                "metadata value not a string",
+                "{\"kind\": \"a\", \"metadata\": {\"k\": 1}}",
+                "metadata.k must be a string, was an integer",
+                "metadata.k"),
+            // Batches: one bad job refuses them all
+            job("empty batch", "{\"jobs\": []}", "jobs must hold 1 to 1000 jobs, had 0", "jobs"),
+            job(
+                "batch not an array",
+                "{\"jobs\": {}}",
+                "jobs must be an array, was an object",
+                "jobs"),
+            job(
+                "bad job in a batch",
+                "{\"jobs\": [{\"kind\": \"a\"}, {\"kind\": \"b\", \"priority\": 12}]}",
+                "jobs[1].priority must be between 0 and 9, was 12",
+                "jobs[1].priority"),
+            job(
+                "batch item not an object",
+                "{\"jobs\": [{\"kind\": \"a\"}, 7]}",
+                "jobs[1] must be a JSON object, was an integer",
+                "jobs[1]"),
+            job(
+                "batch with job fields",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"kind\": \"b\"}",
+                "unknown field 'kind'; allowed: jobs",
+                "kind"),
+            // Reading and managing jobs
+            get("id not a number", "/api/jobs/abc", 400, "id must be an integer, was 'abc'", "id"),
+            get("id zero", "/api/jobs/0", 400, "id must be between 1 and", "id"),
+            get("no such job", "/api/jobs/999", 404, "no job 999", "id"),
+            get(
+                "unknown state filter",
+                "/api/jobs?state=done",
+                400,
+                "state 'done' is not one of scheduled, available, running",
+                "state"),
+            get(
+                "limit zero",
+                "/api/jobs?limit=0",
+                400,
+                "limit must be between 1 and 1000, was 0",
+                "limit"),
+            get(
+                "limit not a number",
+                "/api/jobs?limit=ten",
+                400,
+                "limit must be an integer, was 'ten'",
+                "limit"),
+            get(
+                "negative cursor",
+                "/api/jobs?cursor=-1",
+                400,
+                "cursor must be between 0 and",
+                "cursor"),
+            get(
+                "unknown query parameter",
+                "/api/jobs?colour=red",
+                400,
+                "unknown query parameter 'colour'",
+                "colour"),
+            get(
+                "bad queue filter",
+                "/api/jobs?queue=a%20b",
+                400,
+                "queue: queue name must be",
+                "queue"),
+            new Bad(
+                "delete a running job",
+                "DELETE",
+                "/api/jobs/2",
+                null,
+                null,
+                null,
+                409,
+                "job 2 is running; cancel it first",
+                "id"),
+            new Bad(
+                "delete no such job",
+                "DELETE",
+                "/api/jobs/999",
+                null,
+                null,
+                null,
+                404,
+                "no job 999",
+                "id"),
+            post("cancel no such job", "/api/jobs/999/cancel", "", 404, "no job 999", "id"),
+            post(
+                "cancel with a body",
+                "/api/jobs/1/cancel",
+                "{\"why\": \"x\"}",
+                400,
+                "unknown field 'why'",
+                "why"),
+            post("retry a running job", "/api/jobs/2/retry", "", 409, "job 2 is running", "id"),
+            // Queues
+            post(
+                "pause an unknown queue",
+                "/api/queues/nope/pause",
+                "",
+                404,
+                "unknown queue 'nope'",
+                "name"),
+            post(
+                "pause an invalid queue name",
+                "/api/queues/a%20b/pause",
+                "",
+                400,
+                "name: queue name must be",
+                "name"),
+            get("an unknown queue", "/api/queues/nope", 404, "unknown queue 'nope'", "name"),
+            // Worker protocol
+            post(
+                "fetch without worker",
+                "/api/worker/fetch",
+                "{}",
+                400,
+                "worker is required",
+                "worker"),
+            post(
+                "fetch an unknown queue",
+                "/api/worker/fetch",
+                "{\"worker\": \"w\", \"queues\": [\"nope\"]}",
+                400,
+                "unknown queue 'nope'",
+                "queues[0]"),
+            post(
+                "fetch no queues",
+                "/api/worker/fetch",
+                "{\"worker\": \"w\", \"queues\": []}",
+                400,
+                "queues must name at least one queue",
+                "queues"),
+            post(
+                "fetch limit zero",
+                "/api/worker/fetch",
+                "{\"worker\": \"w\", \"limit\": 0}",
+                400,
+                "limit must be between 1 and",
+                "limit"),
+            post(
+                "fetch lease zero",
+                "/api/worker/fetch",
+                "{\"worker\": \"w\", \"leaseSeconds\": 0}",
+                400,
+                "leaseSeconds must be between 1 and 86400",
+                "leaseSeconds"),
+            post(
+                "fetch a bad kind",
+                "/api/worker/fetch",
+                "{\"worker\": \"w\", \"kinds\": [\"a b\"]}",
+                400,
+                "kinds[0]: job kind must be",
+                "kinds[0]"),
+            post(
+                "heartbeat without attempt",
+                "/api/worker/heartbeat",
+                "{\"worker\": \"w0\", \"jobs\": [{\"id\": 2}]}",
+                400,
+                "jobs[0].attempt is required",
+                "jobs[0].attempt"),
+            post(
+                "complete without attempt",
+                "/api/worker/jobs/2/complete",
+                "{}",
+                400,
+                "attempt is required",
+                "attempt"),
+            post(
+                "complete a stale attempt",
+                "/api/worker/jobs/2/complete",
+                "{\"attempt\": 5}",
+                409,
+                "job 2 attempt 5 no longer holds its lease (the job is running at attempt 1)",
+                "attempt"),
+            post(
+                "complete a job not running",
+                "/api/worker/jobs/1/complete",
+                "{\"attempt\": 1}",
+                409,
+                "job 1 attempt 1 no longer holds its lease (the job is available",
+                "attempt"),
+            post(
+                "complete no such job",
+                "/api/worker/jobs/999/complete",
+                "{\"attempt\": 1}",
+                404,
+                "no job 999",
+                "id"),
+            post(
+                "fail without error",
+                "/api/worker/jobs/2/fail",
+                "{\"attempt\": 1}",
+                400,
+                "error is required",
+                "error"),
+            post(
+                "fail without message",
+                "/api/worker/jobs/2/fail",
+                "{\"attempt\": 1, \"error\": {\"class\": \"E\"}}",
+                400,
+                "error.message is required",
+                "error.message"),
+            post(
+                "fail with unknown error field",
+                "/api/worker/jobs/2/fail",
+                "{\"attempt\": 1, \"error\": {\"message\": \"m\", \"code\": 3}}",
+                400,
+                "unknown field 'error.code'",
+                "error.code"),
+            post(
+                "snooze a negative delay",
+                "/api/worker/jobs/2/snooze",
+                "{\"attempt\": 1, \"delaySeconds\": -5}",
+                400,
+                "delaySeconds must be between 0 and",
+                "delaySeconds"),
+            post(
+                "discard without reason",
+                "/api/worker/jobs/2/discard",
+                "{\"attempt\": 1}",
+                400,
+                "reason is required",
+                "reason"),
+            // Authentication and routing
+            new Bad(
+                "no token",
+                "POST",
+                "/api/jobs",
+                "application/json",
+                NO_TOKEN,
+                "{\"kind\": \"a\"}",
+                401,
+                "missing Authorization header",
+                "Authorization"),
+            new Bad(
+                "wrong token",
+                "POST",
+                "/api/jobs",
+                "application/json",
+                "wrong-token-0123456789",
+                "{\"kind\": \"a\"}",
+                401,
+                "invalid bearer token",
+                "Authorization"),
+            new Bad(
+                "token of another length",
+                "GET",
+                "/api/jobs/1",
+                null,
+                "x",
+                null,
+                401,
+                "invalid bearer token",
+                "Authorization"),
+            get("unknown route", "/api/nothing", 404, "Endpoint GET /api/nothing not found", null))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("table")
+  void isRefusedWithItsStatusAndMessageAndChangesNothing(Bad bad) {
+    HttpRequest.Builder request = server.request(bad.path());
+    if (bad.token() != null) {
+      request = HttpRequest.newBuilder(request.build().uri());
+      if (!bad.token().equals(NO_TOKEN)) {
+        request.header("Authorization", "Bearer " + bad.token());
+      }
+    }
+    if (bad.contentType() != null) {
+      request.header("Content-Type", bad.contentType());
+    }
+    request.method(
+        bad.method(),
+        bad.body() == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(bad.body()));
+
+    Response response = server.send(request);
+
+    assertThat(response.status()).as(response.text()).isEqualTo(bad.status());
+    assertThat(response.json().get("error").asText()).startsWith(bad.message());
+    if (bad.field() == null) {
+      assertThat(response.json().has("field")).as(response.text()).isFalse();
+    } else {
+      assertThat(response.json().get("field").asText()).isEqualTo(bad.field());
+    }
+    assertThat(server.snapshot()).isEqualTo(before);
+  }
+}

@@ -1,0 +1,171 @@
+package dev.errand.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The command line, run in-process: help, exit codes, settings precedence, and the store commands.
+ */
+class CliTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private final Map<String, String> env = new HashMap<>();
+  private TestPostgres pg;
+
+  @AfterEach
+  void dropSchema() {
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "server",
+        "migrate",
+        "jobs",
+        "jobs list",
+        "jobs show",
+        "jobs retry",
+        "jobs cancel",
+        "queues",
+        "queues list",
+        "queues pause",
+        "queues resume",
+        "enqueue",
+        "demo"
+      })
+  void everyCommandHasHelp(String command) {
+    String[] args = (command + " --help").trim().split(" ");
+
+    assertThat(run(args)).isZero();
+    assertThat(out()).startsWith("Usage: errand" + (command.isEmpty() ? "" : " " + command));
+  }
+
+  @Test
+  void noCommandPrintsUsageAndExitsWith2() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(err()).startsWith("Usage: errand");
+  }
+
+  @Test
+  void anUnknownCommandExitsWith2() {
+    assertThat(run("dmeo")).isEqualTo(2);
+    assertThat(err()).contains("Unmatched argument at index 0: 'dmeo'");
+  }
+
+  @Test
+  void migratePrintSqlPrintsEveryMigrationWithoutADatabase() {
+    assertThat(run("migrate", "--print-sql", "--schema", "jobs")).isZero();
+    assertThat(out())
+        .startsWith("-- Errand schema for PostgreSQL, schema jobs")
+        .contains("CREATE SCHEMA IF NOT EXISTS jobs;", "-- V001 ", "-- V002 ");
+  }
+
+  @Test
+  void theServerRefusesAPublicAddressWithoutAToken() {
+    assertThat(run("server", "--host", "0.0.0.0")).isEqualTo(2);
+    assertThat(err()).startsWith("errand: host 0.0.0.0 is not a loopback address: set a token");
+  }
+
+  @Test
+  void anUnknownStoreIsRefusedByName() {
+    assertThat(run("queues", "list", "--store", "mongo")).isEqualTo(2);
+    assertThat(err()).isEqualTo("errand: store must be one of memory, postgres, was 'mongo'\n");
+  }
+
+  @Test
+  void flagsWinOverEnvironmentWhichWinsOverTheConfigFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("errand.properties");
+    Files.writeString(file, "port=1000\nhost=localhost\nschema=from_file\n");
+    Map<String, String> flags = new HashMap<>();
+    flags.put("port", "3000");
+    flags.put("schema", null);
+
+    Settings settings =
+        Settings.load(flags, Map.of("ERRAND_PORT", "2000", "ERRAND_HOST", "::1"), file);
+
+    assertThat(settings.get("port")).isEqualTo("3000");
+    assertThat(settings.get("host")).isEqualTo("::1");
+    assertThat(settings.get("schema")).isEqualTo("from_file");
+    assertThat(settings.source("host")).isEqualTo("ERRAND_HOST");
+  }
+
+  @Test
+  void aBadSettingNamesItsSource(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("errand.properties");
+    Files.writeString(file, "port=eighty\n");
+
+    assertThat(run("server", "--config", file.toString())).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo("errand: port must be an integer, was 'eighty' (from " + file + ")\n");
+  }
+
+  @Test
+  void jobsAndQueuesCommandsWorkOnThePostgresStore() {
+    pg = new TestPostgres();
+    env.put("ERRAND_STORE", "postgres");
+    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_SCHEMA", pg.schema);
+
+    assertThat(run("enqueue", "send_mail", "--args", "{\"to\":\"ada\"}", "--queue", "mail"))
+        .isZero();
+    assertThat(out()).isEqualTo("enqueued job 1 (available)\n");
+    assertThat(run("enqueue", "later", "--run-in", "PT1H")).isZero();
+
+    assertThat(run("jobs", "list", "--state", "available")).isZero();
+    assertThat(out()).contains("send_mail").doesNotContain("later");
+    assertThat(run("jobs", "show", "1")).isZero();
+    assertThat(out()).contains("\"to\" : \"ada\"", "\"queue\" : \"mail\"");
+    assertThat(run("jobs", "cancel", "1")).isZero();
+    assertThat(out()).isEqualTo("job 1: cancelled\n");
+    assertThat(run("jobs", "retry", "1")).isZero();
+    assertThat(out()).isEqualTo("job 1: available\n");
+    assertThat(run("jobs", "show", "99")).isEqualTo(1);
+    assertThat(err()).isEqualTo("errand: no job 99\n");
+
+    assertThat(run("queues", "pause", "mail")).isZero();
+    assertThat(run("queues", "list")).isZero();
+    assertThat(out()).containsPattern("mail +yes +0 +1 ");
+    assertThat(run("queues", "resume", "mail")).isZero();
+    assertThat(out()).isEqualTo("queue mail resumed\n");
+  }
+
+  @Test
+  void enqueueRefusesArgsThatAreNotAJsonObject() {
+    assertThat(run("enqueue", "a", "--args", "[1")).isEqualTo(2);
+    assertThat(err()).startsWith("errand: --args is not valid JSON");
+  }
+
+  private int run(String... args) {
+    out.reset();
+    err.reset();
+    return ErrandCli.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        env);
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+}
