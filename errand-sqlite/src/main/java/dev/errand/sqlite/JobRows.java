@@ -58,11 +58,26 @@ final class JobRows {
     return JobState.valueOf(name.toUpperCase(Locale.ROOT));
   }
 
-  /** The states as a bitmask, bit n for the state of ordinal n, as job_unique_idx reads it. */
+  /**
+   * The states as the bitmask of V002__unique_jobs.sql, spelled out rather than taken from the
+   * enum's ordinals: the stored bits must not move when a state is added to {@link JobState}.
+   * PENDING has no bit: a job that waits on others cannot be unique, so a unique job is never
+   * pending.
+   */
   static int stateMask(Set<JobState> states) {
     int mask = 0;
     for (JobState state : states) {
-      mask |= 1 << state.ordinal();
+      mask |=
+          switch (state) {
+            case SCHEDULED -> 1;
+            case AVAILABLE -> 2;
+            case RUNNING -> 4;
+            case RETRYABLE -> 8;
+            case COMPLETED -> 16;
+            case DISCARDED -> 32;
+            case CANCELLED -> 64;
+            case PENDING -> 0;
+          };
     }
     return mask;
   }

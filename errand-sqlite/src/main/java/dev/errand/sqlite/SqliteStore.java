@@ -10,6 +10,7 @@ import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
@@ -548,7 +549,8 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public boolean jobDelete(long id) {
+  public boolean jobDelete(JobDeleteParams params) {
+    long id = params.id();
     return write(
         "delete job " + id,
         c -> {

@@ -9,6 +9,7 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.StoreException;
 import dev.errand.spi.Capability;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
@@ -75,7 +76,7 @@ class SqliteStoreTest {
     try (SqliteStore store = open(dir.resolve("ids.db"))) {
       long first =
           store.jobInsertMany(new JobInsertManyParams(List.of(job("q", T0)), T0)).get(0).id();
-      assertThat(store.jobDelete(first)).isTrue();
+      assertThat(store.jobDelete(new JobDeleteParams(first, T0))).isTrue();
 
       long second =
           store.jobInsertMany(new JobInsertManyParams(List.of(job("q", T0)), T0)).get(0).id();

@@ -1,7 +1,6 @@
 -- Unique jobs. A unique job carries a key (a SHA-256 in hex, computed by core) and the set of
--- states in which it blocks other jobs with that key, as a bitmask: bit n is the state of ordinal n
--- in dev.errand.JobState (1 scheduled, 2 available, 4 running, 8 retryable, 16 completed,
--- 32 discarded, 64 cancelled), as on PostgreSQL. Both are null for ordinary jobs. Added columns go
+-- states in which it blocks other jobs with that key, as a bitmask (1 scheduled, 2 available,
+-- 4 running, 8 retryable, 16 completed, 32 discarded, 64 cancelled), as on PostgreSQL. Both are null for ordinary jobs. Added columns go
 -- last, so the statements that name their columns are unchanged.
 ALTER TABLE job ADD COLUMN unique_key TEXT;
 ALTER TABLE job ADD COLUMN unique_states INTEGER;
