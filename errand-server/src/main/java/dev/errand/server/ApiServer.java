@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.AttemptRef;
 import dev.errand.Config;
+import dev.errand.DuplicateJobException;
 import dev.errand.EnqueueOptions;
 import dev.errand.EnqueueRequest;
 import dev.errand.Enqueued;
@@ -18,6 +19,7 @@ import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
 import dev.errand.StoreException;
+import dev.errand.UniqueOptions;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -62,7 +64,17 @@ public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
   private static final Set<String> JOB_FIELDS =
       Set.of(
-          "kind", "args", "queue", "priority", "runAt", "runIn", "maxAttempts", "tags", "metadata");
+          "kind",
+          "args",
+          "queue",
+          "priority",
+          "runAt",
+          "runIn",
+          "maxAttempts",
+          "tags",
+          "metadata",
+          "unique");
+  private static final Set<String> UNIQUE_FIELDS = Set.of("args", "queue", "period", "states");
   private static final Set<String> LIST_PARAMS =
       Set.of("state", "queue", "kind", "limit", "cursor");
   private static final String JSON = "application/json";
@@ -253,15 +265,42 @@ public final class ApiServer implements AutoCloseable {
         String prefix = "jobs[" + i + "].";
         requests.add(request(Body.of(jobs.get(i), prefix, "jobs[" + i + "]", JOB_FIELDS)));
       }
-      List<Enqueued> enqueued = errand.enqueueMany(requests);
+      List<Enqueued> enqueued = enqueueMany(requests, "jobs[%d].");
       ObjectNode result = Body.MAPPER.createObjectNode();
       ArrayNode array = result.putArray("jobs");
       enqueued.forEach(e -> array.add(JobJson.enqueued(e)));
-      json(ctx, 201, result);
+      json(ctx, created(enqueued), result);
     } else {
       requests.add(request(Body.of(root, "", "the request body", JOB_FIELDS)));
-      json(ctx, 201, JobJson.enqueued(errand.enqueueMany(requests).get(0)));
+      List<Enqueued> enqueued = enqueueMany(requests, "");
+      json(ctx, created(enqueued), JobJson.enqueued(enqueued.get(0)));
     }
+  }
+
+  /**
+   * Enqueues {@code requests}, refusing unique ones with a 400 on a store that cannot enforce
+   * uniqueness (core checks every job before it stores any, so nothing was stored then).
+   *
+   * @param prefix the path of job i's fields, as a format with its index
+   */
+  private List<Enqueued> enqueueMany(List<EnqueueRequest> requests, String prefix) {
+    try {
+      return errand.enqueueMany(requests);
+    } catch (UnsupportedOperationException e) {
+      String field = null;
+      for (int i = 0; i < requests.size() && field == null; i++) {
+        if (requests.get(i).options().unique() != null) {
+          field = String.format(Locale.ROOT, prefix, i) + "unique";
+        }
+      }
+      throw ApiError.badRequest(
+          field, field == null ? e.getMessage() : field + ": " + e.getMessage());
+    }
+  }
+
+  /** 201 when a job was stored, 200 when every one was a duplicate of an existing job. */
+  private static int created(List<Enqueued> enqueued) {
+    return enqueued.stream().allMatch(Enqueued::duplicate) ? 200 : 201;
   }
 
   private EnqueueRequest request(Body body) {
@@ -325,21 +364,9 @@ public final class ApiServer implements AutoCloseable {
                 + "'");
       }
     }
-    Optional<String> runIn = body.string("runIn");
+    Optional<Duration> runIn = duration(body, "runIn", "PT30S or PT5M");
     if (runIn.isPresent()) {
-      Duration delay;
-      try {
-        delay = Duration.parse(runIn.get());
-      } catch (DateTimeParseException e) {
-        throw ApiError.badRequest(
-            body.path("runIn"),
-            body.path("runIn")
-                + " must be an ISO-8601 duration such as PT30S or PT5M, was '"
-                + runIn.get()
-                + "'");
-      }
-      Duration d = delay;
-      options = withOption(body.path("runIn"), options, o -> o.runIn(d));
+      options = withOption(body.path("runIn"), options, o -> o.runIn(runIn.get()));
     }
     Optional<Long> maxAttempts = body.integer("maxAttempts", 1, Config.MAX_ATTEMPTS_LIMIT);
     if (maxAttempts.isPresent()) {
@@ -354,7 +381,96 @@ public final class ApiServer implements AutoCloseable {
     if (metadata.isPresent()) {
       options = withOption(body.path("metadata"), options, o -> o.metadata(metadata.get()));
     }
+    if (body.has("unique")) {
+      options = options.unique(unique(body));
+    }
     return new EnqueueRequest(new RawArgs(kind, json), options);
+  }
+
+  /**
+   * The {@code unique} object of a job: always by kind, and by whatever else it names. Its states
+   * are checked here rather than left to {@link UniqueOptions#byStates}, so that the message names
+   * states as the API spells them.
+   */
+  private static UniqueOptions unique(Body job) {
+    String path = job.path("unique");
+    Body body = Body.of(job.get("unique"), path + ".", path, UNIQUE_FIELDS);
+    UniqueOptions unique = UniqueOptions.byKind();
+    JsonNode args = body.get("args");
+    if (args != null && args.isArray()) {
+      List<String> fields = body.strings("args", 100).orElseThrow();
+      if (fields.isEmpty()) {
+        throw ApiError.badRequest(
+            body.path("args"),
+            body.path("args") + " must name at least one field; give true to count the whole args");
+      }
+      for (int i = 0; i < fields.size(); i++) {
+        if (fields.get(i).isBlank()) {
+          String at = body.path("args") + "[" + i + "]";
+          throw ApiError.badRequest(at, at + " must not be blank");
+        }
+      }
+      unique = unique.byArgs(fields.toArray(String[]::new));
+    } else if (args != null && !args.isBoolean()) {
+      throw ApiError.badRequest(
+          body.path("args"),
+          body.path("args")
+              + " must be true, false or an array of field names, was "
+              + Body.describe(args));
+    } else if (body.bool("args").orElse(false)) {
+      unique = unique.byArgs();
+    }
+    if (body.bool("queue").orElse(false)) {
+      unique = unique.byQueue();
+    }
+    Optional<Duration> period = duration(body, "period", "PT1H or P1D");
+    if (period.isPresent()) {
+      UniqueOptions u = unique;
+      unique = checked(body.path("period"), () -> u.byPeriod(period.get()));
+    }
+    Optional<List<String>> names = body.strings("states", JobState.values().length * 2);
+    if (names.isPresent()) {
+      EnumSet<JobState> states = EnumSet.noneOf(JobState.class);
+      for (int i = 0; i < names.get().size(); i++) {
+        states.add(state(body.path("states") + "[" + i + "]", names.get().get(i)));
+      }
+      EnumSet<JobState> missing = EnumSet.copyOf(UniqueOptions.REQUIRED_STATES);
+      missing.removeAll(states);
+      if (!missing.isEmpty()) {
+        throw ApiError.badRequest(
+            body.path("states"),
+            body.path("states")
+                + " must include "
+                + states(UniqueOptions.REQUIRED_STATES)
+                + " (a duplicate of a waiting or running job would run twice); missing "
+                + states(missing));
+      }
+      unique = unique.byStates(states.toArray(JobState[]::new));
+    }
+    return unique;
+  }
+
+  private static String states(Set<JobState> states) {
+    return String.join(", ", states.stream().map(JobJson::state).toList());
+  }
+
+  private static Optional<Duration> duration(Body body, String name, String examples) {
+    Optional<String> text = body.string(name);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Duration.parse(text.get()));
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest(
+          body.path(name),
+          body.path(name)
+              + " must be an ISO-8601 duration such as "
+              + examples
+              + ", was '"
+              + text.get()
+              + "'");
+    }
   }
 
   private void listJobs(Context ctx) {
@@ -431,8 +547,18 @@ public final class ApiServer implements AutoCloseable {
   private void retryJob(Context ctx) {
     long id = id(ctx);
     noBody(ctx);
-    JobInfo job =
-        errand.jobs().retry(id).orElseThrow(() -> ApiError.notFound("id", "no job " + id));
+    JobInfo job;
+    try {
+      job = errand.jobs().retry(id).orElseThrow(() -> ApiError.notFound("id", "no job " + id));
+    } catch (DuplicateJobException e) {
+      throw ApiError.conflict(
+          "id",
+          "job "
+              + id
+              + " cannot be retried: unique job "
+              + e.holderId()
+              + " holds the same key; retry or cancel that one instead");
+    }
     if (job.state() == JobState.RUNNING) {
       throw ApiError.conflict("id", "job " + id + " is running; it can be retried once it ends");
     }
@@ -689,8 +815,13 @@ public final class ApiServer implements AutoCloseable {
 
   private static EnqueueOptions withOption(
       String field, EnqueueOptions options, java.util.function.UnaryOperator<EnqueueOptions> set) {
+    return checked(field, () -> set.apply(options));
+  }
+
+  /** {@code make}'s value, or a 400 naming {@code field} with its refusal. */
+  private static <T> T checked(String field, java.util.function.Supplier<T> make) {
     try {
-      return set.apply(options);
+      return make.get();
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest(field, field + ": " + e.getMessage());
     }

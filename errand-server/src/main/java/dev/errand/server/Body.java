@@ -131,6 +131,17 @@ final class Body {
     return v;
   }
 
+  Optional<Boolean> bool(String name) {
+    if (!has(name)) {
+      return Optional.empty();
+    }
+    JsonNode value = node.get(name);
+    if (!value.isBoolean()) {
+      throw wrongType(name, "a boolean", value);
+    }
+    return Optional.of(value.booleanValue());
+  }
+
   Optional<Long> integer(String name, long min, long max) {
     return has(name) ? Optional.of(requiredLong(name, min, max)) : Optional.empty();
   }
