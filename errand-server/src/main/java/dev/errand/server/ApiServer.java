@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.AttemptRef;
+import dev.errand.Batch;
+import dev.errand.BatchEnqueued;
 import dev.errand.Config;
+import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.EnqueueOptions;
 import dev.errand.EnqueueRequest;
@@ -20,6 +23,7 @@ import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
 import dev.errand.StoreException;
 import dev.errand.UniqueOptions;
+import dev.errand.UnknownDependencyException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -73,7 +77,9 @@ public final class ApiServer implements AutoCloseable {
           "maxAttempts",
           "tags",
           "metadata",
-          "unique");
+          "unique",
+          "dependsOn",
+          "ifDependencyFails");
   private static final Set<String> UNIQUE_FIELDS = Set.of("args", "queue", "period", "states");
   private static final Set<String> LIST_PARAMS =
       Set.of("state", "queue", "kind", "limit", "cursor");
@@ -164,6 +170,7 @@ public final class ApiServer implements AutoCloseable {
     route(HandlerType.GET, "/ready", this::ready);
     route(HandlerType.GET, "/openapi.yaml", this::openApi);
     route(HandlerType.POST, "/api/jobs", this::enqueue);
+    route(HandlerType.POST, "/api/batches", this::enqueueBatch);
     route(HandlerType.GET, "/api/jobs", this::listJobs);
     route(HandlerType.GET, "/api/jobs/{id}", ctx -> json(ctx, 200, JobJson.job(job(ctx))));
     route(HandlerType.DELETE, "/api/jobs/{id}", this::deleteJob);
@@ -253,49 +260,112 @@ public final class ApiServer implements AutoCloseable {
 
   private void enqueue(Context ctx) {
     JsonNode root = Body.read(ctx.bodyAsBytes());
-    List<EnqueueRequest> requests = new ArrayList<>();
     if (root.has("jobs")) {
       Body body = Body.of(root, "", "the request body", Set.of("jobs"));
-      List<JsonNode> jobs = body.array("jobs");
-      if (jobs.isEmpty() || jobs.size() > MAX_BATCH) {
-        throw ApiError.badRequest(
-            "jobs", "jobs must hold 1 to " + MAX_BATCH + " jobs, had " + jobs.size());
-      }
-      for (int i = 0; i < jobs.size(); i++) {
-        String prefix = "jobs[" + i + "].";
-        requests.add(request(Body.of(jobs.get(i), prefix, "jobs[" + i + "]", JOB_FIELDS)));
-      }
-      List<Enqueued> enqueued = enqueueMany(requests, "jobs[%d].");
+      Requests jobs = jobs(body);
+      List<Enqueued> enqueued = storing(jobs, () -> errand.enqueueMany(jobs.requests()));
       ObjectNode result = Body.MAPPER.createObjectNode();
       ArrayNode array = result.putArray("jobs");
       enqueued.forEach(e -> array.add(JobJson.enqueued(e)));
       json(ctx, created(enqueued), result);
     } else {
-      requests.add(request(Body.of(root, "", "the request body", JOB_FIELDS)));
-      List<Enqueued> enqueued = enqueueMany(requests, "");
+      Requests job =
+          new Requests(
+              List.of(request(Body.of(root, "", "the request body", JOB_FIELDS))), List.of(""));
+      List<Enqueued> enqueued = storing(job, () -> errand.enqueueMany(job.requests()));
       json(ctx, created(enqueued), JobJson.enqueued(enqueued.get(0)));
     }
   }
 
+  private void enqueueBatch(Context ctx) {
+    Body body = Body.parse(ctx.bodyAsBytes(), Set.of("jobs", "onFinish"));
+    Requests members = jobs(body);
+    Body onFinish = Body.of(body.required("onFinish"), "onFinish.", "onFinish", JOB_FIELDS);
+    for (String field : List.of("dependsOn", "ifDependencyFails", "unique")) {
+      if (onFinish.has(field)) {
+        throw ApiError.badRequest(
+            onFinish.path(field),
+            onFinish.path(field)
+                + ": the callback waits on the batch's jobs and runs however they end;"
+                + " it takes no "
+                + field
+                + " of its own");
+      }
+    }
+    EnqueueRequest callback = request(onFinish);
+    List<EnqueueRequest> all = new ArrayList<>(members.requests());
+    all.add(callback);
+    List<String> prefixes = new ArrayList<>(members.prefixes());
+    prefixes.add("onFinish.");
+    BatchEnqueued enqueued =
+        storing(
+            new Requests(all, prefixes),
+            () -> {
+              Batch batch = errand.batch();
+              members.requests().forEach(r -> batch.add(r.args(), r.options()));
+              return batch.onFinish(callback.args(), callback.options()).enqueue();
+            });
+    ObjectNode result = Body.MAPPER.createObjectNode();
+    ArrayNode array = result.putArray("jobs");
+    enqueued.members().forEach(e -> array.add(JobJson.enqueued(e)));
+    result.set("onFinish", JobJson.enqueued(enqueued.callback()));
+    json(ctx, 201, result);
+  }
+
+  /** Jobs to enqueue together, each with the path of its fields in the request ("jobs[2]."). */
+  private record Requests(List<EnqueueRequest> requests, List<String> prefixes) {}
+
+  /** The {@code jobs} array of {@code body}. */
+  private Requests jobs(Body body) {
+    List<JsonNode> items = body.array("jobs");
+    if (items.isEmpty() || items.size() > MAX_BATCH) {
+      throw ApiError.badRequest(
+          "jobs", "jobs must hold 1 to " + MAX_BATCH + " jobs, had " + items.size());
+    }
+    List<EnqueueRequest> requests = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String prefix = "jobs[" + i + "].";
+      requests.add(request(Body.of(items.get(i), prefix, "jobs[" + i + "]", JOB_FIELDS)));
+      prefixes.add(prefix);
+    }
+    return new Requests(requests, prefixes);
+  }
+
   /**
-   * Enqueues {@code requests}, refusing unique ones with a 400 on a store that cannot enforce
-   * uniqueness (core checks every job before it stores any, so nothing was stored then).
-   *
-   * @param prefix the path of job i's fields, as a format with its index
+   * Stores {@code jobs} through {@code store}, turning core's refusals into a 400 naming the field
+   * at fault: a dependency on a job that does not exist, or a feature the store lacks. Core refuses
+   * both before it stores anything.
    */
-  private List<Enqueued> enqueueMany(List<EnqueueRequest> requests, String prefix) {
+  private static <T> T storing(Requests jobs, java.util.function.Supplier<T> store) {
     try {
-      return errand.enqueueMany(requests);
-    } catch (UnsupportedOperationException e) {
+      return store.get();
+    } catch (UnknownDependencyException e) {
       String field = null;
-      for (int i = 0; i < requests.size() && field == null; i++) {
-        if (requests.get(i).options().unique() != null) {
-          field = String.format(Locale.ROOT, prefix, i) + "unique";
+      for (int i = 0; i < jobs.requests().size() && field == null; i++) {
+        int at = jobs.requests().get(i).options().dependsOn().indexOf(e.dependencyId());
+        if (at >= 0) {
+          field = jobs.prefixes().get(i) + "dependsOn[" + at + "]";
         }
       }
-      throw ApiError.badRequest(
-          field, field == null ? e.getMessage() : field + ": " + e.getMessage());
+      throw refusal(field, e);
+    } catch (UnsupportedOperationException e) {
+      // Core names the capability the store lacks; name the first job that needs it.
+      boolean unique = String.valueOf(e.getMessage()).contains("UNIQUE_JOBS");
+      String field = null;
+      for (int i = 0; i < jobs.requests().size() && field == null; i++) {
+        EnqueueOptions options = jobs.requests().get(i).options();
+        if (unique ? options.unique() != null : !options.dependsOn().isEmpty()) {
+          field = jobs.prefixes().get(i) + (unique ? "unique" : "dependsOn");
+        }
+      }
+      throw refusal(field, e);
     }
+  }
+
+  private static ApiError refusal(String field, RuntimeException e) {
+    return ApiError.badRequest(
+        field, field == null ? e.getMessage() : field + ": " + e.getMessage());
   }
 
   /** 201 when a job was stored, 200 when every one was a duplicate of an existing job. */
@@ -384,6 +454,30 @@ public final class ApiServer implements AutoCloseable {
     if (body.has("unique")) {
       options = options.unique(unique(body));
     }
+    Optional<List<Long>> dependsOn =
+        body.longs("dependsOn", EnqueueOptions.MAX_DEPENDENCIES, 1, Long.MAX_VALUE);
+    if (dependsOn.isPresent()) {
+      long[] ids = dependsOn.get().stream().mapToLong(Long::longValue).toArray();
+      options = withOption(body.path("dependsOn"), options, o -> o.dependsOn(ids));
+    }
+    if (dependsOn.isPresent() && body.has("unique")) {
+      throw ApiError.badRequest(
+          body.path("dependsOn"),
+          "give "
+              + body.path("unique")
+              + " or "
+              + body.path("dependsOn")
+              + ", not both: a job that waits on others cannot be unique");
+    }
+    Optional<String> ifFails = body.string("ifDependencyFails");
+    if (ifFails.isPresent()) {
+      if (dependsOn.isEmpty()) {
+        throw ApiError.badRequest(
+            body.path("ifDependencyFails"),
+            body.path("ifDependencyFails") + " needs " + body.path("dependsOn"));
+      }
+      options = options.ifDependencyFails(dependencyFailure(body, ifFails.get()));
+    }
     return new EnqueueRequest(new RawArgs(kind, json), options);
   }
 
@@ -448,6 +542,17 @@ public final class ApiServer implements AutoCloseable {
       unique = unique.byStates(states.toArray(JobState[]::new));
     }
     return unique;
+  }
+
+  private static DependencyFailure dependencyFailure(Body body, String text) {
+    for (DependencyFailure policy : DependencyFailure.values()) {
+      if (policy.name().toLowerCase(Locale.ROOT).equals(text)) {
+        return policy;
+      }
+    }
+    throw ApiError.badRequest(
+        body.path("ifDependencyFails"),
+        body.path("ifDependencyFails") + " must be 'cancel' or 'run', was '" + text + "'");
   }
 
   private static String states(Set<JobState> states) {

@@ -177,6 +177,32 @@ final class Body {
     return Optional.of(strings);
   }
 
+  Optional<List<Long>> longs(String name, int max, long min, long maxValue) {
+    if (!has(name)) {
+      return Optional.empty();
+    }
+    List<JsonNode> items = array(name);
+    if (items.size() > max) {
+      throw ApiError.badRequest(
+          path(name), path(name) + " must hold at most " + max + " items, had " + items.size());
+    }
+    List<Long> longs = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      String at = path(name) + "[" + i + "]";
+      if (!item.isIntegralNumber() || !item.canConvertToLong()) {
+        throw ApiError.badRequest(at, at + " must be an integer, was " + describe(item));
+      }
+      long v = item.longValue();
+      if (v < min || v > maxValue) {
+        throw ApiError.badRequest(
+            at, at + " must be between " + min + " and " + maxValue + ", was " + v);
+      }
+      longs.add(v);
+    }
+    return Optional.of(longs);
+  }
+
   Optional<Map<String, String>> stringMap(String name) {
     if (!has(name)) {
       return Optional.empty();

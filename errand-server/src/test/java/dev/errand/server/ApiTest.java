@@ -318,6 +318,110 @@ abstract class ApiTest {
         .isEqualTo(json("{\"id\": " + v + ", \"state\": \"cancelled\", \"duplicate\": true}"));
   }
 
+  @Test
+  void aJobWaitsOnItsDependenciesAndShowsHowTheyEnded() {
+    long a = enqueue("{\"kind\": \"import\"}");
+    long b = enqueue("{\"kind\": \"import\"}");
+    Response report =
+        server.post("/api/jobs", "{\"kind\": \"report\", \"dependsOn\": [" + a + ", " + b + "]}");
+    assertThat(report.json().get("state").asText()).as(report.text()).isEqualTo("pending");
+    long id = report.json().get("id").asLong();
+    assertThat(server.get("/api/jobs/" + id).json().get("dependencies"))
+        .isEqualTo(json("{\"waiting\": 2, \"completed\": 0, \"discarded\": 0, \"cancelled\": 0}"));
+    assertThat(server.get("/api/jobs/" + a).json().has("dependencies")).isFalse();
+
+    assertThat(fetch("{\"worker\": \"w\", \"kinds\": [\"import\"], \"limit\": 2}"))
+        .containsExactly(a, b);
+    server.post("/api/worker/jobs/" + a + "/complete", "{\"attempt\": 1}");
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(server.get("/api/jobs/" + id).json().get("dependencies"))
+                    .isEqualTo(
+                        json(
+                            "{\"waiting\": 1, \"completed\": 1, \"discarded\": 0,"
+                                + " \"cancelled\": 0}")));
+    assertThat(server.get("/api/jobs/" + id).json().get("state").asText()).isEqualTo("pending");
+    server.post("/api/worker/jobs/" + b + "/complete", "{\"attempt\": 1}");
+    await()
+        .until(
+            () -> server.get("/api/jobs/" + id).json().get("state").asText().equals("available"));
+  }
+
+  @Test
+  void aFailedDependencyCancelsItsDependentUnlessItRunsAnyway() {
+    long failing = enqueue("{\"kind\": \"a\"}");
+    long cancelledWithIt = enqueue("{\"kind\": \"b\", \"dependsOn\": [" + failing + "]}");
+    long runsAnyway =
+        enqueue(
+            "{\"kind\": \"c\", \"dependsOn\": [" + failing + "], \"ifDependencyFails\": \"run\"}");
+
+    server.post("/api/jobs/" + failing + "/cancel", "");
+
+    await()
+        .until(
+            () ->
+                server
+                    .get("/api/jobs/" + cancelledWithIt)
+                    .json()
+                    .get("state")
+                    .asText()
+                    .equals("cancelled"));
+    await()
+        .until(
+            () ->
+                server
+                    .get("/api/jobs/" + runsAnyway)
+                    .json()
+                    .get("state")
+                    .asText()
+                    .equals("available"));
+    assertThat(
+            server
+                .get("/api/jobs/" + runsAnyway)
+                .json()
+                .get("dependencies")
+                .get("cancelled")
+                .asInt())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aBatchsCallbackBecomesAvailableOnceEveryMemberHasFinished() {
+    Response created =
+        server.post(
+            "/api/batches",
+            """
+            {"jobs": [{"kind": "ticket", "args": {"order": 1}}, {"kind": "ticket", "args": {"order": 2}}],
+             "onFinish": {"kind": "send_tickets", "args": {"event": 7}, "queue": "mail"}}""");
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    List<Long> members = new ArrayList<>();
+    created.json().get("jobs").forEach(j -> members.add(j.get("id").asLong()));
+    JsonNode onFinish = created.json().get("onFinish");
+    assertThat(onFinish.get("state").asText()).isEqualTo("pending");
+    long callback = onFinish.get("id").asLong();
+    assertThat(server.get("/api/jobs/" + callback).json().get("queue").asText()).isEqualTo("mail");
+
+    assertThat(fetch("{\"worker\": \"w\", \"kinds\": [\"ticket\"], \"limit\": 5}"))
+        .containsExactlyElementsOf(members);
+    server.post("/api/worker/jobs/" + members.get(0) + "/complete", "{\"attempt\": 1}");
+    server.post(
+        "/api/worker/jobs/" + members.get(1) + "/discard",
+        "{\"attempt\": 1, \"reason\": \"sold out\"}");
+
+    await()
+        .until(
+            () ->
+                server
+                    .get("/api/jobs/" + callback)
+                    .json()
+                    .get("state")
+                    .asText()
+                    .equals("available"));
+    assertThat(server.get("/api/jobs/" + callback).json().get("dependencies"))
+        .isEqualTo(json("{\"waiting\": 0, \"completed\": 1, \"discarded\": 1, \"cancelled\": 0}"));
+  }
+
   private long enqueue(String json) {
     Response response = server.post("/api/jobs", json);
     assertThat(response.status()).as(response.text()).isEqualTo(201);

@@ -148,7 +148,7 @@ abstract class BadRequestsTest {
             job(
                 "unknown field",
                 "{\"kind\": \"a\", \"colour\": \"red\"}",
-                "unknown field 'colour'; allowed: args, kind",
+                "unknown field 'colour'; allowed: args, dependsOn, ifDependencyFails, kind",
                 "colour"),
             job(
                 "args an array",
@@ -322,7 +322,7 @@ abstract class BadRequestsTest {
                 "unique state unknown",
                 "{\"kind\": \"a\", \"unique\": {\"states\":"
                     + " [\"scheduled\", \"available\", \"done\"]}}",
-                "state 'done' is not one of scheduled, available, running",
+                "state 'done' is not one of pending, scheduled, available, running",
                 "unique.states[2]"),
             job(
                 "unique states without a required one",
@@ -343,6 +343,104 @@ abstract class BadRequestsTest {
                 409,
                 "job 3 cannot be retried: unique job 4 holds the same key",
                 "id"),
+            // Dependencies
+            job(
+                "dependsOn not an array",
+                "{\"kind\": \"a\", \"dependsOn\": 1}",
+                "dependsOn must be an array, was an integer",
+                "dependsOn"),
+            job(
+                "dependsOn id not an integer",
+                "{\"kind\": \"a\", \"dependsOn\": [1, \"2\"]}",
+                "dependsOn[1] must be an integer, was a string",
+                "dependsOn[1]"),
+            job(
+                "dependsOn id zero",
+                "{\"kind\": \"a\", \"dependsOn\": [0]}",
+                "dependsOn[0] must be between 1 and",
+                "dependsOn[0]"),
+            job(
+                "dependsOn an unknown job",
+                "{\"kind\": \"a\", \"dependsOn\": [1, 999]}",
+                "dependsOn[1]: job 999 does not exist, so no job can depend on it",
+                "dependsOn[1]"),
+            job(
+                "dependsOn an unknown job in a batch",
+                "{\"jobs\": [{\"kind\": \"a\"}, {\"kind\": \"b\", \"dependsOn\": [998]}]}",
+                "jobs[1].dependsOn[0]: job 998 does not exist",
+                "jobs[1].dependsOn[0]"),
+            job(
+                "ifDependencyFails unknown",
+                "{\"kind\": \"a\", \"dependsOn\": [1], \"ifDependencyFails\": \"retry\"}",
+                "ifDependencyFails must be 'cancel' or 'run', was 'retry'",
+                "ifDependencyFails"),
+            job(
+                "ifDependencyFails without dependsOn",
+                "{\"kind\": \"a\", \"ifDependencyFails\": \"run\"}",
+                "ifDependencyFails needs dependsOn",
+                "ifDependencyFails"),
+            job(
+                "dependsOn and unique",
+                "{\"kind\": \"a\", \"dependsOn\": [1], \"unique\": {}}",
+                "give unique or dependsOn, not both",
+                "dependsOn"),
+            // Batches with a callback
+            post(
+                "batch without onFinish",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}]}",
+                400,
+                "onFinish is required",
+                "onFinish"),
+            post(
+                "batch without jobs",
+                "/api/batches",
+                "{\"onFinish\": {\"kind\": \"a\"}}",
+                400,
+                "jobs is required",
+                "jobs"),
+            post(
+                "batch with no jobs",
+                "/api/batches",
+                "{\"jobs\": [], \"onFinish\": {\"kind\": \"a\"}}",
+                400,
+                "jobs must hold 1 to 1000 jobs, had 0",
+                "jobs"),
+            post(
+                "batch callback with dependsOn",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {\"kind\": \"b\", \"dependsOn\": [1]}}",
+                400,
+                "onFinish.dependsOn: the callback waits on the batch's jobs",
+                "onFinish.dependsOn"),
+            post(
+                "batch callback unique",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {\"kind\": \"b\", \"unique\": {}}}",
+                400,
+                "onFinish.unique: the callback waits on the batch's jobs",
+                "onFinish.unique"),
+            post(
+                "batch callback without kind",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {}}",
+                400,
+                "onFinish.kind is required",
+                "onFinish.kind"),
+            post(
+                "batch member depends on an unknown job",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\", \"dependsOn\": [997]}], \"onFinish\": {\"kind\": \"b\"}}",
+                400,
+                "jobs[0].dependsOn[0]: job 997 does not exist",
+                "jobs[0].dependsOn[0]"),
+            post(
+                "batch with an unknown field",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {\"kind\": \"b\"}, \"name\": \"x\"}",
+                400,
+                "unknown field 'name'; allowed: jobs, onFinish",
+                "name"),
             // Batches: one bad job refuses them all
             job("empty batch", "{\"jobs\": []}", "jobs must hold 1 to 1000 jobs, had 0", "jobs"),
             job(

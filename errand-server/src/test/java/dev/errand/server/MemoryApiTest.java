@@ -20,7 +20,8 @@ class MemoryApiTest extends ApiTest {
 
   @Test
   void aStoreWithoutUniqueJobsRefusesAUniqueJobByItsFieldAndStoresNothing() throws Exception {
-    try (TestServer plain = new TestServer(withoutUniqueJobs(Store.inMemory()), null, null)) {
+    try (TestServer plain =
+        new TestServer(without(Capability.UNIQUE_JOBS, Store.inMemory()), null, null)) {
       List<Object> before = plain.snapshot();
       Response refused =
           plain.post(
@@ -36,11 +37,36 @@ class MemoryApiTest extends ApiTest {
     }
   }
 
-  /** {@code store} as it is, but for the capability to enforce unique jobs. */
-  private static Store withoutUniqueJobs(Store store) {
+  @Test
+  void aStoreWithoutDependenciesRefusesDependsOnByItsFieldAndBatchesAndStoresNothing()
+      throws Exception {
+    try (TestServer plain =
+        new TestServer(without(Capability.DEPENDENCIES, Store.inMemory()), null, null)) {
+      long first = plain.post("/api/jobs", "{\"kind\": \"a\"}").json().get("id").asLong();
+      List<Object> before = plain.snapshot();
+
+      Response job = plain.post("/api/jobs", "{\"kind\": \"b\", \"dependsOn\": [" + first + "]}");
+      assertThat(job.status()).as(job.text()).isEqualTo(400);
+      assertThat(job.json().get("field").asText()).isEqualTo("dependsOn");
+      assertThat(job.json().get("error").asText())
+          .startsWith("dependsOn: ")
+          .endsWith(" has no job dependencies (Capability.DEPENDENCIES), so no dependsOn");
+      Response batch =
+          plain.post(
+              "/api/batches", "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {\"kind\": \"b\"}}");
+      assertThat(batch.status()).as(batch.text()).isEqualTo(400);
+      assertThat(batch.json().has("field")).isFalse();
+      assertThat(batch.json().get("error").asText())
+          .endsWith(" has no job dependencies (Capability.DEPENDENCIES), so no batches");
+      assertThat(plain.snapshot()).isEqualTo(before);
+    }
+  }
+
+  /** {@code store} as it is, but for {@code capability}. */
+  private static Store without(Capability capability, Store store) {
     Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
     capabilities.addAll(store.capabilities());
-    capabilities.remove(Capability.UNIQUE_JOBS);
+    capabilities.remove(capability);
     return (Store)
         Proxy.newProxyInstance(
             Store.class.getClassLoader(),
