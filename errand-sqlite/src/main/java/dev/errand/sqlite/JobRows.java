@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
 import dev.errand.JobInfo;
 import dev.errand.JobState;
 import dev.errand.StoreException;
@@ -32,7 +33,10 @@ final class JobRows {
 
   private JobRows() {}
 
-  /** Reads the columns id, state, queue, kind, args, priority, … errors, in store.sql's order. */
+  /**
+   * Reads the columns id, state, queue, kind, args, priority, … errors, then the four dependency
+   * counters, in store.sql's order.
+   */
   static JobInfo read(ResultSet rs) throws SQLException {
     return new JobInfo(
         rs.getLong(1),
@@ -51,7 +55,16 @@ final class JobRows {
         instant(rs, 14),
         tags(rs.getString(15)),
         metadata(rs.getString(16)),
-        errors(rs.getString(17)));
+        errors(rs.getString(17)),
+        dependencies(rs.getInt(18), rs.getInt(19), rs.getInt(20), rs.getInt(21)));
+  }
+
+  /** NONE for a job that never had dependencies, as the other stores report it. */
+  private static DependencyCounts dependencies(
+      int waiting, int completed, int discarded, int cancelled) {
+    return waiting == 0 && completed == 0 && discarded == 0 && cancelled == 0
+        ? DependencyCounts.NONE
+        : new DependencyCounts(waiting, completed, discarded, cancelled);
   }
 
   static JobState state(String name) {

@@ -1,6 +1,7 @@
 package dev.errand.sqlite;
 
 import dev.errand.AttemptError;
+import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
@@ -8,6 +9,7 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
+import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobDeleteParams;
@@ -17,6 +19,7 @@ import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
 import dev.errand.spi.JobRef;
@@ -37,10 +40,12 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -62,6 +67,13 @@ import java.util.TreeMap;
  * Builder#build()} on the same file, in this process or another, fails with an error naming the
  * file. Hence no {@link Capability#MULTI_PROCESS}: nodes that should share jobs need the PostgreSQL
  * store. Wake-ups travel within the process ({@link Capability#LISTEN_NOTIFY}).
+ *
+ * <p><b>Dependencies and batches</b> ({@link Capability#DEPENDENCIES}). A job that waits on others
+ * is stored {@code PENDING} with one row per unfinished dependency in {@code job_dependency}, and
+ * each dependency is marked {@code has_dependents}. Whatever ends a job (a result, a cancel, a
+ * delete, the rescuer discarding an expired lease) counts that end in its dependents inside the
+ * same write transaction, and deletes the rows, so each end counts once. With one writer no other
+ * write can come between, so counting needs no locks; a job nothing waits on pays one flag test.
  *
  * <p><b>No transactional enqueue.</b> {@link Capability#TX_ENQUEUE} is not declared: a caller's
  * transaction on the same file would be a second writer of a database that has one write lock.
@@ -151,7 +163,11 @@ public final class SqliteStore implements Store {
 
   @Override
   public Set<Capability> capabilities() {
-    return Set.of(Capability.DURABLE, Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS);
+    return Set.of(
+        Capability.DURABLE,
+        Capability.LISTEN_NOTIFY,
+        Capability.UNIQUE_JOBS,
+        Capability.DEPENDENCIES);
   }
 
   @Override
@@ -173,19 +189,43 @@ public final class SqliteStore implements Store {
     return result;
   }
 
+  @Override
+  public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
+    Set<String> woken = new LinkedHashSet<>();
+    List<Enqueued> result =
+        write(
+            "insert a batch of " + params.members().size() + " jobs",
+            c -> {
+              List<Enqueued> inserted = new ArrayList<>(params.members().size() + 1);
+              inserted.addAll(insert(c, params.members(), params.now(), woken));
+              List<Long> memberIds = inserted.stream().map(Enqueued::id).toList();
+              NewJob callback =
+                  params.callback().withDependencies(memberIds, DependencyFailure.RUN);
+              inserted.addAll(insert(c, List.of(callback), params.now(), woken));
+              return inserted;
+            });
+    notifier.wake(woken);
+    return result;
+  }
+
   private List<Enqueued> insert(
       SqliteConnections.Session c, List<NewJob> jobs, Instant now, Set<String> woken)
       throws SQLException {
     List<Enqueued> result = new ArrayList<>(jobs.size());
-    if (jobs.stream().noneMatch(NewJob::isUnique)) {
+    if (jobs.stream().allMatch(SqliteStore::isOrdinary)) {
       for (int from = 0; from < jobs.size(); from += INSERT_CHUNK) {
         List<NewJob> chunk = jobs.subList(from, Math.min(jobs.size(), from + INSERT_CHUNK));
         result.addAll(insertChunk(c, chunk, now));
       }
     } else {
       // One at a time, each unique job after a look for its holder: an earlier job of this call
-      // may be that holder. The write transaction keeps any other insert from coming between.
+      // may be that holder; each job with dependencies after a look at their states. The write
+      // transaction keeps any other write from coming between.
       for (NewJob job : jobs) {
+        if (!job.dependsOn().isEmpty()) {
+          result.add(insertWithDependencies(c, job, now));
+          continue;
+        }
         Optional<Enqueued> holder =
             job.isUnique() ? uniqueHolder(c, job.uniqueKey()) : Optional.empty();
         result.add(holder.isPresent() ? holder.get() : insertChunk(c, List.of(job), now).get(0));
@@ -198,6 +238,149 @@ public final class SqliteStore implements Store {
       }
     }
     return result;
+  }
+
+  private static boolean isOrdinary(NewJob job) {
+    return !job.isUnique() && job.dependsOn().isEmpty();
+  }
+
+  /**
+   * Inserts a job that waits on others: counts the dependencies that already ended, stores the job
+   * in the state that follows ({@link NewJob#start}), and records those still to end in
+   * job_dependency, marking them has_dependents so that their end is counted. Inside the caller's
+   * write transaction, so no dependency can end between the read of its state and the rows.
+   */
+  private Enqueued insertWithDependencies(SqliteConnections.Session c, NewJob job, Instant now)
+      throws SQLException {
+    Map<Long, JobState> states = new HashMap<>();
+    PreparedStatement read = c.prepare(sql.get("JobDependencyStates"));
+    read.setString(1, JobRows.json(job.dependsOn()));
+    try (ResultSet rs = read.executeQuery()) {
+      while (rs.next()) {
+        states.put(rs.getLong(1), JobRows.state(rs.getString(2)));
+      }
+    }
+    List<Long> unfinished = new ArrayList<>();
+    for (long id : job.dependsOn()) {
+      JobState state = states.get(id);
+      if (state == null) {
+        throw new UnknownDependencyException(id);
+      }
+      if (!state.isFinal()) {
+        unfinished.add(id);
+      }
+    }
+    NewJob.Start start = job.start(states, now);
+    PreparedStatement ps = c.prepare(sql.get("JobInsertWithDependencies"));
+    int p = 0;
+    ps.setString(++p, JobRows.stateName(start.state()));
+    ps.setString(++p, job.queue());
+    ps.setString(++p, job.kind());
+    ps.setString(++p, job.argsJson());
+    ps.setInt(++p, job.priority());
+    ps.setInt(++p, job.maxAttempts());
+    ps.setLong(++p, JobRows.micros(now));
+    ps.setLong(++p, JobRows.micros(job.scheduledAt()));
+    if (start.cancellation() != null) {
+      ps.setLong(++p, JobRows.micros(now));
+    } else {
+      ps.setNull(++p, Types.INTEGER);
+    }
+    ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
+    ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+    ps.setString(
+        ++p,
+        start.cancellation() == null ? "[]" : "[" + JobRows.errorJson(start.cancellation()) + "]");
+    ps.setInt(++p, start.dependencies().waiting());
+    ps.setInt(++p, start.dependencies().completed());
+    ps.setInt(++p, start.dependencies().discarded());
+    ps.setInt(++p, start.dependencies().cancelled());
+    ps.setInt(++p, job.ifDependencyFails() == DependencyFailure.CANCEL ? 1 : 0);
+    long id;
+    try (ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        throw new StoreException("inserted no job");
+      }
+      id = rs.getLong(1);
+    }
+    if (!unfinished.isEmpty()) {
+      PreparedStatement mark = c.prepare(sql.get("JobDependenciesMark"));
+      mark.setString(1, JobRows.json(unfinished));
+      mark.executeUpdate();
+      PreparedStatement edge = c.prepare(sql.get("JobDependencyInsert"));
+      edge.setLong(2, id);
+      for (long dependency : unfinished) {
+        edge.setLong(1, dependency);
+        edge.executeUpdate();
+      }
+    }
+    return new Enqueued(id, start.state(), false);
+  }
+
+  /**
+   * Counts the end of job {@code id}, as {@code outcome}, in every job waiting on it, inside the
+   * caller's write transaction, as the memory store does: a pending job whose last dependency ended
+   * becomes runnable, one with policy CANCEL is cancelled by a failed dependency, and that
+   * cancellation is counted in its own dependents in turn. Adds the queues of jobs made available
+   * to {@code woken}. Called only for jobs marked has_dependents: others cost nothing.
+   */
+  private void resolveDependents(
+      SqliteConnections.Session c, long id, JobState outcome, Instant at, Set<String> woken)
+      throws SQLException {
+    record Ended(long id, JobState outcome) {}
+    Deque<Ended> ended = new ArrayDeque<>();
+    ended.add(new Ended(id, outcome));
+    for (Ended e = ended.poll(); e != null; e = ended.poll()) {
+      List<Long> dependents = new ArrayList<>();
+      PreparedStatement take = c.prepare(sql.get("JobDependencyTake"));
+      take.setLong(1, e.id());
+      try (ResultSet rs = take.executeQuery()) {
+        while (rs.next()) {
+          dependents.add(rs.getLong(1));
+        }
+      }
+      for (long dependent : dependents) {
+        PreparedStatement count = c.prepare(sql.get("JobDependencyCount"));
+        count.setLong(1, dependent);
+        count.setString(2, JobRows.stateName(e.outcome()));
+        String state;
+        String queue;
+        int waiting;
+        boolean cancelOnFailure;
+        Instant scheduledAt;
+        try (ResultSet rs = count.executeQuery()) {
+          if (!rs.next()) {
+            continue;
+          }
+          state = rs.getString(1);
+          queue = rs.getString(2);
+          waiting = rs.getInt(3);
+          cancelOnFailure = rs.getInt(4) == 1;
+          scheduledAt = JobRows.instant(rs.getLong(5));
+        }
+        if (!state.equals("pending")) {
+          continue; // cancelled or retried by hand meanwhile: only the counts change
+        }
+        if (e.outcome() != JobState.COMPLETED && cancelOnFailure) {
+          PreparedStatement cancel = c.prepare(sql.get("JobDependentCancel"));
+          cancel.setLong(1, dependent);
+          cancel.setLong(2, JobRows.micros(at));
+          cancel.setString(
+              3, JobRows.errorJson(DependencyFailure.cancellation(e.id(), e.outcome(), at)));
+          cancel.executeUpdate();
+          ended.add(new Ended(dependent, JobState.CANCELLED));
+        } else if (waiting == 0) {
+          boolean later = scheduledAt.isAfter(at);
+          PreparedStatement release = c.prepare(sql.get("JobDependentRelease"));
+          release.setLong(1, dependent);
+          release.setString(2, later ? "scheduled" : "available");
+          release.executeUpdate();
+          if (!later) {
+            woken.add(queue);
+          }
+        }
+      }
+    }
   }
 
   private Optional<Enqueued> uniqueHolder(SqliteConnections.Session c, String uniqueKey)
@@ -299,7 +482,7 @@ public final class SqliteStore implements Store {
             "record " + rows.size() + " job results",
             c -> {
               Set<Long> done = new HashSet<>();
-              for (Finished f : finish(c, rows)) {
+              for (Finished f : finish(c, rows, woken)) {
                 done.add(f.id());
                 if (f.state().equals("available")) {
                   woken.add(f.queue());
@@ -352,14 +535,32 @@ public final class SqliteStore implements Store {
     };
   }
 
-  private List<Finished> finish(SqliteConnections.Session c, List<FinishRow> rows)
-      throws SQLException {
+  /**
+   * Writes {@code rows}, then counts the end of each job that reached a final state and has
+   * dependents in those dependents, in the same transaction; adds the queues of dependents made
+   * available to {@code woken}.
+   */
+  private List<Finished> finish(
+      SqliteConnections.Session c, List<FinishRow> rows, Set<String> woken) throws SQLException {
     List<Finished> applied = new ArrayList<>(rows.size());
+    List<Finished> endedWithDependents = new ArrayList<>();
     PreparedStatement ps = c.prepare(sql.get("JobFinishMany"));
     ps.setString(1, JobRows.finishJson(rows));
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        applied.add(new Finished(rs.getLong(1), rs.getString(2), rs.getString(3)));
+        Finished f = new Finished(rs.getLong(1), rs.getString(2), rs.getString(3));
+        applied.add(f);
+        if (rs.getInt(4) == 1 && FINAL.contains(JobRows.state(f.state()))) {
+          endedWithDependents.add(f);
+        }
+      }
+    }
+    if (!endedWithDependents.isEmpty()) {
+      Map<Long, FinishRow> byId = new HashMap<>();
+      rows.forEach(r -> byId.put(r.ref().id(), r));
+      for (Finished f : endedWithDependents) {
+        Instant at = byId.get(f.id()).finalizedAt();
+        resolveDependents(c, f.id(), JobRows.state(f.state()), at, woken);
       }
     }
     return applied;
@@ -394,6 +595,7 @@ public final class SqliteStore implements Store {
   public JobRescueResult jobRescueExpired(JobRescueParams params) {
     List<Long> retryable = new ArrayList<>();
     List<Long> discarded = new ArrayList<>();
+    Set<String> woken = new LinkedHashSet<>();
     write(
         "rescue expired leases",
         c -> {
@@ -426,11 +628,12 @@ public final class SqliteStore implements Store {
                     ? new FinishRow(e.ref(), "discarded", 0, null, params.now(), error)
                     : new FinishRow(e.ref(), "retryable", 0, params.now(), null, error));
           }
-          for (Finished f : finish(c, rows)) {
+          for (Finished f : finish(c, rows, woken)) {
             (f.state().equals("discarded") ? discarded : retryable).add(f.id());
           }
           return null;
         });
+    notifier.wake(woken);
     return new JobRescueResult(retryable, discarded);
   }
 
@@ -503,22 +706,32 @@ public final class SqliteStore implements Store {
 
   @Override
   public Optional<JobInfo> jobCancel(JobCancelParams params) {
-    return write(
-        "cancel job " + params.id(),
-        c -> {
-          Optional<JobInfo> job = get(c, params.id());
-          if (job.isEmpty() || FINAL.contains(job.get().state())) {
-            return job;
-          }
-          AttemptError reason =
-              AttemptError.of(job.get().attempt(), params.now(), "cancelled", params.reason());
-          PreparedStatement ps = c.prepare(sql.get("JobCancel"));
-          ps.setLong(1, JobRows.micros(params.now()));
-          ps.setString(2, JobRows.errorJson(reason));
-          ps.setLong(3, params.id());
-          ps.executeUpdate();
-          return get(c, params.id());
-        });
+    Set<String> woken = new LinkedHashSet<>();
+    Optional<JobInfo> cancelled =
+        write(
+            "cancel job " + params.id(),
+            c -> {
+              Optional<JobInfo> job = get(c, params.id());
+              if (job.isEmpty() || FINAL.contains(job.get().state())) {
+                return job;
+              }
+              AttemptError reason =
+                  AttemptError.of(job.get().attempt(), params.now(), "cancelled", params.reason());
+              PreparedStatement ps = c.prepare(sql.get("JobCancel"));
+              ps.setLong(1, JobRows.micros(params.now()));
+              ps.setString(2, JobRows.errorJson(reason));
+              ps.setLong(3, params.id());
+              boolean hasDependents;
+              try (ResultSet rs = ps.executeQuery()) {
+                hasDependents = rs.next() && rs.getInt(1) == 1;
+              }
+              if (hasDependents) {
+                resolveDependents(c, params.id(), JobState.CANCELLED, params.now(), woken);
+              }
+              return get(c, params.id());
+            });
+    notifier.wake(woken);
+    return cancelled;
   }
 
   @Override
@@ -551,13 +764,29 @@ public final class SqliteStore implements Store {
   @Override
   public boolean jobDelete(JobDeleteParams params) {
     long id = params.id();
-    return write(
-        "delete job " + id,
-        c -> {
-          PreparedStatement ps = c.prepare(sql.get("JobDelete"));
-          ps.setLong(1, id);
-          return ps.executeUpdate() == 1;
-        });
+    Set<String> woken = new LinkedHashSet<>();
+    boolean deleted =
+        write(
+            "delete job " + id,
+            c -> {
+              PreparedStatement ps = c.prepare(sql.get("JobDelete"));
+              ps.setLong(1, id);
+              boolean hasDependents;
+              try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                  return false;
+                }
+                hasDependents = rs.getInt(1) == 1;
+              }
+              if (hasDependents) {
+                // A job deleted before it ended never completes: its dependents count it
+                // cancelled. One deleted after it ended has no rows left in job_dependency.
+                resolveDependents(c, id, JobState.CANCELLED, params.now(), woken);
+              }
+              return true;
+            });
+    notifier.wake(woken);
+    return deleted;
   }
 
   @Override

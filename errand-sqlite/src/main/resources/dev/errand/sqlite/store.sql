@@ -35,6 +35,58 @@ WHERE j.id = ?1
     WHEN 'scheduled' THEN 1 WHEN 'available' THEN 2 WHEN 'running' THEN 4 WHEN 'retryable' THEN 8
     WHEN 'completed' THEN 16 WHEN 'discarded' THEN 32 WHEN 'cancelled' THEN 64 ELSE 0 END) <> 0;
 
+-- name: JobDependencyStates
+-- The states of the jobs that new jobs will depend on, ?1 a JSON array of their ids. Read in the
+-- insert's write transaction: no job can end between this read and the insert of the rows of
+-- job_dependency, since every write that ends one waits for this transaction's turn.
+SELECT id, state FROM job WHERE id IN (SELECT value FROM json_each(?1));
+
+-- name: JobDependenciesMark
+-- ?1 the unfinished ones among them, as a JSON array: their end now has dependents to count in.
+UPDATE job SET has_dependents = 1
+WHERE id IN (SELECT value FROM json_each(?1)) AND has_dependents = 0;
+
+-- name: JobInsertWithDependencies
+-- One job that waits on others. Its state, its counters and, for a job cancelled at once because
+-- a dependency already failed, its finalization and error come from NewJob.start in Java.
+INSERT INTO job
+  (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, finalized_at, tags,
+   metadata, errors, deps_waiting, deps_completed, deps_discarded, deps_cancelled,
+   cancel_on_dependency_failure)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id;
+
+-- name: JobDependencyInsert
+INSERT INTO job_dependency (depends_on_id, job_id) VALUES (?1, ?2);
+
+-- name: JobDependencyTake
+-- The jobs that wait on job ?1, which has just ended. Deleting the rows is what makes each end
+-- count once: a dependency retried by hand and ended again finds none. A range of the primary key.
+DELETE FROM job_dependency WHERE depends_on_id = ?1
+RETURNING job_id;
+
+-- name: JobDependencyCount
+-- Counts the end of one dependency, as ?2 (completed, discarded or cancelled), in job ?1; the
+-- store decides from the returned row whether the job leaves 'pending'.
+UPDATE job
+SET deps_waiting = deps_waiting - 1,
+    deps_completed = deps_completed + (?2 = 'completed'),
+    deps_discarded = deps_discarded + (?2 = 'discarded'),
+    deps_cancelled = deps_cancelled + (?2 = 'cancelled')
+WHERE id = ?1
+RETURNING state, queue, deps_waiting, cancel_on_dependency_failure, scheduled_at;
+
+-- name: JobDependentRelease
+-- A pending job whose last dependency ended: ?2 is 'available', or 'scheduled' before its run time.
+UPDATE job SET state = ?2 WHERE id = ?1 AND state = 'pending';
+
+-- name: JobDependentCancel
+-- A pending job with policy CANCEL whose dependency failed; ?3 is the error DependencyFailure
+-- builds.
+UPDATE job
+SET state = 'cancelled', finalized_at = ?2, errors = json_insert(errors, '$[#]', json(?3))
+WHERE id = ?1 AND state = 'pending';
+
 -- name: JobFetch
 -- The subquery walks job_fetch_idx (queue, then fetch order) and stops at the limit; the pause
 -- check is one primary-key probe of the queue table. ?6, the kinds to claim as a JSON array (null
@@ -53,7 +105,8 @@ WHERE id IN (
 )
 -- The columns JobRows.read takes, in its order: by position, which is cheaper than by name.
 RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
-  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors;
+  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
+  deps_waiting, deps_completed, deps_discarded, deps_cancelled;
 
 -- name: JobFinishMany
 -- Every kind of result of a whole batch in one statement: ?1 is a JSON array with one row per
@@ -77,7 +130,7 @@ FROM (
   FROM json_each(?1)
 ) AS u
 WHERE job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt
-RETURNING job.id, job.queue, job.state;
+RETURNING job.id, job.queue, job.state, job.has_dependents;
 
 -- name: JobHeartbeat
 UPDATE job SET lease_expires_at = ?1
@@ -117,13 +170,15 @@ WHERE id IN (
 
 -- name: JobGet
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
-  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors
+  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
+  deps_waiting, deps_completed, deps_discarded, deps_cancelled
 FROM job WHERE id = ?1;
 
 -- name: JobList
 -- ?2 is the wanted states as a JSON array, or null for all of them.
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
-  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors
+  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
+  deps_waiting, deps_completed, deps_discarded, deps_cancelled
 FROM job
 WHERE id > ?1
   AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))
@@ -137,7 +192,8 @@ LIMIT ?5;
 UPDATE job
 SET state = 'cancelled', finalized_at = ?1, lease_owner = NULL, lease_expires_at = NULL,
     errors = json_insert(errors, '$[#]', json(?2))
-WHERE id = ?3;
+WHERE id = ?3
+RETURNING has_dependents;
 
 -- name: JobRetry
 UPDATE job
@@ -147,7 +203,9 @@ SET state = 'available', scheduled_at = ?1, finalized_at = NULL,
 WHERE id = ?2 AND state <> 'running';
 
 -- name: JobDelete
-DELETE FROM job WHERE id = ?1 AND state <> 'running';
+-- The rows of job_dependency in which the job waits go with it (ON DELETE CASCADE).
+DELETE FROM job WHERE id = ?1 AND state <> 'running'
+RETURNING has_dependents;
 
 -- name: QueuePause
 INSERT INTO queue (name, paused) VALUES (?1, 1)
