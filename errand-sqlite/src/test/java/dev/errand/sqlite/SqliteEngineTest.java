@@ -3,7 +3,9 @@ package dev.errand.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.errand.BatchEnqueued;
 import dev.errand.Config;
+import dev.errand.DependencyCounts;
 import dev.errand.Errand;
 import dev.errand.JobArgs;
 import dev.errand.JobInfo;
@@ -23,7 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -194,6 +198,75 @@ class SqliteEngineTest {
         .as("one job per slot")
         .extracting(JobInfo::scheduledAt)
         .doesNotHaveDuplicates();
+  }
+
+  record GenerateTicket(int order) implements JobArgs {
+    @Override
+    public String kind() {
+      return "generate_ticket";
+    }
+  }
+
+  record SendTickets(String event) implements JobArgs {
+    @Override
+    public String kind() {
+      return "send_tickets";
+    }
+  }
+
+  /** What the send_tickets worker saw when it ran. */
+  record Sent(String event, Set<Integer> tickets, DependencyCounts counts) {}
+
+  @Test
+  void theTicketExample_theBatchCallbackRunsOnceAfterEveryTicketWithTheirCounts() {
+    store = SqliteStore.builder(dir.resolve("tickets.db")).build();
+    store.migrate();
+    Map<Integer, String> tickets = new ConcurrentHashMap<>();
+    List<Sent> sent = new CopyOnWriteArrayList<>();
+    errand =
+        Errand.create(
+                Config.builder(store)
+                    .queue("default", 8)
+                    .worker(
+                        "generate_ticket",
+                        GenerateTicket.class,
+                        job -> {
+                          tickets.put(job.args().order(), "ticket-" + job.args().order());
+                          return Outcome.complete();
+                        })
+                    .worker(
+                        "send_tickets",
+                        SendTickets.class,
+                        job -> {
+                          sent.add(
+                              new Sent(
+                                  job.args().event(),
+                                  Set.copyOf(tickets.keySet()),
+                                  job.dependencies()));
+                          return Outcome.complete();
+                        })
+                    .build())
+            .start();
+    int orders = 300;
+
+    BatchEnqueued batch =
+        errand
+            .batch()
+            .addAll(IntStream.range(0, orders).mapToObj(GenerateTicket::new).toList())
+            .onFinish(new SendTickets("concert"))
+            .enqueue();
+
+    assertThat(batch.members()).hasSize(orders);
+    assertThat(batch.callback().state()).isEqualTo(JobState.PENDING);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> store.jobGet(batch.callbackId()).orElseThrow().state() == JobState.COMPLETED);
+    Set<Integer> all = Set.copyOf(IntStream.range(0, orders).boxed().toList());
+    assertThat(sent)
+        .as("sent once, after every ticket existed, with the members' counts")
+        .containsExactly(new Sent("concert", all, new DependencyCounts(0, orders, 0, 0)));
+    assertThat(store.jobGet(batch.callbackId()).orElseThrow().dependencies())
+        .isEqualTo(new DependencyCounts(0, orders, 0, 0));
   }
 
   private void start(Path file) {

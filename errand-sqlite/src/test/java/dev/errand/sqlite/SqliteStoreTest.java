@@ -39,7 +39,7 @@ class SqliteStoreTest {
     Path file = dir.resolve("jobs.db");
     List<Long> ids;
     try (SqliteStore store = SqliteStore.builder(file).build()) {
-      assertThat(store.migrate()).containsExactly(1, 2);
+      assertThat(store.migrate()).containsExactly(1, 2, 3);
       ids =
           store
               .jobInsertMany(
@@ -191,7 +191,10 @@ class SqliteStoreTest {
     try (SqliteStore store = open(dir.resolve("caps.db"))) {
       assertThat(store.capabilities())
           .containsExactlyInAnyOrder(
-              Capability.DURABLE, Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS);
+              Capability.DURABLE,
+              Capability.LISTEN_NOTIFY,
+              Capability.UNIQUE_JOBS,
+              Capability.DEPENDENCIES);
       assertThat(store.notifier()).isPresent();
     }
   }
