@@ -3,6 +3,8 @@ package dev.errand.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.errand.DependencyCounts;
+import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -210,6 +212,49 @@ class SqliteStoreTest {
 
       assertThat(job.createdAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00.123456Z"));
       assertThat(job.scheduledAt()).isEqualTo(job.createdAt());
+    }
+  }
+
+  @Test
+  void aFileFromBeforeDependenciesIsUpgradedAndItsJobsCanBeWaitedOn() throws Exception {
+    Path file = dir.resolve("old.db");
+    // The file as a store without V003 left it: V001 and V002 applied, one job stored.
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+              + " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP) STRICT");
+      for (Migrator.Migration m : Migrator.migrations()) {
+        if (m.version() < 3) {
+          st.executeUpdate(m.sql());
+          st.execute(
+              "INSERT INTO schema_migration (version, name) VALUES ("
+                  + m.version()
+                  + ", '"
+                  + m.name()
+                  + "')");
+        }
+      }
+      st.execute(
+          "INSERT INTO job (state, queue, kind, args, max_attempts, created_at, scheduled_at)"
+              + " VALUES ('available', 'mail', 'old', '{}', 25, 0, 0)");
+    }
+
+    try (SqliteStore store = SqliteStore.builder(file).build()) {
+      assertThat(store.migrate()).containsExactly(3);
+      JobInfo old = store.jobList(JobQuery.all()).get(0);
+      assertThat(old.dependencies()).isEqualTo(DependencyCounts.NONE);
+
+      NewJob waiting =
+          job("mail", T0).withDependencies(List.of(old.id()), DependencyFailure.CANCEL);
+      Enqueued dependent =
+          store.jobInsertMany(new JobInsertManyParams(List.of(waiting), T0)).get(0);
+      assertThat(dependent.state()).isEqualTo(JobState.PENDING);
+
+      assertThat(store.jobDelete(new JobDeleteParams(old.id(), T0))).isTrue();
+      assertThat(store.jobGet(dependent.id()).orElseThrow().state())
+          .as("a deleted dependency counts as cancelled")
+          .isEqualTo(JobState.CANCELLED);
     }
   }
 
