@@ -12,7 +12,6 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
-import dev.errand.examples.DemoApp;
 import dev.errand.postgres.PostgresStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -27,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine;
@@ -598,16 +598,82 @@ public final class ErrandCli implements Callable<Integer> {
       name = "demo",
       mixinStandardHelpOptions = true,
       description = {
-        "Runs a small application's background jobs on the in-memory store: sign-in e-mails,",
-        "an import of 10,000 items, a flaky webhook and a delayed reminder, with a summary."
+        "Runs a small application's background jobs until Ctrl-C: sign-in e-mails through a",
+        "flaky mail provider (retried with backoff), imports of 10,000 items fanned out, and a",
+        "cron job, enqueued continuously, with a live progress line and the HTTP API on",
+        "http://127.0.0.1:7070 to watch them. No setup: on the in-memory store by default."
       })
   static final class DemoCommand implements Callable<Integer> {
     @ParentCommand ErrandCli root;
+    @Mixin StoreOptions store;
+
+    @Option(names = "--port", description = "the API's port on 127.0.0.1 (default: 7070)")
+    String port;
+
+    @Option(
+        names = "--duration",
+        description = {
+          "enqueue for this long (ISO-8601, such as PT10S), wait for those jobs to end,",
+          "print the summary and exit; without it the demo runs until Ctrl-C"
+        })
+    String duration;
 
     @Override
-    public Integer call() {
-      return new DemoApp(root.out).run().succeeded() ? 0 : 1;
+    public Integer call() throws Exception {
+      // Each refused mail call is a retry the progress line counts; a log line for each would
+      // scroll the progress line away.
+      System.setProperty("org.slf4j.simpleLogger.log.dev.errand.internal.engine.Engine", "error");
+      Duration limit = duration == null ? null : positiveDuration("--duration", duration);
+      Settings settings = store.settings(root.env, Map.of(Settings.PORT, port));
+      int apiPort = settings.getInt(Settings.PORT, Demo.DEFAULT_PORT, 0, 65_535);
+      // Rewriting the progress line in place needs a terminal; a pipe or a file gets a line
+      // every few seconds instead.
+      boolean terminal = root.out == System.out && System.console() != null;
+      CountDownLatch closed = new CountDownLatch(1);
+      try (Stores.Opened opened = Stores.open(settings, true)) {
+        Demo demo = Demo.start(opened.store(), apiPort, root.out);
+        demo.printIntro(Stores.describe(settings));
+        // Ctrl-C: the hook asks the demo to stop and waits while it drains, stops and closes
+        // the store, so that the summary is printed before the JVM exits.
+        Thread hook =
+            new Thread(
+                () -> {
+                  demo.requestStop();
+                  try {
+                    closed.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "errand-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+          return demo.run(limit, terminal).succeeded() ? 0 : 1;
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException e) {
+            // The JVM is shutting down: the hook is running and waits for us.
+          }
+        }
+      } finally {
+        closed.countDown();
+      }
     }
+  }
+
+  static Duration positiveDuration(String option, String text) {
+    Duration parsed;
+    try {
+      parsed = Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          option + " must be an ISO-8601 duration such as PT10S, was '" + text + "'");
+    }
+    if (parsed.isNegative() || parsed.isZero()) {
+      throw new IllegalArgumentException(option + " must be positive, was " + text);
+    }
+    return parsed;
   }
 
   static JobState state(String text) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,6 +151,39 @@ class CliTest {
   void enqueueRefusesArgsThatAreNotAJsonObject() {
     assertThat(run("enqueue", "a", "--args", "[1")).isEqualTo(2);
     assertThat(err()).startsWith("errand: --args is not valid JSON");
+  }
+
+  @Test
+  void aFiniteDemoPrintsWhereItsApiIsAndASummaryThenExitsWith0() {
+    assertThat(run("demo", "--duration", "PT1S", "--port", "0")).isZero();
+    assertThat(out())
+        .startsWith("errand demo on the in-memory store")
+        .containsPattern("API: http://127\\.0\\.0\\.1:\\d+ ")
+        .contains("Finished: every job enqueued has ended")
+        .contains("import_item             10,000");
+  }
+
+  @Test
+  void aDemoWhosePortIsTakenSaysSoAndStartsNothing() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      assertThat(run("demo", "--duration", "PT1S", "--port", String.valueOf(port))).isEqualTo(1);
+      assertThat(err())
+          .isEqualTo(
+              "errand: port "
+                  + port
+                  + " is taken (is another errand demo running?); stop it, or give another port"
+                  + " with --port\n");
+      assertThat(out()).isEmpty();
+    }
+  }
+
+  @Test
+  void aDemoDurationThatIsNotADurationIsRefused() {
+    assertThat(run("demo", "--duration", "10s")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo("errand: --duration must be an ISO-8601 duration such as PT10S, was '10s'\n");
   }
 
   private int run(String... args) {

@@ -1,0 +1,34 @@
+package dev.errand.examples;
+
+import dev.errand.JobState;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a running {@link DemoApp} has done so far: one line of progress.
+ *
+ * @param elapsed since the demo started
+ * @param completed jobs that completed
+ * @param retried failed attempts that will be retried
+ * @param failed jobs that failed for good (discarded)
+ * @param states how many jobs the store holds in each state
+ * @param cronRuns runs of the cron job
+ * @param enqueueFailures enqueues that failed (the store was unreachable)
+ */
+record DemoProgress(
+    Duration elapsed,
+    long completed,
+    long retried,
+    long failed,
+    Map<JobState, Long> states,
+    long cronRuns,
+    long enqueueFailures) {
+
+  DemoProgress {
+    states = Map.copyOf(states);
+  }
+
+  long count(JobState state) {
+    return states.getOrDefault(state, 0L);
+  }
+}
