@@ -624,7 +624,9 @@ public final class ErrandCli implements Callable<Integer> {
       // scroll the progress line away.
       System.setProperty("org.slf4j.simpleLogger.log.dev.errand.internal.engine.Engine", "error");
       Duration limit = duration == null ? null : positiveDuration("--duration", duration);
-      Settings settings = store.settings(root.env, Map.of(Settings.PORT, port));
+      Map<String, String> flags = new LinkedHashMap<>();
+      flags.put(Settings.PORT, port);
+      Settings settings = store.settings(root.env, flags);
       int apiPort = settings.getInt(Settings.PORT, Demo.DEFAULT_PORT, 0, 65_535);
       // Rewriting the progress line in place needs a terminal; a pipe or a file gets a line
       // every few seconds instead.

@@ -39,7 +39,7 @@ public final class DemoApp {
   public static final int IMPORT_SIZE = 10_000;
 
   /** How often an import starts, the first one at once. */
-  public static final Duration IMPORT_EVERY = Duration.ofSeconds(30);
+  public static final Duration IMPORT_EVERY = Duration.ofSeconds(20);
 
   /** When the cron job runs: every five seconds (six fields, seconds first). */
   public static final String EXPIRE_SESSIONS_SCHEDULE = "*/5 * * * * *";

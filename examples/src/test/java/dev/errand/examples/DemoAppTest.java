@@ -24,7 +24,7 @@ class DemoAppTest {
 
     assertThat(ending).isEqualTo(DemoApp.Ending.FINISHED);
     assertThat(summary.succeeded()).isTrue();
-    // The import of 10,000 items starts at once; the next one is 30 s away.
+    // The import of 10,000 items starts at once; the next one is 20 s away.
     assertThat(summary.completed(ImportItems.KIND)).isEqualTo(1);
     assertThat(summary.completed(ImportItem.KIND)).isEqualTo(DemoApp.IMPORT_SIZE);
     assertThat(summary.itemsImported()).isEqualTo(DemoApp.IMPORT_SIZE);
