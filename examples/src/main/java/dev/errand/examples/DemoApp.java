@@ -10,7 +10,6 @@ import dev.errand.QueueInfo;
 import dev.errand.Schedule;
 import dev.errand.spi.Store;
 import java.io.PrintStream;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -224,7 +223,7 @@ public final class DemoApp {
   private void enqueueSignIn() {
     long n = signIns.incrementAndGet();
     String token = UUID.randomUUID().toString();
-    sessions.open(token, Clock.systemUTC().instant());
+    sessions.open(token, errand.config().clock().instant());
     errand.enqueue(
         new SignInEmail("user" + n + "@example.com", token),
         EnqueueOptions.defaults().queue("mail"));
