@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.spi.Capability;
 import dev.errand.spi.Store;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
@@ -364,7 +365,8 @@ public final class Config {
 
     /**
      * Enqueues {@code job} on its schedule. Give every node the same periodic jobs: whichever node
-     * leads enqueues them.
+     * leads enqueues them. Needs a store with {@link Capability#UNIQUE_JOBS}: each slot's job is
+     * unique, which is what keeps a slot from running twice ({@link #build()} checks).
      */
     public Builder periodic(PeriodicJob job) {
       Objects.requireNonNull(job, "job");
@@ -529,6 +531,13 @@ public final class Config {
                 + leaderLease.multipliedBy(2)
                 + ") so that a leadership handover misses no slot, was "
                 + periodicGrace);
+      }
+      if (!periodicJobs.isEmpty() && !store.capabilities().contains(Capability.UNIQUE_JOBS)) {
+        throw new InvalidConfigException(
+            "periodicJobs: "
+                + store.getClass().getSimpleName()
+                + " cannot enforce unique jobs (no UNIQUE_JOBS capability), so it cannot keep a"
+                + " slot from being enqueued twice");
       }
       for (PeriodicJob job : periodicJobs.values()) {
         if (job.catchUpWindow() != null && job.catchUpWindow().compareTo(completedRetention) > 0) {

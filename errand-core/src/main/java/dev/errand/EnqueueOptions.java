@@ -32,7 +32,7 @@ public final class EnqueueOptions {
   public static final int MAX_METADATA_ENTRIES = 32;
 
   private static final EnqueueOptions DEFAULTS =
-      new EnqueueOptions(null, null, null, null, null, List.of(), Map.of());
+      new EnqueueOptions(null, null, null, null, null, List.of(), Map.of(), null);
 
   private final String queue;
   private final Integer priority;
@@ -41,6 +41,7 @@ public final class EnqueueOptions {
   private final Integer maxAttempts;
   private final List<String> tags;
   private final Map<String, String> metadata;
+  private final UniqueOptions unique;
 
   private EnqueueOptions(
       String queue,
@@ -49,7 +50,8 @@ public final class EnqueueOptions {
       Duration runIn,
       Integer maxAttempts,
       List<String> tags,
-      Map<String, String> metadata) {
+      Map<String, String> metadata,
+      UniqueOptions unique) {
     this.queue = queue;
     this.priority = priority;
     this.runAt = runAt;
@@ -57,6 +59,7 @@ public final class EnqueueOptions {
     this.maxAttempts = maxAttempts;
     this.tags = tags;
     this.metadata = metadata;
+    this.unique = unique;
   }
 
   /** Options with nothing set: queue {@code default}, priority 0, run now. */
@@ -67,7 +70,7 @@ public final class EnqueueOptions {
   /** Run in queue {@code queue} instead of {@link Config#DEFAULT_QUEUE}. */
   public EnqueueOptions queue(String queue) {
     Config.checkQueueName(queue);
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata);
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
   }
 
   /** Lower runs first; from {@link #MIN_PRIORITY} to {@link #MAX_PRIORITY}. */
@@ -81,13 +84,13 @@ public final class EnqueueOptions {
               + ", was "
               + priority);
     }
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata);
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
   }
 
   /** Do not run before {@code runAt}. Replaces {@link #runIn(Duration)}. */
   public EnqueueOptions runAt(Instant runAt) {
     Objects.requireNonNull(runAt, "runAt");
-    return new EnqueueOptions(queue, priority, runAt, null, maxAttempts, tags, metadata);
+    return new EnqueueOptions(queue, priority, runAt, null, maxAttempts, tags, metadata, unique);
   }
 
   /** Do not run before {@code delay} from now. Replaces {@link #runAt(Instant)}. */
@@ -96,7 +99,7 @@ public final class EnqueueOptions {
     if (delay.isNegative()) {
       throw new IllegalArgumentException("runIn must not be negative, was " + delay);
     }
-    return new EnqueueOptions(queue, priority, null, delay, maxAttempts, tags, metadata);
+    return new EnqueueOptions(queue, priority, null, delay, maxAttempts, tags, metadata, unique);
   }
 
   /** Discard the job after this many failed attempts (at least 1). */
@@ -108,7 +111,7 @@ public final class EnqueueOptions {
               + ", was "
               + maxAttempts);
     }
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata);
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
   }
 
   /** Free labels, for filtering in the views and the dashboard. */
@@ -123,7 +126,7 @@ public final class EnqueueOptions {
             "tag must be 1 to " + MAX_TAG_LENGTH + " characters, was '" + tag + "'");
       }
     }
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, list, metadata);
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, list, metadata, unique);
   }
 
   /** Free key/value pairs kept with the job. */
@@ -133,7 +136,17 @@ public final class EnqueueOptions {
           "at most " + MAX_METADATA_ENTRIES + " metadata entries, got " + metadata.size());
     }
     return new EnqueueOptions(
-        queue, priority, runAt, runIn, maxAttempts, tags, Map.copyOf(metadata));
+        queue, priority, runAt, runIn, maxAttempts, tags, Map.copyOf(metadata), unique);
+  }
+
+  /**
+   * Enqueue only if no duplicate exists, as {@code unique} defines it; otherwise nothing is stored
+   * and the answer is the existing job's id, with {@link Enqueued#duplicate()} true. Replaces the
+   * worker's {@link Worker#unique()}.
+   */
+  public EnqueueOptions unique(UniqueOptions unique) {
+    Objects.requireNonNull(unique, "unique");
+    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
   }
 
   /** The queue, or null for the default. */
@@ -171,6 +184,11 @@ public final class EnqueueOptions {
     return metadata;
   }
 
+  /** The uniqueness, or null for the worker's (usually none). */
+  public UniqueOptions unique() {
+    return unique;
+  }
+
   @Override
   public String toString() {
     return "EnqueueOptions[queue="
@@ -187,6 +205,8 @@ public final class EnqueueOptions {
         + tags
         + ", metadata="
         + metadata
+        + ", unique="
+        + unique
         + "]";
   }
 }

@@ -54,6 +54,7 @@ public final class Jobs {
    * attempts gets one more.
    *
    * @return the job after the call, or empty if none
+   * @throws DuplicateJobException if the job is unique and another job holds its key by now
    */
   public Optional<JobInfo> retry(long id) {
     Optional<JobInfo> job =

@@ -15,9 +15,10 @@ import java.util.Objects;
  * <p>The maintenance leader enqueues one job per slot, with the slot as its run time (the worker
  * reads it as {@code job.scheduledAt()}). Each slot is enqueued at most once however many nodes run
  * and however often the leadership changes: the store refuses a second job for the same name and
- * slot. A slot is still enqueued when it was missed by less than the {@linkplain
- * Config#periodicGrace() grace period} (a leadership handover, a restart); slots missed for longer,
- * during downtime, are skipped unless the job asks to {@link #catchUp(Duration) catch up}.
+ * slot, in every state, until the job is pruned. A slot is still enqueued when it was missed by
+ * less than the {@linkplain Config#periodicGrace() grace period} (a leadership handover, a
+ * restart); slots missed for longer, during downtime, are skipped unless the job asks to {@link
+ * #catchUp(Duration) catch up}.
  *
  * <p>Immutable: each {@code with} method returns a new instance.
  */
@@ -68,10 +69,18 @@ public final class PeriodicJob {
   /**
    * Queue, priority, attempts, tags and metadata of every enqueued job.
    *
-   * @throws IllegalArgumentException if the options set a run time: the slot is the run time
+   * @throws IllegalArgumentException if the options set a run time (the slot is the run time) or
+   *     uniqueness (each slot's job is unique by schedule name and slot already)
    */
   public PeriodicJob options(EnqueueOptions options) {
     Objects.requireNonNull(options, "options");
+    if (options.unique() != null) {
+      throw new IllegalArgumentException(
+          "periodic job '"
+              + name
+              + "': options must not set unique; each slot's job is already unique by schedule"
+              + " name and slot");
+    }
     if (options.runAt() != null || options.runIn() != null) {
       throw new IllegalArgumentException(
           "periodic job '"

@@ -57,4 +57,13 @@ public interface Worker<A extends JobArgs> {
   default int maxAttempts() {
     return 0;
   }
+
+  /**
+   * The uniqueness of jobs of this kind whose enqueue did not set {@link EnqueueOptions#unique}, or
+   * null (the default) for none. Applies to jobs enqueued in a process where this worker is
+   * registered.
+   */
+  default UniqueOptions unique() {
+    return null;
+  }
 }

@@ -12,5 +12,10 @@ public enum Capability {
   /** Jobs survive a restart of the process. */
   DURABLE,
   /** Several processes may share the store at once. */
-  MULTI_PROCESS
+  MULTI_PROCESS,
+  /**
+   * {@link NewJob#uniqueKey()} is honoured: the store itself refuses a second job with a key held
+   * in one of its unique states, atomically, however many threads and processes insert at once.
+   */
+  UNIQUE_JOBS
 }

@@ -45,6 +45,13 @@ public interface Store extends AutoCloseable {
    * Inserts jobs, all or none. Each is {@code AVAILABLE} if its {@code scheduledAt} is not after
    * {@code now}, else {@code SCHEDULED}, with {@code attempt = 0}. Wakes the queues' listeners.
    *
+   * <p>With {@link Capability#UNIQUE_JOBS}: a job whose {@link NewJob#uniqueKey()} is held, that is
+   * a stored job with that key is in one of its own {@link NewJob#uniqueStates()}, is not inserted;
+   * its entry is the holder's id and current state, with {@code duplicate} true. A key repeated
+   * within one call is a duplicate of its first occurrence. At most one job holds a key at any
+   * time, however many threads and processes insert at once. The ids of unique jobs of one call
+   * need not follow the call's order.
+   *
    * @return one entry per job, in order
    */
   List<Enqueued> jobInsertMany(JobInsertManyParams params);
@@ -125,6 +132,8 @@ public interface Store extends AutoCloseable {
    * used all its attempts it gets one more. A running job is left as it is.
    *
    * @return the job after the call, or empty if there is none
+   * @throws dev.errand.DuplicateJobException if the job is unique and another job holds its key
+   *     now; nothing changes
    */
   Optional<JobInfo> jobRetry(JobRetryParams params);
 

@@ -1,5 +1,6 @@
 package dev.errand.postgres;
 
+import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -70,6 +71,12 @@ public final class PostgresStore implements Store {
           .thenComparing(JobInfo::scheduledAt)
           .thenComparingLong(JobInfo::id);
 
+  /** Insert attempts for unique jobs whose holder keeps vanishing; see insertUnique. */
+  private static final int UNIQUE_ROUNDS = 5;
+
+  /** SQLSTATE of a unique index violation. */
+  private static final String UNIQUE_VIOLATION = "23505";
+
   private final DataSource dataSource;
   private final String schema;
   private final NamedSql sql;
@@ -118,6 +125,7 @@ public final class PostgresStore implements Store {
     capabilities.add(Capability.DURABLE);
     capabilities.add(Capability.MULTI_PROCESS);
     capabilities.add(Capability.TX_ENQUEUE);
+    capabilities.add(Capability.UNIQUE_JOBS);
     if (notifier != null) {
       capabilities.add(Capability.LISTEN_NOTIFY);
     }
@@ -135,7 +143,23 @@ public final class PostgresStore implements Store {
       return List.of();
     }
     try (Connection c = dataSource.getConnection()) {
-      return insert(c, params);
+      if (!hasUnique(params.jobs()) || params.jobs().size() == 1) {
+        return insert(c, params);
+      }
+      // A unique insert may take more than one write (see insertUnique): one transaction keeps
+      // the batch all or none. A single job needs none: a write that stored nothing leaves
+      // nothing to undo.
+      c.setAutoCommit(false);
+      try {
+        List<Enqueued> result = insert(c, params);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(true);
+      }
     } catch (SQLException e) {
       throw failed("insert jobs", e);
     }
@@ -156,10 +180,39 @@ public final class PostgresStore implements Store {
 
   private List<Enqueued> insert(Connection c, JobInsertManyParams params) throws SQLException {
     List<NewJob> jobs = params.jobs();
+    if (hasUnique(jobs)) {
+      return insertUnique(c, jobs, params.now());
+    }
     int n = jobs.size();
     if (n == 1) {
       return List.of(insertOne(c, jobs.get(0), params.now()));
     }
+    try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
+      String now = params.now().toString();
+      ps.setString(1, now);
+      ps.setString(2, now);
+      bindColumns(c, ps, 3, jobs);
+      ps.setString(11, channel);
+      List<Enqueued> result = new ArrayList<>(n);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+        }
+      }
+      if (result.size() != n) {
+        throw new StoreException("inserted " + result.size() + " jobs of " + n);
+      }
+      return result;
+    }
+  }
+
+  /**
+   * Binds the eight column arrays that JobInsertMany and JobInsertUnique share (queue, kind, args,
+   * priority, max attempts, run time, tags, metadata) from parameter {@code first} on.
+   */
+  private static void bindColumns(Connection c, PreparedStatement ps, int first, List<NewJob> jobs)
+      throws SQLException {
+    int n = jobs.size();
     String[] queues = new String[n];
     String[] kinds = new String[n];
     String[] args = new String[n];
@@ -179,30 +232,174 @@ public final class PostgresStore implements Store {
       tags[i] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
       metadata[i] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
     }
-    try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
-      String now = params.now().toString();
-      ps.setString(1, now);
-      ps.setString(2, now);
-      ps.setArray(3, c.createArrayOf("text", queues));
-      ps.setArray(4, c.createArrayOf("text", kinds));
-      ps.setArray(5, c.createArrayOf("text", args));
-      ps.setArray(6, c.createArrayOf("int2", priorities));
-      ps.setArray(7, c.createArrayOf("int2", maxAttempts));
-      ps.setArray(8, c.createArrayOf("text", scheduledAt));
-      ps.setArray(9, c.createArrayOf("text", tags));
-      ps.setArray(10, c.createArrayOf("text", metadata));
-      ps.setString(11, channel);
-      List<Enqueued> result = new ArrayList<>(n);
+    ps.setArray(first, c.createArrayOf("text", queues));
+    ps.setArray(first + 1, c.createArrayOf("text", kinds));
+    ps.setArray(first + 2, c.createArrayOf("text", args));
+    ps.setArray(first + 3, c.createArrayOf("int2", priorities));
+    ps.setArray(first + 4, c.createArrayOf("int2", maxAttempts));
+    ps.setArray(first + 5, c.createArrayOf("text", scheduledAt));
+    ps.setArray(first + 6, c.createArrayOf("text", tags));
+    ps.setArray(first + 7, c.createArrayOf("text", metadata));
+  }
+
+  private static boolean hasUnique(List<NewJob> jobs) {
+    for (NewJob job : jobs) {
+      if (job.isUnique()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Inserts a batch holding unique jobs. A job whose key is taken gets the holder's id back. In one
+   * round-trip unless a holder was committed by another session while the insert ran (then a second
+   * reads it), or was freed before that read (then those jobs are inserted again: a rare race,
+   * bounded by {@link #UNIQUE_ROUNDS}).
+   */
+  private List<Enqueued> insertUnique(Connection c, List<NewJob> jobs, Instant now)
+      throws SQLException {
+    int n = jobs.size();
+    Enqueued[] result = new Enqueued[n];
+    // A key repeated within the batch is a duplicate of its first occurrence, resolved last.
+    int[] firstWithKey = new int[n];
+    Map<String, Integer> firstByKey = new HashMap<>();
+    List<Integer> pending = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      String key = jobs.get(i).uniqueKey();
+      Integer first = key == null ? null : firstByKey.putIfAbsent(key, i);
+      firstWithKey[i] = first == null ? -1 : first;
+      if (first == null) {
+        pending.add(i);
+      }
+    }
+    for (int round = 1; !pending.isEmpty(); round++) {
+      if (round > UNIQUE_ROUNDS) {
+        throw new StoreException(
+            "unique jobs: the holders of "
+                + pending.size()
+                + " keys kept changing during "
+                + UNIQUE_ROUNDS
+                + " insert attempts");
+      }
+      List<Integer> unresolved = insertUniqueOnce(c, jobs, pending, now, result);
+      pending = unresolved.isEmpty() ? unresolved : readHolders(c, jobs, unresolved, result);
+    }
+    for (int i = 0; i < n; i++) {
+      if (firstWithKey[i] >= 0) {
+        Enqueued first = result[firstWithKey[i]];
+        result[i] = new Enqueued(first.id(), first.state(), true);
+      }
+    }
+    return List.of(result);
+  }
+
+  /**
+   * Runs JobInsertUnique for the jobs at {@code indexes}, filling {@code result} for those inserted
+   * and those whose holder the statement saw.
+   *
+   * @return the indexes of jobs neither inserted nor matched with a holder
+   */
+  private List<Integer> insertUniqueOnce(
+      Connection c, List<NewJob> jobs, List<Integer> indexes, Instant now, Enqueued[] result)
+      throws SQLException {
+    int n = indexes.size();
+    List<NewJob> batch = new ArrayList<>(n);
+    String[] uniqueKeys = new String[n];
+    Short[] uniqueStates = new Short[n];
+    for (int k = 0; k < n; k++) {
+      NewJob job = jobs.get(indexes.get(k));
+      batch.add(job);
+      uniqueKeys[k] = job.uniqueKey();
+      uniqueStates[k] = job.isUnique() ? stateBits(job.uniqueStates()) : null;
+    }
+    List<Enqueued> insertedPlain = new ArrayList<>();
+    Map<String, Enqueued> insertedByKey = new HashMap<>();
+    Map<String, Enqueued> holders = new HashMap<>();
+    try (PreparedStatement ps = planEachTime(c, "JobInsertUnique")) {
+      bindColumns(c, ps, 1, batch);
+      ps.setArray(9, c.createArrayOf("text", uniqueKeys));
+      ps.setArray(10, c.createArrayOf("int2", uniqueStates));
+      ps.setString(11, now.toString());
+      ps.setString(12, now.toString());
+      ps.setString(13, channel);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+          String key = rs.getString(3);
+          boolean isInserted = rs.getBoolean(4);
+          Enqueued row = new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), !isInserted);
+          if (!isInserted) {
+            holders.put(key, row);
+          } else if (key == null) {
+            insertedPlain.add(row);
+          } else {
+            insertedByKey.put(key, row);
+          }
         }
       }
-      if (result.size() != n) {
-        throw new StoreException("inserted " + result.size() + " jobs of " + n);
-      }
-      return result;
     }
+    // Ordinary jobs are inserted in batch order (see JobInsertUnique), so in id order they are the
+    // batch's ordinary jobs in order.
+    insertedPlain.sort(Comparator.comparingLong(Enqueued::id));
+    List<Integer> unresolved = new ArrayList<>();
+    int next = 0;
+    for (int k = 0; k < n; k++) {
+      int i = indexes.get(k);
+      String key = uniqueKeys[k];
+      if (key == null) {
+        result[i] = insertedPlain.get(next++);
+      } else if (insertedByKey.containsKey(key)) {
+        result[i] = insertedByKey.get(key);
+      } else if (holders.containsKey(key)) {
+        result[i] = holders.get(key);
+      } else {
+        unresolved.add(i);
+      }
+    }
+    if (next != insertedPlain.size()) {
+      throw new StoreException("inserted " + insertedPlain.size() + " jobs but matched " + next);
+    }
+    return unresolved;
+  }
+
+  /**
+   * Reads the holders of the keys of the jobs at {@code indexes}, filling {@code result}.
+   *
+   * @return the indexes whose key nobody holds any more: to insert again
+   */
+  private List<Integer> readHolders(
+      Connection c, List<NewJob> jobs, List<Integer> indexes, Enqueued[] result)
+      throws SQLException {
+    Map<String, Enqueued> holders = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(sql.get("JobUniqueHolders"))) {
+      String[] keys = indexes.stream().map(i -> jobs.get(i).uniqueKey()).toArray(String[]::new);
+      ps.setArray(1, c.createArrayOf("text", keys));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          holders.put(
+              rs.getString(3), new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), true));
+        }
+      }
+    }
+    List<Integer> free = new ArrayList<>();
+    for (int i : indexes) {
+      Enqueued holder = holders.get(jobs.get(i).uniqueKey());
+      if (holder != null) {
+        result[i] = holder;
+      } else {
+        free.add(i);
+      }
+    }
+    return free;
+  }
+
+  /** The bitmask of V003__unique_jobs.sql: bit n for the state of ordinal n. */
+  private static short stateBits(Set<JobState> states) {
+    int bits = 0;
+    for (JobState state : states) {
+      bits |= 1 << state.ordinal();
+    }
+    return (short) bits;
   }
 
   private Enqueued insertOne(Connection c, NewJob job, Instant now) throws SQLException {
@@ -583,6 +780,11 @@ public final class PostgresStore implements Store {
         ps.setString(1, params.now().toString());
         ps.setLong(2, params.id());
         retried = readOne(ps);
+      } catch (SQLException e) {
+        if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+          throw new DuplicateJobException(params.id(), uniqueHolderOf(c, params.id()));
+        }
+        throw e;
       }
       if (retried.isEmpty()) {
         return jobGet(params.id());
@@ -591,6 +793,18 @@ public final class PostgresStore implements Store {
       return retried;
     } catch (SQLException e) {
       throw failed("retry job " + params.id(), e);
+    }
+  }
+
+  private long uniqueHolderOf(Connection c, long id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql.get("JobUniqueHolderOf"))) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new StoreException("retry of job " + id + " conflicted on a key nobody holds now");
+        }
+        return rs.getLong(1);
+      }
     }
   }
 

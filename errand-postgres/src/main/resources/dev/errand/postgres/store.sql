@@ -43,6 +43,65 @@ WITH inserted AS (
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n;
 
+-- name: JobInsertUnique
+-- The insert of a batch that holds unique jobs; JobInsertMany, the hot path, stays free of this
+-- work. A job whose key another job holds conflicts on job_unique_idx and is skipped: the index
+-- decides, not a check before the insert, so concurrent inserts of one key from any number of
+-- sessions store one job (a session whose conflicting row is not yet committed waits for it).
+-- The holders of skipped keys come back in the same statement, read from its snapshot; a holder
+-- that another session committed while this statement ran is not in that snapshot, and the store
+-- reads it afterwards with JobUniqueHolders. No key repeats within one call (the store folds
+-- repeats first). Columns as in JobInsertMany, plus the key as hex and the state bitmask.
+-- Rows are inserted in key order (ordinary jobs first, in batch order): a session that waits for
+-- another's uncommitted key then never holds a key that the other still has to insert, so two
+-- batches of the same keys in different orders cannot deadlock. The price: unique jobs of one
+-- batch get ids in key order, not batch order.
+WITH input AS (
+  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[],
+                       ?::text[], ?::text[], ?::text[], ?::smallint[]) WITH ORDINALITY
+    AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata, unique_key,
+         unique_states, ord)
+), inserted AS (
+  INSERT INTO {schema}.job
+    (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata,
+     unique_key, unique_states)
+  SELECT
+    CASE WHEN u.scheduled_at::timestamptz > ?::timestamptz
+         THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
+    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, ?::timestamptz,
+    u.scheduled_at::timestamptz,
+    CASE WHEN u.tags = '[]' THEN '{}'::text[]
+         ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
+    u.metadata::jsonb, decode(u.unique_key, 'hex'), u.unique_states
+  FROM input u
+  ORDER BY u.unique_key COLLATE "C" NULLS FIRST, u.ord
+  -- Names job_unique_idx (by its column and predicate) so that any other conflict still fails.
+  ON CONFLICT (unique_key)
+    WHERE unique_key IS NOT NULL AND {schema}.job_unique_holds(state, unique_states)
+    DO NOTHING
+  RETURNING id, queue, state, unique_key
+), notified AS (
+  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+)
+SELECT id, state::text, encode(unique_key, 'hex'), true FROM inserted, (SELECT count(*) FROM notified) n
+UNION ALL
+SELECT j.id, j.state::text, encode(j.unique_key, 'hex'), false FROM {schema}.job j
+WHERE j.unique_key IN (SELECT decode(unique_key, 'hex') FROM input WHERE unique_key IS NOT NULL)
+  AND j.unique_key IS NOT NULL AND {schema}.job_unique_holds(j.state, j.unique_states);
+
+-- name: JobUniqueHolders
+-- The jobs that hold these keys (hex), read after JobInsertUnique with a fresh snapshot. The
+-- predicate repeats job_unique_idx's so that the planner can use that index.
+SELECT id, state::text, encode(unique_key, 'hex') FROM {schema}.job
+WHERE unique_key IN (SELECT decode(k, 'hex') FROM unnest(?::text[]) k)
+  AND unique_key IS NOT NULL AND {schema}.job_unique_holds(state, unique_states);
+
+-- name: JobUniqueHolderOf
+-- The other job that holds the unique key of job ?, when a retry of it conflicted.
+SELECT h.id FROM {schema}.job j
+JOIN {schema}.job h ON h.unique_key = j.unique_key AND h.id <> j.id
+WHERE j.id = ? AND h.unique_key IS NOT NULL AND {schema}.job_unique_holds(h.state, h.unique_states);
+
 -- name: JobFetch
 -- Claims the next available jobs of one queue in one statement. The CTE walks job_fetch_idx, which
 -- holds available jobs only, in fetch order; FOR UPDATE SKIP LOCKED makes a concurrent fetcher pass

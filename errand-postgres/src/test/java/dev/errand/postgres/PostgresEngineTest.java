@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.errand.Config;
+import dev.errand.EnqueueOptions;
+import dev.errand.Enqueued;
 import dev.errand.Errand;
 import dev.errand.JobArgs;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.Outcome;
+import dev.errand.UniqueOptions;
 import dev.errand.spi.Store;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -114,6 +117,32 @@ class PostgresEngineTest {
   }
 
   @Test
+  void aUniqueJobIsStoredOnceWhetherEnqueuedInATransactionAloneOrInBulk() throws Exception {
+    EnqueueOptions unique = EnqueueOptions.defaults().unique(UniqueOptions.byKind().byArgs());
+    Enqueued first;
+    try (Connection c = TestDatabase.pool().getConnection()) {
+      c.setAutoCommit(false);
+      first = errand.enqueue(c, new Order(5), unique);
+      assertThat(errand.enqueue(c, new Order(5), unique).id()).isEqualTo(first.id());
+      c.commit();
+    }
+    assertThat(errand.enqueue(new Order(5), unique))
+        .extracting(Enqueued::id, Enqueued::duplicate)
+        .containsExactly(first.id(), true);
+    List<Enqueued> bulk =
+        errand.enqueueAll(List.of(new Order(6), new Order(5), new Order(6)), unique);
+    assertThat(bulk).extracting(Enqueued::duplicate).containsExactly(false, true, true);
+    assertThat(bulk.get(1).id()).isEqualTo(first.id());
+    assertThat(bulk.get(2).id()).isEqualTo(bulk.get(0).id());
+
+    await().until(() -> receiptsSent.containsAll(List.of(5L, 6L)));
+    // Completed jobs still hold their keys by default.
+    assertThat(errand.enqueue(new Order(5), unique))
+        .isEqualTo(new Enqueued(first.id(), JobState.COMPLETED, true));
+    assertThat(store.jobList(JobQuery.all().withKind("order_placed"))).hasSize(2);
+  }
+
+  @Test
   void aStoreWithoutTransactionsRefusesTransactionalEnqueue() {
     Errand memory = Errand.create(Config.builder(Store.inMemory()).build());
 
@@ -130,6 +159,7 @@ class PostgresEngineTest {
         .contains("CREATE SCHEMA IF NOT EXISTS " + schema)
         .contains("CREATE TABLE " + schema + ".job")
         .contains("job_fetch_idx")
+        .contains("job_unique_idx")
         .doesNotContain("{schema}");
   }
 

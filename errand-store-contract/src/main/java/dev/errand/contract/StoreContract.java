@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.errand.AttemptError;
+import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -45,11 +46,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -2080,6 +2084,321 @@ public abstract class StoreContract {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Uniqueness
+
+  @Nested
+  class Uniqueness {
+    /** The states a unique job holds its key in unless told otherwise: waiting and running. */
+    private static final JobState[] LIVE = {SCHEDULED, AVAILABLE, RUNNING, RETRYABLE};
+
+    @BeforeEach
+    void requireUniqueJobs() {
+      assumeTrue(
+          store.capabilities().contains(Capability.UNIQUE_JOBS),
+          "the store does not declare UNIQUE_JOBS");
+    }
+
+    @Test
+    void aJobWhoseKeyIsHeldIsNotStoredAndAnswersTheHoldersId() {
+      Enqueued first = insert(job().unique(key(1), LIVE)).get(0);
+      clock.advance(Duration.ofSeconds(1));
+
+      Enqueued second = insert(job().args("{\"other\":1}").unique(key(1), LIVE)).get(0);
+
+      assertThat(first.duplicate()).isFalse();
+      assertThat(second).isEqualTo(new Enqueued(first.id(), AVAILABLE, true));
+      assertThat(listAll(JobQuery.all())).extracting(JobInfo::id).containsExactly(first.id());
+      assertThat(get(first.id()).argsJson()).isEqualTo("{}");
+    }
+
+    @Test
+    void jobsWithOtherKeysOrNoKeyAreStored() {
+      List<Enqueued> inserted =
+          insert(job().unique(key(1), LIVE), job().unique(key(2), LIVE), job(), job());
+
+      assertThat(inserted).extracting(Enqueued::duplicate).containsOnly(false);
+      assertThat(ids(inserted)).doesNotHaveDuplicates();
+      assertThat(listAll(JobQuery.all())).hasSize(4);
+    }
+
+    @Test
+    void aDuplicateAnswersTheHoldersCurrentState() {
+      JobInfo runningJob = running(job().unique(key(1), LIVE));
+      Enqueued scheduled = insert(job().scheduledAt(at(60)).unique(key(2), LIVE)).get(0);
+
+      assertThat(insert(job().unique(key(1), LIVE), job().unique(key(2), LIVE)))
+          .containsExactly(
+              new Enqueued(runningJob.id(), RUNNING, true),
+              new Enqueued(scheduled.id(), SCHEDULED, true));
+    }
+
+    @Test
+    void withinOneBatchARepeatedKeyIsADuplicateOfItsFirstOccurrence() {
+      List<Enqueued> inserted =
+          insert(
+              job().unique(key(1), LIVE),
+              job(),
+              job().args("{\"n\":2}").unique(key(1), LIVE),
+              job().scheduledAt(at(60)).unique(key(2), LIVE),
+              job().unique(key(2), LIVE));
+
+      assertThat(inserted.get(0).duplicate()).isFalse();
+      assertThat(inserted.get(1).duplicate()).isFalse();
+      assertThat(inserted.get(2)).isEqualTo(new Enqueued(inserted.get(0).id(), AVAILABLE, true));
+      assertThat(inserted.get(3)).isEqualTo(new Enqueued(inserted.get(3).id(), SCHEDULED, false));
+      assertThat(inserted.get(4)).isEqualTo(new Enqueued(inserted.get(3).id(), SCHEDULED, true));
+      assertThat(listAll(JobQuery.all()))
+          .extracting(JobInfo::id)
+          .containsExactlyInAnyOrder(
+              inserted.get(0).id(), inserted.get(1).id(), inserted.get(3).id());
+      assertThat(get(inserted.get(0).id()).argsJson()).isEqualTo("{}");
+    }
+
+    @Test
+    void aJobHoldsItsKeyThroughEveryLiveState() {
+      JobInfo job = retryable(job().unique(key(1), LIVE), at(60));
+
+      assertThat(insert(job().unique(key(1), LIVE)).get(0))
+          .isEqualTo(new Enqueued(job.id(), RETRYABLE, true));
+    }
+
+    @Test
+    void aJobThatLeftItsUniqueStatesFreesItsKey() {
+      JobInfo done = completed(job().unique(key(1), LIVE));
+      JobInfo failed = discarded(job().unique(key(2), LIVE));
+      JobInfo dropped = cancelled(job().unique(key(3), LIVE));
+
+      List<Enqueued> again =
+          insert(
+              job().unique(key(1), LIVE), job().unique(key(2), LIVE), job().unique(key(3), LIVE));
+
+      assertThat(again).extracting(Enqueued::duplicate).containsOnly(false);
+      assertThat(ids(again)).doesNotContain(done.id(), failed.id(), dropped.id());
+      assertThat(listAll(JobQuery.all())).hasSize(6);
+    }
+
+    @Test
+    void aFinalStateInItsUniqueStatesKeepsTheKeyHeld() {
+      JobState[] liveAndCompleted = {SCHEDULED, AVAILABLE, RUNNING, RETRYABLE, COMPLETED};
+      JobInfo done = completed(job().unique(key(1), liveAndCompleted));
+      JobInfo failed = discarded(job().unique(key(2), liveAndCompleted));
+
+      assertThat(insert(job().unique(key(1), LIVE), job().unique(key(2), LIVE)))
+          .containsExactly(
+              new Enqueued(done.id(), COMPLETED, true),
+              new Enqueued(insertedAfter(failed.id()), AVAILABLE, false));
+    }
+
+    @Test
+    void theHoldersOwnStatesDecideNotTheNewcomers() {
+      JobInfo done = completed(job().unique(key(1), LIVE));
+
+      Enqueued newcomer =
+          insert(job().unique(key(1), SCHEDULED, AVAILABLE, RUNNING, RETRYABLE, COMPLETED)).get(0);
+
+      assertThat(newcomer.duplicate()).isFalse();
+      assertThat(newcomer.id()).isNotEqualTo(done.id());
+    }
+
+    @Test
+    void pruningAHolderFreesItsKey() {
+      JobInfo done =
+          completed(job().unique(key(1), SCHEDULED, AVAILABLE, RUNNING, RETRYABLE, COMPLETED));
+      clock.advance(Duration.ofHours(1));
+      assertThat(prune(now(), now(), now(), 100)).isEqualTo(1);
+
+      Enqueued again = insert(job().unique(key(1), LIVE)).get(0);
+
+      assertThat(again.duplicate()).isFalse();
+      assertThat(again.id()).isNotEqualTo(done.id());
+    }
+
+    @Test
+    void retryingAJobWhoseKeyAnotherHoldsFailsAndChangesNothing() {
+      JobInfo failed = discarded(job().unique(key(1), LIVE));
+      long successor = insertOne(job().unique(key(1), LIVE));
+
+      assertThatThrownBy(() -> store.jobRetry(new JobRetryParams(failed.id(), now())))
+          .isInstanceOfSatisfying(
+              DuplicateJobException.class,
+              e -> {
+                assertThat(e.jobId()).isEqualTo(failed.id());
+                assertThat(e.holderId()).isEqualTo(successor);
+              })
+          .hasMessageContaining("job " + failed.id())
+          .hasMessageContaining("unique job " + successor);
+      assertThat(get(failed.id())).isEqualTo(failed);
+      assertThat(get(successor).state()).isEqualTo(AVAILABLE);
+    }
+
+    @Test
+    void retryingAJobWhoseKeyIsFreeTakesTheKeyBack() {
+      JobInfo failed = discarded(job().unique(key(1), LIVE));
+
+      assertThat(store.jobRetry(new JobRetryParams(failed.id(), now())).orElseThrow().state())
+          .isEqualTo(AVAILABLE);
+
+      assertThat(insert(job().unique(key(1), LIVE)).get(0))
+          .isEqualTo(new Enqueued(failed.id(), AVAILABLE, true));
+    }
+
+    @Test
+    void aFollowUpWhoseKeyIsHeldIsNotStoredTwice() {
+      long holder = insertOne(job().kind("next").queue("other").unique(key(9), LIVE));
+      JobInfo parent = running(job());
+
+      finish(
+          new JobFinish.Completed(
+              ref(parent),
+              now(),
+              List.of(
+                  job().kind("next").queue("other").unique(key(9), LIVE).build(now()),
+                  job().kind("next").queue("other").unique(key(8), LIVE).build(now()))));
+
+      assertThat(listAll(JobQuery.all().withKind("next")))
+          .extracting(JobInfo::id)
+          .hasSize(2)
+          .contains(holder);
+    }
+
+    @Test
+    void aFollowUpWithItsParentsKeyMeetsTheParentInItsFinalState() {
+      JobState[] liveAndCompleted = {SCHEDULED, AVAILABLE, RUNNING, RETRYABLE, COMPLETED};
+      JobInfo freesKey = running(job().kind("a").unique(key(1), LIVE));
+      JobInfo keepsKey = running(job().kind("b").unique(key(2), liveAndCompleted));
+
+      finish(
+          new JobFinish.Completed(
+              ref(freesKey), now(), List.of(job().kind("a").unique(key(1), LIVE).build(now()))),
+          new JobFinish.Completed(
+              ref(keepsKey), now(), List.of(job().kind("b").unique(key(2), LIVE).build(now()))));
+
+      assertThat(listAll(JobQuery.all().withKind("a")))
+          .extracting(JobInfo::state)
+          .containsExactly(COMPLETED, AVAILABLE);
+      assertThat(listAll(JobQuery.all().withKind("b")))
+          .extracting(JobInfo::state)
+          .containsExactly(COMPLETED);
+    }
+
+    @Test
+    void concurrentInsertsOfTheSameKeysStoreOneJobPerKeyAndAnswerItsId() throws Exception {
+      record Answer(int key, Enqueued enqueued) {}
+      int keys = 40;
+      List<List<Answer>> byThread =
+          concurrently(
+              8,
+              thread -> {
+                List<Answer> mine = new ArrayList<>();
+                for (int call = 0; call < 5; call++) {
+                  // Each thread and call walks the keys in its own order, in batches of 8.
+                  List<Integer> order = new ArrayList<>(IntStream.range(0, keys).boxed().toList());
+                  Collections.shuffle(order, new Random(thread * 31L + call));
+                  for (int from = 0; from < keys; from += 8) {
+                    List<Integer> batch = order.subList(from, from + 8);
+                    List<Enqueued> answers =
+                        insert(
+                            batch.stream()
+                                .map(k -> job().args("{\"k\":" + k + "}").unique(key(k), LIVE))
+                                .toArray(JobSpec[]::new));
+                    for (int b = 0; b < batch.size(); b++) {
+                      mine.add(new Answer(batch.get(b), answers.get(b)));
+                    }
+                  }
+                }
+                return mine;
+              });
+
+      Map<Integer, Long> idByKey = new HashMap<>();
+      for (JobInfo job : listAll(JobQuery.all())) {
+        int k = Integer.parseInt(job.argsJson().replaceAll("\\D", ""));
+        assertThat(idByKey.put(k, job.id())).as("jobs stored for key %d", k).isNull();
+      }
+      assertThat(idByKey).hasSize(keys);
+      int stored = 0;
+      for (List<Answer> answers : byThread) {
+        for (Answer answer : answers) {
+          assertThat(answer.enqueued().id())
+              .as("answer for key %d", answer.key())
+              .isEqualTo(idByKey.get(answer.key()));
+          stored += answer.enqueued().duplicate() ? 0 : 1;
+        }
+      }
+      assertThat(stored).as("answers that stored a job").isEqualTo(keys);
+    }
+
+    /** The id of the job stored next after {@code id} (ids increase across calls). */
+    private long insertedAfter(long id) {
+      return listAll(JobQuery.all()).stream()
+          .mapToLong(JobInfo::id)
+          .filter(i -> i > id)
+          .min()
+          .orElseThrow();
+    }
+  }
+
+  @Nested
+  class TransactionalUniqueness {
+    private final JobState[] live = {SCHEDULED, AVAILABLE, RUNNING, RETRYABLE};
+
+    @BeforeEach
+    void requireTxEnqueueAndUniqueJobs() {
+      assumeTrue(
+          store.capabilities().contains(Capability.TX_ENQUEUE)
+              && store.capabilities().contains(Capability.UNIQUE_JOBS),
+          "the store does not declare both TX_ENQUEUE and UNIQUE_JOBS");
+    }
+
+    @Test
+    void aKeyInsertedInAnOpenTransactionMakesOthersWaitThenAnswersItsId() throws Exception {
+      ExecutorService other = Executors.newSingleThreadExecutor();
+      try (Connection c = openConnection()) {
+        c.setAutoCommit(false);
+        Enqueued mine =
+            store
+                .jobInsertMany(
+                    c,
+                    new JobInsertManyParams(
+                        List.of(job().unique(key(1), live).build(now())), now()))
+                .get(0);
+        assertThat(
+                store
+                    .jobInsertMany(
+                        c,
+                        new JobInsertManyParams(
+                            List.of(job().unique(key(1), live).build(now())), now()))
+                    .get(0))
+            .as("same transaction")
+            .isEqualTo(new Enqueued(mine.id(), AVAILABLE, true));
+        Future<Enqueued> theirs = other.submit(() -> insert(job().unique(key(1), live)).get(0));
+
+        c.commit();
+
+        assertThat(theirs.get(PATIENCE.toSeconds(), SECONDS))
+            .isEqualTo(new Enqueued(mine.id(), AVAILABLE, true));
+      } finally {
+        other.shutdownNow();
+      }
+      assertThat(listAll(JobQuery.all())).hasSize(1);
+    }
+
+    @Test
+    void aRolledBackTransactionLeavesTheKeyFree() throws Exception {
+      try (Connection c = openConnection()) {
+        c.setAutoCommit(false);
+        store.jobInsertMany(
+            c, new JobInsertManyParams(List.of(job().unique(key(1), live).build(now())), now()));
+        c.rollback();
+      }
+
+      Enqueued again = insert(job().unique(key(1), live)).get(0);
+
+      assertThat(again.duplicate()).isFalse();
+      assertThat(listAll(JobQuery.all())).extracting(JobInfo::id).containsExactly(again.id());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Leadership
 
   @Nested
@@ -2165,6 +2484,8 @@ public abstract class StoreContract {
     private int maxAttempts = 3;
     private List<String> tags = List.of();
     private Map<String, String> metadata = Map.of();
+    private String uniqueKey;
+    private Set<JobState> uniqueStates = Set.of();
 
     public JobSpec kind(String kind) {
       this.kind = kind;
@@ -2207,6 +2528,13 @@ public abstract class StoreContract {
       return this;
     }
 
+    /** A unique job with this key (see {@link #key(int)}), held in these states. */
+    public JobSpec unique(String key, JobState... states) {
+      this.uniqueKey = key;
+      this.uniqueStates = Set.of(states);
+      return this;
+    }
+
     public NewJob build(Instant now) {
       return new NewJob(
           kind,
@@ -2216,8 +2544,15 @@ public abstract class StoreContract {
           scheduledAt == null ? now : scheduledAt,
           maxAttempts,
           tags,
-          metadata);
+          metadata,
+          uniqueKey,
+          uniqueStates);
     }
+  }
+
+  /** A unique key: 64 hex digits, distinct for each {@code n}. */
+  protected static String key(int n) {
+    return String.format("%064x", n);
   }
 
   /** A copy of a job with some fields changed: the expected state after a transition. */

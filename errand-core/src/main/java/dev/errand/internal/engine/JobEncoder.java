@@ -5,14 +5,19 @@ import dev.errand.Config.WorkerRegistration;
 import dev.errand.EnqueueOptions;
 import dev.errand.JobArgs;
 import dev.errand.JobArgsException;
+import dev.errand.JobState;
 import dev.errand.PeriodicJob;
 import dev.errand.RawArgs;
+import dev.errand.UniqueOptions;
+import dev.errand.spi.Capability;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Turns args and options into a validated, encoded {@link NewJob}: the one place where enqueue
@@ -21,9 +26,11 @@ import java.util.Objects;
 public final class JobEncoder {
   private final Config config;
   private final Map<Class<?>, String> kindByArgsType = new HashMap<>();
+  private final boolean storeHasUniqueJobs;
 
   public JobEncoder(Config config) {
     this.config = config;
+    this.storeHasUniqueJobs = config.store().capabilities().contains(Capability.UNIQUE_JOBS);
     for (WorkerRegistration<?> registration : config.workers().values()) {
       kindByArgsType.put(registration.argsType(), registration.kind());
     }
@@ -33,9 +40,23 @@ public final class JobEncoder {
    * The job to store for {@code args}.
    *
    * @throws JobArgsException if the kind is invalid, disagrees with its registration, or the args
-   *     cannot be written or are too large
+   *     cannot be written or are too large, or lack a field their uniqueness names
+   * @throws UnsupportedOperationException if the job is unique and the store cannot enforce it
    */
   public NewJob encode(JobArgs args, EnqueueOptions options, Instant now) {
+    NewJob job = encodePlain(args, options, now);
+    UniqueOptions unique = options.unique() != null ? options.unique() : workerUnique(job.kind());
+    if (unique == null) {
+      return job;
+    }
+    requireUniqueJobs(job.kind());
+    return withUniqueKey(
+        job,
+        UniqueKeys.of(unique, job.kind(), job.argsJson(), job.queue(), job.scheduledAt()),
+        unique.states());
+  }
+
+  private NewJob encodePlain(JobArgs args, EnqueueOptions options, Instant now) {
     Objects.requireNonNull(args, "args");
     String kind = args.kind();
     try {
@@ -88,7 +109,40 @@ public final class JobEncoder {
    * @throws JobArgsException as {@link #encode}
    */
   public NewJob encodeSlot(PeriodicJob periodic, Instant slot, Instant now) {
-    return encode(periodic.args(), periodic.options().runAt(slot), now);
+    NewJob job = encodePlain(periodic.args(), periodic.options().runAt(slot), now);
+    requireUniqueJobs(job.kind());
+    return withUniqueKey(
+        job, UniqueKeys.ofSlot(periodic.name(), slot), EnumSet.allOf(JobState.class));
+  }
+
+  private UniqueOptions workerUnique(String kind) {
+    WorkerRegistration<?> registration = config.workers().get(kind);
+    return registration != null ? registration.worker().unique() : null;
+  }
+
+  private void requireUniqueJobs(String kind) {
+    if (!storeHasUniqueJobs) {
+      throw new UnsupportedOperationException(
+          "job of kind '"
+              + kind
+              + "' is unique, but "
+              + config.store().getClass().getSimpleName()
+              + " cannot enforce uniqueness (no UNIQUE_JOBS capability)");
+    }
+  }
+
+  private static NewJob withUniqueKey(NewJob job, String key, Set<JobState> states) {
+    return new NewJob(
+        job.kind(),
+        job.queue(),
+        job.argsJson(),
+        job.priority(),
+        job.scheduledAt(),
+        job.maxAttempts(),
+        job.tags(),
+        job.metadata(),
+        key,
+        states);
   }
 
   private int maxAttempts(String kind, EnqueueOptions options) {

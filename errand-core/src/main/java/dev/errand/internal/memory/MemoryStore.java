@@ -1,6 +1,7 @@
 package dev.errand.internal.memory;
 
 import dev.errand.AttemptError;
+import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -74,6 +75,10 @@ public final class MemoryStore implements Store, Notifier {
   private final NavigableSet<MutableJob> waiting = new TreeSet<>(SCHEDULE_ORDER);
   private final NavigableSet<MutableJob> running = new TreeSet<>(LEASE_ORDER);
   private final NavigableSet<MutableJob> finished = new TreeSet<>(FINALIZED_ORDER);
+
+  /** Each unique key to the job that holds it: one in a state of its own unique states. */
+  private final Map<String, MutableJob> uniqueHolders = new HashMap<>();
+
   private final Set<String> pausedQueues = new HashSet<>();
   private final Map<String, Leadership> leaders = new HashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
@@ -81,7 +86,7 @@ public final class MemoryStore implements Store, Notifier {
 
   @Override
   public Set<Capability> capabilities() {
-    return Set.of(Capability.LISTEN_NOTIFY);
+    return Set.of(Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS);
   }
 
   @Override
@@ -152,6 +157,7 @@ public final class MemoryStore implements Store, Notifier {
   public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
     Set<Long> applied = new HashSet<>();
     Set<String> woken = new LinkedHashSet<>();
+    List<JobFinish.Completed> withFollowUps = new ArrayList<>();
     lock.lock();
     try {
       for (JobFinish result : params.results()) {
@@ -165,8 +171,8 @@ public final class MemoryStore implements Store, Notifier {
         switch (result) {
           case JobFinish.Completed c -> {
             finalize(job, JobState.COMPLETED, c.at());
-            for (NewJob followUp : c.followUps()) {
-              insertLocked(followUp, c.at(), woken);
+            if (!c.followUps().isEmpty()) {
+              withFollowUps.add(c);
             }
           }
           case JobFinish.Failed f -> {
@@ -198,6 +204,13 @@ public final class MemoryStore implements Store, Notifier {
         }
         index(job);
         applied.add(job.id);
+      }
+      // After every result is applied, as the durable stores do: a follow-up with its parent's
+      // unique key then meets the parent in its final state, held or not by its unique states.
+      for (JobFinish.Completed c : withFollowUps) {
+        for (NewJob followUp : c.followUps()) {
+          insertLocked(followUp, c.at(), woken);
+        }
       }
     } finally {
       lock.unlock();
@@ -303,6 +316,7 @@ public final class MemoryStore implements Store, Notifier {
             };
         if (job.finalizedAt.isBefore(cutoff)) {
           it.remove();
+          releaseUnique(job);
           jobs.remove(job.id);
           deleted++;
         } else if (!job.finalizedAt.isBefore(latest(params))) {
@@ -382,6 +396,10 @@ public final class MemoryStore implements Store, Notifier {
         return Optional.empty();
       }
       if (job.state != JobState.RUNNING) {
+        MutableJob holder = job.uniqueKey != null ? uniqueHolders.get(job.uniqueKey) : null;
+        if (holder != null && holder != job) {
+          throw new DuplicateJobException(job.id, holder.id);
+        }
         unindex(job);
         job.state = JobState.AVAILABLE;
         job.scheduledAt = params.now();
@@ -502,6 +520,12 @@ public final class MemoryStore implements Store, Notifier {
   }
 
   private Enqueued insertLocked(NewJob n, Instant now, Set<String> woken) {
+    if (n.isUnique()) {
+      MutableJob holder = uniqueHolders.get(n.uniqueKey());
+      if (holder != null) {
+        return new Enqueued(holder.id, holder.state, true);
+      }
+    }
     MutableJob job = new MutableJob(nextId++, n, now);
     jobs.put(job.id, job);
     if (job.scheduledAt.isAfter(now)) {
@@ -535,6 +559,9 @@ public final class MemoryStore implements Store, Notifier {
       case RUNNING -> running.add(job);
       case COMPLETED, DISCARDED, CANCELLED -> finished.add(job);
     }
+    if (job.uniqueKey != null && job.uniqueStates.contains(job.state)) {
+      uniqueHolders.put(job.uniqueKey, job);
+    }
   }
 
   private void unindex(MutableJob job) {
@@ -548,6 +575,14 @@ public final class MemoryStore implements Store, Notifier {
       case SCHEDULED, RETRYABLE -> waiting.remove(job);
       case RUNNING -> running.remove(job);
       case COMPLETED, DISCARDED, CANCELLED -> finished.remove(job);
+    }
+    releaseUnique(job);
+  }
+
+  /** Frees the job's unique key if it holds it; every state change calls it via unindex. */
+  private void releaseUnique(MutableJob job) {
+    if (job.uniqueKey != null) {
+      uniqueHolders.remove(job.uniqueKey, job);
     }
   }
 
@@ -580,6 +615,8 @@ public final class MemoryStore implements Store, Notifier {
     final Instant createdAt;
     final List<String> tags;
     final Map<String, String> metadata;
+    final String uniqueKey;
+    final Set<JobState> uniqueStates;
     JobState state;
     int attempt;
     int maxAttempts;
@@ -601,6 +638,8 @@ public final class MemoryStore implements Store, Notifier {
       this.metadata = n.metadata();
       this.maxAttempts = n.maxAttempts();
       this.scheduledAt = n.scheduledAt();
+      this.uniqueKey = n.uniqueKey();
+      this.uniqueStates = n.uniqueStates();
     }
 
     void addError(AttemptError error) {

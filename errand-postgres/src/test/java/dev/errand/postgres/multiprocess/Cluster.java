@@ -70,6 +70,11 @@ final class Cluster implements AutoCloseable {
     this.client = Errand.create(Config.builder(store).build());
   }
 
+  /** This cluster's schema. */
+  String schema() {
+    return schema;
+  }
+
   /** The table name qualified with this cluster's schema. */
   String table(String name) {
     return schema + "." + name;
@@ -90,6 +95,17 @@ final class Cluster implements AutoCloseable {
   /** Starts a node without waiting for it; call {@link NodeProcess#awaitReady(Duration)}. */
   NodeProcess startNodeAsync(
       String name, int concurrency, Duration lease, Duration heartbeat, String work) {
+    return startNodeAsync(name, concurrency, lease, heartbeat, work, Map.of());
+  }
+
+  /** {@link #startNodeAsync} with more {@link WorkerNode} arguments, such as {@code periodic-s}. */
+  NodeProcess startNodeAsync(
+      String name,
+      int concurrency,
+      Duration lease,
+      Duration heartbeat,
+      String work,
+      Map<String, String> more) {
     Map<String, String> args = new LinkedHashMap<>();
     args.put("url", url);
     args.put("schema", schema);
@@ -100,6 +116,7 @@ final class Cluster implements AutoCloseable {
     args.put("lease-ms", Long.toString(lease.toMillis()));
     args.put("heartbeat-ms", Long.toString(heartbeat.toMillis()));
     args.put("work", work);
+    args.putAll(more);
     List<String> argv = new ArrayList<>();
     args.forEach((k, v) -> argv.add("--" + k + "=" + v));
     NodeProcess node = NodeProcess.start(name, outputDir.resolve(name + ".log"), argv);

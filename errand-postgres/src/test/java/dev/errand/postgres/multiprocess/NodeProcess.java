@@ -30,12 +30,17 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts {@link WorkerNode} with {@code args} in a new JVM on this JVM's class path. */
   static NodeProcess start(String name, Path output, List<String> args) {
+    return start(name, output, WorkerNode.class, args);
+  }
+
+  /** Starts {@code main} with {@code args} in a new JVM on this JVM's class path. */
+  static NodeProcess start(String name, Path output, Class<?> main, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Small heaps and the serial collector: up to four JVMs and PostgreSQL share two cores here.
     command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    command.add(WorkerNode.class.getName());
+    command.add(main.getName());
     command.addAll(args);
     try {
       Process process =
@@ -64,6 +69,12 @@ final class NodeProcess implements AutoCloseable {
         .pollInterval(Duration.ofMillis(50))
         .failFast("node " + name + " exited before it was ready:\n" + tail(), () -> !isAlive())
         .until(() -> lines().contains("READY " + name));
+  }
+
+  /** Writes {@code line} to the node's standard input. */
+  void send(String line) throws IOException {
+    process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().flush();
   }
 
   /** CPU time the node's JVM used so far. */

@@ -7,6 +7,8 @@ import dev.errand.Errand;
 import dev.errand.Job;
 import dev.errand.JobArgs;
 import dev.errand.Outcome;
+import dev.errand.PeriodicJob;
+import dev.errand.Schedule;
 import dev.errand.Worker;
 import dev.errand.postgres.PostgresStore;
 import java.io.OutputStream;
@@ -30,7 +32,10 @@ import javax.sql.DataSource;
  * {@code concurrency}, {@code pool} (connections), {@code lease-ms}, {@code heartbeat-ms} and
  * {@code work}: {@code noop} records a finished execution in one insert; {@code gate} inserts the
  * execution when it starts, waits until the schema's {@code gate} row is open, then marks it
- * finished.
+ * finished. Optional: {@code periodic-s}, an interval in seconds: the node also declares a periodic
+ * {@link Tick} job on that schedule, completed at once, and prints {@code LEADER <node>} whenever
+ * it becomes the maintenance leader (the one that enqueues the slots), {@code FOLLOWER <node>} when
+ * it stops being it.
  *
  * <p>Prints {@code READY <node>} once working. Stops gracefully (running jobs drain, then are
  * released) when its standard input closes, which also happens when the test JVM dies, or on
@@ -55,6 +60,14 @@ public final class WorkerNode {
     }
   }
 
+  /** The args of the periodic job, when the node declares one. */
+  public record Tick() implements JobArgs {
+    @Override
+    public String kind() {
+      return "mp_tick";
+    }
+  }
+
   public static void main(String[] argv) throws Exception {
     Map<String, String> args = parse(argv);
     String node = args.get("node");
@@ -69,7 +82,7 @@ public final class WorkerNode {
     hikari.setConnectionTimeout(2_000);
     try (HikariDataSource dataSource = new HikariDataSource(hikari)) {
       PostgresStore store = PostgresStore.builder(dataSource).schema(schema).build();
-      Config config =
+      Config.Builder builder =
           Config.builder(store)
               .nodeId(node)
               .queue(QUEUE, Integer.parseInt(args.get("concurrency")))
@@ -85,9 +98,21 @@ public final class WorkerNode {
               .pollInterval(Duration.ofMillis(500))
               .stageInterval(Duration.ofMillis(200))
               .rescueInterval(Duration.ofMillis(500))
-              .shutdownTimeout(Duration.ofSeconds(5))
-              .build();
-      Errand errand = Errand.create(config).start();
+              .shutdownTimeout(Duration.ofSeconds(5));
+      int periodicSeconds = Integer.parseInt(args.getOrDefault("periodic-s", "0"));
+      if (periodicSeconds > 0) {
+        builder
+            .worker("mp_tick", Tick.class, job -> Outcome.complete())
+            .periodic(
+                PeriodicJob.of(Schedule.every(Duration.ofSeconds(periodicSeconds)), new Tick()));
+      }
+      Errand errand = Errand.create(builder.build()).start();
+      if (periodicSeconds > 0) {
+        Thread.ofPlatform()
+            .daemon()
+            .name("leader-watch")
+            .start(() -> watchLeadership(errand, node));
+      }
       Runtime.getRuntime().addShutdownHook(new Thread(errand::close, "stop-on-sigterm"));
       System.out.println("READY " + node);
       System.out.flush();
@@ -95,6 +120,26 @@ public final class WorkerNode {
       errand.close();
       store.close();
       System.out.println("STOPPED " + node);
+    }
+  }
+
+  /**
+   * Prints {@code LEADER <node>} each time this node becomes the leader, FOLLOWER when it stops.
+   */
+  private static void watchLeadership(Errand errand, String node) {
+    boolean leading = false;
+    while (true) {
+      boolean now = errand.isLeader();
+      if (now != leading) {
+        System.out.println((now ? "LEADER " : "FOLLOWER ") + node);
+        System.out.flush();
+      }
+      leading = now;
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        return;
+      }
     }
   }
 
