@@ -9,6 +9,7 @@ import dev.errand.examples.DemoSummary;
 import dev.errand.examples.ExpireSessions;
 import dev.errand.examples.ImportItem;
 import dev.errand.examples.ImportItems;
+import dev.errand.examples.RebuildSearchIndex;
 import dev.errand.examples.SignInEmail;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,6 +72,9 @@ abstract class DemoTest {
     // The mail provider refuses one call in four: those e-mails went out on a retry.
     assertThat(summary.retried()).isPositive();
     assertThat(summary.completed(ExpireSessions.KIND)).isPositive();
+    // A rebuild is asked for twice as often as one takes: one waits or runs, the rest are skipped.
+    assertThat(summary.completed(RebuildSearchIndex.KIND)).isPositive();
+    assertThat(summary.duplicatesSkipped()).isPositive();
     assertThat(summary.discarded()).isZero();
     assertThat(summary.jobStates().keySet()).allMatch(JobState::isFinal);
     assertThat(printed.toString(StandardCharsets.UTF_8))

@@ -8,6 +8,8 @@ import dev.errand.JobState;
 import dev.errand.PeriodicJob;
 import dev.errand.QueueInfo;
 import dev.errand.Schedule;
+import dev.errand.UniqueOptions;
+import dev.errand.spi.Capability;
 import dev.errand.spi.Store;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -46,6 +48,16 @@ public final class DemoApp {
   /** The pause between two sign-in e-mails: about ten a second. */
   static final Duration SIGN_IN_EVERY = Duration.ofMillis(100);
 
+  /** How often the catalog asks for a search-index rebuild: more often than one takes. */
+  static final Duration REINDEX_EVERY = Duration.ofMillis(500);
+
+  // At most one rebuild waits or runs: asking again meanwhile stores nothing.
+  private static final EnqueueOptions ONE_REBUILD_AT_A_TIME =
+      EnqueueOptions.defaults()
+          .unique(
+              UniqueOptions.byKind()
+                  .byStates(UniqueOptions.REQUIRED_STATES.toArray(JobState[]::new)));
+
   /** How long running jobs may finish when the demo is stopped; the rest wait in the store. */
   static final Duration DRAIN = Duration.ofSeconds(3);
 
@@ -65,6 +77,7 @@ public final class DemoApp {
   }
 
   private final Store store;
+  private final boolean uniqueJobs;
   private final Tally tally = new Tally();
   private final MailProvider mail = new MailProvider();
   private final Catalog catalog = new Catalog();
@@ -76,6 +89,7 @@ public final class DemoApp {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final AtomicLong signIns = new AtomicLong();
   private final AtomicLong imports = new AtomicLong();
+  private final AtomicLong rebuildsSkipped = new AtomicLong();
   private final AtomicLong enqueueFailures = new AtomicLong();
   private volatile String lastEnqueueFailure;
   private long startNanos;
@@ -84,23 +98,33 @@ public final class DemoApp {
   /** A demo on {@code store}, which it does not close. */
   public DemoApp(Store store) {
     this.store = store;
+    this.uniqueJobs = store.capabilities().contains(Capability.UNIQUE_JOBS);
     this.errand = Errand.create(config());
   }
 
   private Config config() {
-    return Config.builder(store)
-        // One queue per kind of work, each with its own concurrency, so that 10,000 import items
-        // cannot hold up a sign-in e-mail that someone is waiting for.
-        .queue("mail", 5)
-        .queue("import", 20)
-        .queue(Config.DEFAULT_QUEUE, 5)
-        .worker(SignInEmail.KIND, SignInEmail.class, new SignInEmail.Sender(mail))
-        .worker(ImportItems.KIND, ImportItems.class, new ImportItems.FanOut())
-        .worker(ImportItem.KIND, ImportItem.class, new ImportItem.Importer(catalog))
-        .worker(ExpireSessions.KIND, ExpireSessions.class, new ExpireSessions.Sweeper(sessions))
-        .periodic(PeriodicJob.of(Schedule.cron(EXPIRE_SESSIONS_SCHEDULE), new ExpireSessions()))
-        .listener(tally)
-        .build();
+    Config.Builder config =
+        Config.builder(store)
+            // One queue per kind of work, each with its own concurrency, so that 10,000 import
+            // items
+            // cannot hold up a sign-in e-mail that someone is waiting for.
+            .queue("mail", 5)
+            .queue("import", 20)
+            .queue(Config.DEFAULT_QUEUE, 5)
+            .worker(SignInEmail.KIND, SignInEmail.class, new SignInEmail.Sender(mail))
+            .worker(ImportItems.KIND, ImportItems.class, new ImportItems.FanOut())
+            .worker(ImportItem.KIND, ImportItem.class, new ImportItem.Importer(catalog))
+            .worker(ExpireSessions.KIND, ExpireSessions.class, new ExpireSessions.Sweeper(sessions))
+            .worker(
+                RebuildSearchIndex.KIND,
+                RebuildSearchIndex.class,
+                new RebuildSearchIndex.Rebuilder())
+            .listener(tally);
+    if (uniqueJobs) {
+      config.periodic(
+          PeriodicJob.of(Schedule.cron(EXPIRE_SESSIONS_SCHEDULE), new ExpireSessions()));
+    }
+    return config.build();
   }
 
   /** The Errand the demo runs on, for an API server to share. */
@@ -108,19 +132,29 @@ public final class DemoApp {
     return errand;
   }
 
-  /** Prints what the demo enqueues. */
+  /** Prints what the demo enqueues, and what it leaves out on this store. */
   public void printWorkload(PrintStream out) {
     out.printf(
         Locale.ROOT,
         "Enqueuing continuously: about %d sign-in e-mails a second through a mail provider that"
-            + " refuses one call in %d (retried with backoff),%n"
-            + "an import of %,d items fanned out into one job per item every %d s, and a cron job"
-            + " (%s) that expires old sessions.%n",
+            + " refuses one call in %d (retried with backoff);%n"
+            + "an import of %,d items fanned out into one job per item every %d s;%n",
         Duration.ofSeconds(1).dividedBy(SIGN_IN_EVERY),
         MailProvider.FAILING_ONE_IN,
         IMPORT_SIZE,
-        IMPORT_EVERY.toSeconds(),
-        EXPIRE_SESSIONS_SCHEDULE);
+        IMPORT_EVERY.toSeconds());
+    if (uniqueJobs) {
+      out.printf(
+          Locale.ROOT,
+          "a search-index rebuild asked for every %d ms, a unique job: one waits at a time;%n"
+              + "and a cron job (%s) that expires old sessions.%n",
+          REINDEX_EVERY.toMillis(),
+          EXPIRE_SESSIONS_SCHEDULE);
+    } else {
+      out.println(
+          "Left out: the cron job and the unique search-index rebuild; this store cannot keep a"
+              + " job unique (no UNIQUE_JOBS).");
+    }
   }
 
   /** Starts Errand and the enqueueing. */
@@ -129,6 +163,9 @@ public final class DemoApp {
     startNanos = System.nanoTime();
     repeat(this::enqueueSignIn, Duration.ZERO, SIGN_IN_EVERY);
     repeat(this::enqueueImport, Duration.ZERO, IMPORT_EVERY);
+    if (uniqueJobs) {
+      repeat(this::askForRebuild, Duration.ZERO, REINDEX_EVERY);
+    }
     return this;
   }
 
@@ -189,6 +226,7 @@ public final class DemoApp {
         mail.sent(),
         catalog.size(),
         sessions.expired(),
+        rebuildsSkipped.get(),
         enqueueFailures.get(),
         lastEnqueueFailure,
         states());
@@ -203,6 +241,7 @@ public final class DemoApp {
         tally.count(Result.DISCARDED),
         states,
         tally.completed(ExpireSessions.KIND),
+        rebuildsSkipped.get(),
         enqueueFailures.get());
   }
 
@@ -233,6 +272,12 @@ public final class DemoApp {
     long n = imports.incrementAndGet();
     errand.enqueue(
         new ImportItems("catalog-" + n, IMPORT_SIZE), EnqueueOptions.defaults().queue("import"));
+  }
+
+  private void askForRebuild() {
+    if (errand.enqueue(new RebuildSearchIndex(), ONE_REBUILD_AT_A_TIME).duplicate()) {
+      rebuildsSkipped.incrementAndGet();
+    }
   }
 
   private void repeat(Runnable enqueue, Duration first, Duration every) {

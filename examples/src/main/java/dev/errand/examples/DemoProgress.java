@@ -13,6 +13,7 @@ import java.util.Map;
  * @param failed jobs that failed for good (discarded)
  * @param states how many jobs the store holds in each state
  * @param cronRuns runs of the cron job
+ * @param duplicatesSkipped rebuilds asked for while one waited: unique, so not stored
  * @param enqueueFailures enqueues that failed (the store was unreachable)
  */
 record DemoProgress(
@@ -22,6 +23,7 @@ record DemoProgress(
     long failed,
     Map<JobState, Long> states,
     long cronRuns,
+    long duplicatesSkipped,
     long enqueueFailures) {
 
   DemoProgress {

@@ -19,6 +19,8 @@ import java.util.TreeMap;
  * @param emailsSent e-mails the mail provider accepted
  * @param itemsImported distinct items the imports stored
  * @param sessionsExpired sessions the cron job expired
+ * @param duplicatesSkipped search-index rebuilds asked for while one waited or ran: unique, so the
+ *     store kept none of them
  * @param enqueueFailures enqueues that failed (the store was unreachable)
  * @param lastEnqueueFailure the last of those failures, or null
  * @param jobStates how many jobs the store held in each state at the end
@@ -33,6 +35,7 @@ public record DemoSummary(
     long emailsSent,
     int itemsImported,
     long sessionsExpired,
+    long duplicatesSkipped,
     long enqueueFailures,
     String lastEnqueueFailure,
     Map<JobState, Long> jobStates) {
@@ -87,6 +90,10 @@ public record DemoSummary(
         "  imported  %,9d distinct items; the cron job expired %,d sessions%n",
         itemsImported,
         sessionsExpired);
+    out.printf(
+        Locale.ROOT,
+        "  skipped   %,9d duplicate search-index rebuilds (unique: one waits at a time)%n",
+        duplicatesSkipped);
     long waiting =
         jobStates.entrySet().stream()
             .filter(e -> !e.getKey().isFinal())

@@ -77,7 +77,12 @@ public final class ProgressPrinter {
                 p.count(JobState.AVAILABLE) + p.count(JobState.SCHEDULED),
                 p.count(JobState.RUNNING),
                 p.count(JobState.RETRYABLE)));
-    line.append(String.format(Locale.ROOT, " │ cron ran %d", p.cronRuns()));
+    line.append(
+        String.format(
+            Locale.ROOT,
+            " │ cron ran %d · %,d duplicates skipped",
+            p.cronRuns(),
+            p.duplicatesSkipped()));
     if (p.enqueueFailures() > 0) {
       line.append(String.format(Locale.ROOT, " │ %,d enqueues failed", p.enqueueFailures()));
     }

@@ -32,6 +32,9 @@ class DemoAppTest {
     // The provider refuses one call in four, and every refused e-mail was sent on a retry.
     assertThat(summary.retried()).isPositive();
     assertThat(summary.completed(ExpireSessions.KIND)).isPositive();
+    // A rebuild is asked for twice as often as one takes: one waits or runs, the rest are skipped.
+    assertThat(summary.completed(RebuildSearchIndex.KIND)).isPositive();
+    assertThat(summary.duplicatesSkipped()).isPositive();
     assertThat(summary.jobStates().keySet()).allMatch(JobState::isFinal);
     assertThat(summary.discarded()).isZero();
     assertThat(printed.toString(StandardCharsets.UTF_8))
