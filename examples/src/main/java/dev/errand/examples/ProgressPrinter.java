@@ -67,7 +67,7 @@ public final class ProgressPrinter {
         new StringBuilder(
             String.format(
                 Locale.ROOT,
-                "%5.1f s │ %,6d jobs/s · %,9d done · %,d retried · %,d failed │"
+                "%5.1f s │ %,6d jobs/s │ done %,d · retried %,d · failed %,d │"
                     + " waiting %,d · running %,d · retrying %,d",
                 p.elapsed().toMillis() / 1000.0,
                 rate,
@@ -80,7 +80,7 @@ public final class ProgressPrinter {
     line.append(
         String.format(
             Locale.ROOT,
-            " │ cron ran %d · %,d duplicates skipped",
+            " │ cron %d · duplicates %,d",
             p.cronRuns(),
             p.duplicatesSkipped()));
     if (p.enqueueFailures() > 0) {
