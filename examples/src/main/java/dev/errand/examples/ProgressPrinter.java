@@ -79,10 +79,7 @@ public final class ProgressPrinter {
                 p.count(JobState.RETRYABLE)));
     line.append(
         String.format(
-            Locale.ROOT,
-            " │ cron %d · duplicates %,d",
-            p.cronRuns(),
-            p.duplicatesSkipped()));
+            Locale.ROOT, " │ cron %d · duplicates %,d", p.cronRuns(), p.duplicatesSkipped()));
     if (p.enqueueFailures() > 0) {
       line.append(String.format(Locale.ROOT, " │ %,d enqueues failed", p.enqueueFailures()));
     }
