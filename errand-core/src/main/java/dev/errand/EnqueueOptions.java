@@ -2,6 +2,7 @@ package dev.errand;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,11 +29,24 @@ public final class EnqueueOptions {
   /** Longest tag. */
   public static final int MAX_TAG_LENGTH = 64;
 
+  /** Most jobs one job may depend on; a batch has no such limit. */
+  public static final int MAX_DEPENDENCIES = 1000;
+
   /** Most metadata entries a job may carry. */
   public static final int MAX_METADATA_ENTRIES = 32;
 
   private static final EnqueueOptions DEFAULTS =
-      new EnqueueOptions(null, null, null, null, null, List.of(), Map.of(), null);
+      new EnqueueOptions(
+          null,
+          null,
+          null,
+          null,
+          null,
+          List.of(),
+          Map.of(),
+          null,
+          List.of(),
+          DependencyFailure.CANCEL);
 
   private final String queue;
   private final Integer priority;
@@ -42,6 +56,8 @@ public final class EnqueueOptions {
   private final List<String> tags;
   private final Map<String, String> metadata;
   private final UniqueOptions unique;
+  private final List<Long> dependsOn;
+  private final DependencyFailure ifDependencyFails;
 
   private EnqueueOptions(
       String queue,
@@ -51,7 +67,9 @@ public final class EnqueueOptions {
       Integer maxAttempts,
       List<String> tags,
       Map<String, String> metadata,
-      UniqueOptions unique) {
+      UniqueOptions unique,
+      List<Long> dependsOn,
+      DependencyFailure ifDependencyFails) {
     this.queue = queue;
     this.priority = priority;
     this.runAt = runAt;
@@ -60,6 +78,8 @@ public final class EnqueueOptions {
     this.tags = tags;
     this.metadata = metadata;
     this.unique = unique;
+    this.dependsOn = dependsOn;
+    this.ifDependencyFails = ifDependencyFails;
   }
 
   /** Options with nothing set: queue {@code default}, priority 0, run now. */
@@ -70,7 +90,17 @@ public final class EnqueueOptions {
   /** Run in queue {@code queue} instead of {@link Config#DEFAULT_QUEUE}. */
   public EnqueueOptions queue(String queue) {
     Config.checkQueueName(queue);
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
+    return new EnqueueOptions(
+        queue,
+        priority,
+        runAt,
+        runIn,
+        maxAttempts,
+        tags,
+        metadata,
+        unique,
+        dependsOn,
+        ifDependencyFails);
   }
 
   /** Lower runs first; from {@link #MIN_PRIORITY} to {@link #MAX_PRIORITY}. */
@@ -84,13 +114,33 @@ public final class EnqueueOptions {
               + ", was "
               + priority);
     }
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
+    return new EnqueueOptions(
+        queue,
+        priority,
+        runAt,
+        runIn,
+        maxAttempts,
+        tags,
+        metadata,
+        unique,
+        dependsOn,
+        ifDependencyFails);
   }
 
   /** Do not run before {@code runAt}. Replaces {@link #runIn(Duration)}. */
   public EnqueueOptions runAt(Instant runAt) {
     Objects.requireNonNull(runAt, "runAt");
-    return new EnqueueOptions(queue, priority, runAt, null, maxAttempts, tags, metadata, unique);
+    return new EnqueueOptions(
+        queue,
+        priority,
+        runAt,
+        null,
+        maxAttempts,
+        tags,
+        metadata,
+        unique,
+        dependsOn,
+        ifDependencyFails);
   }
 
   /** Do not run before {@code delay} from now. Replaces {@link #runAt(Instant)}. */
@@ -99,7 +149,17 @@ public final class EnqueueOptions {
     if (delay.isNegative()) {
       throw new IllegalArgumentException("runIn must not be negative, was " + delay);
     }
-    return new EnqueueOptions(queue, priority, null, delay, maxAttempts, tags, metadata, unique);
+    return new EnqueueOptions(
+        queue,
+        priority,
+        null,
+        delay,
+        maxAttempts,
+        tags,
+        metadata,
+        unique,
+        dependsOn,
+        ifDependencyFails);
   }
 
   /** Discard the job after this many failed attempts (at least 1). */
@@ -111,7 +171,17 @@ public final class EnqueueOptions {
               + ", was "
               + maxAttempts);
     }
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
+    return new EnqueueOptions(
+        queue,
+        priority,
+        runAt,
+        runIn,
+        maxAttempts,
+        tags,
+        metadata,
+        unique,
+        dependsOn,
+        ifDependencyFails);
   }
 
   /** Free labels, for filtering in the views and the dashboard. */
@@ -126,7 +196,17 @@ public final class EnqueueOptions {
             "tag must be 1 to " + MAX_TAG_LENGTH + " characters, was '" + tag + "'");
       }
     }
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, list, metadata, unique);
+    return new EnqueueOptions(
+        queue,
+        priority,
+        runAt,
+        runIn,
+        maxAttempts,
+        list,
+        metadata,
+        unique,
+        dependsOn,
+        ifDependencyFails);
   }
 
   /** Free key/value pairs kept with the job. */
@@ -136,7 +216,80 @@ public final class EnqueueOptions {
           "at most " + MAX_METADATA_ENTRIES + " metadata entries, got " + metadata.size());
     }
     return new EnqueueOptions(
-        queue, priority, runAt, runIn, maxAttempts, tags, Map.copyOf(metadata), unique);
+        queue,
+        priority,
+        runAt,
+        runIn,
+        maxAttempts,
+        tags,
+        Map.copyOf(metadata),
+        unique,
+        dependsOn,
+        ifDependencyFails);
+  }
+
+  /**
+   * Wait on other jobs: the job is stored {@link JobState#PENDING} and becomes available only once
+   * all of them have completed; if one of them is discarded, cancelled or deleted instead, {@link
+   * #ifDependencyFails} decides. Dependencies already finished count at once. Replaces earlier
+   * dependencies; repeated ids count once.
+   *
+   * @throws IllegalArgumentException if an id is not positive, or there are more than {@link
+   *     #MAX_DEPENDENCIES}
+   */
+  public EnqueueOptions dependsOn(long... ids) {
+    LinkedHashSet<Long> distinct = new LinkedHashSet<>();
+    for (long id : ids) {
+      if (id <= 0) {
+        throw new IllegalArgumentException("dependsOn ids must be positive job ids, was " + id);
+      }
+      distinct.add(id);
+    }
+    if (distinct.size() > MAX_DEPENDENCIES) {
+      throw new IllegalArgumentException(
+          "at most " + MAX_DEPENDENCIES + " dependencies, got " + distinct.size());
+    }
+    return new EnqueueOptions(
+        queue,
+        priority,
+        runAt,
+        runIn,
+        maxAttempts,
+        tags,
+        metadata,
+        unique,
+        List.copyOf(distinct),
+        ifDependencyFails);
+  }
+
+  /** {@link #dependsOn(long...)} the jobs of earlier enqueues. */
+  public EnqueueOptions dependsOn(List<Enqueued> jobs) {
+    return dependsOn(jobs.stream().mapToLong(Enqueued::id).toArray());
+  }
+
+  /**
+   * What to do when a dependency is discarded, cancelled or deleted: {@link
+   * DependencyFailure#CANCEL} (the default) or {@link DependencyFailure#RUN}.
+   */
+  public EnqueueOptions ifDependencyFails(DependencyFailure policy) {
+    Objects.requireNonNull(policy, "policy");
+    return new EnqueueOptions(
+        queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique, dependsOn, policy);
+  }
+
+  /** The uniqueness, or null for the worker's (usually none). */
+  public UniqueOptions unique() {
+    return unique;
+  }
+
+  /** The ids of the jobs to wait on; empty for none. */
+  public List<Long> dependsOn() {
+    return dependsOn;
+  }
+
+  /** What to do when a dependency does not complete. */
+  public DependencyFailure ifDependencyFails() {
+    return ifDependencyFails;
   }
 
   /**
@@ -146,7 +299,17 @@ public final class EnqueueOptions {
    */
   public EnqueueOptions unique(UniqueOptions unique) {
     Objects.requireNonNull(unique, "unique");
-    return new EnqueueOptions(queue, priority, runAt, runIn, maxAttempts, tags, metadata, unique);
+    return new EnqueueOptions(
+        queue,
+        priority,
+        runAt,
+        runIn,
+        maxAttempts,
+        tags,
+        metadata,
+        unique,
+        dependsOn,
+        ifDependencyFails);
   }
 
   /** The queue, or null for the default. */
@@ -184,11 +347,6 @@ public final class EnqueueOptions {
     return metadata;
   }
 
-  /** The uniqueness, or null for the worker's (usually none). */
-  public UniqueOptions unique() {
-    return unique;
-  }
-
   @Override
   public String toString() {
     return "EnqueueOptions[queue="
@@ -207,6 +365,10 @@ public final class EnqueueOptions {
         + metadata
         + ", unique="
         + unique
+        + ", dependsOn="
+        + dependsOn
+        + ", ifDependencyFails="
+        + ifDependencyFails
         + "]";
   }
 }

@@ -3,6 +3,7 @@ package dev.errand;
 import dev.errand.internal.engine.Engine;
 import dev.errand.internal.engine.JobEncoder;
 import dev.errand.spi.Capability;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
 import java.sql.Connection;
@@ -139,6 +140,14 @@ public final class Errand implements AutoCloseable {
   }
 
   /**
+   * A batch: jobs with a callback that runs once all of them have finished. Needs a store with
+   * {@link Capability#DEPENDENCIES}.
+   */
+  public Batch batch() {
+    return new Batch(this);
+  }
+
+  /**
    * Enqueues a job with default options: queue {@code default}, priority 0, run now.
    *
    * @throws JobArgsException if the args cannot be written as JSON or are too large
@@ -221,13 +230,56 @@ public final class Errand implements AutoCloseable {
     return insertInTransaction(connection, batch);
   }
 
-  private List<Enqueued> insertInTransaction(Connection connection, List<NewJob> batch) {
-    Objects.requireNonNull(connection, "connection");
+  BatchEnqueued insertBatch(
+      Connection connection,
+      List<JobArgs> memberArgs,
+      List<EnqueueOptions> memberOptions,
+      JobArgs callbackArgs,
+      EnqueueOptions callbackOptions) {
+    requireDependencies("batches");
+    Instant now = now();
+    List<NewJob> members = new ArrayList<>(memberArgs.size());
+    for (int i = 0; i < memberArgs.size(); i++) {
+      members.add(encoder.encode(memberArgs.get(i), memberOptions.get(i), now));
+    }
+    NewJob callback =
+        encoder
+            .encode(callbackArgs, callbackOptions, now)
+            .withDependencies(List.of(), DependencyFailure.RUN);
+    JobInsertBatchParams params = new JobInsertBatchParams(members, callback, now);
+    List<Enqueued> result;
+    if (connection != null) {
+      requireTransactions();
+      result = config.store().jobInsertBatch(connection, params);
+    } else {
+      result = config.store().jobInsertBatch(params);
+      List<NewJob> all = new ArrayList<>(members);
+      all.add(callback);
+      wakeAvailable(all, result);
+    }
+    return new BatchEnqueued(result.subList(0, members.size()), result.get(result.size() - 1));
+  }
+
+  private void requireDependencies(String what) {
+    if (!config.store().capabilities().contains(Capability.DEPENDENCIES)) {
+      throw new UnsupportedOperationException(
+          config.store().getClass().getSimpleName()
+              + " has no job dependencies (Capability.DEPENDENCIES), so no "
+              + what);
+    }
+  }
+
+  private void requireTransactions() {
     if (!config.store().capabilities().contains(Capability.TX_ENQUEUE)) {
       throw new UnsupportedOperationException(
           config.store().getClass().getSimpleName()
               + " cannot enqueue inside a database transaction; use enqueue(args) instead");
     }
+  }
+
+  private List<Enqueued> insertInTransaction(Connection connection, List<NewJob> batch) {
+    Objects.requireNonNull(connection, "connection");
+    requireTransactions();
     // No local wake-up here: the jobs are invisible until the caller commits, and the store's
     // notification is delivered on commit.
     return config.store().jobInsertMany(connection, new JobInsertManyParams(batch, now()));
@@ -238,7 +290,12 @@ public final class Errand implements AutoCloseable {
       return List.of();
     }
     List<Enqueued> result = config.store().jobInsertMany(new JobInsertManyParams(batch, now()));
-    // Wake this node's producers even when the store has no notifier.
+    wakeAvailable(batch, result);
+    return result;
+  }
+
+  /** Wakes this node's producers even when the store has no notifier. */
+  private void wakeAvailable(List<NewJob> batch, List<Enqueued> result) {
     Set<String> woken = new LinkedHashSet<>();
     for (int i = 0; i < batch.size(); i++) {
       if (result.get(i).state() == JobState.AVAILABLE) {
@@ -246,7 +303,6 @@ public final class Errand implements AutoCloseable {
       }
     }
     woken.forEach(engine::wakeQueue);
-    return result;
   }
 
   private Instant now() {

@@ -100,6 +100,14 @@ public final class Job<A extends JobArgs> {
     return info.errors();
   }
 
+  /**
+   * How the jobs this one depends on ended, as of when this attempt was fetched: for a batch's
+   * callback, how many members completed, were discarded and were cancelled.
+   */
+  public DependencyCounts dependencies() {
+    return info.dependencies();
+  }
+
   /** The stored job as it was fetched for this attempt. */
   public JobInfo info() {
     return info;
@@ -120,6 +128,7 @@ public final class Job<A extends JobArgs> {
    * job does not enqueue its follow-ups twice.
    *
    * @throws JobArgsException at once if the args cannot be written
+   * @throws UnknownDependencyException at once if its options depend on a job that does not exist
    */
   public void enqueueOnCompletion(JobArgs args) {
     onCompletion.accept(args, EnqueueOptions.defaults());

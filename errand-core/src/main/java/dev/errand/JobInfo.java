@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param tags free labels for filtering
  * @param metadata free key/value pairs
  * @param errors one entry per failed attempt, oldest first
+ * @param dependencies how the jobs it depends on have ended so far ({@link DependencyCounts#NONE}
+ *     for a job without dependencies)
  */
 public record JobInfo(
     long id,
@@ -45,7 +47,8 @@ public record JobInfo(
     Instant leaseExpiresAt,
     List<String> tags,
     Map<String, String> metadata,
-    List<AttemptError> errors) {
+    List<AttemptError> errors,
+    DependencyCounts dependencies) {
 
   public JobInfo {
     Objects.requireNonNull(kind, "kind");
@@ -55,5 +58,46 @@ public record JobInfo(
     tags = List.copyOf(tags);
     metadata = Map.copyOf(metadata);
     errors = List.copyOf(errors);
+    Objects.requireNonNull(dependencies, "dependencies");
+  }
+
+  /** A job without dependencies. */
+  public JobInfo(
+      long id,
+      String kind,
+      String queue,
+      JobState state,
+      String argsJson,
+      int priority,
+      int attempt,
+      int maxAttempts,
+      Instant createdAt,
+      Instant scheduledAt,
+      Instant attemptedAt,
+      Instant finalizedAt,
+      String leaseOwner,
+      Instant leaseExpiresAt,
+      List<String> tags,
+      Map<String, String> metadata,
+      List<AttemptError> errors) {
+    this(
+        id,
+        kind,
+        queue,
+        state,
+        argsJson,
+        priority,
+        attempt,
+        maxAttempts,
+        createdAt,
+        scheduledAt,
+        attemptedAt,
+        finalizedAt,
+        leaseOwner,
+        leaseExpiresAt,
+        tags,
+        metadata,
+        errors,
+        DependencyCounts.NONE);
   }
 }

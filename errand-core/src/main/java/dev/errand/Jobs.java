@@ -2,6 +2,7 @@ package dev.errand;
 
 import dev.errand.internal.engine.Engine;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobRetryParams;
 import java.util.List;
 import java.util.Optional;
@@ -71,9 +72,11 @@ public final class Jobs {
   /**
    * Deletes a job that is not running.
    *
+   * <p>Jobs that depend on it count it as cancelled.
+   *
    * @return false if there is no such job, or it is running (cancel it first)
    */
   public boolean delete(long id) {
-    return config.store().jobDelete(id);
+    return config.store().jobDelete(new JobDeleteParams(id, config.clock().instant()));
   }
 }

@@ -130,6 +130,10 @@ public final class UniqueOptions {
   public UniqueOptions byStates(JobState... states) {
     EnumSet<JobState> set = EnumSet.noneOf(JobState.class);
     set.addAll(Arrays.asList(states));
+    if (set.contains(JobState.PENDING)) {
+      throw new IllegalArgumentException(
+          "unique states cannot include PENDING: a job that waits on others cannot be unique");
+    }
     if (!set.containsAll(REQUIRED_STATES)) {
       EnumSet<JobState> missing = EnumSet.copyOf(REQUIRED_STATES);
       missing.removeAll(set);

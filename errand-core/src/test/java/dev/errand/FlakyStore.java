@@ -141,8 +141,8 @@ final class FlakyStore implements Store {
   }
 
   @Override
-  public boolean jobDelete(long id) {
-    return delegate.jobDelete(id);
+  public boolean jobDelete(dev.errand.spi.JobDeleteParams params) {
+    return delegate.jobDelete(params);
   }
 
   @Override

@@ -17,5 +17,10 @@ public enum Capability {
    * {@link NewJob#uniqueKey()} is honoured: the store itself refuses a second job with a key held
    * in one of its unique states, atomically, however many threads and processes insert at once.
    */
-  UNIQUE_JOBS
+  UNIQUE_JOBS,
+  /**
+   * Jobs may wait on other jobs ({@link NewJob#dependsOn()}), and batches can be inserted ({@link
+   * Store#jobInsertBatch}).
+   */
+  DEPENDENCIES
 }

@@ -1,5 +1,8 @@
 package dev.errand.spi;
 
+import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
+import dev.errand.DependencyFailure;
 import dev.errand.JobState;
 import dev.errand.UniqueOptions;
 import java.time.Instant;
@@ -26,6 +29,9 @@ import java.util.Set;
  *     its own {@code uniqueStates}
  * @param uniqueStates the states in which this job, once stored, blocks others with its key: at
  *     least {@link UniqueOptions#REQUIRED_STATES}; empty exactly when {@code uniqueKey} is null
+ * @param dependsOn ids of stored jobs this one waits on, without repeats: it is stored {@code
+ *     PENDING} until all of them have finished
+ * @param ifDependencyFails what becomes of it when one of them does not complete
  */
 public record NewJob(
     String kind,
@@ -37,7 +43,9 @@ public record NewJob(
     List<String> tags,
     Map<String, String> metadata,
     String uniqueKey,
-    Set<JobState> uniqueStates) {
+    Set<JobState> uniqueStates,
+    List<Long> dependsOn,
+    DependencyFailure ifDependencyFails) {
   public NewJob {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(queue, "queue");
@@ -60,9 +68,16 @@ public record NewJob(
       throw new IllegalArgumentException(
           "uniqueStates must include " + UniqueOptions.REQUIRED_STATES + ", were " + uniqueStates);
     }
+    dependsOn = List.copyOf(dependsOn);
+    Objects.requireNonNull(ifDependencyFails, "ifDependencyFails");
+    // Neither store defines what a duplicate of a job that waits on others would mean (whose
+    // dependencies count?), so the two do not mix.
+    if (uniqueKey != null && !dependsOn.isEmpty()) {
+      throw new IllegalArgumentException("a job cannot be both unique and wait on other jobs");
+    }
   }
 
-  /** An ordinary job: no unique key. */
+  /** An ordinary job: no unique key, no dependencies. */
   public NewJob(
       String kind,
       String queue,
@@ -72,11 +87,91 @@ public record NewJob(
       int maxAttempts,
       List<String> tags,
       Map<String, String> metadata) {
-    this(kind, queue, argsJson, priority, scheduledAt, maxAttempts, tags, metadata, null, Set.of());
+    this(
+        kind,
+        queue,
+        argsJson,
+        priority,
+        scheduledAt,
+        maxAttempts,
+        tags,
+        metadata,
+        null,
+        Set.of(),
+        List.of(),
+        DependencyFailure.CANCEL);
   }
 
   /** Whether this job is unique. */
   public boolean isUnique() {
     return uniqueKey != null;
+  }
+
+  /**
+   * Where this job starts, given the states of its dependencies at insert ({@code dependencyStates}
+   * holds every id of {@link #dependsOn()}): those already final are counted; if one of them failed
+   * and the policy is {@code CANCEL}, it starts {@code CANCELLED} with {@code cancellation} as its
+   * error; else {@code PENDING} while any is unfinished, else {@code AVAILABLE}, or {@code
+   * SCHEDULED} if its run time is after {@code now}. The one rule every store applies at insert.
+   */
+  public Start start(Map<Long, JobState> dependencyStates, Instant now) {
+    int waiting = 0;
+    int completed = 0;
+    int discarded = 0;
+    int cancelled = 0;
+    AttemptError cancellation = null;
+    for (long id : dependsOn) {
+      JobState state = dependencyStates.get(id);
+      switch (state) {
+        case COMPLETED -> completed++;
+        case DISCARDED -> discarded++;
+        case CANCELLED -> cancelled++;
+        default -> waiting++;
+      }
+      if (cancellation == null
+          && ifDependencyFails == DependencyFailure.CANCEL
+          && (state == JobState.DISCARDED || state == JobState.CANCELLED)) {
+        cancellation = DependencyFailure.cancellation(id, state, now);
+      }
+    }
+    JobState state;
+    if (cancellation != null) {
+      state = JobState.CANCELLED;
+    } else if (waiting > 0) {
+      state = JobState.PENDING;
+    } else {
+      state = scheduledAt.isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+    }
+    DependencyCounts counts =
+        dependsOn.isEmpty()
+            ? DependencyCounts.NONE
+            : new DependencyCounts(waiting, completed, discarded, cancelled);
+    return new Start(state, counts, cancellation);
+  }
+
+  /**
+   * Where a new job starts: see {@link #start}.
+   *
+   * @param state its first state
+   * @param dependencies its dependencies' counts
+   * @param cancellation the error of a job that starts cancelled, else null
+   */
+  public record Start(JobState state, DependencyCounts dependencies, AttemptError cancellation) {}
+
+  /** This job, waiting on {@code dependsOn} instead, with {@code ifDependencyFails}. */
+  public NewJob withDependencies(List<Long> dependsOn, DependencyFailure ifDependencyFails) {
+    return new NewJob(
+        kind,
+        queue,
+        argsJson,
+        priority,
+        scheduledAt,
+        maxAttempts,
+        tags,
+        metadata,
+        uniqueKey,
+        uniqueStates,
+        dependsOn,
+        ifDependencyFails);
   }
 }

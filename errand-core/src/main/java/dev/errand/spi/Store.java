@@ -52,7 +52,19 @@ public interface Store extends AutoCloseable {
    * time, however many threads and processes insert at once. The ids of unique jobs of one call
    * need not follow the call's order.
    *
+   * <p>A job with {@link NewJob#dependsOn() dependencies} (stores with {@link
+   * Capability#DEPENDENCIES}) counts those already finished at once and is stored {@code PENDING}
+   * while any is unfinished; or {@code CANCELLED} at once if one already failed and its policy is
+   * {@code CANCEL}. Whenever a job reaches a final state (completed, discarded, cancelled, or is
+   * deleted, which counts as cancelled), the store updates its dependents in the same atomic write:
+   * a dependent whose last dependency finished becomes {@code AVAILABLE} (or {@code SCHEDULED}
+   * before its run time), one with policy {@code CANCEL} is cancelled when a dependency fails, and
+   * cancelling it resolves its own dependents in turn. Exactly one write makes a dependent leave
+   * {@code PENDING}, however many nodes finish its dependencies at once.
+   *
    * @return one entry per job, in order
+   * @throws dev.errand.UnknownDependencyException if a dependency names no stored job; then nothing
+   *     is stored
    */
   List<Enqueued> jobInsertMany(JobInsertManyParams params);
 
@@ -67,6 +79,30 @@ public interface Store extends AutoCloseable {
   default List<Enqueued> jobInsertMany(Connection connection, JobInsertManyParams params) {
     throw new UnsupportedOperationException(
         getClass().getSimpleName() + " cannot enqueue inside the caller's transaction");
+  }
+
+  /**
+   * Inserts a batch, all or none: the members (as {@link #jobInsertMany}), then the callback,
+   * waiting on every member with policy {@code RUN}, so that it becomes available exactly once,
+   * when the last member finishes, and its {@link JobInfo#dependencies()} tell how the members
+   * ended. Only stores that declare {@link Capability#DEPENDENCIES} implement it.
+   *
+   * @return one entry per member, in order, then one for the callback
+   * @throws UnsupportedOperationException if this store has no dependencies
+   */
+  default List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " has no job dependencies, so no batches");
+  }
+
+  /**
+   * {@link #jobInsertBatch(JobInsertBatchParams)} inside the caller's open transaction on {@code
+   * connection}, as {@link #jobInsertMany(Connection, JobInsertManyParams)}. Only stores that
+   * declare both {@link Capability#DEPENDENCIES} and {@link Capability#TX_ENQUEUE} implement it.
+   */
+  default List<Enqueued> jobInsertBatch(Connection connection, JobInsertBatchParams params) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " cannot insert a batch inside the caller's transaction");
   }
 
   /**
@@ -138,11 +174,12 @@ public interface Store extends AutoCloseable {
   Optional<JobInfo> jobRetry(JobRetryParams params);
 
   /**
-   * Deletes a job that is not running.
+   * Deletes a job that is not running. Jobs that depend on it count it as cancelled at {@code now},
+   * in the same atomic write.
    *
    * @return false if there is no such job or it is running
    */
-  boolean jobDelete(long id);
+  boolean jobDelete(JobDeleteParams params);
 
   /** Pauses a queue on every node: {@link #jobFetch} returns nothing from it until resumed. */
   void queuePause(String queue);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
 import dev.errand.JobInfo;
 import dev.errand.JobState;
 import dev.errand.StoreException;
@@ -45,7 +46,8 @@ final class JobRows {
         instant(rs, "lease_expires_at"),
         tags(rs.getArray("tags")),
         metadata(rs.getString("metadata")),
-        errors(rs.getString("errors")));
+        errors(rs.getString("errors")),
+        dependencies(rs));
   }
 
   /** A row returned by the claim, which leaves out what the claim itself set. */
@@ -67,7 +69,18 @@ final class JobRows {
         claim.leaseExpiresAt(),
         tags(rs.getArray("tags")),
         metadata(rs.getString("metadata")),
-        errors(rs.getString("errors")));
+        errors(rs.getString("errors")),
+        dependencies(rs));
+  }
+
+  private static DependencyCounts dependencies(ResultSet rs) throws SQLException {
+    int waiting = rs.getInt("deps_waiting");
+    int completed = rs.getInt("deps_completed");
+    int discarded = rs.getInt("deps_discarded");
+    int cancelled = rs.getInt("deps_cancelled");
+    return waiting + completed + discarded + cancelled == 0
+        ? DependencyCounts.NONE
+        : new DependencyCounts(waiting, completed, discarded, cancelled);
   }
 
   static JobState state(String name) {

@@ -1,5 +1,6 @@
 package dev.errand.postgres;
 
+import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
@@ -7,14 +8,17 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
+import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
 import dev.errand.spi.JobRef;
@@ -41,6 +45,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +53,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import javax.sql.DataSource;
 import org.postgresql.PGStatement;
 
@@ -126,6 +132,7 @@ public final class PostgresStore implements Store {
     capabilities.add(Capability.MULTI_PROCESS);
     capabilities.add(Capability.TX_ENQUEUE);
     capabilities.add(Capability.UNIQUE_JOBS);
+    capabilities.add(Capability.DEPENDENCIES);
     if (notifier != null) {
       capabilities.add(Capability.LISTEN_NOTIFY);
     }
@@ -143,25 +150,232 @@ public final class PostgresStore implements Store {
       return List.of();
     }
     try (Connection c = dataSource.getConnection()) {
-      if (!hasUnique(params.jobs()) || params.jobs().size() == 1) {
-        return insert(c, params);
-      }
-      // A unique insert may take more than one write (see insertUnique): one transaction keeps
-      // the batch all or none. A single job needs none: a write that stored nothing leaves
+      // Dependencies take several statements, which must commit together; so may a unique insert
+      // (see insertUnique), unless it is of a single job: a write that stored nothing leaves
       // nothing to undo.
-      c.setAutoCommit(false);
-      try {
-        List<Enqueued> result = insert(c, params);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(true);
-      }
+      boolean severalWrites =
+          hasDependencies(params.jobs()) || (hasUnique(params.jobs()) && params.jobs().size() > 1);
+      return severalWrites ? inTransaction(c, () -> insert(c, params)) : insert(c, params);
     } catch (SQLException e) {
       throw failed("insert jobs", e);
+    }
+  }
+
+  @Override
+  public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
+    try (Connection c = dataSource.getConnection()) {
+      return inTransaction(c, () -> insertBatch(c, params));
+    } catch (SQLException e) {
+      throw failed("insert a batch of " + params.members().size() + " jobs", e);
+    }
+  }
+
+  @Override
+  public List<Enqueued> jobInsertBatch(Connection connection, JobInsertBatchParams params) {
+    Objects.requireNonNull(connection, "connection");
+    try {
+      return insertBatch(connection, params);
+    } catch (SQLException e) {
+      throw failed(
+          "insert a batch of " + params.members().size() + " jobs in the caller's transaction", e);
+    }
+  }
+
+  private List<Enqueued> insertBatch(Connection c, JobInsertBatchParams params)
+      throws SQLException {
+    List<Enqueued> result = new ArrayList<>(params.members().size() + 1);
+    result.addAll(insert(c, new JobInsertManyParams(params.members(), params.now())));
+    List<Long> memberIds = result.stream().map(Enqueued::id).toList();
+    NewJob callback = params.callback().withDependencies(memberIds, DependencyFailure.RUN);
+    result.addAll(insertWithDependencies(c, List.of(callback), params.now()));
+    return result;
+  }
+
+  private static boolean hasDependencies(List<NewJob> jobs) {
+    for (NewJob job : jobs) {
+      if (!job.dependsOn().isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Inserts jobs that wait on others, inside the current transaction: locks the dependencies,
+   * counts those already ended, stores each job in the state that follows, and records the
+   * dependencies still to end in job_dependency.
+   */
+  private List<Enqueued> insertWithDependencies(Connection c, List<NewJob> jobs, Instant now)
+      throws SQLException {
+    TreeSet<Long> dependencyIds = new TreeSet<>();
+    for (NewJob job : jobs) {
+      dependencyIds.addAll(job.dependsOn());
+    }
+    Map<Long, JobState> states = new HashMap<>();
+    try (PreparedStatement ps = planEachTime(c, "JobDependenciesLock")) {
+      ps.setArray(1, c.createArrayOf("int8", dependencyIds.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          states.put(rs.getLong(1), JobRows.state(rs.getString(2)));
+        }
+      }
+    }
+    List<Long> unfinished = new ArrayList<>();
+    for (long id : dependencyIds) {
+      JobState state = states.get(id);
+      if (state == null) {
+        throw new UnknownDependencyException(id);
+      }
+      if (!state.isFinal()) {
+        unfinished.add(id);
+      }
+    }
+    if (!unfinished.isEmpty()) {
+      try (PreparedStatement ps = planEachTime(c, "JobDependenciesMark")) {
+        ps.setArray(1, c.createArrayOf("int8", unfinished.toArray()));
+        ps.executeUpdate();
+      }
+    }
+    int n = jobs.size();
+    String[] jobStates = new String[n];
+    String[] queues = new String[n];
+    String[] kinds = new String[n];
+    String[] args = new String[n];
+    Short[] priorities = new Short[n];
+    Short[] maxAttempts = new Short[n];
+    String[] scheduledAt = new String[n];
+    String[] finalizedAt = new String[n];
+    String[] tags = new String[n];
+    String[] metadata = new String[n];
+    String[] errors = new String[n];
+    Integer[] waiting = new Integer[n];
+    Integer[] completed = new Integer[n];
+    Integer[] discarded = new Integer[n];
+    Integer[] cancelled = new Integer[n];
+    Boolean[] cancelOnFailure = new Boolean[n];
+    for (int i = 0; i < n; i++) {
+      NewJob job = jobs.get(i);
+      NewJob.Start start = job.start(states, now);
+      jobStates[i] = JobRows.stateName(start.state());
+      waiting[i] = start.dependencies().waiting();
+      completed[i] = start.dependencies().completed();
+      discarded[i] = start.dependencies().discarded();
+      cancelled[i] = start.dependencies().cancelled();
+      cancelOnFailure[i] = job.ifDependencyFails() == DependencyFailure.CANCEL;
+      if (start.cancellation() != null) {
+        finalizedAt[i] = now.toString();
+        errors[i] = "[" + JobRows.errorJson(start.cancellation()) + "]";
+      } else {
+        errors[i] = "[]";
+      }
+      queues[i] = job.queue();
+      kinds[i] = job.kind();
+      args[i] = job.argsJson();
+      priorities[i] = (short) job.priority();
+      maxAttempts[i] = (short) job.maxAttempts();
+      scheduledAt[i] = job.scheduledAt().toString();
+      tags[i] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
+      metadata[i] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
+    }
+    List<Enqueued> result = new ArrayList<>(n);
+    try (PreparedStatement ps = planEachTime(c, "JobInsertWithDependencies")) {
+      ps.setString(1, now.toString());
+      ps.setArray(2, c.createArrayOf("text", jobStates));
+      ps.setArray(3, c.createArrayOf("text", queues));
+      ps.setArray(4, c.createArrayOf("text", kinds));
+      ps.setArray(5, c.createArrayOf("text", args));
+      ps.setArray(6, c.createArrayOf("int2", priorities));
+      ps.setArray(7, c.createArrayOf("int2", maxAttempts));
+      ps.setArray(8, c.createArrayOf("text", scheduledAt));
+      ps.setArray(9, c.createArrayOf("text", finalizedAt));
+      ps.setArray(10, c.createArrayOf("text", tags));
+      ps.setArray(11, c.createArrayOf("text", metadata));
+      ps.setArray(12, c.createArrayOf("text", errors));
+      ps.setArray(13, c.createArrayOf("int4", waiting));
+      ps.setArray(14, c.createArrayOf("int4", completed));
+      ps.setArray(15, c.createArrayOf("int4", discarded));
+      ps.setArray(16, c.createArrayOf("int4", cancelled));
+      ps.setArray(17, c.createArrayOf("bool", cancelOnFailure));
+      ps.setString(18, channel);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+        }
+      }
+    }
+    if (result.size() != n) {
+      throw new StoreException("inserted " + result.size() + " jobs of " + n);
+    }
+    List<Long> dependsOn = new ArrayList<>();
+    List<Long> dependents = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      for (long id : jobs.get(i).dependsOn()) {
+        if (!states.get(id).isFinal()) {
+          dependsOn.add(id);
+          dependents.add(result.get(i).id());
+        }
+      }
+    }
+    if (!dependsOn.isEmpty()) {
+      try (PreparedStatement ps = planEachTime(c, "JobDependencyInsert")) {
+        ps.setArray(1, c.createArrayOf("int8", dependsOn.toArray()));
+        ps.setArray(2, c.createArrayOf("int8", dependents.toArray()));
+        ps.executeUpdate();
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Counts the end of the jobs in {@code ended} (id → final state name) in the jobs waiting on
+   * them, inside the current transaction, and passes each cancellation this causes on to the
+   * cancelled job's own dependents. Wakes nothing itself: adds the queues of jobs made available to
+   * {@code woken}.
+   */
+  private void resolveDependents(
+      Connection c, Map<Long, String> ended, Instant now, Set<String> woken) throws SQLException {
+    while (!ended.isEmpty()) {
+      Long[] ids = ended.keySet().toArray(Long[]::new);
+      String[] outcomes = ended.values().toArray(String[]::new);
+      Map<Long, String> cancelled = new LinkedHashMap<>();
+      try (PreparedStatement ps = planEachTime(c, "JobDependentsResolve")) {
+        ps.setArray(1, c.createArrayOf("int8", ids));
+        ps.setArray(2, c.createArrayOf("text", outcomes));
+        ps.setArray(3, c.createArrayOf("int8", ids));
+        ps.setString(4, now.toString());
+        ps.setString(5, now.toString());
+        ps.setString(6, now.toString());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String state = rs.getString(3);
+            if (state.equals("available")) {
+              woken.add(rs.getString(2));
+            } else if (state.equals("cancelled") && rs.getBoolean(4)) {
+              cancelled.put(rs.getLong(1), state);
+            }
+          }
+        }
+      }
+      ended = cancelled;
+    }
+  }
+
+  private interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+
+  /** Runs {@code work} as one transaction on {@code c}. */
+  private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      T result = work.run();
+      c.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
     }
   }
 
@@ -180,8 +394,17 @@ public final class PostgresStore implements Store {
 
   private List<Enqueued> insert(Connection c, JobInsertManyParams params) throws SQLException {
     List<NewJob> jobs = params.jobs();
-    if (hasUnique(jobs)) {
+    boolean unique = hasUnique(jobs);
+    if (unique && hasDependencies(jobs)) {
+      // Each path is one statement over the whole batch; the two are not combined (yet).
+      throw new IllegalArgumentException(
+          "one insert cannot hold both unique jobs and jobs with dependencies; enqueue them apart");
+    }
+    if (unique) {
       return insertUnique(c, jobs, params.now());
+    }
+    if (hasDependencies(jobs)) {
+      return insertWithDependencies(c, jobs, params.now());
     }
     int n = jobs.size();
     if (n == 1) {
@@ -393,11 +616,25 @@ public final class PostgresStore implements Store {
     return free;
   }
 
-  /** The bitmask of V003__unique_jobs.sql: bit n for the state of ordinal n. */
+  /**
+   * The bitmask of V003__unique_jobs.sql, spelled out rather than taken from the enum's ordinals:
+   * the stored bits must not move when a state is added to {@link JobState}. PENDING has no bit: a
+   * job that waits on others cannot be unique, so a unique job is never pending.
+   */
   private static short stateBits(Set<JobState> states) {
     int bits = 0;
     for (JobState state : states) {
-      bits |= 1 << state.ordinal();
+      bits |=
+          switch (state) {
+            case SCHEDULED -> 1;
+            case AVAILABLE -> 2;
+            case RUNNING -> 4;
+            case RETRYABLE -> 8;
+            case COMPLETED -> 16;
+            case DISCARDED -> 32;
+            case CANCELLED -> 64;
+            case PENDING -> 0;
+          };
     }
     return (short) bits;
   }
@@ -467,6 +704,17 @@ public final class PostgresStore implements Store {
         .allMatch(r -> r instanceof JobFinish.Completed c && c.followUps().isEmpty())) {
       return completeMany(results);
     }
+    return finishMany(results, false);
+  }
+
+  /**
+   * Writes {@code results} in one statement. Autocommitted when nothing else must commit with it:
+   * then a result that would end a job others wait on (has_dependents) is left out, and written
+   * again by a second call {@code inTransaction}, together with the update of its dependents. So
+   * jobs nothing waits on pay nothing for dependencies; the statement's re-check of a row it waited
+   * for sees has_dependents set by a concurrent JobDependenciesLock.
+   */
+  private JobFinishManyResult finishMany(List<JobFinish> results, boolean inTransaction) {
     int n = results.size();
     Map<Long, JobFinish.Completed> followUps = new HashMap<>();
     Long[] ids = new Long[n];
@@ -519,10 +767,11 @@ public final class PostgresStore implements Store {
     }
     Set<Long> applied = new HashSet<>();
     Set<String> woken = new LinkedHashSet<>();
+    Map<Long, String> ended = new LinkedHashMap<>();
+    Instant latest = results.stream().map(JobFinish::at).max(Comparator.naturalOrder()).get();
+    // Follow-up jobs must commit together with their parent's completion.
+    boolean transaction = inTransaction || !followUps.isEmpty();
     try (Connection c = dataSource.getConnection()) {
-      // Follow-up jobs must commit together with their parent's completion; without any, the
-      // batch is one autocommitted statement.
-      boolean transaction = !followUps.isEmpty();
       if (transaction) {
         c.setAutoCommit(false);
       }
@@ -536,11 +785,15 @@ public final class PostgresStore implements Store {
           ps.setArray(6, c.createArrayOf("text", finalizedAt));
           ps.setArray(7, c.createArrayOf("text", errors));
           ps.setArray(8, c.createArrayOf("int8", ids));
+          ps.setBoolean(9, transaction);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               applied.add(rs.getLong(1));
-              if ("available".equals(rs.getString(3))) {
+              String state = rs.getString(3);
+              if ("available".equals(state)) {
                 woken.add(rs.getString(2));
+              } else if (rs.getBoolean(4) && JobRows.state(state).isFinal()) {
+                ended.put(rs.getLong(1), state);
               }
             }
           }
@@ -559,6 +812,7 @@ public final class PostgresStore implements Store {
         if (!toInsert.isEmpty()) {
           insert(c, new JobInsertManyParams(toInsert, insertedAt));
         }
+        resolveDependents(c, ended, latest, woken);
         notify(c, woken);
         if (transaction) {
           c.commit();
@@ -576,7 +830,23 @@ public final class PostgresStore implements Store {
     } catch (SQLException e) {
       throw failed("record " + n + " job results", e);
     }
-    return new JobFinishManyResult(applied);
+    return withLeftOut(results, applied, transaction);
+  }
+
+  /**
+   * {@code applied}, plus what a transactional write applies of the results an autocommitted one
+   * left out: those of jobs others wait on, and those fenced out (rare; fenced out again).
+   */
+  private JobFinishManyResult withLeftOut(
+      List<JobFinish> results, Set<Long> applied, boolean wasTransaction) {
+    if (wasTransaction || applied.size() == results.size()) {
+      return new JobFinishManyResult(applied);
+    }
+    List<JobFinish> leftOut =
+        results.stream().filter(r -> !applied.contains(r.ref().id())).toList();
+    Set<Long> all = new HashSet<>(applied);
+    all.addAll(finishMany(leftOut, true).applied());
+    return new JobFinishManyResult(all);
   }
 
   private JobFinishManyResult completeMany(List<JobFinish> completions) {
@@ -591,6 +861,7 @@ public final class PostgresStore implements Store {
       finalizedAt[i] = c.at().toString();
     }
     Set<Long> applied = new HashSet<>();
+    // Autocommitted, leaving out jobs others wait on: see finishMany.
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
       ps.setArray(1, c.createArrayOf("int8", ids));
@@ -605,7 +876,7 @@ public final class PostgresStore implements Store {
     } catch (SQLException e) {
       throw failed("record " + n + " completions", e);
     }
-    return new JobFinishManyResult(applied);
+    return withLeftOut(completions, applied, false);
   }
 
   @Override
@@ -644,19 +915,33 @@ public final class PostgresStore implements Store {
   public JobRescueResult jobRescueExpired(JobRescueParams params) {
     List<Long> retryable = new ArrayList<>();
     List<Long> discarded = new ArrayList<>();
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
-      String now = params.now().toString();
-      ps.setString(1, now);
-      ps.setInt(2, params.limit());
-      ps.setString(3, now);
-      ps.setString(4, now);
-      ps.setString(5, now);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          (rs.getString(2).equals("discarded") ? discarded : retryable).add(rs.getLong(1));
-        }
-      }
+    try (Connection c = dataSource.getConnection()) {
+      inTransaction(
+          c,
+          () -> {
+            Map<Long, String> ended = new LinkedHashMap<>();
+            try (PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
+              String now = params.now().toString();
+              ps.setString(1, now);
+              ps.setInt(2, params.limit());
+              ps.setString(3, now);
+              ps.setString(4, now);
+              ps.setString(5, now);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  boolean isDiscarded = rs.getString(2).equals("discarded");
+                  (isDiscarded ? discarded : retryable).add(rs.getLong(1));
+                  if (isDiscarded && rs.getBoolean(3)) {
+                    ended.put(rs.getLong(1), "discarded");
+                  }
+                }
+              }
+            }
+            Set<String> woken = new LinkedHashSet<>();
+            resolveDependents(c, ended, params.now(), woken);
+            notify(c, woken);
+            return null;
+          });
     } catch (SQLException e) {
       throw failed("rescue expired leases", e);
     }
@@ -758,14 +1043,37 @@ public final class PostgresStore implements Store {
 
   @Override
   public Optional<JobInfo> jobCancel(JobCancelParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
-      String now = params.now().toString();
-      ps.setString(1, now);
-      ps.setString(2, now);
-      ps.setString(3, params.reason());
-      ps.setLong(4, params.id());
-      Optional<JobInfo> cancelled = readOne(ps);
+    try (Connection c = dataSource.getConnection()) {
+      Optional<JobInfo> cancelled =
+          inTransaction(
+              c,
+              () -> {
+                boolean hasDependents = false;
+                Optional<JobInfo> job = Optional.empty();
+                try (PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
+                  String now = params.now().toString();
+                  ps.setString(1, now);
+                  ps.setString(2, now);
+                  ps.setString(3, params.reason());
+                  ps.setLong(4, params.id());
+                  try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                      job = Optional.of(JobRows.read(rs));
+                      hasDependents = rs.getBoolean("has_dependents");
+                    }
+                  }
+                }
+                if (hasDependents) {
+                  Set<String> woken = new LinkedHashSet<>();
+                  resolveDependents(
+                      c,
+                      new LinkedHashMap<>(Map.of(params.id(), "cancelled")),
+                      params.now(),
+                      woken);
+                  notify(c, woken);
+                }
+                return job;
+              });
       return cancelled.isPresent() ? cancelled : jobGet(params.id());
     } catch (SQLException e) {
       throw failed("cancel job " + params.id(), e);
@@ -809,13 +1117,32 @@ public final class PostgresStore implements Store {
   }
 
   @Override
-  public boolean jobDelete(long id) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("JobDelete"))) {
-      ps.setLong(1, id);
-      return ps.executeUpdate() == 1;
+  public boolean jobDelete(JobDeleteParams params) {
+    try (Connection c = dataSource.getConnection()) {
+      return inTransaction(
+          c,
+          () -> {
+            boolean hasDependents;
+            try (PreparedStatement ps = c.prepareStatement(sql.get("JobDelete"))) {
+              ps.setLong(1, params.id());
+              try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                  return false;
+                }
+                hasDependents = rs.getBoolean(1);
+              }
+            }
+            if (hasDependents) {
+              // A job deleted before it ended never completes: its dependents count it cancelled.
+              Set<String> woken = new LinkedHashSet<>();
+              resolveDependents(
+                  c, new LinkedHashMap<>(Map.of(params.id(), "cancelled")), params.now(), woken);
+              notify(c, woken);
+            }
+            return true;
+          });
     } catch (SQLException e) {
-      throw failed("delete job " + id, e);
+      throw failed("delete job " + params.id(), e);
     }
   }
 

@@ -101,6 +101,106 @@ WHERE unique_key IN (SELECT decode(k, 'hex') FROM unnest(?::text[]) k)
 SELECT h.id FROM {schema}.job j
 JOIN {schema}.job h ON h.unique_key = j.unique_key AND h.id <> j.id
 WHERE j.id = ? AND h.unique_key IS NOT NULL AND {schema}.job_unique_holds(h.state, h.unique_states);
+-- name: JobDependenciesLock
+-- The jobs that new jobs will depend on, locked in id order (the order in which results are
+-- finished, so the two never deadlock). This is what makes counting race-free: a dependency
+-- that ends concurrently either committed first (its final state is read here and counted at
+-- once), or its write waits for this transaction and then sees has_dependents and the rows of
+-- job_dependency inserted with it. NO KEY UPDATE: the strongest lock an UPDATE of has_dependents
+-- needs, and it does not block inserts of rows that reference the job.
+SELECT id, state::text FROM {schema}.job WHERE id = ANY(?::bigint[]) ORDER BY id FOR NO KEY UPDATE;
+
+-- name: JobDependenciesMark
+UPDATE {schema}.job SET has_dependents = true WHERE id = ANY(?::bigint[]) AND NOT has_dependents;
+
+-- name: JobInsertWithDependencies
+-- Like JobInsertMany, but the state, the dependency counters and, for a job cancelled at once
+-- because a dependency already failed, its finalization and error come computed from Java, which
+-- read the dependencies under JobDependenciesLock.
+WITH inserted AS (
+  INSERT INTO {schema}.job
+    (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, finalized_at,
+     tags, metadata, errors, deps_waiting, deps_completed, deps_discarded, deps_cancelled,
+     cancel_on_dependency_failure)
+  SELECT
+    u.state::{schema}.job_state, u.queue, u.kind, u.args::json, u.priority, u.max_attempts,
+    ?::timestamptz, u.scheduled_at::timestamptz, u.finalized_at::timestamptz,
+    CASE WHEN u.tags = '[]' THEN '{}'::text[]
+         ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
+    u.metadata::jsonb, u.errors::jsonb, u.waiting, u.completed, u.discarded, u.cancelled,
+    u.cancel_on_failure
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[],
+              ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::int[],
+              ?::boolean[])
+    AS u(state, queue, kind, args, priority, max_attempts, scheduled_at, finalized_at, tags,
+         metadata, errors, waiting, completed, discarded, cancelled, cancel_on_failure)
+  RETURNING id, queue, state
+), notified AS (
+  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+)
+SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
+
+-- name: JobDependencyInsert
+INSERT INTO {schema}.job_dependency (depends_on_id, job_id)
+SELECT * FROM unnest(?::bigint[], ?::bigint[]);
+
+-- name: JobDependentsResolve
+-- Counts the end of some jobs (completed, discarded or cancelled; a deleted job counts as
+-- cancelled) in the jobs waiting on them. Runs in the transaction that ended them, as a statement
+-- of its own after that write: its snapshot then includes rows of job_dependency committed by an
+-- insert that the ending write had to wait for (see JobDependenciesLock).
+-- Deleting the rows is what makes each end count once. The waiting jobs are locked in id order so
+-- that two resolutions sharing dependents do not deadlock; the second then re-reads the counters
+-- the first committed (READ COMMITTED re-evaluates an updated row), so exactly one of them sees
+-- deps_waiting reach zero and releases the job. "id = ANY(ARRAY(...))" pins primary-key lookups.
+WITH ended AS (
+  SELECT * FROM unnest(?::bigint[], ?::text[]) AS e(id, outcome)
+), edges AS (
+  DELETE FROM {schema}.job_dependency d
+  WHERE d.depends_on_id = ANY(?::bigint[])
+  RETURNING d.job_id, d.depends_on_id
+), counted AS (
+  SELECT edges.job_id,
+         count(*) FILTER (WHERE ended.outcome = 'completed') AS completed,
+         count(*) FILTER (WHERE ended.outcome = 'discarded') AS discarded,
+         count(*) FILTER (WHERE ended.outcome = 'cancelled') AS cancelled,
+         min(ended.id) FILTER (WHERE ended.outcome <> 'completed') AS failed_id
+  FROM edges JOIN ended ON ended.id = edges.depends_on_id
+  GROUP BY edges.job_id
+), locked AS (
+  SELECT id FROM {schema}.job WHERE id = ANY(ARRAY(SELECT job_id FROM counted))
+  ORDER BY id FOR NO KEY UPDATE
+), decided AS (
+  -- Joined with locked only so that the locks are taken: an unreferenced CTE never runs.
+  SELECT counted.* FROM counted JOIN locked ON locked.id = counted.job_id
+)
+UPDATE {schema}.job j
+SET deps_waiting = j.deps_waiting - (d.completed + d.discarded + d.cancelled),
+    deps_completed = j.deps_completed + d.completed,
+    deps_discarded = j.deps_discarded + d.discarded,
+    deps_cancelled = j.deps_cancelled + d.cancelled,
+    -- Only a pending job moves: one cancelled or retried by hand meanwhile just counts.
+    state = CASE
+      WHEN j.state <> 'pending' THEN j.state
+      WHEN j.cancel_on_dependency_failure AND d.failed_id IS NOT NULL THEN 'cancelled'
+      WHEN j.deps_waiting > d.completed + d.discarded + d.cancelled THEN 'pending'
+      WHEN j.scheduled_at > ?::timestamptz THEN 'scheduled'
+      ELSE 'available' END::{schema}.job_state,
+    finalized_at = CASE WHEN j.state = 'pending' AND j.cancel_on_dependency_failure
+                             AND d.failed_id IS NOT NULL
+                        THEN ?::timestamptz ELSE j.finalized_at END,
+    -- The same error as DependencyFailure.cancellation builds in Java.
+    errors = CASE WHEN j.state = 'pending' AND j.cancel_on_dependency_failure
+                       AND d.failed_id IS NOT NULL
+                  THEN j.errors || jsonb_build_array(jsonb_build_object(
+                    'attempt', 0, 'at', ?::text, 'errorClass', 'dependency_failed',
+                    'message', 'dependency ' || d.failed_id || ' was '
+                               || (SELECT outcome FROM ended WHERE ended.id = d.failed_id),
+                    'stackTrace', ''))
+                  ELSE j.errors END
+FROM decided d
+WHERE j.id = ANY(ARRAY(SELECT job_id FROM counted)) AND j.id = d.job_id
+RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 
 -- name: JobFetch
 -- Claims the next available jobs of one queue in one statement. The CTE walks job_fetch_idx, which
@@ -125,7 +225,8 @@ FROM next
 WHERE j.id = next.id
 -- Only the columns the claim did not just set: fewer values to send and parse per job.
 RETURNING j.id, j.kind, j.queue, j.args, j.priority, j.attempt, j.max_attempts, j.created_at,
-          j.scheduled_at, j.tags, j.metadata, j.errors;
+          j.scheduled_at, j.tags, j.metadata, j.errors, j.deps_waiting, j.deps_completed,
+          j.deps_discarded, j.deps_cancelled;
 
 -- name: JobFinishMany
 -- The redundant "j.id = ANY(ids)" pins the plan to primary-key lookups: pgjdbc switches to a
@@ -145,16 +246,23 @@ SET state = u.state::{schema}.job_state,
 FROM unnest(?::bigint[], ?::int[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[])
   AS u(id, attempt, state, attempt_delta, scheduled_at, finalized_at, error)
 WHERE j.id = ANY(?::bigint[]) AND j.id = u.id AND j.state = 'running' AND j.attempt = u.attempt
-RETURNING j.id, j.queue, j.state::text;
+  -- Outside a transaction (false), a result that ends a job others wait on is left out, to be
+  -- written again in one together with its dependents (see JobDependentsResolve).
+  AND (?::boolean OR NOT (j.has_dependents AND u.finalized_at IS NOT NULL))
+RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 
 -- name: JobCompleteMany
 -- The common batch, where every result is a plain completion: three arrays instead of seven and
--- no per-row CASE. Fenced, and pinned to primary-key lookups, like JobFinishMany.
+-- no per-row CASE. Fenced, and pinned to primary-key lookups, like JobFinishMany. Autocommitted,
+-- so it leaves out jobs others wait on: JobFinishMany writes those in a transaction that also
+-- updates their dependents. If this statement waits for a row that JobDependenciesLock holds,
+-- its re-check reads the committed has_dependents, so no completion slips past its dependents.
 UPDATE {schema}.job j
 SET state = 'completed', finalized_at = u.finalized_at::timestamptz,
     lease_owner = NULL, lease_expires_at = NULL
 FROM unnest(?::bigint[], ?::int[], ?::text[]) AS u(id, attempt, finalized_at)
 WHERE j.id = ANY(?::bigint[]) AND j.id = u.id AND j.state = 'running' AND j.attempt = u.attempt
+  AND NOT j.has_dependents
 RETURNING j.id;
 
 -- name: Notify
@@ -191,7 +299,7 @@ SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryab
     lease_expires_at = NULL
 FROM expired
 WHERE j.id = expired.id
-RETURNING j.id, j.state::text;
+RETURNING j.id, j.state::text, j.has_dependents;
 
 -- name: JobStage
 WITH due AS (
@@ -256,7 +364,7 @@ WHERE id = ? AND state <> 'running'
 RETURNING *;
 
 -- name: JobDelete
-DELETE FROM {schema}.job WHERE id = ? AND state <> 'running';
+DELETE FROM {schema}.job WHERE id = ? AND state <> 'running' RETURNING has_dependents;
 
 -- name: QueuePause
 INSERT INTO {schema}.queue (name, paused, updated_at) VALUES (?, true, now())

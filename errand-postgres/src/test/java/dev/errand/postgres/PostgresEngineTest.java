@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.errand.BatchEnqueued;
 import dev.errand.Config;
+import dev.errand.DependencyCounts;
 import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
 import dev.errand.Errand;
@@ -139,6 +141,38 @@ class PostgresEngineTest {
     // Completed jobs still hold their keys by default.
     assertThat(errand.enqueue(new Order(5), unique))
         .isEqualTo(new Enqueued(first.id(), JobState.COMPLETED, true));
+    assertThat(store.jobList(JobQuery.all().withKind("order_placed"))).hasSize(2);
+  }
+
+  @Test
+  void aBatchEnqueuedInATransactionExistsOnlyOnCommitAndItsCallbackRunsLast() throws Exception {
+    try (Connection c = TestDatabase.pool().getConnection()) {
+      c.setAutoCommit(false);
+      errand.batch().add(new Order(1)).onFinish(new Receipt(100)).enqueue(c);
+      c.rollback();
+    }
+    BatchEnqueued batch;
+    try (Connection c = TestDatabase.pool().getConnection()) {
+      c.setAutoCommit(false);
+      batch =
+          errand
+              .batch()
+              .addAll(List.of(new Order(2), new Order(3)))
+              .onFinish(new Receipt(200))
+              .enqueue(c);
+      assertThat(store.jobGet(batch.callbackId())).as("visible before commit").isEmpty();
+      c.commit();
+    }
+
+    await().until(() -> receiptsSent.contains(200L));
+    assertThat(ordersWorked).containsExactlyInAnyOrder(2L, 3L);
+    JobInfo callback = store.jobGet(batch.callbackId()).orElseThrow();
+    assertThat(callback.dependencies()).isEqualTo(new DependencyCounts(0, 2, 0, 0));
+    assertThat(batch.memberIds())
+        .allSatisfy(
+            id ->
+                assertThat(store.jobGet(id).orElseThrow().finalizedAt())
+                    .isBeforeOrEqualTo(callback.attemptedAt()));
     assertThat(store.jobList(JobQuery.all().withKind("order_placed"))).hasSize(2);
   }
 

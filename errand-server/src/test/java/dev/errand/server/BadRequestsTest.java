@@ -290,7 +290,7 @@ abstract class BadRequestsTest {
                 "unknown state filter",
                 "/api/jobs?state=done",
                 400,
-                "state 'done' is not one of scheduled, available, running",
+                "state 'done' is not one of pending, scheduled, available, running",
                 "state"),
             get(
                 "limit zero",

@@ -142,7 +142,7 @@ class CliTest {
 
     assertThat(run("queues", "pause", "mail")).isZero();
     assertThat(run("queues", "list")).isZero();
-    assertThat(out()).containsPattern("mail +yes +0 +1 ");
+    assertThat(out()).containsPattern("mail +yes +0 +0 +1 ");
     assertThat(run("queues", "resume", "mail")).isZero();
     assertThat(out()).isEqualTo("queue mail resumed\n");
   }

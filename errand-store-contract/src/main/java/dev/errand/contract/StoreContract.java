@@ -4,6 +4,7 @@ import static dev.errand.JobState.AVAILABLE;
 import static dev.errand.JobState.CANCELLED;
 import static dev.errand.JobState.COMPLETED;
 import static dev.errand.JobState.DISCARDED;
+import static dev.errand.JobState.PENDING;
 import static dev.errand.JobState.RETRYABLE;
 import static dev.errand.JobState.RUNNING;
 import static dev.errand.JobState.SCHEDULED;
@@ -15,18 +16,23 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
+import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
+import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobHeartbeatParams;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
 import dev.errand.spi.JobRef;
@@ -753,7 +759,7 @@ public abstract class StoreContract {
       store.jobCancel(new JobCancelParams(cancelled.id(), now(), "stop"));
       JobInfo deleted = running(job());
       finish(new JobFinish.Completed(ref(deleted), now()));
-      assertThat(store.jobDelete(deleted.id())).isTrue();
+      assertThat(delete(deleted.id())).isTrue();
       JobInfo released = running(job().maxAttempts(5));
       finish(new JobFinish.Released(ref(released), now()));
       JobInfo rescued = running(job().queue("short"));
@@ -1463,9 +1469,9 @@ public abstract class StoreContract {
       long completed = completed(job().queue("done")).id();
       long kept = insertOne(job().queue("kept"));
 
-      assertThat(store.jobDelete(available)).isTrue();
-      assertThat(store.jobDelete(scheduled)).isTrue();
-      assertThat(store.jobDelete(completed)).isTrue();
+      assertThat(delete(available)).isTrue();
+      assertThat(delete(scheduled)).isTrue();
+      assertThat(delete(completed)).isTrue();
 
       assertThat(store.jobGet(available)).isEmpty();
       assertThat(store.jobGet(scheduled)).isEmpty();
@@ -1474,14 +1480,14 @@ public abstract class StoreContract {
       assertThat(fetch(QUEUE, 10)).isEmpty();
       clock.set(at(60));
       assertThat(stage().total()).isZero();
-      assertThat(store.jobDelete(available)).as("already gone").isFalse();
+      assertThat(delete(available)).as("already gone").isFalse();
     }
 
     @Test
     void deleteRefusesARunningJob() {
       JobInfo job = running(job());
 
-      assertThat(store.jobDelete(job.id())).isFalse();
+      assertThat(delete(job.id())).isFalse();
 
       assertThat(get(job.id())).isEqualTo(job);
       assertThat(finish(new JobFinish.Completed(ref(job), at(1)))).containsExactly(job.id());
@@ -1489,7 +1495,7 @@ public abstract class StoreContract {
 
     @Test
     void deleteOfAnUnknownJobIsFalse() {
-      assertThat(store.jobDelete(42)).isFalse();
+      assertThat(delete(42)).isFalse();
     }
   }
 
@@ -1568,7 +1574,7 @@ public abstract class StoreContract {
       assertThat(store.queueList())
           .containsExactly(new QueueInfo("a", false, Map.of(COMPLETED, 1L)));
 
-      assertThat(store.jobDelete(done.id())).isTrue();
+      assertThat(delete(done.id())).isTrue();
       assertThat(store.queueList()).isEmpty();
     }
 
@@ -2399,6 +2405,403 @@ public abstract class StoreContract {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Dependencies
+
+  @Nested
+  class Dependencies {
+    @BeforeEach
+    void requireDependencies() {
+      assumeTrue(
+          store.capabilities().contains(Capability.DEPENDENCIES),
+          "the store does not declare DEPENDENCIES");
+    }
+
+    @Test
+    void aDependentIsPendingUntilEveryDependencyCompletes() {
+      JobInfo a = running(job());
+      JobInfo b = running(job());
+      Enqueued c = insert(job().kind("after").dependsOn(a.id(), b.id())).get(0);
+
+      assertThat(c.state()).isEqualTo(PENDING);
+      assertThat(get(c.id()).dependencies()).isEqualTo(new DependencyCounts(2, 0, 0, 0));
+      assertThat(counts(QUEUE)).isEqualTo(Map.of(RUNNING, 2L, PENDING, 1L));
+      assertThat(fetch(QUEUE, 10)).as("a pending job is never fetched").isEmpty();
+
+      clock.set(at(1));
+      finish(new JobFinish.Completed(ref(a), now()));
+      assertThat(get(c.id()).state()).isEqualTo(PENDING);
+      assertThat(get(c.id()).dependencies()).isEqualTo(new DependencyCounts(1, 1, 0, 0));
+
+      clock.set(at(2));
+      finish(new JobFinish.Completed(ref(b), now()));
+      JobInfo released = get(c.id());
+      assertThat(released.state()).isEqualTo(AVAILABLE);
+      assertThat(released.finalizedAt()).isNull();
+      assertThat(released.dependencies()).isEqualTo(new DependencyCounts(0, 2, 0, 0));
+      JobInfo fetched = fetchOnly(QUEUE, c.id());
+      assertThat(fetched.dependencies()).isEqualTo(new DependencyCounts(0, 2, 0, 0));
+      assertThat(fetched.attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void aReleasedDependentWaitsForItsRunTime() {
+      JobInfo a = running(job());
+      long c = insertOne(job().dependsOn(a.id()).scheduledAt(at(60)));
+
+      finish(new JobFinish.Completed(ref(a), at(1)));
+
+      assertThat(get(c).state()).isEqualTo(SCHEDULED);
+      clock.set(at(60));
+      assertThat(stage().total()).isEqualTo(1);
+      assertThat(get(c).state()).isEqualTo(AVAILABLE);
+    }
+
+    @Test
+    void aFailedDependencyCancelsTheDependentByDefault() {
+      JobInfo a = running(job());
+      JobInfo b = running(job());
+      long c = insertOne(job().dependsOn(a.id(), b.id()));
+
+      clock.set(at(5));
+      finish(new JobFinish.Failed(ref(a), now(), failure(1, now()), null));
+
+      JobInfo cancelled = get(c);
+      assertThat(cancelled.state()).isEqualTo(CANCELLED);
+      assertThat(cancelled.finalizedAt()).isEqualTo(at(5));
+      assertThat(cancelled.dependencies()).isEqualTo(new DependencyCounts(1, 0, 1, 0));
+      assertThat(cancelled.errors()).hasSize(1);
+      assertThat(cancelled.errors().get(0).errorClass()).isEqualTo("dependency_failed");
+      assertThat(cancelled.errors().get(0).message())
+          .isEqualTo("dependency " + a.id() + " was discarded");
+
+      finish(new JobFinish.Completed(ref(b), at(6)));
+      assertThat(get(c).state()).as("stays cancelled").isEqualTo(CANCELLED);
+      assertThat(get(c).dependencies()).isEqualTo(new DependencyCounts(0, 1, 1, 0));
+    }
+
+    @Test
+    void withPolicyRunTheDependentRunsOnceEveryDependencyEnded() {
+      long a = insertOne(job().queue("other"));
+      JobInfo b = running(job());
+      long c = insertOne(job().dependsOn(a, b.id()).ifDependencyFails(DependencyFailure.RUN));
+
+      store.jobCancel(new JobCancelParams(a, now(), "not needed"));
+      assertThat(get(c).state()).isEqualTo(PENDING);
+      assertThat(get(c).dependencies()).isEqualTo(new DependencyCounts(1, 0, 0, 1));
+
+      finish(new JobFinish.Failed(ref(b), now(), failure(1, now()), null));
+      assertThat(get(c).state()).isEqualTo(AVAILABLE);
+      assertThat(get(c).dependencies()).isEqualTo(new DependencyCounts(0, 0, 1, 1));
+    }
+
+    @Test
+    void aCancellationPassesDownAChainOfDependents() {
+      JobInfo a = running(job());
+      long b = insertOne(job().dependsOn(a.id()));
+      long c = insertOne(job().dependsOn(b));
+      long d = insertOne(job().dependsOn(c).ifDependencyFails(DependencyFailure.RUN));
+
+      finish(new JobFinish.Cancelled(ref(a), at(3), failure(1, at(3))));
+
+      assertThat(get(b).state()).isEqualTo(CANCELLED);
+      assertThat(get(c).state()).isEqualTo(CANCELLED);
+      assertThat(get(c).errors().get(0).message()).isEqualTo("dependency " + b + " was cancelled");
+      assertThat(get(d).state()).isEqualTo(AVAILABLE);
+      assertThat(get(d).dependencies()).isEqualTo(new DependencyCounts(0, 0, 0, 1));
+    }
+
+    @Test
+    void cancellingAPendingJobByHandPassesItOn() {
+      long a = insertOne(job());
+      long b = insertOne(job().dependsOn(a));
+      long c = insertOne(job().dependsOn(b));
+
+      store.jobCancel(new JobCancelParams(b, now(), "changed my mind"));
+
+      assertThat(get(c).state()).isEqualTo(CANCELLED);
+      assertThat(get(a).state()).isEqualTo(AVAILABLE);
+    }
+
+    @Test
+    void anUnknownDependencyIsRefusedAndNothingIsStored() {
+      long a = insertOne(job());
+
+      assertThatThrownBy(() -> insert(job(), job().dependsOn(a, 999_999)))
+          .isInstanceOf(UnknownDependencyException.class)
+          .hasMessageContaining("999999")
+          .satisfies(
+              e -> assertThat(((UnknownDependencyException) e).dependencyId()).isEqualTo(999_999));
+
+      assertThat(ids(store.jobList(JobQuery.all()))).containsExactly(a);
+    }
+
+    @Test
+    void dependenciesThatAlreadyEndedCountAtInsert() {
+      long done = completed(job()).id();
+      long failed = discarded(job()).id();
+      long waiting = insertOne(job());
+
+      Enqueued afterDone = insert(job().dependsOn(done)).get(0);
+      Enqueued afterFailed = insert(job().dependsOn(done, failed)).get(0);
+      Enqueued runAnyway =
+          insert(job().dependsOn(done, failed).ifDependencyFails(DependencyFailure.RUN)).get(0);
+      Enqueued afterAll = insert(job().dependsOn(done, failed, waiting)).get(0);
+      Enqueued stillWaiting =
+          insert(job().dependsOn(done, failed, waiting).ifDependencyFails(DependencyFailure.RUN))
+              .get(0);
+
+      assertThat(afterDone.state()).isEqualTo(AVAILABLE);
+      assertThat(get(afterDone.id()).dependencies()).isEqualTo(new DependencyCounts(0, 1, 0, 0));
+      assertThat(afterFailed.state()).isEqualTo(CANCELLED);
+      assertThat(get(afterFailed.id()).finalizedAt()).isEqualTo(now());
+      assertThat(get(afterFailed.id()).errors().get(0).message())
+          .isEqualTo("dependency " + failed + " was discarded");
+      assertThat(runAnyway.state()).isEqualTo(AVAILABLE);
+      assertThat(get(runAnyway.id()).dependencies()).isEqualTo(new DependencyCounts(0, 1, 1, 0));
+      assertThat(afterAll.state()).as("cancelled at once").isEqualTo(CANCELLED);
+      assertThat(stillWaiting.state()).isEqualTo(PENDING);
+      assertThat(get(stillWaiting.id()).dependencies()).isEqualTo(new DependencyCounts(1, 1, 1, 0));
+    }
+
+    @Test
+    void deletingADependencyCountsAsCancelled() {
+      long a = insertOne(job().queue("other"));
+      JobInfo b = running(job());
+      long runs = insertOne(job().dependsOn(a, b.id()).ifDependencyFails(DependencyFailure.RUN));
+      long cancels = insertOne(job().dependsOn(a));
+
+      assertThat(store.jobDelete(new JobDeleteParams(a, at(2)))).isTrue();
+
+      assertThat(get(cancels).state()).isEqualTo(CANCELLED);
+      assertThat(get(cancels).finalizedAt()).isEqualTo(at(2));
+      assertThat(get(runs).state()).isEqualTo(PENDING);
+      assertThat(get(runs).dependencies()).isEqualTo(new DependencyCounts(1, 0, 0, 1));
+      finish(new JobFinish.Completed(ref(b), at(3)));
+      assertThat(get(runs).state()).isEqualTo(AVAILABLE);
+      assertThat(get(runs).dependencies()).isEqualTo(new DependencyCounts(0, 1, 0, 1));
+    }
+
+    @Test
+    void deletingAPendingJobLeavesItsDependenciesAlone() {
+      JobInfo a = running(job());
+      long b = insertOne(job().dependsOn(a.id()));
+
+      assertThat(store.jobDelete(new JobDeleteParams(b, now()))).isTrue();
+      finish(new JobFinish.Completed(ref(a), at(1)));
+
+      assertThat(get(a.id()).state()).isEqualTo(COMPLETED);
+      assertThat(store.jobGet(b)).isEmpty();
+    }
+
+    @Test
+    void aLeaseRescuedIntoDiscardedCountsAsDiscarded() {
+      JobInfo a = running(job().maxAttempts(1));
+      long c = insertOne(job().dependsOn(a.id()).ifDependencyFails(DependencyFailure.RUN));
+
+      clock.set(now().plus(LEASE).plusSeconds(1));
+      assertThat(rescue().discarded()).containsExactly(a.id());
+
+      assertThat(get(c).state()).isEqualTo(AVAILABLE);
+      assertThat(get(c).dependencies()).isEqualTo(new DependencyCounts(0, 0, 1, 0));
+    }
+
+    @Test
+    void aDependencyThatEndsTwiceCountsOnce() {
+      JobInfo a = running(job());
+      long other = insertOne(job().queue("other"));
+      long c = insertOne(job().dependsOn(a.id(), other));
+      finish(new JobFinish.Completed(ref(a), at(1)));
+
+      store.jobRetry(new JobRetryParams(a.id(), at(2)));
+      clock.set(at(2));
+      JobInfo again = fetchOnly(QUEUE, a.id());
+      finish(new JobFinish.Completed(ref(again), at(3)));
+
+      assertThat(get(c).state()).isEqualTo(PENDING);
+      assertThat(get(c).dependencies()).isEqualTo(new DependencyCounts(1, 1, 0, 0));
+    }
+
+    @Test
+    void aFollowUpMayWaitOnOtherJobs() {
+      JobInfo a = running(job());
+      long other = insertOne(job().queue("other"));
+
+      finish(
+          new JobFinish.Completed(
+              ref(a), at(1), List.of(job().kind("follow").dependsOn(other).build(at(1)))));
+
+      JobInfo followUp = listAll(JobQuery.all().withKind("follow")).get(0);
+      assertThat(followUp.state()).isEqualTo(PENDING);
+      assertThat(followUp.dependencies()).isEqualTo(new DependencyCounts(1, 0, 0, 0));
+    }
+
+    @Test
+    void theLastTwoDependenciesEndingAtOnceReleaseTheDependentOnce() throws Exception {
+      for (int round = 0; round < 20; round++) {
+        String queue = "race" + round;
+        JobInfo a = running(job().queue(queue));
+        JobInfo b = running(job().queue(queue));
+        long c = insertOne(job().queue(queue).dependsOn(a.id(), b.id()));
+        CyclicBarrier together = new CyclicBarrier(2);
+        boolean failOne = round % 2 == 1;
+
+        concurrently(
+            2,
+            thread -> {
+              together.await();
+              JobInfo mine = thread == 0 ? a : b;
+              return finish(
+                  failOne && thread == 1
+                      ? new JobFinish.Failed(ref(mine), now(), failure(1, now()), null)
+                      : new JobFinish.Completed(ref(mine), now()));
+            });
+
+        if (failOne) {
+          assertThat(get(c).state()).isEqualTo(CANCELLED);
+          assertThat(get(c).dependencies()).isEqualTo(new DependencyCounts(0, 1, 1, 0));
+        } else {
+          assertThat(get(c).state()).isEqualTo(AVAILABLE);
+          assertThat(get(c).dependencies()).isEqualTo(new DependencyCounts(0, 2, 0, 0));
+          assertThat(ids(fetch(queue, 10))).containsExactly(c);
+        }
+      }
+    }
+
+    @Test
+    void aDependencyEndingWhileItsDependentIsInsertedNeverStrandsIt() throws Exception {
+      for (int round = 0; round < 20; round++) {
+        String queue = "insert-race" + round;
+        JobInfo a = running(job().queue(queue));
+        CyclicBarrier together = new CyclicBarrier(2);
+
+        List<Long> inserted =
+            concurrently(
+                2,
+                thread -> {
+                  together.await();
+                  if (thread == 0) {
+                    return insertOne(job().queue(queue).kind("after").dependsOn(a.id()));
+                  }
+                  finish(new JobFinish.Completed(ref(a), now()));
+                  return 0L;
+                });
+
+        JobInfo dependent = get(inserted.get(0));
+        assertThat(dependent.state()).as("round %d", round).isEqualTo(AVAILABLE);
+        assertThat(dependent.dependencies()).isEqualTo(new DependencyCounts(0, 1, 0, 0));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Batches
+
+  @Nested
+  class Batches {
+    @BeforeEach
+    void requireDependencies() {
+      assumeTrue(
+          store.capabilities().contains(Capability.DEPENDENCIES),
+          "the store does not declare DEPENDENCIES");
+    }
+
+    private List<Enqueued> insertBatch(NewJob callback, JobSpec... members) {
+      List<NewJob> jobs = Arrays.stream(members).map(s -> s.build(now())).toList();
+      return store.jobInsertBatch(new JobInsertBatchParams(jobs, callback, now()));
+    }
+
+    @Test
+    void theCallbackBecomesAvailableOnceEveryMemberEndedWithTheirCounts() {
+      // The callback asks to be cancelled if a member fails; a batch's callback runs anyway.
+      NewJob callback = job().kind("callback").build(now());
+      List<Enqueued> inserted = insertBatch(callback, job(), job(), job(), job().queue("later"));
+
+      assertThat(inserted).hasSize(5);
+      assertThat(inserted.subList(0, 4))
+          .allSatisfy(e -> assertThat(e.state()).isEqualTo(AVAILABLE));
+      assertStrictlyIncreasing(ids(inserted));
+      long callbackId = inserted.get(4).id();
+      assertThat(inserted.get(4).state()).isEqualTo(PENDING);
+      assertThat(get(callbackId).kind()).isEqualTo("callback");
+      assertThat(get(callbackId).dependencies()).isEqualTo(new DependencyCounts(4, 0, 0, 0));
+
+      List<JobInfo> running = fetch(QUEUE, 10);
+      assertThat(running).hasSize(3);
+      finish(
+          new JobFinish.Completed(ref(running.get(0)), now()),
+          new JobFinish.Failed(ref(running.get(1)), now(), failure(1, now()), null),
+          new JobFinish.Cancelled(ref(running.get(2)), now(), failure(1, now())));
+      assertThat(get(callbackId).state()).isEqualTo(PENDING);
+      assertThat(fetch(QUEUE, 10)).isEmpty();
+
+      JobInfo last = fetchOnly("later", inserted.get(3).id());
+      finish(new JobFinish.Completed(ref(last), now()));
+
+      JobInfo released = fetchOnly(QUEUE, callbackId);
+      assertThat(released.dependencies()).isEqualTo(new DependencyCounts(0, 2, 1, 1));
+    }
+
+    @Test
+    void aMemberWithAnUnknownDependencyStoresNothing() {
+      assertThatThrownBy(() -> insertBatch(job().build(now()), job(), job().dependsOn(424_242)))
+          .isInstanceOf(UnknownDependencyException.class)
+          .hasMessageContaining("424242");
+
+      assertThat(store.jobList(JobQuery.all())).isEmpty();
+    }
+
+    @Test
+    void membersFinishedConcurrentlyReleaseExactlyOneCallback() throws Exception {
+      int members = 400;
+      JobSpec[] specs = new JobSpec[members];
+      Arrays.fill(specs, job());
+      List<Enqueued> inserted = insertBatch(job().queue("callback").build(now()), specs);
+      long callbackId = inserted.get(members).id();
+
+      List<Integer> finishedByThread =
+          concurrently(
+              4,
+              thread -> {
+                int finished = 0;
+                while (true) {
+                  List<JobInfo> jobs = fetchAs("node-" + thread, QUEUE, 3);
+                  if (jobs.isEmpty()) {
+                    return finished;
+                  }
+                  finish(
+                      jobs.stream()
+                          .map(j -> (JobFinish) new JobFinish.Completed(ref(j), now()))
+                          .toArray(JobFinish[]::new));
+                  finished += jobs.size();
+                }
+              });
+
+      assertThat(finishedByThread.stream().mapToInt(Integer::intValue).sum()).isEqualTo(members);
+      assertThat(get(callbackId).dependencies()).isEqualTo(new DependencyCounts(0, members, 0, 0));
+      assertThat(ids(fetch("callback", 10))).containsExactly(callbackId);
+    }
+
+    @Test
+    void aBatchInsertedInARolledBackTransactionLeavesNothing() throws Exception {
+      assumeTrue(
+          store.capabilities().contains(Capability.TX_ENQUEUE),
+          "the store does not declare TX_ENQUEUE");
+      try (Connection c = openConnection()) {
+        c.setAutoCommit(false);
+        List<Enqueued> inserted =
+            store.jobInsertBatch(
+                c,
+                new JobInsertBatchParams(
+                    List.of(job().build(now()), job().build(now())), job().build(now()), now()));
+        assertThat(inserted).hasSize(3);
+        c.rollback();
+      }
+
+      assertThat(store.jobList(JobQuery.all())).isEmpty();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Leadership
 
   @Nested
@@ -2486,6 +2889,18 @@ public abstract class StoreContract {
     private Map<String, String> metadata = Map.of();
     private String uniqueKey;
     private Set<JobState> uniqueStates = Set.of();
+    private List<Long> dependsOn = List.of();
+    private DependencyFailure ifDependencyFails = DependencyFailure.CANCEL;
+
+    public JobSpec dependsOn(long... ids) {
+      this.dependsOn = Arrays.stream(ids).boxed().toList();
+      return this;
+    }
+
+    public JobSpec ifDependencyFails(DependencyFailure policy) {
+      this.ifDependencyFails = policy;
+      return this;
+    }
 
     public JobSpec kind(String kind) {
       this.kind = kind;
@@ -2546,7 +2961,9 @@ public abstract class StoreContract {
           tags,
           metadata,
           uniqueKey,
-          uniqueStates);
+          uniqueStates,
+          dependsOn,
+          ifDependencyFails);
     }
   }
 
@@ -2652,12 +3069,18 @@ public abstract class StoreContract {
           leaseExpiresAt,
           base.tags(),
           base.metadata(),
-          errors);
+          errors,
+          base.dependencies());
     }
   }
 
   protected Instant now() {
     return clock.instant();
+  }
+
+  /** Deletes a job at the clock's time. */
+  protected boolean delete(long id) {
+    return store.jobDelete(new JobDeleteParams(id, now()));
   }
 
   /** {@link #T0} plus {@code seconds}. */

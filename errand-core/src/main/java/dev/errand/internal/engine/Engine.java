@@ -4,6 +4,7 @@ import dev.errand.AttemptError;
 import dev.errand.Backoff;
 import dev.errand.Config;
 import dev.errand.Config.WorkerRegistration;
+import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
 import dev.errand.ErrandException;
 import dev.errand.Job;
@@ -14,6 +15,7 @@ import dev.errand.JobListener;
 import dev.errand.JobTimeoutException;
 import dev.errand.Outcome;
 import dev.errand.QueueConfig;
+import dev.errand.UnknownDependencyException;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
@@ -316,7 +318,7 @@ public final class Engine {
             args,
             errand,
             () -> running.cancelled,
-            (a, options) -> followUps.add(encoder.encode(a, options, config.clock().instant())));
+            (a, options) -> followUps.add(followUp(a, options)));
     Duration timeout = registration.worker().timeout(job);
     if (timeout != null && timeout.isPositive()) {
       running.deadlineNanos = System.nanoTime() + timeout.toNanos();
@@ -353,6 +355,20 @@ public final class Engine {
     AttemptResult result =
         AttemptResult.of(running.ref(), config.clock().instant(), outcome, followUps);
     return completion(running, result);
+  }
+
+  /**
+   * A job of {@link Job#enqueueOnCompletion}, checked now: a dependency that does not exist would
+   * otherwise fail the completion's write over and over, so the attempt fails instead.
+   */
+  private NewJob followUp(JobArgs args, EnqueueOptions options) {
+    NewJob followUp = encoder.encode(args, options, config.clock().instant());
+    for (long dependency : followUp.dependsOn()) {
+      if (config.store().jobGet(dependency).isEmpty()) {
+        throw new UnknownDependencyException(dependency);
+      }
+    }
+    return followUp;
   }
 
   private Completion failed(RunningJob running, Throwable error, Supplier<Duration> backoff) {

@@ -41,7 +41,9 @@ public final class JobEncoder {
    *
    * @throws JobArgsException if the kind is invalid, disagrees with its registration, or the args
    *     cannot be written or are too large, or lack a field their uniqueness names
-   * @throws UnsupportedOperationException if the job is unique and the store cannot enforce it
+   * @throws UnsupportedOperationException if the job is unique or has dependencies and the store
+   *     cannot enforce that
+   * @throws IllegalArgumentException if the job is both unique and waits on other jobs
    */
   public NewJob encode(JobArgs args, EnqueueOptions options, Instant now) {
     NewJob job = encodePlain(args, options, now);
@@ -50,6 +52,12 @@ public final class JobEncoder {
       return job;
     }
     requireUniqueJobs(job.kind());
+    if (!job.dependsOn().isEmpty()) {
+      throw new IllegalArgumentException(
+          "a job of kind '"
+              + job.kind()
+              + "' cannot be both unique and wait on other jobs (dependsOn): choose one");
+    }
     return withUniqueKey(
         job,
         UniqueKeys.of(unique, job.kind(), job.argsJson(), job.queue(), job.scheduledAt()),
@@ -58,6 +66,12 @@ public final class JobEncoder {
 
   private NewJob encodePlain(JobArgs args, EnqueueOptions options, Instant now) {
     Objects.requireNonNull(args, "args");
+    if (!options.dependsOn().isEmpty()
+        && !config.store().capabilities().contains(Capability.DEPENDENCIES)) {
+      throw new UnsupportedOperationException(
+          config.store().getClass().getSimpleName()
+              + " has no job dependencies (Capability.DEPENDENCIES), so no dependsOn");
+    }
     String kind = args.kind();
     try {
       Config.checkKind(kind);
@@ -100,7 +114,11 @@ public final class JobEncoder {
         runAt,
         maxAttempts(kind, options),
         options.tags(),
-        options.metadata());
+        options.metadata(),
+        null,
+        Set.of(),
+        options.dependsOn(),
+        options.ifDependencyFails());
   }
 
   /**
@@ -142,7 +160,9 @@ public final class JobEncoder {
         job.tags(),
         job.metadata(),
         key,
-        states);
+        states,
+        job.dependsOn(),
+        job.ifDependencyFails());
   }
 
   private int maxAttempts(String kind, EnqueueOptions options) {

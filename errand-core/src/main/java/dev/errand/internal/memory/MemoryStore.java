@@ -1,20 +1,25 @@
 package dev.errand.internal.memory;
 
 import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
+import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
+import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
 import dev.errand.spi.JobRef;
@@ -29,8 +34,10 @@ import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,6 +62,11 @@ import java.util.function.Consumer;
  * simple and fast enough (millions of operations per second). Secondary indexes keep every hot
  * operation logarithmic: available jobs per queue in fetch order, waiting jobs by run time, running
  * jobs by lease expiry, final jobs by finalization time.
+ *
+ * <p>Dependencies: each unfinished dependency maps to the jobs waiting on it. When it reaches a
+ * final state the entry is removed and its dependents' counters updated under the same lock, so a
+ * dependent leaves {@code PENDING} exactly once; a job nothing waits on has no entry and costs one
+ * map lookup.
  */
 public final class MemoryStore implements Store, Notifier {
 
@@ -81,12 +93,13 @@ public final class MemoryStore implements Store, Notifier {
 
   private final Set<String> pausedQueues = new HashSet<>();
   private final Map<String, Leadership> leaders = new HashMap<>();
+  private final Map<Long, List<Long>> dependentsOf = new HashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private long nextId = 1;
 
   @Override
   public Set<Capability> capabilities() {
-    return Set.of(Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS);
+    return Set.of(Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS, Capability.DEPENDENCIES);
   }
 
   @Override
@@ -106,9 +119,32 @@ public final class MemoryStore implements Store, Notifier {
     Set<String> woken = new LinkedHashSet<>();
     lock.lock();
     try {
+      checkDependenciesExist(params.jobs());
       for (NewJob n : params.jobs()) {
         result.add(insertLocked(n, params.now(), woken));
       }
+    } finally {
+      lock.unlock();
+    }
+    wake(woken);
+    return result;
+  }
+
+  @Override
+  public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
+    List<Enqueued> result = new ArrayList<>(params.members().size() + 1);
+    Set<String> woken = new LinkedHashSet<>();
+    lock.lock();
+    try {
+      checkDependenciesExist(params.members());
+      List<Long> memberIds = new ArrayList<>(params.members().size());
+      for (NewJob n : params.members()) {
+        Enqueued member = insertLocked(n, params.now(), woken);
+        result.add(member);
+        memberIds.add(member.id());
+      }
+      NewJob callback = params.callback().withDependencies(memberIds, DependencyFailure.RUN);
+      result.add(insertLocked(callback, params.now(), woken));
     } finally {
       lock.unlock();
     }
@@ -161,6 +197,11 @@ public final class MemoryStore implements Store, Notifier {
     lock.lock();
     try {
       for (JobFinish result : params.results()) {
+        if (result instanceof JobFinish.Completed c && runningAt(c.ref()) != null) {
+          checkDependenciesExist(c.followUps());
+        }
+      }
+      for (JobFinish result : params.results()) {
         MutableJob job = runningAt(result.ref());
         if (job == null) {
           continue;
@@ -170,7 +211,7 @@ public final class MemoryStore implements Store, Notifier {
         job.leaseExpiresAt = null;
         switch (result) {
           case JobFinish.Completed c -> {
-            finalize(job, JobState.COMPLETED, c.at());
+            finalize(job, JobState.COMPLETED, c.at(), woken);
             if (!c.followUps().isEmpty()) {
               withFollowUps.add(c);
             }
@@ -178,7 +219,7 @@ public final class MemoryStore implements Store, Notifier {
           case JobFinish.Failed f -> {
             job.addError(f.error());
             if (f.retryAt() == null) {
-              finalize(job, JobState.DISCARDED, f.at());
+              finalize(job, JobState.DISCARDED, f.at(), woken);
             } else {
               job.state = JobState.RETRYABLE;
               job.scheduledAt = f.retryAt();
@@ -191,7 +232,7 @@ public final class MemoryStore implements Store, Notifier {
           }
           case JobFinish.Cancelled c -> {
             job.addError(c.reason());
-            finalize(job, JobState.CANCELLED, c.at());
+            finalize(job, JobState.CANCELLED, c.at(), woken);
           }
           case JobFinish.Released r -> {
             job.attempt--;
@@ -244,6 +285,7 @@ public final class MemoryStore implements Store, Notifier {
   public JobRescueResult jobRescueExpired(JobRescueParams params) {
     List<Long> retryable = new ArrayList<>();
     List<Long> discarded = new ArrayList<>();
+    Set<String> woken = new LinkedHashSet<>();
     lock.lock();
     try {
       while (!running.isEmpty() && retryable.size() + discarded.size() < params.limit()) {
@@ -261,7 +303,7 @@ public final class MemoryStore implements Store, Notifier {
         job.leaseOwner = null;
         job.leaseExpiresAt = null;
         if (job.attempt >= job.maxAttempts) {
-          finalize(job, JobState.DISCARDED, params.now());
+          finalize(job, JobState.DISCARDED, params.now(), woken);
           discarded.add(job.id);
         } else {
           job.state = JobState.RETRYABLE;
@@ -273,6 +315,7 @@ public final class MemoryStore implements Store, Notifier {
     } finally {
       lock.unlock();
     }
+    wake(woken);
     return new JobRescueResult(retryable, discarded);
   }
 
@@ -363,6 +406,15 @@ public final class MemoryStore implements Store, Notifier {
 
   @Override
   public Optional<JobInfo> jobCancel(JobCancelParams params) {
+    Set<String> woken = new LinkedHashSet<>();
+    try {
+      return cancelLocked(params, woken);
+    } finally {
+      wake(woken);
+    }
+  }
+
+  private Optional<JobInfo> cancelLocked(JobCancelParams params, Set<String> woken) {
     lock.lock();
     try {
       MutableJob job = jobs.get(params.id());
@@ -376,7 +428,7 @@ public final class MemoryStore implements Store, Notifier {
         // result is fenced out, because the job is no longer RUNNING at its attempt.
         job.leaseOwner = null;
         job.leaseExpiresAt = null;
-        finalize(job, JobState.CANCELLED, params.now());
+        finalize(job, JobState.CANCELLED, params.now(), woken);
         index(job);
       }
       return Optional.of(job.snapshot());
@@ -423,18 +475,22 @@ public final class MemoryStore implements Store, Notifier {
   }
 
   @Override
-  public boolean jobDelete(long id) {
+  public boolean jobDelete(JobDeleteParams params) {
+    Set<String> woken = new LinkedHashSet<>();
     lock.lock();
     try {
-      MutableJob job = jobs.get(id);
+      MutableJob job = jobs.get(params.id());
       if (job == null || job.state == JobState.RUNNING) {
         return false;
       }
       unindex(job);
-      jobs.remove(id);
+      jobs.remove(params.id());
+      // A job deleted before it finished never completes: its dependents count it as cancelled.
+      resolveDependents(job.id, JobState.CANCELLED, params.now(), woken);
       return true;
     } finally {
       lock.unlock();
+      wake(woken);
     }
   }
 
@@ -519,6 +575,16 @@ public final class MemoryStore implements Store, Notifier {
     listeners.clear();
   }
 
+  private void checkDependenciesExist(List<NewJob> newJobs) {
+    for (NewJob n : newJobs) {
+      for (long dependency : n.dependsOn()) {
+        if (!jobs.containsKey(dependency)) {
+          throw new UnknownDependencyException(dependency);
+        }
+      }
+    }
+  }
+
   private Enqueued insertLocked(NewJob n, Instant now, Set<String> woken) {
     if (n.isUnique()) {
       MutableJob holder = uniqueHolders.get(n.uniqueKey());
@@ -528,14 +594,81 @@ public final class MemoryStore implements Store, Notifier {
     }
     MutableJob job = new MutableJob(nextId++, n, now);
     jobs.put(job.id, job);
+    Map<Long, JobState> states = n.dependsOn().isEmpty() ? Map.of() : new HashMap<>();
+    for (long id : n.dependsOn()) {
+      JobState state = jobs.get(id).state;
+      states.put(id, state);
+      if (!state.isFinal()) {
+        dependentsOf.computeIfAbsent(id, k -> new ArrayList<>()).add(job.id);
+      }
+    }
+    NewJob.Start start = n.start(states, now);
+    job.state = start.state();
+    job.depsWaiting = start.dependencies().waiting();
+    job.depsCompleted = start.dependencies().completed();
+    job.depsDiscarded = start.dependencies().discarded();
+    job.depsCancelled = start.dependencies().cancelled();
+    if (start.cancellation() != null) {
+      job.addError(start.cancellation());
+      job.finalizedAt = now;
+    } else if (job.state == JobState.AVAILABLE) {
+      woken.add(job.queue);
+    }
+    index(job);
+    return new Enqueued(job.id, job.state, false);
+  }
+
+  private static void makeRunnable(MutableJob job, Instant now, Set<String> woken) {
     if (job.scheduledAt.isAfter(now)) {
       job.state = JobState.SCHEDULED;
     } else {
       job.state = JobState.AVAILABLE;
       woken.add(job.queue);
     }
-    index(job);
-    return new Enqueued(job.id, job.state, false);
+  }
+
+  /**
+   * Counts the end of job {@code id} in every job waiting on it: one whose last dependency ended
+   * becomes runnable, one with policy CANCEL is cancelled by a failed dependency, and that
+   * cancellation is passed on to its own dependents.
+   */
+  private void resolveDependents(long id, JobState outcome, Instant at, Set<String> woken) {
+    if (!dependentsOf.containsKey(id)) {
+      return; // the common case: nothing waits on this job
+    }
+    Deque<Long> cancelled = new ArrayDeque<>();
+    long endedId = id;
+    JobState endedAs = outcome;
+    while (true) {
+      List<Long> dependents = dependentsOf.remove(endedId);
+      for (long dependentId : dependents == null ? List.<Long>of() : dependents) {
+        MutableJob dependent = jobs.get(dependentId);
+        if (dependent == null) {
+          continue; // deleted while it waited
+        }
+        dependent.depsWaiting--;
+        dependent.countDependency(endedAs);
+        if (dependent.state != JobState.PENDING) {
+          continue; // cancelled or retried by hand meanwhile: only the counts change
+        }
+        if (endedAs != JobState.COMPLETED
+            && dependent.ifDependencyFails == DependencyFailure.CANCEL) {
+          dependent.addError(DependencyFailure.cancellation(endedId, endedAs, at));
+          dependent.state = JobState.CANCELLED;
+          dependent.finalizedAt = at;
+          index(dependent);
+          cancelled.add(dependent.id);
+        } else if (dependent.depsWaiting == 0) {
+          makeRunnable(dependent, at, woken);
+          index(dependent);
+        }
+      }
+      if (cancelled.isEmpty()) {
+        return;
+      }
+      endedId = cancelled.poll();
+      endedAs = JobState.CANCELLED;
+    }
   }
 
   private MutableJob runningAt(JobRef ref) {
@@ -546,9 +679,10 @@ public final class MemoryStore implements Store, Notifier {
     return job;
   }
 
-  private void finalize(MutableJob job, JobState state, Instant at) {
+  private void finalize(MutableJob job, JobState state, Instant at, Set<String> woken) {
     job.state = state;
     job.finalizedAt = at;
+    resolveDependents(job.id, state, at, woken);
   }
 
   private void index(MutableJob job) {
@@ -558,6 +692,7 @@ public final class MemoryStore implements Store, Notifier {
       case SCHEDULED, RETRYABLE -> waiting.add(job);
       case RUNNING -> running.add(job);
       case COMPLETED, DISCARDED, CANCELLED -> finished.add(job);
+      case PENDING -> {} // found through dependentsOf only
     }
     if (job.uniqueKey != null && job.uniqueStates.contains(job.state)) {
       uniqueHolders.put(job.uniqueKey, job);
@@ -575,6 +710,7 @@ public final class MemoryStore implements Store, Notifier {
       case SCHEDULED, RETRYABLE -> waiting.remove(job);
       case RUNNING -> running.remove(job);
       case COMPLETED, DISCARDED, CANCELLED -> finished.remove(job);
+      case PENDING -> {}
     }
     releaseUnique(job);
   }
@@ -626,6 +762,11 @@ public final class MemoryStore implements Store, Notifier {
     String leaseOwner;
     Instant leaseExpiresAt;
     List<AttemptError> errors = List.of();
+    final DependencyFailure ifDependencyFails;
+    int depsWaiting;
+    int depsCompleted;
+    int depsDiscarded;
+    int depsCancelled;
 
     MutableJob(long id, NewJob n, Instant now) {
       this.id = id;
@@ -640,6 +781,15 @@ public final class MemoryStore implements Store, Notifier {
       this.scheduledAt = n.scheduledAt();
       this.uniqueKey = n.uniqueKey();
       this.uniqueStates = n.uniqueStates();
+      this.ifDependencyFails = n.ifDependencyFails();
+    }
+
+    void countDependency(JobState outcome) {
+      switch (outcome) {
+        case COMPLETED -> depsCompleted++;
+        case DISCARDED -> depsDiscarded++;
+        default -> depsCancelled++;
+      }
     }
 
     void addError(AttemptError error) {
@@ -667,7 +817,10 @@ public final class MemoryStore implements Store, Notifier {
           leaseExpiresAt,
           tags,
           metadata,
-          errors);
+          errors,
+          depsWaiting + depsCompleted + depsDiscarded + depsCancelled == 0
+              ? DependencyCounts.NONE
+              : new DependencyCounts(depsWaiting, depsCompleted, depsDiscarded, depsCancelled));
     }
   }
 }

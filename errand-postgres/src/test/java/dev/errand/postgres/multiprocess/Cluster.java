@@ -3,6 +3,7 @@ package dev.errand.postgres.multiprocess;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.errand.BatchEnqueued;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
@@ -31,6 +32,9 @@ import java.util.Map;
 final class Cluster implements AutoCloseable {
   /** One row per execution of a job's worker: who ran which attempt, when it started and ended. */
   static final String EXECUTION_TABLE = "execution";
+
+  /** One row per run of a batch callback ({@link WorkerNode.BatchDone}), with its counts. */
+  static final String CALLBACK_TABLE = "batch_callback";
 
   /** One row; gated jobs wait while {@code open} is false. */
   static final String GATE_TABLE = "gate";
@@ -66,6 +70,13 @@ final class Cluster implements AutoCloseable {
             + " (job_id bigint NOT NULL, attempt int NOT NULL, node text NOT NULL,"
             + " started_at timestamptz NOT NULL, finished_at timestamptz)");
     update("CREATE TABLE " + schema + "." + GATE_TABLE + " (open boolean NOT NULL)");
+    update(
+        "CREATE TABLE "
+            + schema
+            + "."
+            + CALLBACK_TABLE
+            + " (job_id bigint NOT NULL, node text NOT NULL, waiting int NOT NULL,"
+            + " completed int NOT NULL, discarded int NOT NULL, cancelled int NOT NULL)");
     update("INSERT INTO " + schema + "." + GATE_TABLE + " VALUES (false)");
     this.client = Errand.create(Config.builder(store).build());
   }
@@ -138,6 +149,20 @@ final class Cluster implements AutoCloseable {
       }
       client.enqueueAll(jobs, options);
     }
+  }
+
+  /** Enqueues a batch of {@code members} jobs with a {@link WorkerNode.BatchDone} callback. */
+  BatchEnqueued enqueueBatch(int members, String name) {
+    EnqueueOptions options = EnqueueOptions.defaults().queue(WorkerNode.QUEUE);
+    List<Work> jobs = new ArrayList<>(members);
+    for (int i = 0; i < members; i++) {
+      jobs.add(new Work(i));
+    }
+    return client
+        .batch()
+        .addAll(jobs, options)
+        .onFinish(new WorkerNode.BatchDone(name), options)
+        .enqueue();
   }
 
   /**

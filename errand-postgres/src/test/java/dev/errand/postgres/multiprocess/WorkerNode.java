@@ -68,6 +68,14 @@ public final class WorkerNode {
     }
   }
 
+  /** The args of a batch's callback: it records how the batch's members ended. */
+  public record BatchDone(String batch) implements JobArgs {
+    @Override
+    public String kind() {
+      return "mp_batch_done";
+    }
+  }
+
   public static void main(String[] argv) throws Exception {
     Map<String, String> args = parse(argv);
     String node = args.get("node");
@@ -90,6 +98,8 @@ public final class WorkerNode {
                   "mp_work",
                   Work.class,
                   new RecordingWorker(dataSource, schema, node, args.get("work")))
+              .worker(
+                  "mp_batch_done", BatchDone.class, new CallbackWorker(dataSource, schema, node))
               .leaseDuration(Duration.ofMillis(Long.parseLong(args.get("lease-ms"))))
               // A killed node may be the maintenance leader: let its term end as fast as its
               // leases.
@@ -164,6 +174,35 @@ public final class WorkerNode {
       throw new IllegalArgumentException("missing arguments: " + missing);
     }
     return args;
+  }
+
+  /**
+   * Records each run of a batch callback, with the counts it saw, in {@link
+   * Cluster#CALLBACK_TABLE}.
+   */
+  private record CallbackWorker(DataSource dataSource, String schema, String node)
+      implements Worker<BatchDone> {
+    @Override
+    public Outcome work(Job<BatchDone> job) throws Exception {
+      try (Connection c = dataSource.getConnection();
+          PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO "
+                      + schema
+                      + "."
+                      + Cluster.CALLBACK_TABLE
+                      + " (job_id, node, waiting, completed, discarded, cancelled)"
+                      + " VALUES (?, ?, ?, ?, ?, ?)")) {
+        ps.setLong(1, job.id());
+        ps.setString(2, node);
+        ps.setInt(3, job.dependencies().waiting());
+        ps.setInt(4, job.dependencies().completed());
+        ps.setInt(5, job.dependencies().discarded());
+        ps.setInt(6, job.dependencies().cancelled());
+        ps.executeUpdate();
+      }
+      return Outcome.complete();
+    }
   }
 
   /** Records each execution it runs; see the class comment. */
