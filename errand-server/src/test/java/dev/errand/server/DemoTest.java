@@ -3,14 +3,17 @@ package dev.errand.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.errand.DependencyCounts;
 import dev.errand.JobState;
 import dev.errand.examples.DemoApp;
 import dev.errand.examples.DemoSummary;
 import dev.errand.examples.ExpireSessions;
+import dev.errand.examples.GenerateTicket;
 import dev.errand.examples.ImportItem;
 import dev.errand.examples.ImportItems;
 import dev.errand.examples.RebuildSearchIndex;
 import dev.errand.examples.SignInEmail;
+import dev.errand.examples.TicketsSent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -75,6 +78,19 @@ abstract class DemoTest {
     // A rebuild is asked for twice as often as one takes: one waits or runs, the rest are skipped.
     assertThat(summary.completed(RebuildSearchIndex.KIND)).isPositive();
     assertThat(summary.duplicatesSkipped()).isPositive();
+    // Every event's batch: one send_tickets, after all its tickets, reading them all completed.
+    assertThat(summary.ticketBatches()).isPositive();
+    assertThat(summary.ticketsSent())
+        .hasSize((int) summary.ticketBatches())
+        .allSatisfy(
+            sent -> {
+              assertThat(sent.members())
+                  .isEqualTo(new DependencyCounts(0, DemoApp.TICKETS_PER_EVENT, 0, 0));
+              assertThat(sent.generated()).isEqualTo(DemoApp.TICKETS_PER_EVENT);
+            });
+    assertThat(summary.ticketsSent()).extracting(TicketsSent::eventId).doesNotHaveDuplicates();
+    assertThat(summary.completed(GenerateTicket.KIND))
+        .isEqualTo(summary.ticketBatches() * DemoApp.TICKETS_PER_EVENT);
     assertThat(summary.discarded()).isZero();
     assertThat(summary.jobStates().keySet()).allMatch(JobState::isFinal);
     assertThat(printed.toString(StandardCharsets.UTF_8))

@@ -13,7 +13,9 @@ import dev.errand.spi.Capability;
 import dev.errand.spi.Store;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -44,6 +46,12 @@ public final class DemoApp {
 
   /** When the cron job runs: every five seconds (six fields, seconds first). */
   public static final String EXPIRE_SESSIONS_SCHEDULE = "*/5 * * * * *";
+
+  /** How often an event's tickets are generated and sent. */
+  public static final Duration TICKETS_EVERY = Duration.ofSeconds(5);
+
+  /** How many tickets each event has: the members of its batch. */
+  public static final int TICKETS_PER_EVENT = 20;
 
   /** The pause between two sign-in e-mails: about ten a second. */
   static final Duration SIGN_IN_EVERY = Duration.ofMillis(100);
@@ -78,10 +86,12 @@ public final class DemoApp {
 
   private final Store store;
   private final boolean uniqueJobs;
+  private final boolean dependencies;
   private final Tally tally = new Tally();
   private final MailProvider mail = new MailProvider();
   private final Catalog catalog = new Catalog();
   private final Sessions sessions = new Sessions();
+  private final TicketOffice tickets = new TicketOffice();
   private final Errand errand;
   private final ScheduledExecutorService enqueuer =
       Executors.newSingleThreadScheduledExecutor(
@@ -89,6 +99,7 @@ public final class DemoApp {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final AtomicLong signIns = new AtomicLong();
   private final AtomicLong imports = new AtomicLong();
+  private final AtomicLong events = new AtomicLong();
   private final AtomicLong rebuildsSkipped = new AtomicLong();
   private final AtomicLong enqueueFailures = new AtomicLong();
   private volatile String lastEnqueueFailure;
@@ -99,6 +110,7 @@ public final class DemoApp {
   public DemoApp(Store store) {
     this.store = store;
     this.uniqueJobs = store.capabilities().contains(Capability.UNIQUE_JOBS);
+    this.dependencies = store.capabilities().contains(Capability.DEPENDENCIES);
     this.errand = Errand.create(config());
   }
 
@@ -110,11 +122,15 @@ public final class DemoApp {
             // cannot hold up a sign-in e-mail that someone is waiting for.
             .queue("mail", 5)
             .queue("import", 20)
+            .queue("tickets", 5)
             .queue(Config.DEFAULT_QUEUE, 5)
             .worker(SignInEmail.KIND, SignInEmail.class, new SignInEmail.Sender(mail))
             .worker(ImportItems.KIND, ImportItems.class, new ImportItems.FanOut())
             .worker(ImportItem.KIND, ImportItem.class, new ImportItem.Importer(catalog))
             .worker(ExpireSessions.KIND, ExpireSessions.class, new ExpireSessions.Sweeper(sessions))
+            .worker(
+                GenerateTicket.KIND, GenerateTicket.class, new GenerateTicket.Generator(tickets))
+            .worker(SendTickets.KIND, SendTickets.class, new SendTickets.Sender(tickets))
             .worker(
                 RebuildSearchIndex.KIND,
                 RebuildSearchIndex.class,
@@ -147,13 +163,27 @@ public final class DemoApp {
       out.printf(
           Locale.ROOT,
           "a search-index rebuild asked for every %d ms, a unique job: one waits at a time;%n"
-              + "and a cron job (%s) that expires old sessions.%n",
+              + "a cron job (%s) that expires old sessions;%n",
           REINDEX_EVERY.toMillis(),
           EXPIRE_SESSIONS_SCHEDULE);
-    } else {
+    }
+    if (dependencies) {
+      out.printf(
+          Locale.ROOT,
+          "every %d s an event's tickets: a batch of %d generate_ticket jobs and one send_tickets"
+              + " callback, run once they have all ended.%n",
+          TICKETS_EVERY.toSeconds(),
+          TICKETS_PER_EVENT);
+    }
+    if (!uniqueJobs) {
       out.println(
           "Left out: the cron job and the unique search-index rebuild; this store cannot keep a"
               + " job unique (no UNIQUE_JOBS).");
+    }
+    if (!dependencies) {
+      out.println(
+          "Left out: the ticket batches; this store cannot make a job wait for others (no"
+              + " DEPENDENCIES).");
     }
   }
 
@@ -165,6 +195,9 @@ public final class DemoApp {
     repeat(this::enqueueImport, Duration.ZERO, IMPORT_EVERY);
     if (uniqueJobs) {
       repeat(this::askForRebuild, Duration.ZERO, REINDEX_EVERY);
+    }
+    if (dependencies) {
+      repeat(this::enqueueTicketBatch, Duration.ZERO, TICKETS_EVERY);
     }
     return this;
   }
@@ -227,6 +260,8 @@ public final class DemoApp {
         catalog.size(),
         sessions.expired(),
         rebuildsSkipped.get(),
+        events.get(),
+        tickets.sent(),
         enqueueFailures.get(),
         lastEnqueueFailure,
         states());
@@ -242,6 +277,7 @@ public final class DemoApp {
         states,
         tally.completed(ExpireSessions.KIND),
         rebuildsSkipped.get(),
+        tickets.sentCount(),
         enqueueFailures.get());
   }
 
@@ -272,6 +308,18 @@ public final class DemoApp {
     long n = imports.incrementAndGet();
     errand.enqueue(
         new ImportItems("catalog-" + n, IMPORT_SIZE), EnqueueOptions.defaults().queue("import"));
+  }
+
+  private void enqueueTicketBatch() {
+    String eventId = "event-" + events.incrementAndGet();
+    EnqueueOptions queue = EnqueueOptions.defaults().queue("tickets");
+    List<GenerateTicket> seats = new ArrayList<>(TICKETS_PER_EVENT);
+    for (int seat = 1; seat <= TICKETS_PER_EVENT; seat++) {
+      seats.add(new GenerateTicket(eventId, seat));
+    }
+    // Members and callback are stored all or none; the callback runs once, after the last member
+    // ended, whichever way it ended, and reads the counts from job.dependencies().
+    errand.batch().addAll(seats, queue).onFinish(new SendTickets(eventId), queue).enqueue();
   }
 
   private void askForRebuild() {

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param states how many jobs the store holds in each state
  * @param cronRuns runs of the cron job
  * @param duplicatesSkipped rebuilds asked for while one waited: unique, so not stored
+ * @param ticketBatchesSent events whose tickets the batch callback sent
  * @param enqueueFailures enqueues that failed (the store was unreachable)
  */
 record DemoProgress(
@@ -24,6 +25,7 @@ record DemoProgress(
     Map<JobState, Long> states,
     long cronRuns,
     long duplicatesSkipped,
+    long ticketBatchesSent,
     long enqueueFailures) {
 
   DemoProgress {

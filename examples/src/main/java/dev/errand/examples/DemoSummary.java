@@ -3,6 +3,7 @@ package dev.errand.examples;
 import dev.errand.JobState;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,6 +22,8 @@ import java.util.TreeMap;
  * @param sessionsExpired sessions the cron job expired
  * @param duplicatesSkipped search-index rebuilds asked for while one waited or ran: unique, so the
  *     store kept none of them
+ * @param ticketBatches events whose ticket batch was enqueued
+ * @param ticketsSent every sending of an event's tickets by its batch callback, in order
  * @param enqueueFailures enqueues that failed (the store was unreachable)
  * @param lastEnqueueFailure the last of those failures, or null
  * @param jobStates how many jobs the store held in each state at the end
@@ -36,12 +39,15 @@ public record DemoSummary(
     int itemsImported,
     long sessionsExpired,
     long duplicatesSkipped,
+    long ticketBatches,
+    List<TicketsSent> ticketsSent,
     long enqueueFailures,
     String lastEnqueueFailure,
     Map<JobState, Long> jobStates) {
 
   public DemoSummary {
     completedByKind = Map.copyOf(completedByKind);
+    ticketsSent = List.copyOf(ticketsSent);
     jobStates = Map.copyOf(jobStates);
   }
 
@@ -94,6 +100,21 @@ public record DemoSummary(
         Locale.ROOT,
         "  skipped   %,9d duplicate search-index rebuilds (unique: one waits at a time)%n",
         duplicatesSkipped);
+    long whole =
+        ticketsSent.stream()
+            .filter(
+                sent ->
+                    sent.members().completed() == DemoApp.TICKETS_PER_EVENT
+                        && sent.generated() == DemoApp.TICKETS_PER_EVENT)
+            .count();
+    out.printf(
+        Locale.ROOT,
+        "  tickets   %,9d events' tickets sent by their batch callback, %,d of them with all %d"
+            + " tickets (of %,d batches)%n",
+        ticketsSent.size(),
+        whole,
+        DemoApp.TICKETS_PER_EVENT,
+        ticketBatches);
     long waiting =
         jobStates.entrySet().stream()
             .filter(e -> !e.getKey().isFinal())

@@ -68,13 +68,14 @@ public final class ProgressPrinter {
             String.format(
                 Locale.ROOT,
                 "%5.1f s │ %,6d jobs/s │ done %,d · retried %,d · failed %,d │"
-                    + " waiting %,d · running %,d · retrying %,d",
+                    + " waiting %,d · pending %,d · running %,d · retrying %,d",
                 p.elapsed().toMillis() / 1000.0,
                 rate,
                 p.completed(),
                 p.retried(),
                 p.failed(),
                 p.count(JobState.AVAILABLE) + p.count(JobState.SCHEDULED),
+                p.count(JobState.PENDING),
                 p.count(JobState.RUNNING),
                 p.count(JobState.RETRYABLE)));
     line.append(

@@ -2,6 +2,7 @@ package dev.errand.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.errand.DependencyCounts;
 import dev.errand.JobState;
 import dev.errand.spi.Store;
 import java.io.ByteArrayOutputStream;
@@ -36,6 +37,19 @@ class DemoAppTest {
     assertThat(summary.completed(RebuildSearchIndex.KIND)).isPositive();
     assertThat(summary.duplicatesSkipped()).isPositive();
     assertThat(summary.jobStates().keySet()).allMatch(JobState::isFinal);
+    // Every event's batch: one send_tickets, after all its tickets, reading them all completed.
+    assertThat(summary.ticketBatches()).isPositive();
+    assertThat(summary.ticketsSent())
+        .hasSize((int) summary.ticketBatches())
+        .allSatisfy(
+            sent -> {
+              assertThat(sent.members())
+                  .isEqualTo(new DependencyCounts(0, DemoApp.TICKETS_PER_EVENT, 0, 0));
+              assertThat(sent.generated()).isEqualTo(DemoApp.TICKETS_PER_EVENT);
+            });
+    assertThat(summary.ticketsSent()).extracting(TicketsSent::eventId).doesNotHaveDuplicates();
+    assertThat(summary.completed(GenerateTicket.KIND))
+        .isEqualTo(summary.ticketBatches() * DemoApp.TICKETS_PER_EVENT);
     assertThat(summary.discarded()).isZero();
     assertThat(printed.toString(StandardCharsets.UTF_8))
         .contains("jobs/s")
