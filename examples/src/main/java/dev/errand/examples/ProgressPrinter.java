@@ -68,7 +68,8 @@ public final class ProgressPrinter {
             String.format(
                 Locale.ROOT,
                 "%5.1f s │ %,6d jobs/s │ done %,d · retried %,d · failed %,d │"
-                    + " waiting %,d · pending %,d · running %,d · retrying %,d",
+                    + " waiting %,d · pending %,d · running %,d · retrying %,d │"
+                    + " cron %d · duplicates %,d · tickets sent %,d",
                 p.elapsed().toMillis() / 1000.0,
                 rate,
                 p.completed(),
@@ -77,10 +78,10 @@ public final class ProgressPrinter {
                 p.count(JobState.AVAILABLE) + p.count(JobState.SCHEDULED),
                 p.count(JobState.PENDING),
                 p.count(JobState.RUNNING),
-                p.count(JobState.RETRYABLE)));
-    line.append(
-        String.format(
-            Locale.ROOT, " │ cron %d · duplicates %,d", p.cronRuns(), p.duplicatesSkipped()));
+                p.count(JobState.RETRYABLE),
+                p.cronRuns(),
+                p.duplicatesSkipped(),
+                p.ticketBatchesSent()));
     if (p.enqueueFailures() > 0) {
       line.append(String.format(Locale.ROOT, " │ %,d enqueues failed", p.enqueueFailures()));
     }
