@@ -5,7 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.AttemptRef;
+import dev.errand.Batch;
+import dev.errand.BatchEnqueued;
 import dev.errand.Config;
+import dev.errand.DependencyFailure;
+import dev.errand.DuplicateJobException;
 import dev.errand.EnqueueOptions;
 import dev.errand.EnqueueRequest;
 import dev.errand.Enqueued;
@@ -18,6 +22,8 @@ import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
 import dev.errand.StoreException;
+import dev.errand.UniqueOptions;
+import dev.errand.UnknownDependencyException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -62,7 +68,19 @@ public final class ApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
   private static final Set<String> JOB_FIELDS =
       Set.of(
-          "kind", "args", "queue", "priority", "runAt", "runIn", "maxAttempts", "tags", "metadata");
+          "kind",
+          "args",
+          "queue",
+          "priority",
+          "runAt",
+          "runIn",
+          "maxAttempts",
+          "tags",
+          "metadata",
+          "unique",
+          "dependsOn",
+          "ifDependencyFails");
+  private static final Set<String> UNIQUE_FIELDS = Set.of("args", "queue", "period", "states");
   private static final Set<String> LIST_PARAMS =
       Set.of("state", "queue", "kind", "limit", "cursor");
   private static final String JSON = "application/json";
@@ -152,6 +170,7 @@ public final class ApiServer implements AutoCloseable {
     route(HandlerType.GET, "/ready", this::ready);
     route(HandlerType.GET, "/openapi.yaml", this::openApi);
     route(HandlerType.POST, "/api/jobs", this::enqueue);
+    route(HandlerType.POST, "/api/batches", this::enqueueBatch);
     route(HandlerType.GET, "/api/jobs", this::listJobs);
     route(HandlerType.GET, "/api/jobs/{id}", ctx -> json(ctx, 200, JobJson.job(job(ctx))));
     route(HandlerType.DELETE, "/api/jobs/{id}", this::deleteJob);
@@ -241,27 +260,117 @@ public final class ApiServer implements AutoCloseable {
 
   private void enqueue(Context ctx) {
     JsonNode root = Body.read(ctx.bodyAsBytes());
-    List<EnqueueRequest> requests = new ArrayList<>();
     if (root.has("jobs")) {
       Body body = Body.of(root, "", "the request body", Set.of("jobs"));
-      List<JsonNode> jobs = body.array("jobs");
-      if (jobs.isEmpty() || jobs.size() > MAX_BATCH) {
-        throw ApiError.badRequest(
-            "jobs", "jobs must hold 1 to " + MAX_BATCH + " jobs, had " + jobs.size());
-      }
-      for (int i = 0; i < jobs.size(); i++) {
-        String prefix = "jobs[" + i + "].";
-        requests.add(request(Body.of(jobs.get(i), prefix, "jobs[" + i + "]", JOB_FIELDS)));
-      }
-      List<Enqueued> enqueued = errand.enqueueMany(requests);
+      Requests jobs = jobs(body);
+      List<Enqueued> enqueued = storing(jobs, () -> errand.enqueueMany(jobs.requests()));
       ObjectNode result = Body.MAPPER.createObjectNode();
       ArrayNode array = result.putArray("jobs");
       enqueued.forEach(e -> array.add(JobJson.enqueued(e)));
-      json(ctx, 201, result);
+      json(ctx, created(enqueued), result);
     } else {
-      requests.add(request(Body.of(root, "", "the request body", JOB_FIELDS)));
-      json(ctx, 201, JobJson.enqueued(errand.enqueueMany(requests).get(0)));
+      Requests job =
+          new Requests(
+              List.of(request(Body.of(root, "", "the request body", JOB_FIELDS))), List.of(""));
+      List<Enqueued> enqueued = storing(job, () -> errand.enqueueMany(job.requests()));
+      json(ctx, created(enqueued), JobJson.enqueued(enqueued.get(0)));
     }
+  }
+
+  private void enqueueBatch(Context ctx) {
+    Body body = Body.parse(ctx.bodyAsBytes(), Set.of("jobs", "onFinish"));
+    Requests members = jobs(body);
+    Body onFinish = Body.of(body.required("onFinish"), "onFinish.", "onFinish", JOB_FIELDS);
+    for (String field : List.of("dependsOn", "ifDependencyFails", "unique")) {
+      if (onFinish.has(field)) {
+        throw ApiError.badRequest(
+            onFinish.path(field),
+            onFinish.path(field)
+                + ": the callback waits on the batch's jobs and runs however they end;"
+                + " it takes no "
+                + field
+                + " of its own");
+      }
+    }
+    EnqueueRequest callback = request(onFinish);
+    List<EnqueueRequest> all = new ArrayList<>(members.requests());
+    all.add(callback);
+    List<String> prefixes = new ArrayList<>(members.prefixes());
+    prefixes.add("onFinish.");
+    BatchEnqueued enqueued =
+        storing(
+            new Requests(all, prefixes),
+            () -> {
+              Batch batch = errand.batch();
+              members.requests().forEach(r -> batch.add(r.args(), r.options()));
+              return batch.onFinish(callback.args(), callback.options()).enqueue();
+            });
+    ObjectNode result = Body.MAPPER.createObjectNode();
+    ArrayNode array = result.putArray("jobs");
+    enqueued.members().forEach(e -> array.add(JobJson.enqueued(e)));
+    result.set("onFinish", JobJson.enqueued(enqueued.callback()));
+    json(ctx, 201, result);
+  }
+
+  /** Jobs to enqueue together, each with the path of its fields in the request ("jobs[2]."). */
+  private record Requests(List<EnqueueRequest> requests, List<String> prefixes) {}
+
+  /** The {@code jobs} array of {@code body}. */
+  private Requests jobs(Body body) {
+    List<JsonNode> items = body.array("jobs");
+    if (items.isEmpty() || items.size() > MAX_BATCH) {
+      throw ApiError.badRequest(
+          "jobs", "jobs must hold 1 to " + MAX_BATCH + " jobs, had " + items.size());
+    }
+    List<EnqueueRequest> requests = new ArrayList<>();
+    List<String> prefixes = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      String prefix = "jobs[" + i + "].";
+      requests.add(request(Body.of(items.get(i), prefix, "jobs[" + i + "]", JOB_FIELDS)));
+      prefixes.add(prefix);
+    }
+    return new Requests(requests, prefixes);
+  }
+
+  /**
+   * Stores {@code jobs} through {@code store}, turning core's refusals into a 400 naming the field
+   * at fault: a dependency on a job that does not exist, or a feature the store lacks. Core refuses
+   * both before it stores anything.
+   */
+  private static <T> T storing(Requests jobs, java.util.function.Supplier<T> store) {
+    try {
+      return store.get();
+    } catch (UnknownDependencyException e) {
+      String field = null;
+      for (int i = 0; i < jobs.requests().size() && field == null; i++) {
+        int at = jobs.requests().get(i).options().dependsOn().indexOf(e.dependencyId());
+        if (at >= 0) {
+          field = jobs.prefixes().get(i) + "dependsOn[" + at + "]";
+        }
+      }
+      throw refusal(field, e);
+    } catch (UnsupportedOperationException e) {
+      // Core names the capability the store lacks; name the first job that needs it.
+      boolean unique = String.valueOf(e.getMessage()).contains("UNIQUE_JOBS");
+      String field = null;
+      for (int i = 0; i < jobs.requests().size() && field == null; i++) {
+        EnqueueOptions options = jobs.requests().get(i).options();
+        if (unique ? options.unique() != null : !options.dependsOn().isEmpty()) {
+          field = jobs.prefixes().get(i) + (unique ? "unique" : "dependsOn");
+        }
+      }
+      throw refusal(field, e);
+    }
+  }
+
+  private static ApiError refusal(String field, RuntimeException e) {
+    return ApiError.badRequest(
+        field, field == null ? e.getMessage() : field + ": " + e.getMessage());
+  }
+
+  /** 201 when a job was stored, 200 when every one was a duplicate of an existing job. */
+  private static int created(List<Enqueued> enqueued) {
+    return enqueued.stream().allMatch(Enqueued::duplicate) ? 200 : 201;
   }
 
   private EnqueueRequest request(Body body) {
@@ -325,21 +434,9 @@ public final class ApiServer implements AutoCloseable {
                 + "'");
       }
     }
-    Optional<String> runIn = body.string("runIn");
+    Optional<Duration> runIn = duration(body, "runIn", "PT30S or PT5M");
     if (runIn.isPresent()) {
-      Duration delay;
-      try {
-        delay = Duration.parse(runIn.get());
-      } catch (DateTimeParseException e) {
-        throw ApiError.badRequest(
-            body.path("runIn"),
-            body.path("runIn")
-                + " must be an ISO-8601 duration such as PT30S or PT5M, was '"
-                + runIn.get()
-                + "'");
-      }
-      Duration d = delay;
-      options = withOption(body.path("runIn"), options, o -> o.runIn(d));
+      options = withOption(body.path("runIn"), options, o -> o.runIn(runIn.get()));
     }
     Optional<Long> maxAttempts = body.integer("maxAttempts", 1, Config.MAX_ATTEMPTS_LIMIT);
     if (maxAttempts.isPresent()) {
@@ -354,7 +451,131 @@ public final class ApiServer implements AutoCloseable {
     if (metadata.isPresent()) {
       options = withOption(body.path("metadata"), options, o -> o.metadata(metadata.get()));
     }
+    if (body.has("unique")) {
+      options = options.unique(unique(body));
+    }
+    Optional<List<Long>> dependsOn =
+        body.longs("dependsOn", EnqueueOptions.MAX_DEPENDENCIES, 1, Long.MAX_VALUE);
+    if (dependsOn.isPresent()) {
+      long[] ids = dependsOn.get().stream().mapToLong(Long::longValue).toArray();
+      options = withOption(body.path("dependsOn"), options, o -> o.dependsOn(ids));
+    }
+    if (dependsOn.isPresent() && body.has("unique")) {
+      throw ApiError.badRequest(
+          body.path("dependsOn"),
+          "give "
+              + body.path("unique")
+              + " or "
+              + body.path("dependsOn")
+              + ", not both: a job that waits on others cannot be unique");
+    }
+    Optional<String> ifFails = body.string("ifDependencyFails");
+    if (ifFails.isPresent()) {
+      if (dependsOn.isEmpty()) {
+        throw ApiError.badRequest(
+            body.path("ifDependencyFails"),
+            body.path("ifDependencyFails") + " needs " + body.path("dependsOn"));
+      }
+      options = options.ifDependencyFails(dependencyFailure(body, ifFails.get()));
+    }
     return new EnqueueRequest(new RawArgs(kind, json), options);
+  }
+
+  /**
+   * The {@code unique} object of a job: always by kind, and by whatever else it names. Its states
+   * are checked here rather than left to {@link UniqueOptions#byStates}, so that the message names
+   * states as the API spells them.
+   */
+  private static UniqueOptions unique(Body job) {
+    String path = job.path("unique");
+    Body body = Body.of(job.get("unique"), path + ".", path, UNIQUE_FIELDS);
+    UniqueOptions unique = UniqueOptions.byKind();
+    JsonNode args = body.get("args");
+    if (args != null && args.isArray()) {
+      List<String> fields = body.strings("args", 100).orElseThrow();
+      if (fields.isEmpty()) {
+        throw ApiError.badRequest(
+            body.path("args"),
+            body.path("args") + " must name at least one field; give true to count the whole args");
+      }
+      for (int i = 0; i < fields.size(); i++) {
+        if (fields.get(i).isBlank()) {
+          String at = body.path("args") + "[" + i + "]";
+          throw ApiError.badRequest(at, at + " must not be blank");
+        }
+      }
+      unique = unique.byArgs(fields.toArray(String[]::new));
+    } else if (args != null && !args.isBoolean()) {
+      throw ApiError.badRequest(
+          body.path("args"),
+          body.path("args")
+              + " must be true, false or an array of field names, was "
+              + Body.describe(args));
+    } else if (body.bool("args").orElse(false)) {
+      unique = unique.byArgs();
+    }
+    if (body.bool("queue").orElse(false)) {
+      unique = unique.byQueue();
+    }
+    Optional<Duration> period = duration(body, "period", "PT1H or P1D");
+    if (period.isPresent()) {
+      UniqueOptions u = unique;
+      unique = checked(body.path("period"), () -> u.byPeriod(period.get()));
+    }
+    Optional<List<String>> names = body.strings("states", JobState.values().length * 2);
+    if (names.isPresent()) {
+      EnumSet<JobState> states = EnumSet.noneOf(JobState.class);
+      for (int i = 0; i < names.get().size(); i++) {
+        states.add(state(body.path("states") + "[" + i + "]", names.get().get(i)));
+      }
+      EnumSet<JobState> missing = EnumSet.copyOf(UniqueOptions.REQUIRED_STATES);
+      missing.removeAll(states);
+      if (!missing.isEmpty()) {
+        throw ApiError.badRequest(
+            body.path("states"),
+            body.path("states")
+                + " must include "
+                + states(UniqueOptions.REQUIRED_STATES)
+                + " (a duplicate of a waiting or running job would run twice); missing "
+                + states(missing));
+      }
+      unique = unique.byStates(states.toArray(JobState[]::new));
+    }
+    return unique;
+  }
+
+  private static DependencyFailure dependencyFailure(Body body, String text) {
+    for (DependencyFailure policy : DependencyFailure.values()) {
+      if (policy.name().toLowerCase(Locale.ROOT).equals(text)) {
+        return policy;
+      }
+    }
+    throw ApiError.badRequest(
+        body.path("ifDependencyFails"),
+        body.path("ifDependencyFails") + " must be 'cancel' or 'run', was '" + text + "'");
+  }
+
+  private static String states(Set<JobState> states) {
+    return String.join(", ", states.stream().map(JobJson::state).toList());
+  }
+
+  private static Optional<Duration> duration(Body body, String name, String examples) {
+    Optional<String> text = body.string(name);
+    if (text.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Duration.parse(text.get()));
+    } catch (DateTimeParseException e) {
+      throw ApiError.badRequest(
+          body.path(name),
+          body.path(name)
+              + " must be an ISO-8601 duration such as "
+              + examples
+              + ", was '"
+              + text.get()
+              + "'");
+    }
   }
 
   private void listJobs(Context ctx) {
@@ -431,8 +652,18 @@ public final class ApiServer implements AutoCloseable {
   private void retryJob(Context ctx) {
     long id = id(ctx);
     noBody(ctx);
-    JobInfo job =
-        errand.jobs().retry(id).orElseThrow(() -> ApiError.notFound("id", "no job " + id));
+    JobInfo job;
+    try {
+      job = errand.jobs().retry(id).orElseThrow(() -> ApiError.notFound("id", "no job " + id));
+    } catch (DuplicateJobException e) {
+      throw ApiError.conflict(
+          "id",
+          "job "
+              + id
+              + " cannot be retried: unique job "
+              + e.holderId()
+              + " holds the same key; retry or cancel that one instead");
+    }
     if (job.state() == JobState.RUNNING) {
       throw ApiError.conflict("id", "job " + id + " is running; it can be retried once it ends");
     }
@@ -689,8 +920,13 @@ public final class ApiServer implements AutoCloseable {
 
   private static EnqueueOptions withOption(
       String field, EnqueueOptions options, java.util.function.UnaryOperator<EnqueueOptions> set) {
+    return checked(field, () -> set.apply(options));
+  }
+
+  /** {@code make}'s value, or a 400 naming {@code field} with its refusal. */
+  private static <T> T checked(String field, java.util.function.Supplier<T> make) {
     try {
-      return set.apply(options);
+      return make.get();
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest(field, field + ": " + e.getMessage());
     }

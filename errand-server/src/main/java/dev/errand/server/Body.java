@@ -131,6 +131,17 @@ final class Body {
     return v;
   }
 
+  Optional<Boolean> bool(String name) {
+    if (!has(name)) {
+      return Optional.empty();
+    }
+    JsonNode value = node.get(name);
+    if (!value.isBoolean()) {
+      throw wrongType(name, "a boolean", value);
+    }
+    return Optional.of(value.booleanValue());
+  }
+
   Optional<Long> integer(String name, long min, long max) {
     return has(name) ? Optional.of(requiredLong(name, min, max)) : Optional.empty();
   }
@@ -164,6 +175,32 @@ final class Body {
       strings.add(item.textValue());
     }
     return Optional.of(strings);
+  }
+
+  Optional<List<Long>> longs(String name, int max, long min, long maxValue) {
+    if (!has(name)) {
+      return Optional.empty();
+    }
+    List<JsonNode> items = array(name);
+    if (items.size() > max) {
+      throw ApiError.badRequest(
+          path(name), path(name) + " must hold at most " + max + " items, had " + items.size());
+    }
+    List<Long> longs = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      JsonNode item = items.get(i);
+      String at = path(name) + "[" + i + "]";
+      if (!item.isIntegralNumber() || !item.canConvertToLong()) {
+        throw ApiError.badRequest(at, at + " must be an integer, was " + describe(item));
+      }
+      long v = item.longValue();
+      if (v < min || v > maxValue) {
+        throw ApiError.badRequest(
+            at, at + " must be between " + min + " and " + maxValue + ", was " + v);
+      }
+      longs.add(v);
+    }
+    return Optional.of(longs);
   }
 
   Optional<Map<String, String>> stringMap(String name) {

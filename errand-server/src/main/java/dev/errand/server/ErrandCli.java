@@ -12,6 +12,7 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
+import dev.errand.UniqueOptions;
 import dev.errand.postgres.PostgresStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -19,8 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -549,6 +552,23 @@ public final class ErrandCli implements Callable<Integer> {
     @Option(names = "--run-in", description = "an ISO-8601 delay such as PT5M")
     String runIn;
 
+    @Option(
+        names = "--unique-by",
+        split = ",",
+        paramLabel = "PART",
+        description = {
+          "enqueue only if no job of this kind with equal PARTs waits, runs or completed:",
+          "kind, args (the whole args), args.FIELD (one top-level field), queue"
+        })
+    List<String> uniqueBy;
+
+    @Option(
+        names = "--unique-period",
+        paramLabel = "DURATION",
+        description =
+            "unique within windows of this ISO-8601 length, such as PT1H (implies --unique-by kind)")
+    String uniquePeriod;
+
     @Override
     public Integer call() throws Exception {
       Config.checkKind(kind);
@@ -579,6 +599,10 @@ public final class ErrandCli implements Callable<Integer> {
               "--run-in must be an ISO-8601 duration such as PT5M, was '" + runIn + "'");
         }
       }
+      UniqueOptions unique = unique();
+      if (unique != null) {
+        options = options.unique(unique);
+      }
       EnqueueOptions o = options;
       String json = Body.MAPPER.writeValueAsString(node);
       return withErrand(
@@ -587,10 +611,59 @@ public final class ErrandCli implements Callable<Integer> {
           false,
           errand -> {
             Enqueued enqueued = errand.enqueue(new RawArgs(kind, json), o);
+            String state = JobJson.state(enqueued.state());
             root.out.println(
-                "enqueued job " + enqueued.id() + " (" + JobJson.state(enqueued.state()) + ")");
+                enqueued.duplicate()
+                    ? "job " + enqueued.id() + " already exists (" + state + "); nothing enqueued"
+                    : "enqueued job " + enqueued.id() + " (" + state + ")");
             return 0;
           });
+    }
+
+    /** The uniqueness --unique-by and --unique-period ask for, or null for none. */
+    private UniqueOptions unique() {
+      if (uniqueBy == null && uniquePeriod == null) {
+        return null;
+      }
+      UniqueOptions unique = UniqueOptions.byKind();
+      List<String> fields = new ArrayList<>();
+      for (String part : uniqueBy == null ? List.<String>of() : uniqueBy) {
+        String p = part.trim();
+        if (p.equals("args")) {
+          unique = unique.byArgs();
+        } else if (p.startsWith("args.") && p.length() > "args.".length()) {
+          fields.add(p.substring("args.".length()));
+        } else if (p.equals("queue")) {
+          unique = unique.byQueue();
+        } else if (!p.equals("kind")) {
+          throw new IllegalArgumentException(
+              "--unique-by part '" + part + "' is not one of kind, args, args.FIELD, queue");
+        }
+      }
+      if (!fields.isEmpty()) {
+        if (unique.isByArgs()) {
+          throw new IllegalArgumentException(
+              "--unique-by takes args or args.FIELD parts, not both");
+        }
+        unique = unique.byArgs(fields.toArray(String[]::new));
+      }
+      if (uniquePeriod != null) {
+        Duration period;
+        try {
+          period = Duration.parse(uniquePeriod);
+        } catch (DateTimeParseException e) {
+          throw new IllegalArgumentException(
+              "--unique-period must be an ISO-8601 duration such as PT1H, was '"
+                  + uniquePeriod
+                  + "'");
+        }
+        try {
+          unique = unique.byPeriod(period);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--unique-period: " + e.getMessage(), e);
+        }
+      }
+      return unique;
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobState;
@@ -37,6 +38,14 @@ final class JobJson {
     job.tags().forEach(tags::add);
     ObjectNode metadata = node.putObject("metadata");
     job.metadata().forEach(metadata::put);
+    DependencyCounts dependencies = job.dependencies();
+    if (dependencies.total() > 0) {
+      ObjectNode counts = node.putObject("dependencies");
+      counts.put("waiting", dependencies.waiting());
+      counts.put("completed", dependencies.completed());
+      counts.put("discarded", dependencies.discarded());
+      counts.put("cancelled", dependencies.cancelled());
+    }
     ArrayNode errors = node.putArray("errors");
     for (AttemptError error : job.errors()) {
       ObjectNode e = errors.addObject();

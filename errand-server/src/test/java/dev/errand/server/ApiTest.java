@@ -237,6 +237,191 @@ abstract class ApiTest {
         .isEqualTo(409);
   }
 
+  @Test
+  void aDuplicateOfAUniqueJobAnswersTheExistingJobsIdAndState() {
+    String sync =
+        """
+        {"kind": "sync", "args": {"account": 1, "asked": "%s"}, "unique": {"args": ["account"]}}""";
+    long first = enqueue(sync.formatted("09:00"));
+    assertThat(fetch("{\"worker\": \"w\"}")).containsExactly(first);
+
+    Response again = server.post("/api/jobs", sync.formatted("09:05"));
+    assertThat(again.status()).as(again.text()).isEqualTo(200);
+    assertThat(again.json())
+        .isEqualTo(json("{\"id\": " + first + ", \"state\": \"running\", \"duplicate\": true}"));
+
+    Response batch =
+        server.post(
+            "/api/jobs",
+            """
+            {"jobs": [
+              {"kind": "sync", "args": {"account": 1}, "unique": {"args": ["account"]}},
+              {"kind": "sync", "args": {"account": 2}, "unique": {"args": ["account"]}}]}""");
+    assertThat(batch.status()).as(batch.text()).isEqualTo(201);
+    JsonNode jobs = batch.json().get("jobs");
+    assertThat(jobs.get(0).get("id").asLong()).isEqualTo(first);
+    assertThat(jobs.get(0).get("duplicate").asBoolean()).isTrue();
+    assertThat(jobs.get(1).get("duplicate").asBoolean()).isFalse();
+    assertThat(jobs.get(1).get("state").asText()).isEqualTo("available");
+    assertThat(ids("/api/jobs?kind=sync")).containsExactly(first, jobs.get(1).get("id").asLong());
+  }
+
+  @Test
+  void uniqueByQueueAndByPeriodKeepApartWhatDiffersInThem() {
+    long mail =
+        enqueue("{\"kind\": \"report\", \"queue\": \"mail\", \"unique\": {\"queue\": true}}");
+    long other = enqueue("{\"kind\": \"report\", \"unique\": {\"queue\": true}}");
+    assertThat(other).isNotEqualTo(mail);
+    long byKind = enqueue("{\"kind\": \"audit\", \"queue\": \"mail\", \"unique\": {}}");
+    Response otherQueue = server.post("/api/jobs", "{\"kind\": \"audit\", \"unique\": {}}");
+    assertThat(otherQueue.json().get("id").asLong()).isEqualTo(byKind);
+    assertThat(otherQueue.json().get("duplicate").asBoolean()).isTrue();
+
+    String hourly = "{\"kind\": \"digest\", \"runAt\": \"%s\", \"unique\": {\"period\": \"PT1H\"}}";
+    long nine = enqueue(hourly.formatted("2030-01-01T09:10:00Z"));
+    Response sameHour = server.post("/api/jobs", hourly.formatted("2030-01-01T09:50:00Z"));
+    assertThat(sameHour.json())
+        .isEqualTo(json("{\"id\": " + nine + ", \"state\": \"scheduled\", \"duplicate\": true}"));
+    long ten = enqueue(hourly.formatted("2030-01-01T10:10:00Z"));
+    assertThat(ten).isNotEqualTo(nine);
+  }
+
+  @Test
+  void aCancelledUniqueJobFreesItsKeyAndCannotBeRetriedWhileAnotherHoldsIt() {
+    String unique = "{\"kind\": \"u\", \"unique\": {}}";
+    long cancelled = enqueue(unique);
+    server.post("/api/jobs/" + cancelled + "/cancel", "");
+    long holder = enqueue(unique);
+    assertThat(holder).isNotEqualTo(cancelled);
+
+    Response retried = server.post("/api/jobs/" + cancelled + "/retry", "");
+    assertThat(retried.status()).as(retried.text()).isEqualTo(409);
+    assertThat(retried.json().get("field").asText()).isEqualTo("id");
+    assertThat(retried.json().get("error").asText())
+        .isEqualTo(
+            "job "
+                + cancelled
+                + " cannot be retried: unique job "
+                + holder
+                + " holds the same key; retry or cancel that one instead");
+    assertThat(server.get("/api/jobs/" + cancelled).json().get("state").asText())
+        .isEqualTo("cancelled");
+
+    String withCancelled =
+        """
+        {"kind": "v", "unique": {"states":
+          ["scheduled", "available", "running", "retryable", "cancelled"]}}""";
+    long v = enqueue(withCancelled);
+    server.post("/api/jobs/" + v + "/cancel", "");
+    Response blocked = server.post("/api/jobs", withCancelled);
+    assertThat(blocked.json())
+        .isEqualTo(json("{\"id\": " + v + ", \"state\": \"cancelled\", \"duplicate\": true}"));
+  }
+
+  @Test
+  void aJobWaitsOnItsDependenciesAndShowsHowTheyEnded() {
+    long a = enqueue("{\"kind\": \"import\"}");
+    long b = enqueue("{\"kind\": \"import\"}");
+    Response report =
+        server.post("/api/jobs", "{\"kind\": \"report\", \"dependsOn\": [" + a + ", " + b + "]}");
+    assertThat(report.json().get("state").asText()).as(report.text()).isEqualTo("pending");
+    long id = report.json().get("id").asLong();
+    assertThat(server.get("/api/jobs/" + id).json().get("dependencies"))
+        .isEqualTo(json("{\"waiting\": 2, \"completed\": 0, \"discarded\": 0, \"cancelled\": 0}"));
+    assertThat(server.get("/api/jobs/" + a).json().has("dependencies")).isFalse();
+
+    assertThat(fetch("{\"worker\": \"w\", \"kinds\": [\"import\"], \"limit\": 2}"))
+        .containsExactly(a, b);
+    server.post("/api/worker/jobs/" + a + "/complete", "{\"attempt\": 1}");
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(server.get("/api/jobs/" + id).json().get("dependencies"))
+                    .isEqualTo(
+                        json(
+                            "{\"waiting\": 1, \"completed\": 1, \"discarded\": 0,"
+                                + " \"cancelled\": 0}")));
+    assertThat(server.get("/api/jobs/" + id).json().get("state").asText()).isEqualTo("pending");
+    server.post("/api/worker/jobs/" + b + "/complete", "{\"attempt\": 1}");
+    await()
+        .until(
+            () -> server.get("/api/jobs/" + id).json().get("state").asText().equals("available"));
+  }
+
+  @Test
+  void aFailedDependencyCancelsItsDependentUnlessItRunsAnyway() {
+    long failing = enqueue("{\"kind\": \"a\"}");
+    long cancelledWithIt = enqueue("{\"kind\": \"b\", \"dependsOn\": [" + failing + "]}");
+    long runsAnyway =
+        enqueue(
+            "{\"kind\": \"c\", \"dependsOn\": [" + failing + "], \"ifDependencyFails\": \"run\"}");
+
+    server.post("/api/jobs/" + failing + "/cancel", "");
+
+    await()
+        .until(
+            () ->
+                server
+                    .get("/api/jobs/" + cancelledWithIt)
+                    .json()
+                    .get("state")
+                    .asText()
+                    .equals("cancelled"));
+    await()
+        .until(
+            () ->
+                server
+                    .get("/api/jobs/" + runsAnyway)
+                    .json()
+                    .get("state")
+                    .asText()
+                    .equals("available"));
+    assertThat(
+            server
+                .get("/api/jobs/" + runsAnyway)
+                .json()
+                .get("dependencies")
+                .get("cancelled")
+                .asInt())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aBatchsCallbackBecomesAvailableOnceEveryMemberHasFinished() {
+    Response created =
+        server.post(
+            "/api/batches",
+            """
+            {"jobs": [{"kind": "ticket", "args": {"order": 1}}, {"kind": "ticket", "args": {"order": 2}}],
+             "onFinish": {"kind": "send_tickets", "args": {"event": 7}, "queue": "mail"}}""");
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    List<Long> members = new ArrayList<>();
+    created.json().get("jobs").forEach(j -> members.add(j.get("id").asLong()));
+    JsonNode onFinish = created.json().get("onFinish");
+    assertThat(onFinish.get("state").asText()).isEqualTo("pending");
+    long callback = onFinish.get("id").asLong();
+    assertThat(server.get("/api/jobs/" + callback).json().get("queue").asText()).isEqualTo("mail");
+
+    assertThat(fetch("{\"worker\": \"w\", \"kinds\": [\"ticket\"], \"limit\": 5}"))
+        .containsExactlyElementsOf(members);
+    server.post("/api/worker/jobs/" + members.get(0) + "/complete", "{\"attempt\": 1}");
+    server.post(
+        "/api/worker/jobs/" + members.get(1) + "/discard",
+        "{\"attempt\": 1, \"reason\": \"sold out\"}");
+
+    await()
+        .until(
+            () ->
+                server
+                    .get("/api/jobs/" + callback)
+                    .json()
+                    .get("state")
+                    .asText()
+                    .equals("available"));
+    assertThat(server.get("/api/jobs/" + callback).json().get("dependencies"))
+        .isEqualTo(json("{\"waiting\": 0, \"completed\": 1, \"discarded\": 1, \"cancelled\": 0}"));
+  }
+
   private long enqueue(String json) {
     Response response = server.post("/api/jobs", json);
     assertThat(response.status()).as(response.text()).isEqualTo(201);

@@ -22,7 +22,10 @@ abstract class BadRequestsTest {
   private static final String NO_TOKEN = "<none>";
   private static final String TEXT = "text/plain";
 
-  /** Job 1: available. Job 2: running, leased to w0 at attempt 1 for an hour. */
+  /**
+   * Job 1: available. Job 2: running, leased to w0 at attempt 1 for an hour. Jobs 3 and 4: unique
+   * of kind u; 3 cancelled, 4 available and holding their key.
+   */
   private TestServer server;
 
   private List<Object> before;
@@ -39,6 +42,10 @@ abstract class BadRequestsTest {
             "/api/worker/fetch",
             "{\"worker\": \"w0\", \"kinds\": [\"held\"], \"leaseSeconds\": 3600}");
     assertThat(fetched.json().get("jobs").get(0).get("id").asLong()).isEqualTo(2);
+    String unique = "{\"kind\": \"u\", \"unique\": {}}";
+    assertThat(server.post("/api/jobs", unique).json().get("id").asLong()).isEqualTo(3);
+    assertThat(server.post("/api/jobs/3/cancel", "").status()).isEqualTo(200);
+    assertThat(server.post("/api/jobs", unique).json().get("id").asLong()).isEqualTo(4);
     before = server.snapshot();
   }
 
@@ -141,7 +148,7 @@ abstract class BadRequestsTest {
             job(
                 "unknown field",
                 "{\"kind\": \"a\", \"colour\": \"red\"}",
-                "unknown field 'colour'; allowed: args, kind",
+                "unknown field 'colour'; allowed: args, dependsOn, ifDependencyFails, kind",
                 "colour"),
             job(
                 "args an array",
@@ -260,6 +267,180 @@ abstract class BadRequestsTest {
                 "{\"kind\": \"a\", \"metadata\": {\"k\": 1}}",
                 "metadata.k must be a string, was an integer",
                 "metadata.k"),
+            // Unique jobs
+            job(
+                "unique not an object",
+                "{\"kind\": \"a\", \"unique\": true}",
+                "unique must be a JSON object, was a boolean",
+                "unique"),
+            job(
+                "unknown unique field",
+                "{\"kind\": \"a\", \"unique\": {\"kind\": true}}",
+                "unknown field 'unique.kind'; allowed: args, period, queue, states",
+                "unique.kind"),
+            job(
+                "unique args a string",
+                "{\"kind\": \"a\", \"unique\": {\"args\": \"id\"}}",
+                "unique.args must be true, false or an array of field names, was a string",
+                "unique.args"),
+            job(
+                "unique args empty",
+                "{\"kind\": \"a\", \"unique\": {\"args\": []}}",
+                "unique.args must name at least one field; give true to count the whole args",
+                "unique.args"),
+            job(
+                "unique args field not a string",
+                "{\"kind\": \"a\", \"unique\": {\"args\": [\"id\", 2]}}",
+                "unique.args[1] must be a string, was an integer",
+                "unique.args[1]"),
+            job(
+                "unique args field blank",
+                "{\"kind\": \"a\", \"unique\": {\"args\": [\" \"]}}",
+                "unique.args[0] must not be blank",
+                "unique.args[0]"),
+            job(
+                "unique queue a string",
+                "{\"kind\": \"a\", \"unique\": {\"queue\": \"yes\"}}",
+                "unique.queue must be a boolean, was a string",
+                "unique.queue"),
+            job(
+                "unique period not a duration",
+                "{\"kind\": \"a\", \"unique\": {\"period\": \"hourly\"}}",
+                "unique.period must be an ISO-8601 duration such as PT1H or P1D, was 'hourly'",
+                "unique.period"),
+            job(
+                "unique period under a second",
+                "{\"kind\": \"a\", \"unique\": {\"period\": \"PT0.5S\"}}",
+                "unique.period: unique period must be whole seconds, at least 1 second",
+                "unique.period"),
+            job(
+                "unique states not an array",
+                "{\"kind\": \"a\", \"unique\": {\"states\": \"running\"}}",
+                "unique.states must be an array, was a string",
+                "unique.states"),
+            job(
+                "unique state unknown",
+                "{\"kind\": \"a\", \"unique\": {\"states\":"
+                    + " [\"scheduled\", \"available\", \"done\"]}}",
+                "state 'done' is not one of pending, scheduled, available, running",
+                "unique.states[2]"),
+            job(
+                "unique states without a required one",
+                "{\"kind\": \"a\", \"unique\": {\"states\":"
+                    + " [\"scheduled\", \"available\", \"retryable\", \"completed\"]}}",
+                "unique.states must include scheduled, available, running, retryable (a duplicate"
+                    + " of a waiting or running job would run twice); missing running",
+                "unique.states"),
+            job(
+                "bad unique in a batch",
+                "{\"jobs\": [{\"kind\": \"a\"}, {\"kind\": \"b\", \"unique\": {\"period\": \"P\"}}]}",
+                "jobs[1].unique.period must be an ISO-8601 duration",
+                "jobs[1].unique.period"),
+            post(
+                "retry a unique job whose key another holds",
+                "/api/jobs/3/retry",
+                "",
+                409,
+                "job 3 cannot be retried: unique job 4 holds the same key",
+                "id"),
+            // Dependencies
+            job(
+                "dependsOn not an array",
+                "{\"kind\": \"a\", \"dependsOn\": 1}",
+                "dependsOn must be an array, was an integer",
+                "dependsOn"),
+            job(
+                "dependsOn id not an integer",
+                "{\"kind\": \"a\", \"dependsOn\": [1, \"2\"]}",
+                "dependsOn[1] must be an integer, was a string",
+                "dependsOn[1]"),
+            job(
+                "dependsOn id zero",
+                "{\"kind\": \"a\", \"dependsOn\": [0]}",
+                "dependsOn[0] must be between 1 and",
+                "dependsOn[0]"),
+            job(
+                "dependsOn an unknown job",
+                "{\"kind\": \"a\", \"dependsOn\": [1, 999]}",
+                "dependsOn[1]: job 999 does not exist, so no job can depend on it",
+                "dependsOn[1]"),
+            job(
+                "dependsOn an unknown job in a batch",
+                "{\"jobs\": [{\"kind\": \"a\"}, {\"kind\": \"b\", \"dependsOn\": [998]}]}",
+                "jobs[1].dependsOn[0]: job 998 does not exist",
+                "jobs[1].dependsOn[0]"),
+            job(
+                "ifDependencyFails unknown",
+                "{\"kind\": \"a\", \"dependsOn\": [1], \"ifDependencyFails\": \"retry\"}",
+                "ifDependencyFails must be 'cancel' or 'run', was 'retry'",
+                "ifDependencyFails"),
+            job(
+                "ifDependencyFails without dependsOn",
+                "{\"kind\": \"a\", \"ifDependencyFails\": \"run\"}",
+                "ifDependencyFails needs dependsOn",
+                "ifDependencyFails"),
+            job(
+                "dependsOn and unique",
+                "{\"kind\": \"a\", \"dependsOn\": [1], \"unique\": {}}",
+                "give unique or dependsOn, not both",
+                "dependsOn"),
+            // Batches with a callback
+            post(
+                "batch without onFinish",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}]}",
+                400,
+                "onFinish is required",
+                "onFinish"),
+            post(
+                "batch without jobs",
+                "/api/batches",
+                "{\"onFinish\": {\"kind\": \"a\"}}",
+                400,
+                "jobs is required",
+                "jobs"),
+            post(
+                "batch with no jobs",
+                "/api/batches",
+                "{\"jobs\": [], \"onFinish\": {\"kind\": \"a\"}}",
+                400,
+                "jobs must hold 1 to 1000 jobs, had 0",
+                "jobs"),
+            post(
+                "batch callback with dependsOn",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {\"kind\": \"b\", \"dependsOn\": [1]}}",
+                400,
+                "onFinish.dependsOn: the callback waits on the batch's jobs",
+                "onFinish.dependsOn"),
+            post(
+                "batch callback unique",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {\"kind\": \"b\", \"unique\": {}}}",
+                400,
+                "onFinish.unique: the callback waits on the batch's jobs",
+                "onFinish.unique"),
+            post(
+                "batch callback without kind",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {}}",
+                400,
+                "onFinish.kind is required",
+                "onFinish.kind"),
+            post(
+                "batch member depends on an unknown job",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\", \"dependsOn\": [997]}], \"onFinish\": {\"kind\": \"b\"}}",
+                400,
+                "jobs[0].dependsOn[0]: job 997 does not exist",
+                "jobs[0].dependsOn[0]"),
+            post(
+                "batch with an unknown field",
+                "/api/batches",
+                "{\"jobs\": [{\"kind\": \"a\"}], \"onFinish\": {\"kind\": \"b\"}, \"name\": \"x\"}",
+                400,
+                "unknown field 'name'; allowed: jobs, onFinish",
+                "name"),
             // Batches: one bad job refuses them all
             job("empty batch", "{\"jobs\": []}", "jobs must hold 1 to 1000 jobs, had 0", "jobs"),
             job(

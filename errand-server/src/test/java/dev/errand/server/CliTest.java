@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -145,6 +146,56 @@ class CliTest {
     assertThat(out()).containsPattern("mail +yes +0 +0 +1 ");
     assertThat(run("queues", "resume", "mail")).isZero();
     assertThat(out()).isEqualTo("queue mail resumed\n");
+  }
+
+  @Test
+  void enqueueWithUniqueByAnArgsFieldAnswersTheExistingJobForADuplicate() {
+    pg = new TestPostgres();
+    env.put("ERRAND_STORE", "postgres");
+    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_SCHEMA", pg.schema);
+
+    assertThat(
+            run(
+                "enqueue",
+                "sync",
+                "--args",
+                "{\"account\":1,\"n\":1}",
+                "--unique-by",
+                "args.account"))
+        .isZero();
+    assertThat(out()).isEqualTo("enqueued job 1 (available)\n");
+    assertThat(
+            run(
+                "enqueue",
+                "sync",
+                "--args",
+                "{\"account\":1,\"n\":2}",
+                "--unique-by",
+                "args.account"))
+        .isZero();
+    assertThat(out()).isEqualTo("job 1 already exists (available); nothing enqueued\n");
+    assertThat(run("enqueue", "sync", "--args", "{\"account\":2}", "--unique-by", "args.account"))
+        .isZero();
+    // Not job 2: on PostgreSQL the refused duplicate used up an id of the sequence.
+    assertThat(out()).matches("enqueued job [2-9] \\(available\\)\n");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--unique-by|colour|errand: --unique-by part 'colour' is not one of kind, args, args.FIELD,"
+            + " queue",
+        "--unique-by|args,args.id|errand: --unique-by takes args or args.FIELD parts, not both",
+        "--unique-period|hourly|errand: --unique-period must be an ISO-8601 duration such as PT1H,"
+            + " was 'hourly'",
+        "--unique-period|PT0S|errand: --unique-period: unique period must be whole seconds, at"
+            + " least 1 second, was PT0S"
+      })
+  void enqueueRefusesABadUniqueOptionByName(String option, String value, String message) {
+    assertThat(run("enqueue", "a", option, value)).isEqualTo(2);
+    assertThat(err()).isEqualTo(message + "\n");
   }
 
   @Test
