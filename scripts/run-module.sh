@@ -34,8 +34,10 @@ run_module() {
     rm -f "$log"
   fi
 
-  # UTF-8 output whatever the locale: tables and progress lines use non-ASCII marks.
+  # UTF-8 output whatever the locale: tables and progress lines use non-ASCII marks. Native
+  # access for the SQLite store's JNI library, which JDK 24+ otherwise warns about.
   exec "$JAVA_HOME/bin/java" -Dstdout.encoding=UTF-8 -Dstderr.encoding=UTF-8 \
+    --enable-native-access=ALL-UNNAMED \
     -cp "$classes:$(<"$classpath_file")" "$main_class" "$@"
 }
 

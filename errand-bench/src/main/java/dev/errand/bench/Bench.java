@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Each PostgreSQL run works in a fresh schema errand_bench_<random>, dropped at the end.",
+      "Each PostgreSQL run works in a fresh schema errand_bench_<random>, dropped at the end;",
+      "each SQLite run in a fresh file in a temporary directory, deleted at the end.",
       "Logs go to stderr; with --json, stdout holds only the JSON lines."
     })
 public final class Bench implements Callable<Integer> {
@@ -46,6 +47,7 @@ public final class Bench implements Callable<Integer> {
     Map<String, Function<Bench, BenchStore>> stores = new LinkedHashMap<>();
     stores.put("memory", bench -> new MemoryBenchStore());
     stores.put("postgres", bench -> new PostgresBenchStore(bench.pgUrl));
+    stores.put("sqlite", bench -> new SqliteBenchStore());
     STORES = Collections.unmodifiableMap(stores);
   }
 
@@ -53,7 +55,7 @@ public final class Bench implements Callable<Integer> {
       names = "--stores",
       split = ",",
       paramLabel = "NAME",
-      defaultValue = "memory,postgres",
+      defaultValue = "memory,postgres,sqlite",
       description = "Stores to run, comma-separated, in order (default: ${DEFAULT-VALUE}).")
   private List<String> stores;
 

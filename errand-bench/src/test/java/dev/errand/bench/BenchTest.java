@@ -13,27 +13,38 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * A smoke test of the benchmark on the in-memory store with tiny sizes: every figure is produced
- * and is a positive number. It asserts nothing about speed: timing lives in the benchmark itself.
+ * A smoke test of the benchmark on the in-memory and SQLite stores with tiny sizes: every figure is
+ * produced and is a positive number. It asserts nothing about speed: timing lives in the benchmark
+ * itself.
  */
 class BenchTest {
   private static final Pattern LINE =
       Pattern.compile(
-          "\\{\"store\":\"memory\",\"metric\":\"([a-z0-9_]+)\",\"value\":(-?[0-9]+(?:\\.[0-9]+)?)}");
+          "\\{\"store\":\"([a-z]+)\",\"metric\":\"([a-z0-9_]+)\",\"value\":(-?[0-9]+(?:\\.[0-9]+)?)}");
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   @Test
   void jsonModePrintsOneLinePerFigureAndNothingElse() {
-    int code = run("--stores", "memory", "--jobs", "2000", "--samples", "50", "--json");
+    assertEveryFigureIsMeasured("memory");
+  }
+
+  @Test
+  void theSqliteStoreProducesEveryFigure() {
+    assertEveryFigureIsMeasured("sqlite");
+  }
+
+  private void assertEveryFigureIsMeasured(String store) {
+    int code = run("--stores", store, "--jobs", "2000", "--samples", "50", "--json");
 
     assertThat(code).as("exit code; stderr:%n%s", text(err)).isZero();
     Map<String, Double> figures = new LinkedHashMap<>();
     for (String line : text(out).split("\n")) {
       Matcher m = LINE.matcher(line);
       assertThat(m.matches()).as("a JSON line: %s", line).isTrue();
-      figures.put(m.group(1), Double.parseDouble(m.group(2)));
+      assertThat(m.group(1)).isEqualTo(store);
+      figures.put(m.group(2), Double.parseDouble(m.group(3)));
     }
     assertThat(figures.keySet())
         .containsExactly(
@@ -66,7 +77,8 @@ class BenchTest {
 
     assertThat(code).isEqualTo(2);
     assertThat(text(out)).isEmpty();
-    assertThat(text(err)).contains("unknown store 'cassandra'; known stores: memory, postgres");
+    assertThat(text(err))
+        .contains("unknown store 'cassandra'; known stores: memory, postgres, sqlite");
   }
 
   @Test

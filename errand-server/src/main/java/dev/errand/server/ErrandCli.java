@@ -14,6 +14,7 @@ import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
 import dev.errand.UniqueOptions;
 import dev.errand.postgres.PostgresStore;
+import dev.errand.sqlite.SqliteStore;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -111,10 +112,12 @@ public final class ErrandCli implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "a properties file of settings")
     Path config;
 
-    @Option(names = "--store", description = "memory or postgres (default: memory)")
+    @Option(names = "--store", description = "memory, postgres or sqlite (default: memory)")
     String store;
 
-    @Option(names = "--url", description = "the JDBC URL of the postgres store")
+    @Option(
+        names = "--url",
+        description = "the store's JDBC URL: jdbc:postgresql:…, or jdbc:sqlite:<file>")
     String url;
 
     @Option(names = "--schema", description = "the postgres schema (default: errand)")
@@ -259,7 +262,9 @@ public final class ErrandCli implements Callable<Integer> {
   @Command(
       name = "migrate",
       mixinStandardHelpOptions = true,
-      description = "Creates or upgrades the PostgreSQL tables, or prints the SQL.")
+      description =
+          "Creates or upgrades the store's tables (postgres or sqlite), or prints the PostgreSQL"
+              + " SQL.")
   static final class MigrateCommand implements Callable<Integer> {
     @ParentCommand ErrandCli root;
     @Mixin StoreOptions store;
@@ -279,7 +284,21 @@ public final class ErrandCli implements Callable<Integer> {
         return 0;
       }
       try (Stores.Opened opened = Stores.open(settings, false)) {
-        var applied = ((PostgresStore) opened.store()).migrate();
+        if (opened.store() instanceof SqliteStore sqlite) {
+          var applied = sqlite.migrate();
+          root.out.println(
+              applied.isEmpty()
+                  ? "file " + sqlite.file() + " is up to date"
+                  : "applied migrations " + applied);
+          return 0;
+        }
+        if (!(opened.store() instanceof PostgresStore pg)) {
+          throw new IllegalArgumentException(
+              "migrate needs a postgres or sqlite store, was '"
+                  + settings.get(Settings.STORE, "memory")
+                  + "'");
+        }
+        var applied = pg.migrate();
         root.out.println(
             applied.isEmpty()
                 ? "schema " + settings.get(Settings.SCHEMA, "errand") + " is up to date"

@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.errand.postgres.PostgresStore;
 import dev.errand.spi.Store;
+import dev.errand.sqlite.SqliteStore;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,6 +36,7 @@ final class Stores {
   static {
     OPENERS.put("memory", (settings, migrate) -> new Opened(Store.inMemory(), null));
     OPENERS.put("postgres", Stores::postgres);
+    OPENERS.put("sqlite", Stores::sqlite);
   }
 
   private Stores() {}
@@ -69,6 +72,27 @@ final class Stores {
       return new Opened(store, dataSource);
     } catch (RuntimeException e) {
       dataSource.close();
+      throw e;
+    }
+  }
+
+  /** The SQLite URL's prefix; the rest is the file's path. */
+  static final String SQLITE_URL = "jdbc:sqlite:";
+
+  private static Opened sqlite(Settings settings, boolean migrate) {
+    String url = settings.require(Settings.URL, "the sqlite store needs a URL, jdbc:sqlite:<file>");
+    if (!url.startsWith(SQLITE_URL) || url.length() == SQLITE_URL.length()) {
+      throw new IllegalArgumentException(
+          "url must be jdbc:sqlite: followed by the database file's path, was '" + url + "'");
+    }
+    SqliteStore store = SqliteStore.builder(Path.of(url.substring(SQLITE_URL.length()))).build();
+    try {
+      if (migrate) {
+        store.migrate();
+      }
+      return new Opened(store, null);
+    } catch (RuntimeException e) {
+      store.close();
       throw e;
     }
   }

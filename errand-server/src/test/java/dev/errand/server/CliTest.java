@@ -88,7 +88,8 @@ class CliTest {
   @Test
   void anUnknownStoreIsRefusedByName() {
     assertThat(run("queues", "list", "--store", "mongo")).isEqualTo(2);
-    assertThat(err()).isEqualTo("errand: store must be one of memory, postgres, was 'mongo'\n");
+    assertThat(err())
+        .isEqualTo("errand: store must be one of memory, postgres, sqlite, was 'mongo'\n");
   }
 
   @Test
@@ -146,6 +147,39 @@ class CliTest {
     assertThat(out()).containsPattern("mail +yes +0 +0 +1 ");
     assertThat(run("queues", "resume", "mail")).isZero();
     assertThat(out()).isEqualTo("queue mail resumed\n");
+  }
+
+  @Test
+  void migrateAndTheStoreCommandsWorkOnASqliteFile(@TempDir Path dir) {
+    Path file = dir.resolve("errand.db");
+    env.put("ERRAND_STORE", "sqlite");
+    env.put("ERRAND_URL", "jdbc:sqlite:" + file);
+
+    assertThat(run("migrate")).as(err()).isZero();
+    assertThat(out()).isEqualTo("applied migrations [1, 2]\n");
+    assertThat(run("migrate")).isZero();
+    assertThat(out()).isEqualTo("file " + file + " is up to date\n");
+
+    assertThat(run("enqueue", "send_mail", "--args", "{\"to\":\"ada\"}", "--queue", "mail"))
+        .isZero();
+    assertThat(out()).isEqualTo("enqueued job 1 (available)\n");
+    assertThat(run("jobs", "show", "1")).isZero();
+    assertThat(out()).contains("\"to\" : \"ada\"", "\"queue\" : \"mail\"");
+    assertThat(run("queues", "pause", "mail")).isZero();
+    assertThat(run("queues", "list")).isZero();
+    assertThat(out()).containsPattern("mail +yes +0 +0 +1 ");
+  }
+
+  @Test
+  void theSqliteStoreNeedsASqliteUrl() {
+    env.put("ERRAND_STORE", "sqlite");
+    env.put("ERRAND_URL", "jdbc:postgresql://127.0.0.1/postgres");
+
+    assertThat(run("jobs", "list")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: url must be jdbc:sqlite: followed by the database file's path, was"
+                + " 'jdbc:postgresql://127.0.0.1/postgres'\n");
   }
 
   @Test

@@ -5,14 +5,20 @@ import dev.errand.Config;
 import dev.errand.Errand;
 import dev.errand.JobQuery;
 import dev.errand.spi.Store;
+import dev.errand.sqlite.SqliteStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * An Errand started without queues (so it rescues and stages, as {@code errand server} does) behind
@@ -66,6 +72,27 @@ final class TestServer implements AutoCloseable {
   static TestServer postgres() {
     TestPostgres pg = new TestPostgres();
     return new TestServer(pg.store, pg, TOKEN);
+  }
+
+  /** On a new SQLite file in a temporary directory, deleted on close. */
+  static TestServer sqlite() {
+    try {
+      Path dir = Files.createTempDirectory("errand-server-sqlite");
+      SqliteStore store = SqliteStore.builder(dir.resolve("errand.db")).build();
+      store.migrate();
+      AutoCloseable cleanUp =
+          () -> {
+            store.close();
+            try (Stream<Path> files = Files.walk(dir)) {
+              for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+              }
+            }
+          };
+      return new TestServer(store, cleanUp, TOKEN);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   Response get(String path) {

@@ -1,0 +1,82 @@
+package dev.errand.sqlite;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the numbered migrations under {@code migrations/} (listed in {@code migrations/index}),
+ * all in one write transaction, recording them in {@code schema_migration}. SQLite's DDL is
+ * transactional, so a failed migration leaves the file as it was.
+ */
+final class Migrator {
+  private static final Logger log = LoggerFactory.getLogger(Migrator.class);
+  private static final Pattern FILE = Pattern.compile("V(\\d{3})__([a-z0-9_]+)\\.sql");
+
+  private Migrator() {}
+
+  /** A migration file. */
+  record Migration(int version, String name, String sql) {}
+
+  static List<Migration> migrations() {
+    List<Migration> migrations = new ArrayList<>();
+    for (String file : NamedSql.read("migrations/index").split("\n")) {
+      file = file.strip();
+      if (file.isEmpty() || file.startsWith("#")) {
+        continue;
+      }
+      Matcher m = FILE.matcher(file);
+      if (!m.matches()) {
+        throw new IllegalStateException("bad migration file name " + file);
+      }
+      migrations.add(
+          new Migration(
+              Integer.parseInt(m.group(1)), m.group(2), NamedSql.read("migrations/" + file)));
+    }
+    return migrations;
+  }
+
+  /** Applies what is missing on {@code c}, inside the caller's write transaction. */
+  static List<Integer> migrate(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY,"
+              + " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP) STRICT");
+    }
+    Set<Integer> done = new HashSet<>();
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT version FROM schema_migration")) {
+      while (rs.next()) {
+        done.add(rs.getInt(1));
+      }
+    }
+    List<Integer> applied = new ArrayList<>();
+    for (Migration m : migrations()) {
+      if (done.contains(m.version())) {
+        continue;
+      }
+      try (Statement st = c.createStatement();
+          PreparedStatement record =
+              c.prepareStatement("INSERT INTO schema_migration (version, name) VALUES (?, ?)")) {
+        // executeUpdate runs every statement of the script, not only the first.
+        st.executeUpdate(m.sql());
+        record.setInt(1, m.version());
+        record.setString(2, m.name());
+        record.executeUpdate();
+      }
+      log.info("applied migration V{} {}", m.version(), m.name());
+      applied.add(m.version());
+    }
+    return applied;
+  }
+}

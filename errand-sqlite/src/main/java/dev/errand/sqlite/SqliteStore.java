@@ -1,0 +1,757 @@
+package dev.errand.sqlite;
+
+import dev.errand.AttemptError;
+import dev.errand.DuplicateJobException;
+import dev.errand.Enqueued;
+import dev.errand.JobInfo;
+import dev.errand.JobQuery;
+import dev.errand.JobState;
+import dev.errand.QueueInfo;
+import dev.errand.StoreException;
+import dev.errand.spi.Capability;
+import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.JobFinish;
+import dev.errand.spi.JobFinishManyParams;
+import dev.errand.spi.JobFinishManyResult;
+import dev.errand.spi.JobHeartbeatParams;
+import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.JobPruneParams;
+import dev.errand.spi.JobRef;
+import dev.errand.spi.JobRescueParams;
+import dev.errand.spi.JobRescueResult;
+import dev.errand.spi.JobRetryParams;
+import dev.errand.spi.JobStageParams;
+import dev.errand.spi.JobStageResult;
+import dev.errand.spi.LeaderElectParams;
+import dev.errand.spi.LeaderResignParams;
+import dev.errand.spi.NewJob;
+import dev.errand.spi.Notifier;
+import dev.errand.spi.Store;
+import java.nio.file.Path;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Errand's embedded store: jobs in one SQLite file, no server. Durable, and fast enough for most
+ * single-node applications; the default when PostgreSQL is not at hand.
+ *
+ * <p><b>One process, many threads.</b> Every write runs on one connection, in turns, as a {@code
+ * BEGIN IMMEDIATE} transaction; the file is in WAL mode, so the views read the last commit on their
+ * own connections meanwhile. A file belongs to one open store at a time: a second {@link
+ * Builder#build()} on the same file, in this process or another, fails with an error naming the
+ * file. Hence no {@link Capability#MULTI_PROCESS}: nodes that should share jobs need the PostgreSQL
+ * store. Wake-ups travel within the process ({@link Capability#LISTEN_NOTIFY}).
+ *
+ * <p><b>No transactional enqueue.</b> {@link Capability#TX_ENQUEUE} is not declared: a caller's
+ * transaction on the same file would be a second writer of a database that has one write lock.
+ * While it stayed open every write of the engine would wait for it, and fail with {@code
+ * SQLITE_BUSY} after the busy timeout; and a caller's connection would bypass the lock that keeps
+ * the file to one store.
+ *
+ * <p><b>Durability.</b> {@link Synchronous#NORMAL} (the default) survives a crash of the process; a
+ * power loss may take back the last commits. {@link Synchronous#FULL} syncs every commit and
+ * survives both, at a cost per write.
+ *
+ * <p>Call {@link #migrate()} once after building, before first use. All methods are thread-safe.
+ */
+public final class SqliteStore implements Store {
+
+  /** How long a statement waits for a lock held by someone else before it fails (default). */
+  public static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * How many connections serve the views ({@link #jobGet}, {@link #jobList}, {@link #queueList}).
+   */
+  public static final int DEFAULT_READ_CONNECTIONS = 4;
+
+  private static final Comparator<JobInfo> FETCH_ORDER =
+      Comparator.comparingInt(JobInfo::priority)
+          .thenComparing(JobInfo::scheduledAt)
+          .thenComparingLong(JobInfo::id);
+
+  private static final Set<JobState> FINAL =
+      Set.of(JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED);
+
+  /**
+   * Jobs per insert statement: 768 bind parameters, under the 999 of SQLite builds with the oldest
+   * default limit; more rows per statement gain little.
+   */
+  private static final int INSERT_CHUNK = 64;
+
+  /** How durable a commit is: SQLite's {@code PRAGMA synchronous} in WAL mode. */
+  public enum Synchronous {
+    /**
+     * Syncs at checkpoints: a crash of the process loses nothing, a power loss the last commits.
+     */
+    NORMAL,
+    /** Syncs the log at every commit: a power loss loses nothing committed. */
+    FULL
+  }
+
+  private final Path file;
+  private final NamedSql sql = NamedSql.load("store.sql");
+  private final String insertChunkSql =
+      sql.get("JobInsert")
+          .replace(
+              "{rows}",
+              String.join(", ", Collections.nCopies(INSERT_CHUNK, sql.get("JobInsertRow"))));
+  private final SqliteConnections connections;
+  private final LocalNotifier notifier = new LocalNotifier();
+
+  private SqliteStore(Builder builder) {
+    this.file = builder.file;
+    this.connections =
+        new SqliteConnections(
+            file,
+            builder.synchronous.name(),
+            builder.busyTimeout.toMillis(),
+            builder.readConnections);
+  }
+
+  /** A builder for a store in {@code file}, created (with its directories) if missing. */
+  public static Builder builder(Path file) {
+    return new Builder(file);
+  }
+
+  /** The database file. */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * Creates or upgrades this store's tables: applies the migrations not yet recorded, in one
+   * transaction.
+   *
+   * @return the versions applied now (empty when the file was up to date)
+   */
+  public List<Integer> migrate() {
+    return write("migrate", c -> Migrator.migrate(c.connection()));
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return Set.of(Capability.DURABLE, Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS);
+  }
+
+  @Override
+  public Optional<Notifier> notifier() {
+    return Optional.of(notifier);
+  }
+
+  @Override
+  public List<Enqueued> jobInsertMany(JobInsertManyParams params) {
+    if (params.jobs().isEmpty()) {
+      return List.of();
+    }
+    Set<String> woken = new LinkedHashSet<>();
+    List<Enqueued> result =
+        write(
+            "insert " + params.jobs().size() + " jobs",
+            c -> insert(c, params.jobs(), params.now(), woken));
+    notifier.wake(woken);
+    return result;
+  }
+
+  private List<Enqueued> insert(
+      SqliteConnections.Session c, List<NewJob> jobs, Instant now, Set<String> woken)
+      throws SQLException {
+    List<Enqueued> result = new ArrayList<>(jobs.size());
+    if (jobs.stream().noneMatch(NewJob::isUnique)) {
+      for (int from = 0; from < jobs.size(); from += INSERT_CHUNK) {
+        List<NewJob> chunk = jobs.subList(from, Math.min(jobs.size(), from + INSERT_CHUNK));
+        result.addAll(insertChunk(c, chunk, now));
+      }
+    } else {
+      // One at a time, each unique job after a look for its holder: an earlier job of this call
+      // may be that holder. The write transaction keeps any other insert from coming between.
+      for (NewJob job : jobs) {
+        Optional<Enqueued> holder =
+            job.isUnique() ? uniqueHolder(c, job.uniqueKey()) : Optional.empty();
+        result.add(holder.isPresent() ? holder.get() : insertChunk(c, List.of(job), now).get(0));
+      }
+    }
+    for (int i = 0; i < jobs.size(); i++) {
+      Enqueued e = result.get(i);
+      if (!e.duplicate() && e.state() == JobState.AVAILABLE) {
+        woken.add(jobs.get(i).queue());
+      }
+    }
+    return result;
+  }
+
+  private Optional<Enqueued> uniqueHolder(SqliteConnections.Session c, String uniqueKey)
+      throws SQLException {
+    PreparedStatement ps = c.prepare(sql.get("JobUniqueHolder"));
+    ps.setString(1, uniqueKey);
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next()
+          ? Optional.of(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), true))
+          : Optional.empty();
+    }
+  }
+
+  private List<Enqueued> insertChunk(SqliteConnections.Session c, List<NewJob> chunk, Instant now)
+      throws SQLException {
+    int n = chunk.size();
+    JobState[] states = new JobState[n];
+    long[] ids = new long[n];
+    long createdAt = JobRows.micros(now);
+    PreparedStatement ps = c.prepare(insertSql(n));
+    int p = 0;
+    for (int i = 0; i < n; i++) {
+      NewJob job = chunk.get(i);
+      states[i] = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+      ps.setString(++p, JobRows.stateName(states[i]));
+      ps.setString(++p, job.queue());
+      ps.setString(++p, job.kind());
+      ps.setString(++p, job.argsJson());
+      ps.setInt(++p, job.priority());
+      ps.setInt(++p, job.maxAttempts());
+      ps.setLong(++p, createdAt);
+      ps.setLong(++p, JobRows.micros(job.scheduledAt()));
+      ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
+      ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+      if (job.isUnique()) {
+        ps.setString(++p, job.uniqueKey());
+        ps.setInt(++p, JobRows.stateMask(job.uniqueStates()));
+      } else {
+        ps.setNull(++p, Types.VARCHAR);
+        ps.setNull(++p, Types.INTEGER);
+      }
+    }
+    int returned = 0;
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next() && returned < n) {
+        ids[returned++] = rs.getLong(1);
+      }
+    }
+    if (returned != n) {
+      throw new StoreException("inserted " + returned + " jobs of " + n);
+    }
+    // RETURNING follows no promised order, but the ids grow in the order of the VALUES list.
+    Arrays.sort(ids);
+    List<Enqueued> result = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      result.add(new Enqueued(ids[i], states[i], false));
+    }
+    return result;
+  }
+
+  private String insertSql(int rows) {
+    if (rows == INSERT_CHUNK) {
+      return insertChunkSql;
+    }
+    return sql.get("JobInsert")
+        .replace("{rows}", String.join(", ", Collections.nCopies(rows, sql.get("JobInsertRow"))));
+  }
+
+  @Override
+  public List<JobInfo> jobFetch(JobFetchParams params) {
+    List<JobInfo> jobs =
+        write(
+            "fetch jobs of queue '" + params.queue() + "'",
+            c -> {
+              PreparedStatement ps = c.prepare(sql.get("JobFetch"));
+              ps.setLong(1, JobRows.micros(params.now()));
+              ps.setString(2, params.owner());
+              ps.setLong(3, JobRows.micros(params.leaseExpiresAt()));
+              ps.setString(4, params.queue());
+              ps.setInt(5, params.limit());
+              setNullableText(
+                  ps, 6, params.kinds().isEmpty() ? null : JobRows.json(params.kinds()));
+              return readAll(ps);
+            });
+    // RETURNING follows no order; the contract promises fetch order.
+    jobs.sort(FETCH_ORDER);
+    return jobs;
+  }
+
+  @Override
+  public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
+    if (params.results().isEmpty()) {
+      return new JobFinishManyResult(Set.of());
+    }
+    List<FinishRow> rows = params.results().stream().map(SqliteStore::finishRow).toList();
+    Set<String> woken = new LinkedHashSet<>();
+    Set<Long> applied =
+        write(
+            "record " + rows.size() + " job results",
+            c -> {
+              Set<Long> done = new HashSet<>();
+              for (Finished f : finish(c, rows)) {
+                done.add(f.id());
+                if (f.state().equals("available")) {
+                  woken.add(f.queue());
+                }
+              }
+              // Follow-ups exist only if their parent's completion applied, in the same commit.
+              for (JobFinish result : params.results()) {
+                if (result instanceof JobFinish.Completed completed
+                    && !completed.followUps().isEmpty()
+                    && done.contains(completed.ref().id())) {
+                  insert(c, completed.followUps(), completed.at(), woken);
+                }
+              }
+              return done;
+            });
+    notifier.wake(woken);
+    return new JobFinishManyResult(applied);
+  }
+
+  /** One result as the JobFinishMany statement takes it. */
+  record FinishRow(
+      JobRef ref,
+      String state,
+      int attemptDelta,
+      Instant scheduledAt,
+      Instant finalizedAt,
+      AttemptError error) {}
+
+  /** A result that applied: its job, queue and new state. */
+  private record Finished(long id, String queue, String state) {}
+
+  private static FinishRow finishRow(JobFinish result) {
+    return switch (result) {
+      case JobFinish.Completed c -> new FinishRow(c.ref(), "completed", 0, null, c.at(), null);
+      case JobFinish.Failed f ->
+          f.retryAt() == null
+              ? new FinishRow(f.ref(), "discarded", 0, null, f.at(), f.error())
+              : new FinishRow(f.ref(), "retryable", 0, f.retryAt(), null, f.error());
+      case JobFinish.Snoozed s ->
+          new FinishRow(
+              s.ref(),
+              s.runAt().isAfter(s.at()) ? "scheduled" : "available",
+              -1,
+              s.runAt(),
+              null,
+              null);
+      case JobFinish.Cancelled x ->
+          new FinishRow(x.ref(), "cancelled", 0, null, x.at(), x.reason());
+      case JobFinish.Released r -> new FinishRow(r.ref(), "available", -1, r.at(), null, null);
+    };
+  }
+
+  private List<Finished> finish(SqliteConnections.Session c, List<FinishRow> rows)
+      throws SQLException {
+    List<Finished> applied = new ArrayList<>(rows.size());
+    PreparedStatement ps = c.prepare(sql.get("JobFinishMany"));
+    ps.setString(1, JobRows.finishJson(rows));
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        applied.add(new Finished(rs.getLong(1), rs.getString(2), rs.getString(3)));
+      }
+    }
+    return applied;
+  }
+
+  @Override
+  public JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params) {
+    if (params.jobs().isEmpty()) {
+      return new JobHeartbeatResult(Set.of());
+    }
+    Set<Long> lost =
+        write(
+            "renew " + params.jobs().size() + " leases",
+            c -> {
+              Set<Long> notRenewed = new HashSet<>();
+              PreparedStatement ps = c.prepare(sql.get("JobHeartbeat"));
+              ps.setLong(1, JobRows.micros(params.leaseExpiresAt()));
+              ps.setString(4, params.owner());
+              for (JobRef ref : params.jobs()) {
+                ps.setLong(2, ref.id());
+                ps.setInt(3, ref.attempt());
+                if (ps.executeUpdate() == 0) {
+                  notRenewed.add(ref.id());
+                }
+              }
+              return notRenewed;
+            });
+    return new JobHeartbeatResult(lost);
+  }
+
+  @Override
+  public JobRescueResult jobRescueExpired(JobRescueParams params) {
+    List<Long> retryable = new ArrayList<>();
+    List<Long> discarded = new ArrayList<>();
+    write(
+        "rescue expired leases",
+        c -> {
+          record Expired(JobRef ref, int maxAttempts, String owner, Instant expiredAt) {}
+          List<Expired> expired = new ArrayList<>();
+          PreparedStatement ps = c.prepare(sql.get("JobExpired"));
+          ps.setLong(1, JobRows.micros(params.now()));
+          ps.setInt(2, params.limit());
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              expired.add(
+                  new Expired(
+                      new JobRef(rs.getLong(1), rs.getInt(2)),
+                      rs.getInt(3),
+                      rs.getString(4),
+                      JobRows.instant(rs.getLong(5))));
+            }
+          }
+          // The expired attempt counts as failed, written like a worker's failure: same fence.
+          List<FinishRow> rows = new ArrayList<>(expired.size());
+          for (Expired e : expired) {
+            AttemptError error =
+                AttemptError.of(
+                    e.ref().attempt(),
+                    params.now(),
+                    "lease_expired",
+                    "lease of " + e.owner() + " expired at " + e.expiredAt());
+            rows.add(
+                e.ref().attempt() >= e.maxAttempts()
+                    ? new FinishRow(e.ref(), "discarded", 0, null, params.now(), error)
+                    : new FinishRow(e.ref(), "retryable", 0, params.now(), null, error));
+          }
+          for (Finished f : finish(c, rows)) {
+            (f.state().equals("discarded") ? discarded : retryable).add(f.id());
+          }
+          return null;
+        });
+    return new JobRescueResult(retryable, discarded);
+  }
+
+  @Override
+  public JobStageResult jobStage(JobStageParams params) {
+    Map<String, Integer> staged =
+        write(
+            "stage due jobs",
+            c -> {
+              Map<String, Integer> byQueue = new HashMap<>();
+              PreparedStatement ps = c.prepare(sql.get("JobStage"));
+              ps.setLong(1, JobRows.micros(params.now()));
+              ps.setInt(2, params.limit());
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  byQueue.merge(rs.getString(1), 1, Integer::sum);
+                }
+              }
+              return byQueue;
+            });
+    notifier.wake(staged.keySet());
+    return new JobStageResult(staged);
+  }
+
+  @Override
+  public int jobPrune(JobPruneParams params) {
+    return write(
+        "prune finished jobs",
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("JobPrune"));
+          ps.setLong(1, JobRows.micros(params.completedBefore()));
+          ps.setLong(2, JobRows.micros(params.discardedBefore()));
+          ps.setLong(3, JobRows.micros(params.cancelledBefore()));
+          ps.setInt(4, params.limit());
+          return ps.executeUpdate();
+        });
+  }
+
+  @Override
+  public Optional<JobInfo> jobGet(long id) {
+    return read("get job " + id, c -> get(c, id));
+  }
+
+  private Optional<JobInfo> get(SqliteConnections.Session c, long id) throws SQLException {
+    PreparedStatement ps = c.prepare(sql.get("JobGet"));
+    ps.setLong(1, id);
+    List<JobInfo> jobs = readAll(ps);
+    return jobs.isEmpty() ? Optional.empty() : Optional.of(jobs.get(0));
+  }
+
+  @Override
+  public List<JobInfo> jobList(JobQuery query) {
+    return read(
+        "list jobs",
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("JobList"));
+          ps.setLong(1, query.afterId());
+          setNullableText(
+              ps,
+              2,
+              query.states().isEmpty()
+                  ? null
+                  : JobRows.json(query.states().stream().map(JobRows::stateName).toList()));
+          setNullableText(ps, 3, query.queue());
+          setNullableText(ps, 4, query.kind());
+          ps.setInt(5, query.limit());
+          return readAll(ps);
+        });
+  }
+
+  @Override
+  public Optional<JobInfo> jobCancel(JobCancelParams params) {
+    return write(
+        "cancel job " + params.id(),
+        c -> {
+          Optional<JobInfo> job = get(c, params.id());
+          if (job.isEmpty() || FINAL.contains(job.get().state())) {
+            return job;
+          }
+          AttemptError reason =
+              AttemptError.of(job.get().attempt(), params.now(), "cancelled", params.reason());
+          PreparedStatement ps = c.prepare(sql.get("JobCancel"));
+          ps.setLong(1, JobRows.micros(params.now()));
+          ps.setString(2, JobRows.errorJson(reason));
+          ps.setLong(3, params.id());
+          ps.executeUpdate();
+          return get(c, params.id());
+        });
+  }
+
+  @Override
+  public Optional<JobInfo> jobRetry(JobRetryParams params) {
+    Optional<JobInfo> job =
+        write(
+            "retry job " + params.id(),
+            c -> {
+              Optional<JobInfo> before = get(c, params.id());
+              if (before.isPresent() && before.get().state() != JobState.RUNNING) {
+                PreparedStatement other = c.prepare(sql.get("JobUniqueOtherHolder"));
+                other.setLong(1, params.id());
+                try (ResultSet rs = other.executeQuery()) {
+                  if (rs.next()) {
+                    throw new DuplicateJobException(params.id(), rs.getLong(1));
+                  }
+                }
+              }
+              PreparedStatement ps = c.prepare(sql.get("JobRetry"));
+              ps.setLong(1, JobRows.micros(params.now()));
+              ps.setLong(2, params.id());
+              ps.executeUpdate();
+              return get(c, params.id());
+            });
+    job.filter(j -> j.state() == JobState.AVAILABLE)
+        .ifPresent(j -> notifier.wake(Set.of(j.queue())));
+    return job;
+  }
+
+  @Override
+  public boolean jobDelete(JobDeleteParams params) {
+    long id = params.id();
+    return write(
+        "delete job " + id,
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("JobDelete"));
+          ps.setLong(1, id);
+          return ps.executeUpdate() == 1;
+        });
+  }
+
+  @Override
+  public void queuePause(String queue) {
+    writeOne("pause queue '" + queue + "'", "QueuePause", queue);
+  }
+
+  @Override
+  public void queueResume(String queue) {
+    writeOne("resume queue '" + queue + "'", "QueueResume", queue);
+    notifier.wake(Set.of(queue));
+  }
+
+  private void writeOne(String what, String name, String value) {
+    write(
+        what,
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get(name));
+          ps.setString(1, value);
+          return ps.executeUpdate();
+        });
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    return read(
+        "count queues",
+        c -> {
+          Map<String, Map<JobState, Long>> counts = new TreeMap<>();
+          Set<String> paused = new HashSet<>();
+          try (ResultSet rs = c.prepare(sql.get("QueueCounts")).executeQuery()) {
+            while (rs.next()) {
+              counts
+                  .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
+                  .put(JobRows.state(rs.getString(2)), rs.getLong(3));
+            }
+          }
+          try (ResultSet rs = c.prepare(sql.get("QueuePaused")).executeQuery()) {
+            while (rs.next()) {
+              paused.add(rs.getString(1));
+              counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
+            }
+          }
+          List<QueueInfo> queues = new ArrayList<>(counts.size());
+          counts.forEach(
+              (name, byState) -> queues.add(new QueueInfo(name, paused.contains(name), byState)));
+          return queues;
+        });
+  }
+
+  @Override
+  public boolean leaderElect(LeaderElectParams params) {
+    return write(
+        "elect a leader for '" + params.name() + "'",
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("LeaderElect"));
+          ps.setString(1, params.name());
+          ps.setString(2, params.owner());
+          ps.setLong(3, JobRows.micros(params.now()));
+          ps.setLong(4, JobRows.micros(params.expiresAt()));
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+          }
+        });
+  }
+
+  @Override
+  public void leaderResign(LeaderResignParams params) {
+    write(
+        "resign leadership of '" + params.name() + "'",
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("LeaderResign"));
+          ps.setString(1, params.name());
+          ps.setString(2, params.owner());
+          return ps.executeUpdate();
+        });
+  }
+
+  /** The writer connection's value of a PRAGMA, for tests of the settings. */
+  String pragma(String name) {
+    if (!name.matches("[a-z_]+")) {
+      throw new IllegalArgumentException("not a pragma name: " + name);
+    }
+    return write(
+        "read PRAGMA " + name,
+        c -> {
+          try (ResultSet rs = c.prepare("PRAGMA " + name).executeQuery()) {
+            return rs.next() ? rs.getString(1) : null;
+          }
+        });
+  }
+
+  /** Closes the file's connections and releases it to the next store that opens it. */
+  @Override
+  public void close() {
+    notifier.close();
+    connections.close();
+  }
+
+  private <T> T write(String what, SqliteConnections.Work<T> work) {
+    try {
+      return connections.write(work);
+    } catch (SQLException e) {
+      throw failed(what, e);
+    }
+  }
+
+  private <T> T read(String what, SqliteConnections.Work<T> work) {
+    try {
+      return connections.read(work);
+    } catch (SQLException e) {
+      throw failed(what, e);
+    }
+  }
+
+  private static List<JobInfo> readAll(PreparedStatement ps) throws SQLException {
+    List<JobInfo> jobs = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        jobs.add(JobRows.read(rs));
+      }
+    }
+    return jobs;
+  }
+
+  private static void setNullableText(PreparedStatement ps, int index, String value)
+      throws SQLException {
+    if (value == null) {
+      ps.setNull(index, Types.VARCHAR);
+    } else {
+      ps.setString(index, value);
+    }
+  }
+
+  private StoreException failed(String what, SQLException e) {
+    String hint =
+        e.getMessage() != null && e.getMessage().contains("no such table")
+            ? " (has migrate() been called?)"
+            : "";
+    return new StoreException(
+        "SQLite store " + file + " could not " + what + ": " + e.getMessage() + hint, e);
+  }
+
+  /** Collects a {@link SqliteStore}'s settings. */
+  public static final class Builder {
+    private final Path file;
+    private Synchronous synchronous = Synchronous.NORMAL;
+    private Duration busyTimeout = DEFAULT_BUSY_TIMEOUT;
+    private int readConnections = DEFAULT_READ_CONNECTIONS;
+
+    private Builder(Path file) {
+      this.file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
+    }
+
+    /** How durable each commit is; {@link Synchronous#NORMAL} by default. */
+    public Builder synchronous(Synchronous synchronous) {
+      this.synchronous = Objects.requireNonNull(synchronous, "synchronous");
+      return this;
+    }
+
+    /**
+     * How long a statement waits for SQLite's file lock when something else holds it (a backup
+     * tool, the sqlite3 shell), at least 0; {@link #DEFAULT_BUSY_TIMEOUT} by default.
+     */
+    public Builder busyTimeout(Duration busyTimeout) {
+      Objects.requireNonNull(busyTimeout, "busyTimeout");
+      if (busyTimeout.isNegative() || busyTimeout.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "busyTimeout must be between 0 and " + Integer.MAX_VALUE + " ms, was " + busyTimeout);
+      }
+      this.busyTimeout = busyTimeout;
+      return this;
+    }
+
+    /**
+     * How many connections serve reads, 1 to 64; {@link #DEFAULT_READ_CONNECTIONS} by default.
+     * Writes always share one connection.
+     */
+    public Builder readConnections(int readConnections) {
+      if (readConnections < 1 || readConnections > 64) {
+        throw new IllegalArgumentException(
+            "readConnections must be between 1 and 64, was " + readConnections);
+      }
+      this.readConnections = readConnections;
+      return this;
+    }
+
+    /**
+     * Opens the file, creating it and its directories if missing.
+     *
+     * @throws StoreException if the file cannot be opened, or another store has it open
+     */
+    public SqliteStore build() {
+      return new SqliteStore(this);
+    }
+  }
+}

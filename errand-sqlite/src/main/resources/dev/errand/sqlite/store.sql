@@ -1,0 +1,179 @@
+-- Errand's statements on SQLite, one named block each, loaded once when the store opens.
+-- Times are microseconds since the epoch and always come from the caller's clock. Every write runs
+-- on the store's one writer connection inside BEGIN IMMEDIATE, so no statement here needs row
+-- locks or SKIP LOCKED: writers take turns, readers see the last commit (WAL).
+
+-- name: JobInsert
+-- {rows} is JobInsertRow repeated, comma-separated, once per job of a chunk: one statement inserts
+-- a whole chunk, which costs a third of running a one-row insert per job. SQLite inserts the rows
+-- of a VALUES list in order, each with a larger id (AUTOINCREMENT), so the sorted returned ids are
+-- the jobs' ids in the caller's order.
+INSERT INTO job
+  (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata,
+   unique_key, unique_states)
+VALUES {rows}
+RETURNING id;
+
+-- name: JobInsertRow
+(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: JobUniqueHolder
+-- The job that holds unique key ?1, if any. The predicate repeats job_unique_idx's word for word,
+-- so that SQLite looks the key up in that index.
+SELECT id, state FROM job
+WHERE unique_key = ?1
+  AND unique_key IS NOT NULL AND (unique_states & CASE state
+    WHEN 'scheduled' THEN 1 WHEN 'available' THEN 2 WHEN 'running' THEN 4 WHEN 'retryable' THEN 8
+    WHEN 'completed' THEN 16 WHEN 'discarded' THEN 32 WHEN 'cancelled' THEN 64 ELSE 0 END) <> 0;
+
+-- name: JobUniqueOtherHolder
+-- The other job that holds the unique key of job ?1: a retry of job ?1 would make a second holder.
+SELECT h.id FROM job j
+JOIN job h ON h.unique_key = j.unique_key AND h.id <> j.id
+WHERE j.id = ?1
+  AND h.unique_key IS NOT NULL AND (h.unique_states & CASE h.state
+    WHEN 'scheduled' THEN 1 WHEN 'available' THEN 2 WHEN 'running' THEN 4 WHEN 'retryable' THEN 8
+    WHEN 'completed' THEN 16 WHEN 'discarded' THEN 32 WHEN 'cancelled' THEN 64 ELSE 0 END) <> 0;
+
+-- name: JobFetch
+-- The subquery walks job_fetch_idx (queue, then fetch order) and stops at the limit; the pause
+-- check is one primary-key probe of the queue table. ?6, the kinds to claim as a JSON array (null
+-- for any kind), is a plain filter on that walk: external workers name the kinds they can work,
+-- and the rows they skip stay available. RETURNING follows no order: the store sorts.
+UPDATE job
+SET state = 'running', attempt = attempt + 1, attempted_at = ?1,
+    lease_owner = ?2, lease_expires_at = ?3
+WHERE id IN (
+  SELECT id FROM job
+  WHERE state = 'available' AND queue = ?4 AND scheduled_at <= ?1
+    AND (?6 IS NULL OR kind IN (SELECT value FROM json_each(?6)))
+    AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.name = ?4 AND q.paused = 1)
+  ORDER BY priority, scheduled_at, id
+  LIMIT ?5
+)
+-- The columns JobRows.read takes, in its order: by position, which is cheaper than by name.
+RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
+  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors;
+
+-- name: JobFinishMany
+-- Every kind of result of a whole batch in one statement: ?1 is a JSON array with one row per
+-- result, [id, attempt, state, attempt delta, scheduled_at or null, finalized_at or null, error
+-- JSON text or null]; each row is a primary-key lookup. The WHERE clause is the fence: a row
+-- applies only while the job still runs at the attempt that produced the result. The rescuer
+-- writes its "lease expired" results through it too.
+UPDATE job
+SET state = u.state,
+    attempt = job.attempt + u.attempt_delta,
+    scheduled_at = coalesce(u.scheduled_at, job.scheduled_at),
+    finalized_at = u.finalized_at,
+    errors = CASE WHEN u.error IS NULL THEN job.errors
+                  ELSE json_insert(job.errors, '$[#]', json(u.error)) END,
+    lease_owner = NULL,
+    lease_expires_at = NULL
+FROM (
+  SELECT value ->> 0 AS id, value ->> 1 AS attempt, value ->> 2 AS state,
+         value ->> 3 AS attempt_delta, value ->> 4 AS scheduled_at, value ->> 5 AS finalized_at,
+         value ->> 6 AS error
+  FROM json_each(?1)
+) AS u
+WHERE job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt
+RETURNING job.id, job.queue, job.state;
+
+-- name: JobHeartbeat
+UPDATE job SET lease_expires_at = ?1
+WHERE id = ?2 AND attempt = ?3 AND state = 'running' AND lease_owner = ?4;
+
+-- name: JobExpired
+-- Walks job_lease_idx, oldest expiry first.
+SELECT id, attempt, max_attempts, lease_owner, lease_expires_at FROM job
+WHERE state = 'running' AND lease_expires_at < ?1
+ORDER BY lease_expires_at
+LIMIT ?2;
+
+-- name: JobStage
+UPDATE job SET state = 'available'
+WHERE id IN (
+  SELECT id FROM job
+  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= ?1
+  ORDER BY scheduled_at, id
+  LIMIT ?2
+)
+RETURNING queue;
+
+-- name: JobPrune
+-- Bounded: a write transaction blocks every other writer of the file, so it stays short. The
+-- first two terms repeat job_finalized_idx's predicate and bound its range; without them SQLite
+-- scans the whole table for the ORs.
+DELETE FROM job
+WHERE id IN (
+  SELECT id FROM job
+  WHERE state IN ('completed', 'discarded', 'cancelled')
+    AND finalized_at < max(?1, ?2, ?3)
+    AND ((state = 'completed' AND finalized_at < ?1)
+      OR (state = 'discarded' AND finalized_at < ?2)
+      OR (state = 'cancelled' AND finalized_at < ?3))
+  LIMIT ?4
+);
+
+-- name: JobGet
+SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
+  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors
+FROM job WHERE id = ?1;
+
+-- name: JobList
+-- ?2 is the wanted states as a JSON array, or null for all of them.
+SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
+  attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors
+FROM job
+WHERE id > ?1
+  AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))
+  AND (?3 IS NULL OR queue = ?3)
+  AND (?4 IS NULL OR kind = ?4)
+ORDER BY id
+LIMIT ?5;
+
+-- name: JobCancel
+-- The store checked in the same transaction that the job is not final, and built the error.
+UPDATE job
+SET state = 'cancelled', finalized_at = ?1, lease_owner = NULL, lease_expires_at = NULL,
+    errors = json_insert(errors, '$[#]', json(?2))
+WHERE id = ?3;
+
+-- name: JobRetry
+UPDATE job
+SET state = 'available', scheduled_at = ?1, finalized_at = NULL,
+    lease_owner = NULL, lease_expires_at = NULL,
+    max_attempts = max(max_attempts, attempt + 1)
+WHERE id = ?2 AND state <> 'running';
+
+-- name: JobDelete
+DELETE FROM job WHERE id = ?1 AND state <> 'running';
+
+-- name: QueuePause
+INSERT INTO queue (name, paused) VALUES (?1, 1)
+ON CONFLICT (name) DO UPDATE SET paused = 1;
+
+-- name: QueueResume
+UPDATE queue SET paused = 0 WHERE name = ?1;
+
+-- name: QueueCounts
+SELECT queue, state, count(*) FROM job GROUP BY queue, state;
+
+-- name: QueuePaused
+SELECT name FROM queue WHERE paused = 1;
+
+-- name: LeaderElect
+-- The insert wins when nobody leads; otherwise the update applies only for the current owner (a
+-- renewal) or once the holder's term has expired. A row comes back only if the asker now leads.
+INSERT INTO leader (name, owner, elected_at, expires_at)
+VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (name) DO UPDATE
+SET owner = excluded.owner,
+    expires_at = excluded.expires_at,
+    elected_at = CASE WHEN leader.owner = excluded.owner THEN leader.elected_at
+                      ELSE excluded.elected_at END
+WHERE leader.owner = excluded.owner OR leader.expires_at < excluded.elected_at
+RETURNING owner;
+
+-- name: LeaderResign
+DELETE FROM leader WHERE name = ?1 AND owner = ?2;
