@@ -12,6 +12,7 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
+import dev.errand.StoreException;
 import dev.errand.UniqueOptions;
 import dev.errand.postgres.PostgresStore;
 import dev.errand.sqlite.SqliteStore;
@@ -691,11 +692,19 @@ public final class ErrandCli implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       description = {
         "Runs a small application's background jobs until Ctrl-C: sign-in e-mails through a",
-        "flaky mail provider (retried with backoff), imports of 10,000 items fanned out, and a",
-        "cron job, enqueued continuously, with a live progress line and the HTTP API on",
-        "http://127.0.0.1:7070 to watch them. No setup: on the in-memory store by default."
+        "flaky mail provider (retried with backoff), imports of 10,000 items fanned out, a cron",
+        "job, a unique job and ticket batches, enqueued continuously, with a live progress line",
+        "and the HTTP API on http://127.0.0.1:7070 to watch them. No setup: without --store it",
+        "runs on a SQLite file of its own in the system's temporary directory."
       })
   static final class DemoCommand implements Callable<Integer> {
+    /**
+     * The demo's store when none is chosen: a SQLite file of its own, kept between runs (jobs left
+     * at Ctrl-C run at the next start), out of the way of the working directory.
+     */
+    static final Path DEFAULT_FILE =
+        Path.of(System.getProperty("java.io.tmpdir"), "errand-demo", "errand-demo.db");
+
     @ParentCommand ErrandCli root;
     @Mixin StoreOptions store;
 
@@ -716,15 +725,13 @@ public final class ErrandCli implements Callable<Integer> {
       // scroll the progress line away.
       System.setProperty("org.slf4j.simpleLogger.log.dev.errand.internal.engine.Engine", "error");
       Duration limit = duration == null ? null : positiveDuration("--duration", duration);
-      Map<String, String> flags = new LinkedHashMap<>();
-      flags.put(Settings.PORT, port);
-      Settings settings = store.settings(root.env, flags);
+      Settings settings = demoSettings(root.env);
       int apiPort = settings.getInt(Settings.PORT, Demo.DEFAULT_PORT, 0, 65_535);
       // Rewriting the progress line in place needs a terminal; a pipe or a file gets a line
       // every few seconds instead.
       boolean terminal = root.out == System.out && System.console() != null;
       CountDownLatch closed = new CountDownLatch(1);
-      try (Stores.Opened opened = Stores.open(settings, true)) {
+      try (Stores.Opened opened = openDemoStore(settings)) {
         Demo demo = Demo.start(opened.store(), apiPort, root.out);
         demo.printIntro(Stores.describe(settings));
         // Ctrl-C: the hook asks the demo to stop and waits while it drains, stops and closes
@@ -753,6 +760,36 @@ public final class ErrandCli implements Callable<Integer> {
       } finally {
         closed.countDown();
       }
+    }
+
+    /** The settings, on the demo's own SQLite file when they choose no store, or no file. */
+    Settings demoSettings(Map<String, String> env) {
+      Map<String, String> flags = new LinkedHashMap<>();
+      flags.put(Settings.PORT, port);
+      Settings settings = store.settings(env, flags);
+      String chosen = settings.get(Settings.STORE);
+      if (settings.get(Settings.URL) == null && (chosen == null || chosen.equals("sqlite"))) {
+        store.store = "sqlite";
+        store.url = Stores.SQLITE_URL + DEFAULT_FILE;
+        settings = store.settings(env, flags);
+      }
+      return settings;
+    }
+  }
+
+  /** Opens the store; a SQLite file another store holds is most likely another demo's. */
+  static Stores.Opened openDemoStore(Settings settings) {
+    try {
+      return Stores.open(settings, true);
+    } catch (StoreException e) {
+      if (!"sqlite".equals(settings.get(Settings.STORE))
+          || !e.getMessage().contains("already open")) {
+        throw e;
+      }
+      throw new IllegalStateException(
+          e.getMessage()
+              + ". Is another errand demo running? Stop it, or give this one a file of its own:"
+              + " --store sqlite --url jdbc:sqlite:<file>");
     }
   }
 

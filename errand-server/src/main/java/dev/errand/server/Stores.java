@@ -58,6 +58,8 @@ final class Stores {
       case "memory" -> "the in-memory store (its jobs are gone when it stops)";
       case "postgres" ->
           "PostgreSQL, schema " + settings.get(Settings.SCHEMA, PostgresStore.DEFAULT_SCHEMA);
+      case "sqlite" ->
+          "the SQLite file " + settings.get(Settings.URL, "").substring(SQLITE_URL.length());
       default -> "the " + name + " store";
     };
   }
