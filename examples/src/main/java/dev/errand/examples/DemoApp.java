@@ -278,6 +278,8 @@ public final class DemoApp {
         tally.completed(ExpireSessions.KIND),
         rebuildsSkipped.get(),
         tickets.sentCount(),
+        uniqueJobs,
+        dependencies,
         enqueueFailures.get());
   }
 

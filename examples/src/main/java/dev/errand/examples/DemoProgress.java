@@ -15,6 +15,8 @@ import java.util.Map;
  * @param cronRuns runs of the cron job
  * @param duplicatesSkipped rebuilds asked for while one waited: unique, so not stored
  * @param ticketBatchesSent events whose tickets the batch callback sent
+ * @param uniqueJobs whether the demo runs its cron job and its unique job on this store
+ * @param batches whether the demo runs its ticket batches on this store
  * @param enqueueFailures enqueues that failed (the store was unreachable)
  */
 record DemoProgress(
@@ -26,6 +28,8 @@ record DemoProgress(
     long cronRuns,
     long duplicatesSkipped,
     long ticketBatchesSent,
+    boolean uniqueJobs,
+    boolean batches,
     long enqueueFailures) {
 
   DemoProgress {

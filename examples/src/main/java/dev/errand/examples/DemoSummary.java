@@ -96,10 +96,12 @@ public record DemoSummary(
         "  imported  %,9d distinct items; the cron job expired %,d sessions%n",
         itemsImported,
         sessionsExpired);
-    out.printf(
-        Locale.ROOT,
-        "  skipped   %,9d duplicate search-index rebuilds (unique: one waits at a time)%n",
-        duplicatesSkipped);
+    if (duplicatesSkipped > 0) {
+      out.printf(
+          Locale.ROOT,
+          "  skipped   %,9d duplicate search-index rebuilds (unique: one waits at a time)%n",
+          duplicatesSkipped);
+    }
     long whole =
         ticketsSent.stream()
             .filter(
@@ -107,14 +109,16 @@ public record DemoSummary(
                     sent.members().completed() == DemoApp.TICKETS_PER_EVENT
                         && sent.generated() == DemoApp.TICKETS_PER_EVENT)
             .count();
-    out.printf(
-        Locale.ROOT,
-        "  tickets   %,9d events' tickets sent by their batch callback, %,d of them with all %d"
-            + " tickets (of %,d batches)%n",
-        ticketsSent.size(),
-        whole,
-        DemoApp.TICKETS_PER_EVENT,
-        ticketBatches);
+    if (ticketBatches > 0) {
+      out.printf(
+          Locale.ROOT,
+          "  tickets   %,9d events' tickets sent by their batch callback, %,d of them with all %d"
+              + " tickets (of %,d batches)%n",
+          ticketsSent.size(),
+          whole,
+          DemoApp.TICKETS_PER_EVENT,
+          ticketBatches);
+    }
     long waiting =
         jobStates.entrySet().stream()
             .filter(e -> !e.getKey().isFinal())
@@ -122,7 +126,9 @@ public record DemoSummary(
             .sum();
     if (waiting > 0) {
       out.printf(
-          Locale.ROOT, "  left      %,9d jobs waiting in the store for the next run%n", waiting);
+          Locale.ROOT,
+          "  left      %,9d jobs not ended (a durable store keeps them for the next run)%n",
+          waiting);
     }
     if (enqueueFailures > 0) {
       out.printf(

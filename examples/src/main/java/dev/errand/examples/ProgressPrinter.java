@@ -67,21 +67,30 @@ public final class ProgressPrinter {
         new StringBuilder(
             String.format(
                 Locale.ROOT,
-                "%5.1f s │ %,6d jobs/s │ done %,d · retried %,d · failed %,d │"
-                    + " waiting %,d · pending %,d · running %,d · retrying %,d │"
-                    + " cron %d · duplicates %,d · tickets sent %,d",
+                "%5.1f s │ %,6d jobs/s │ done %,d · retried %,d · failed %,d │ waiting %,d",
                 p.elapsed().toMillis() / 1000.0,
                 rate,
                 p.completed(),
                 p.retried(),
                 p.failed(),
-                p.count(JobState.AVAILABLE) + p.count(JobState.SCHEDULED),
-                p.count(JobState.PENDING),
-                p.count(JobState.RUNNING),
-                p.count(JobState.RETRYABLE),
-                p.cronRuns(),
-                p.duplicatesSkipped(),
-                p.ticketBatchesSent()));
+                p.count(JobState.AVAILABLE) + p.count(JobState.SCHEDULED)));
+    if (p.batches()) {
+      line.append(String.format(Locale.ROOT, " · pending %,d", p.count(JobState.PENDING)));
+    }
+    line.append(
+        String.format(
+            Locale.ROOT,
+            " · running %,d · retrying %,d",
+            p.count(JobState.RUNNING),
+            p.count(JobState.RETRYABLE)));
+    if (p.uniqueJobs()) {
+      line.append(
+          String.format(
+              Locale.ROOT, " │ cron %d · duplicates %,d", p.cronRuns(), p.duplicatesSkipped()));
+    }
+    if (p.batches()) {
+      line.append(String.format(Locale.ROOT, " · tickets sent %,d", p.ticketBatchesSent()));
+    }
     if (p.enqueueFailures() > 0) {
       line.append(String.format(Locale.ROOT, " │ %,d enqueues failed", p.enqueueFailures()));
     }
