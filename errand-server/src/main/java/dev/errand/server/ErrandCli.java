@@ -12,8 +12,8 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
+import dev.errand.StoreException;
 import dev.errand.UniqueOptions;
-import dev.errand.examples.DemoApp;
 import dev.errand.postgres.PostgresStore;
 import dev.errand.sqlite.SqliteStore;
 import java.io.PrintStream;
@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine;
@@ -690,16 +691,120 @@ public final class ErrandCli implements Callable<Integer> {
       name = "demo",
       mixinStandardHelpOptions = true,
       description = {
-        "Runs a small application's background jobs on the in-memory store: sign-in e-mails,",
-        "an import of 10,000 items, a flaky webhook and a delayed reminder, with a summary."
+        "Runs a small application's background jobs until Ctrl-C: sign-in e-mails through a",
+        "flaky mail provider (retried with backoff), imports of 10,000 items fanned out, a cron",
+        "job, a unique job and ticket batches, enqueued continuously, with a live progress line",
+        "and the HTTP API on http://127.0.0.1:7070 to watch them. No setup: without --store it",
+        "runs on a SQLite file of its own in the system's temporary directory."
       })
   static final class DemoCommand implements Callable<Integer> {
+    /**
+     * The demo's store when none is chosen: a SQLite file of its own, kept between runs (jobs left
+     * at Ctrl-C run at the next start), out of the way of the working directory.
+     */
+    static final Path DEFAULT_FILE =
+        Path.of(System.getProperty("java.io.tmpdir"), "errand-demo", "errand-demo.db");
+
     @ParentCommand ErrandCli root;
+    @Mixin StoreOptions store;
+
+    @Option(names = "--port", description = "the API's port on 127.0.0.1 (default: 7070)")
+    String port;
+
+    @Option(
+        names = "--duration",
+        description = {
+          "enqueue for this long (ISO-8601, such as PT10S), wait for those jobs to end,",
+          "print the summary and exit; without it the demo runs until Ctrl-C"
+        })
+    String duration;
 
     @Override
-    public Integer call() {
-      return new DemoApp(root.out).run().succeeded() ? 0 : 1;
+    public Integer call() throws Exception {
+      // Each refused mail call is a retry the progress line counts; a log line for each would
+      // scroll the progress line away.
+      System.setProperty("org.slf4j.simpleLogger.log.dev.errand.internal.engine.Engine", "error");
+      Duration limit = duration == null ? null : positiveDuration("--duration", duration);
+      Settings settings = demoSettings(root.env);
+      int apiPort = settings.getInt(Settings.PORT, Demo.DEFAULT_PORT, 0, 65_535);
+      // Rewriting the progress line in place needs a terminal; a pipe or a file gets a line
+      // every few seconds instead.
+      boolean terminal = root.out == System.out && System.console() != null;
+      CountDownLatch closed = new CountDownLatch(1);
+      try (Stores.Opened opened = openDemoStore(settings)) {
+        Demo demo = Demo.start(opened.store(), apiPort, root.out);
+        demo.printIntro(Stores.describe(settings));
+        // Ctrl-C: the hook asks the demo to stop and waits while it drains, stops and closes
+        // the store, so that the summary is printed before the JVM exits.
+        Thread hook =
+            new Thread(
+                () -> {
+                  demo.requestStop();
+                  try {
+                    closed.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "errand-demo-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+          return demo.run(limit, terminal).succeeded() ? 0 : 1;
+        } finally {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException e) {
+            // The JVM is shutting down: the hook is running and waits for us.
+          }
+        }
+      } finally {
+        closed.countDown();
+      }
     }
+
+    /** The settings, on the demo's own SQLite file when they choose no store, or no file. */
+    Settings demoSettings(Map<String, String> env) {
+      Map<String, String> flags = new LinkedHashMap<>();
+      flags.put(Settings.PORT, port);
+      Settings settings = store.settings(env, flags);
+      String chosen = settings.get(Settings.STORE);
+      if (settings.get(Settings.URL) == null && (chosen == null || chosen.equals("sqlite"))) {
+        store.store = "sqlite";
+        store.url = Stores.SQLITE_URL + DEFAULT_FILE;
+        settings = store.settings(env, flags);
+      }
+      return settings;
+    }
+  }
+
+  /** Opens the store; a SQLite file another store holds is most likely another demo's. */
+  static Stores.Opened openDemoStore(Settings settings) {
+    try {
+      return Stores.open(settings, true);
+    } catch (StoreException e) {
+      if (!"sqlite".equals(settings.get(Settings.STORE))
+          || !e.getMessage().contains("already open")) {
+        throw e;
+      }
+      throw new IllegalStateException(
+          e.getMessage()
+              + ". Is another errand demo running? Stop it, or give this one a file of its own:"
+              + " --store sqlite --url jdbc:sqlite:<file>");
+    }
+  }
+
+  static Duration positiveDuration(String option, String text) {
+    Duration parsed;
+    try {
+      parsed = Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          option + " must be an ISO-8601 duration such as PT10S, was '" + text + "'");
+    }
+    if (parsed.isNegative() || parsed.isZero()) {
+      throw new IllegalArgumentException(option + " must be positive, was " + text);
+    }
+    return parsed;
   }
 
   static JobState state(String text) {

@@ -51,6 +51,19 @@ final class Stores {
     return opener.open(settings, migrate);
   }
 
+  /** Names the store the settings choose, for a reader: which one, and where its data lives. */
+  static String describe(Settings settings) {
+    String name = settings.get(Settings.STORE, "memory");
+    return switch (name) {
+      case "memory" -> "the in-memory store (its jobs are gone when it stops)";
+      case "postgres" ->
+          "PostgreSQL, schema " + settings.get(Settings.SCHEMA, PostgresStore.DEFAULT_SCHEMA);
+      case "sqlite" ->
+          "the SQLite file " + settings.get(Settings.URL, "").substring(SQLITE_URL.length());
+      default -> "the " + name + " store";
+    };
+  }
+
   private static Opened postgres(Settings settings, boolean migrate) {
     HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
     try {

@@ -2,8 +2,11 @@ package dev.errand.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.errand.sqlite.SqliteStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -234,6 +237,96 @@ class CliTest {
   void enqueueRefusesArgsThatAreNotAJsonObject() {
     assertThat(run("enqueue", "a", "--args", "[1")).isEqualTo(2);
     assertThat(err()).startsWith("errand: --args is not valid JSON");
+  }
+
+  @Test
+  void aFiniteDemoPrintsWhereItsApiIsAndASummaryThenExitsWith0() {
+    env.put("ERRAND_PORT", "0");
+
+    assertThat(run("demo", "--store", "memory", "--duration", "PT1S")).isZero();
+    assertThat(out())
+        .startsWith("errand demo on the in-memory store")
+        .containsPattern("API: http://127\\.0\\.0\\.1:\\d+ ")
+        .contains("Finished: every job enqueued has ended")
+        .contains("import_item             10,000");
+  }
+
+  @Test
+  void aDemoWhosePortIsTakenSaysSoAndStartsNothing() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      assertThat(run("demo", "--duration", "PT1S", "--port", String.valueOf(port))).isEqualTo(1);
+      assertThat(err())
+          .isEqualTo(
+              "errand: port "
+                  + port
+                  + " is taken (is another errand demo running?); stop it, or give another port"
+                  + " with --port\n");
+      assertThat(out()).isEmpty();
+    }
+  }
+
+  @Test
+  void withoutAStoreTheDemoRunsOnASqliteFileOfItsOwn() {
+    ErrandCli.DemoCommand demo = new ErrandCli.DemoCommand();
+    new picocli.CommandLine(demo).parseArgs("--port", "0");
+
+    Settings settings = demo.demoSettings(Map.of());
+
+    assertThat(settings.get(Settings.STORE)).isEqualTo("sqlite");
+    assertThat(settings.get(Settings.URL))
+        .isEqualTo("jdbc:sqlite:" + ErrandCli.DemoCommand.DEFAULT_FILE);
+    assertThat(ErrandCli.DemoCommand.DEFAULT_FILE)
+        .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "errand-demo", "errand-demo.db"));
+    assertThat(Stores.describe(settings))
+        .isEqualTo("the SQLite file " + ErrandCli.DemoCommand.DEFAULT_FILE);
+  }
+
+  @Test
+  void aChosenStoreOrFileIsKept(@TempDir Path dir) {
+    ErrandCli.DemoCommand onPostgres = new ErrandCli.DemoCommand();
+    new picocli.CommandLine(onPostgres).parseArgs();
+    ErrandCli.DemoCommand onAFile = new ErrandCli.DemoCommand();
+    String url = "jdbc:sqlite:" + dir.resolve("mine.db");
+    new picocli.CommandLine(onAFile).parseArgs("--store", "sqlite", "--url", url);
+
+    assertThat(onPostgres.demoSettings(Map.of("ERRAND_STORE", "postgres")).get(Settings.URL))
+        .isNull();
+    assertThat(onAFile.demoSettings(Map.of()).get(Settings.URL)).isEqualTo(url);
+  }
+
+  @Test
+  void aSecondDemoOnTheSameSqliteFileSaysAnotherDemoIsRunning(@TempDir Path dir) {
+    Path file = dir.resolve("demo.db");
+    try (SqliteStore first = SqliteStore.builder(file).build()) {
+      int code =
+          run(
+              "demo",
+              "--store",
+              "sqlite",
+              "--url",
+              "jdbc:sqlite:" + file,
+              "--port",
+              "0",
+              "--duration",
+              "PT1S");
+
+      assertThat(code).isEqualTo(1);
+      assertThat(err())
+          .startsWith("errand: SQLite store " + file + " is already open")
+          .contains("Is another errand demo running? Stop it, or give this one a file of its own")
+          .doesNotContain("Exception")
+          .doesNotContain("\tat ");
+      assertThat(out()).isEmpty();
+    }
+  }
+
+  @Test
+  void aDemoDurationThatIsNotADurationIsRefused() {
+    assertThat(run("demo", "--duration", "10s")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo("errand: --duration must be an ISO-8601 duration such as PT10S, was '10s'\n");
   }
 
   private int run(String... args) {

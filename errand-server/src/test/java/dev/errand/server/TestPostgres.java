@@ -36,13 +36,28 @@ final class TestPostgres implements AutoCloseable {
   @Override
   public void close() {
     store.close();
+    try {
+      dropSchema(dataSource, schema);
+    } finally {
+      dataSource.close();
+    }
+  }
+
+  /** Drops {@code schema} on the test server, for a test whose store had a pool of its own. */
+  static void dropSchema(String schema) {
+    try (HikariDataSource dataSource = new HikariDataSource()) {
+      dataSource.setJdbcUrl(URL);
+      dataSource.setMaximumPoolSize(1);
+      dropSchema(dataSource, schema);
+    }
+  }
+
+  private static void dropSchema(javax.sql.DataSource dataSource, String schema) {
     try (Connection c = dataSource.getConnection();
         Statement st = c.createStatement()) {
       st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
     } catch (SQLException e) {
       throw new IllegalStateException("could not drop schema " + schema, e);
-    } finally {
-      dataSource.close();
     }
   }
 }

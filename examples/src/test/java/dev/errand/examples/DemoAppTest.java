@@ -2,35 +2,58 @@ package dev.errand.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.errand.DependencyCounts;
 import dev.errand.JobState;
+import dev.errand.spi.Store;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class DemoAppTest {
 
-  // 3 sign-in e-mails + 1 import job + its 10,000 item jobs + 1 webhook + 1 reminder.
-  private static final long JOBS = 10_006;
-
   @Test
-  void everyJobCompletesAfterExactlyTheWebhooksTwoRetries() {
+  void aFiniteRunEndsWithEveryKindOfJobCompletedAndTheFailedCallsRetried() throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
+    DemoApp demo = new DemoApp(Store.inMemory()).start();
 
-    DemoSummary summary = new DemoApp(new PrintStream(printed, true, StandardCharsets.UTF_8)).run();
+    DemoApp.Ending ending = demo.awaitEnd(Duration.ofSeconds(2), new ProgressPrinter(out, false));
+    DemoSummary summary = demo.stop();
+    summary.print(out);
 
-    assertThat(summary.finished()).isTrue();
-    assertThat(summary.completed()).isEqualTo(JOBS);
-    assertThat(summary.jobStates()).isEqualTo(Map.of(JobState.COMPLETED, JOBS));
-    assertThat(summary.retried()).isEqualTo(2);
-    assertThat(summary.discarded()).isZero();
-    assertThat(summary.cancelled()).isZero();
-    assertThat(summary.itemsImported()).isEqualTo(10_000);
-    assertThat(summary.emailsSent()).isEqualTo(4);
+    assertThat(ending).isEqualTo(DemoApp.Ending.FINISHED);
     assertThat(summary.succeeded()).isTrue();
+    // The import of 10,000 items starts at once; the next one is 20 s away.
+    assertThat(summary.completed(ImportItems.KIND)).isEqualTo(1);
+    assertThat(summary.completed(ImportItem.KIND)).isEqualTo(DemoApp.IMPORT_SIZE);
+    assertThat(summary.itemsImported()).isEqualTo(DemoApp.IMPORT_SIZE);
+    assertThat(summary.completed(SignInEmail.KIND)).isPositive().isEqualTo(summary.emailsSent());
+    // The provider refuses one call in four, and every refused e-mail was sent on a retry.
+    assertThat(summary.retried()).isPositive();
+    assertThat(summary.completed(ExpireSessions.KIND)).isPositive();
+    // A rebuild is asked for twice as often as one takes: one waits or runs, the rest are skipped.
+    assertThat(summary.completed(RebuildSearchIndex.KIND)).isPositive();
+    assertThat(summary.duplicatesSkipped()).isPositive();
+    assertThat(summary.jobStates().keySet()).allMatch(JobState::isFinal);
+    // Every event's batch: one send_tickets, after all its tickets, reading them all completed.
+    assertThat(summary.ticketBatches()).isPositive();
+    assertThat(summary.ticketsSent())
+        .hasSize((int) summary.ticketBatches())
+        .allSatisfy(
+            sent -> {
+              assertThat(sent.members())
+                  .isEqualTo(new DependencyCounts(0, DemoApp.TICKETS_PER_EVENT, 0, 0));
+              assertThat(sent.generated()).isEqualTo(DemoApp.TICKETS_PER_EVENT);
+            });
+    assertThat(summary.ticketsSent()).extracting(TicketsSent::eventId).doesNotHaveDuplicates();
+    assertThat(summary.completed(GenerateTicket.KIND))
+        .isEqualTo(summary.ticketBatches() * DemoApp.TICKETS_PER_EVENT);
+    assertThat(summary.discarded()).isZero();
     assertThat(printed.toString(StandardCharsets.UTF_8))
-        .contains("All 10,006 jobs ended")
-        .contains("retried         2");
+        .contains("jobs/s")
+        .contains("Finished: every job enqueued has ended")
+        .contains("import_item             10,000");
   }
 }
