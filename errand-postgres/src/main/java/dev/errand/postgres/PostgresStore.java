@@ -11,6 +11,7 @@ import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
@@ -216,7 +217,7 @@ public final class PostgresStore implements Store {
       ps.setArray(1, c.createArrayOf("int8", dependencyIds.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          states.put(rs.getLong(1), JobRows.state(rs.getString(2)));
+          states.put(rs.getLong(1), JobColumns.state(rs.getString(2)));
         }
       }
     }
@@ -256,7 +257,7 @@ public final class PostgresStore implements Store {
     for (int i = 0; i < n; i++) {
       NewJob job = jobs.get(i);
       NewJob.Start start = job.start(states, now);
-      jobStates[i] = JobRows.stateName(start.state());
+      jobStates[i] = JobColumns.stateName(start.state());
       waiting[i] = start.dependencies().waiting();
       completed[i] = start.dependencies().completed();
       discarded[i] = start.dependencies().discarded();
@@ -264,7 +265,7 @@ public final class PostgresStore implements Store {
       cancelOnFailure[i] = job.ifDependencyFails() == DependencyFailure.CANCEL;
       if (start.cancellation() != null) {
         finalizedAt[i] = now.toString();
-        errors[i] = "[" + JobRows.errorJson(start.cancellation()) + "]";
+        errors[i] = "[" + JobColumns.errorJson(start.cancellation()) + "]";
       } else {
         errors[i] = "[]";
       }
@@ -274,8 +275,8 @@ public final class PostgresStore implements Store {
       priorities[i] = (short) job.priority();
       maxAttempts[i] = (short) job.maxAttempts();
       scheduledAt[i] = job.scheduledAt().toString();
-      tags[i] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
-      metadata[i] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
+      tags[i] = job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags());
+      metadata[i] = job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata());
     }
     List<Enqueued> result = new ArrayList<>(n);
     try (PreparedStatement ps = planEachTime(c, "JobInsertWithDependencies")) {
@@ -299,7 +300,7 @@ public final class PostgresStore implements Store {
       ps.setString(18, channel);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+          result.add(new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), false));
         }
       }
     }
@@ -419,7 +420,7 @@ public final class PostgresStore implements Store {
       List<Enqueued> result = new ArrayList<>(n);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          result.add(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false));
+          result.add(new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), false));
         }
       }
       if (result.size() != n) {
@@ -452,8 +453,8 @@ public final class PostgresStore implements Store {
       priorities[i] = (short) job.priority();
       maxAttempts[i] = (short) job.maxAttempts();
       scheduledAt[i] = job.scheduledAt().toString();
-      tags[i] = job.tags().isEmpty() ? "[]" : JobRows.json(job.tags());
-      metadata[i] = job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata());
+      tags[i] = job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags());
+      metadata[i] = job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata());
     }
     ps.setArray(first, c.createArrayOf("text", queues));
     ps.setArray(first + 1, c.createArrayOf("text", kinds));
@@ -534,7 +535,8 @@ public final class PostgresStore implements Store {
       NewJob job = jobs.get(indexes.get(k));
       batch.add(job);
       uniqueKeys[k] = job.uniqueKey();
-      uniqueStates[k] = job.isUnique() ? stateBits(job.uniqueStates()) : null;
+      uniqueStates[k] =
+          job.isUnique() ? (short) JobColumns.uniqueStateBits(job.uniqueStates()) : null;
     }
     List<Enqueued> insertedPlain = new ArrayList<>();
     Map<String, Enqueued> insertedByKey = new HashMap<>();
@@ -550,7 +552,8 @@ public final class PostgresStore implements Store {
         while (rs.next()) {
           String key = rs.getString(3);
           boolean isInserted = rs.getBoolean(4);
-          Enqueued row = new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), !isInserted);
+          Enqueued row =
+              new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), !isInserted);
           if (!isInserted) {
             holders.put(key, row);
           } else if (key == null) {
@@ -600,7 +603,8 @@ public final class PostgresStore implements Store {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           holders.put(
-              rs.getString(3), new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), true));
+              rs.getString(3),
+              new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), true));
         }
       }
     }
@@ -616,29 +620,6 @@ public final class PostgresStore implements Store {
     return free;
   }
 
-  /**
-   * The bitmask of V003__unique_jobs.sql, spelled out rather than taken from the enum's ordinals:
-   * the stored bits must not move when a state is added to {@link JobState}. PENDING has no bit: a
-   * job that waits on others cannot be unique, so a unique job is never pending.
-   */
-  private static short stateBits(Set<JobState> states) {
-    int bits = 0;
-    for (JobState state : states) {
-      bits |=
-          switch (state) {
-            case SCHEDULED -> 1;
-            case AVAILABLE -> 2;
-            case RUNNING -> 4;
-            case RETRYABLE -> 8;
-            case COMPLETED -> 16;
-            case DISCARDED -> 32;
-            case CANCELLED -> 64;
-            case PENDING -> 0;
-          };
-    }
-    return (short) bits;
-  }
-
   private Enqueued insertOne(Connection c, NewJob job, Instant now) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("JobInsertOne"))) {
       String scheduledAt = job.scheduledAt().toString();
@@ -652,13 +633,13 @@ public final class PostgresStore implements Store {
       ps.setString(8, now.toString());
       ps.setString(9, scheduledAt);
       ps.setArray(10, c.createArrayOf("text", job.tags().toArray(String[]::new)));
-      ps.setString(11, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+      ps.setString(11, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
       ps.setString(12, channel);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new StoreException("inserting a job returned no id");
         }
-        return new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), false);
+        return new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), false);
       }
     }
   }
@@ -739,7 +720,7 @@ public final class PostgresStore implements Store {
           }
         }
         case JobFinish.Failed f -> {
-          errors[i] = JobRows.errorJson(f.error());
+          errors[i] = JobColumns.errorJson(f.error());
           if (f.retryAt() == null) {
             states[i] = "discarded";
             finalizedAt[i] = at;
@@ -756,7 +737,7 @@ public final class PostgresStore implements Store {
         case JobFinish.Cancelled x -> {
           states[i] = "cancelled";
           finalizedAt[i] = at;
-          errors[i] = JobRows.errorJson(x.reason());
+          errors[i] = JobColumns.errorJson(x.reason());
         }
         case JobFinish.Released x -> {
           states[i] = "available";
@@ -792,7 +773,7 @@ public final class PostgresStore implements Store {
               String state = rs.getString(3);
               if ("available".equals(state)) {
                 woken.add(rs.getString(2));
-              } else if (rs.getBoolean(4) && JobRows.state(state).isFinal()) {
+              } else if (rs.getBoolean(4) && JobColumns.state(state).isFinal()) {
                 ended.put(rs.getLong(1), state);
               }
             }
@@ -1020,7 +1001,7 @@ public final class PostgresStore implements Store {
   public List<JobInfo> jobList(JobQuery query) {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("JobList"))) {
-      String[] states = query.states().stream().map(JobRows::stateName).toArray(String[]::new);
+      String[] states = query.states().stream().map(JobColumns::stateName).toArray(String[]::new);
       ps.setLong(1, query.afterId());
       ps.setArray(2, c.createArrayOf("text", states));
       ps.setArray(3, c.createArrayOf("text", states));
@@ -1171,7 +1152,7 @@ public final class PostgresStore implements Store {
         while (rs.next()) {
           counts
               .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
-              .put(JobRows.state(rs.getString(2)), rs.getLong(3));
+              .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
         }
       }
       try (PreparedStatement ps = c.prepareStatement(sql.get("QueuePaused"));

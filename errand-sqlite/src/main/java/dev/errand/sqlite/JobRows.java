@@ -1,24 +1,13 @@
 package dev.errand.sqlite;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.errand.AttemptError;
-import dev.errand.DependencyCounts;
 import dev.errand.JobInfo;
-import dev.errand.JobState;
-import dev.errand.StoreException;
+import dev.errand.spi.JobColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Turns job rows into {@link JobInfo}, and times and JSON columns both ways. Times are stored as
@@ -27,8 +16,6 @@ import java.util.Set;
  */
 final class JobRows {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {};
-  private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
   private static final long MICROS_PER_SECOND = 1_000_000;
 
   private JobRows() {}
@@ -42,7 +29,7 @@ final class JobRows {
         rs.getLong(1),
         rs.getString(4),
         rs.getString(3),
-        state(rs.getString(2)),
+        JobColumns.state(rs.getString(2)),
         rs.getString(5),
         rs.getInt(6),
         rs.getInt(7),
@@ -53,52 +40,13 @@ final class JobRows {
         instant(rs, 12),
         rs.getString(13),
         instant(rs, 14),
-        tags(rs.getString(15)),
-        metadata(rs.getString(16)),
-        errors(rs.getString(17)),
-        dependencies(rs.getInt(18), rs.getInt(19), rs.getInt(20), rs.getInt(21)));
+        JobColumns.tags(rs.getString(15)),
+        JobColumns.metadata(rs.getString(16)),
+        JobColumns.errors(rs.getString(17)),
+        JobColumns.dependencies(rs.getInt(18), rs.getInt(19), rs.getInt(20), rs.getInt(21)));
   }
 
   /** NONE for a job that never had dependencies, as the other stores report it. */
-  private static DependencyCounts dependencies(
-      int waiting, int completed, int discarded, int cancelled) {
-    return waiting == 0 && completed == 0 && discarded == 0 && cancelled == 0
-        ? DependencyCounts.NONE
-        : new DependencyCounts(waiting, completed, discarded, cancelled);
-  }
-
-  static JobState state(String name) {
-    return JobState.valueOf(name.toUpperCase(Locale.ROOT));
-  }
-
-  /**
-   * The states as the bitmask of V002__unique_jobs.sql, spelled out rather than taken from the
-   * enum's ordinals: the stored bits must not move when a state is added to {@link JobState}.
-   * PENDING has no bit: a job that waits on others cannot be unique, so a unique job is never
-   * pending.
-   */
-  static int stateMask(Set<JobState> states) {
-    int mask = 0;
-    for (JobState state : states) {
-      mask |=
-          switch (state) {
-            case SCHEDULED -> 1;
-            case AVAILABLE -> 2;
-            case RUNNING -> 4;
-            case RETRYABLE -> 8;
-            case COMPLETED -> 16;
-            case DISCARDED -> 32;
-            case CANCELLED -> 64;
-            case PENDING -> 0;
-          };
-    }
-    return mask;
-  }
-
-  static String stateName(JobState state) {
-    return state.name().toLowerCase(Locale.ROOT);
-  }
-
   /** Microseconds since the epoch; anything finer is dropped, as PostgreSQL does. */
   static long micros(Instant instant) {
     return Math.addExact(
@@ -113,16 +61,6 @@ final class JobRows {
   static Instant instant(ResultSet rs, int column) throws SQLException {
     long micros = rs.getLong(column);
     return rs.wasNull() ? null : instant(micros);
-  }
-
-  static String errorJson(AttemptError error) {
-    ObjectNode node = JSON.createObjectNode();
-    node.put("attempt", error.attempt());
-    node.put("at", error.at().toString());
-    node.put("errorClass", error.errorClass());
-    node.put("message", error.message());
-    node.put("stackTrace", error.stackTrace());
-    return node.toString();
   }
 
   /** The rows of the JobFinishMany statement, as the JSON array it reads. */
@@ -147,61 +85,9 @@ final class JobRows {
       if (r.error() == null) {
         row.addNull();
       } else {
-        row.add(errorJson(r.error()));
+        row.add(JobColumns.errorJson(r.error()));
       }
     }
     return array.toString();
-  }
-
-  static String json(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
-    }
-  }
-
-  private static List<String> tags(String json) {
-    if (json.equals("[]")) {
-      return List.of();
-    }
-    try {
-      return JSON.readValue(json, STRING_LIST);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("stored tags are not a JSON array of strings: " + json, e);
-    }
-  }
-
-  private static Map<String, String> metadata(String json) {
-    if (json.equals("{}")) {
-      return Map.of();
-    }
-    try {
-      return JSON.readValue(json, STRING_MAP);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("stored metadata is not a JSON object of strings: " + json, e);
-    }
-  }
-
-  private static List<AttemptError> errors(String json) {
-    if (json.equals("[]")) {
-      return List.of();
-    }
-    try {
-      JsonNode array = JSON.readTree(json);
-      List<AttemptError> errors = new ArrayList<>(array.size());
-      for (JsonNode e : array) {
-        errors.add(
-            new AttemptError(
-                e.path("attempt").asInt(),
-                Instant.parse(e.path("at").asText()),
-                e.path("errorClass").asText(),
-                e.path("message").asText(),
-                e.path("stackTrace").asText()));
-      }
-      return errors;
-    } catch (JsonProcessingException | RuntimeException e) {
-      throw new StoreException("stored errors are not a JSON array of attempt errors", e);
-    }
   }
 }

@@ -12,6 +12,7 @@ import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
@@ -254,10 +255,10 @@ public final class SqliteStore implements Store {
       throws SQLException {
     Map<Long, JobState> states = new HashMap<>();
     PreparedStatement read = c.prepare(sql.get("JobDependencyStates"));
-    read.setString(1, JobRows.json(job.dependsOn()));
+    read.setString(1, JobColumns.json(job.dependsOn()));
     try (ResultSet rs = read.executeQuery()) {
       while (rs.next()) {
-        states.put(rs.getLong(1), JobRows.state(rs.getString(2)));
+        states.put(rs.getLong(1), JobColumns.state(rs.getString(2)));
       }
     }
     List<Long> unfinished = new ArrayList<>();
@@ -273,7 +274,7 @@ public final class SqliteStore implements Store {
     NewJob.Start start = job.start(states, now);
     PreparedStatement ps = c.prepare(sql.get("JobInsertWithDependencies"));
     int p = 0;
-    ps.setString(++p, JobRows.stateName(start.state()));
+    ps.setString(++p, JobColumns.stateName(start.state()));
     ps.setString(++p, job.queue());
     ps.setString(++p, job.kind());
     ps.setString(++p, job.argsJson());
@@ -286,11 +287,13 @@ public final class SqliteStore implements Store {
     } else {
       ps.setNull(++p, Types.INTEGER);
     }
-    ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
-    ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+    ps.setString(++p, job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()));
+    ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
     ps.setString(
         ++p,
-        start.cancellation() == null ? "[]" : "[" + JobRows.errorJson(start.cancellation()) + "]");
+        start.cancellation() == null
+            ? "[]"
+            : "[" + JobColumns.errorJson(start.cancellation()) + "]");
     ps.setInt(++p, start.dependencies().waiting());
     ps.setInt(++p, start.dependencies().completed());
     ps.setInt(++p, start.dependencies().discarded());
@@ -305,7 +308,7 @@ public final class SqliteStore implements Store {
     }
     if (!unfinished.isEmpty()) {
       PreparedStatement mark = c.prepare(sql.get("JobDependenciesMark"));
-      mark.setString(1, JobRows.json(unfinished));
+      mark.setString(1, JobColumns.json(unfinished));
       mark.executeUpdate();
       PreparedStatement edge = c.prepare(sql.get("JobDependencyInsert"));
       edge.setLong(2, id);
@@ -342,7 +345,7 @@ public final class SqliteStore implements Store {
       for (long dependent : dependents) {
         PreparedStatement count = c.prepare(sql.get("JobDependencyCount"));
         count.setLong(1, dependent);
-        count.setString(2, JobRows.stateName(e.outcome()));
+        count.setString(2, JobColumns.stateName(e.outcome()));
         String state;
         String queue;
         int waiting;
@@ -366,7 +369,7 @@ public final class SqliteStore implements Store {
           cancel.setLong(1, dependent);
           cancel.setLong(2, JobRows.micros(at));
           cancel.setString(
-              3, JobRows.errorJson(DependencyFailure.cancellation(e.id(), e.outcome(), at)));
+              3, JobColumns.errorJson(DependencyFailure.cancellation(e.id(), e.outcome(), at)));
           cancel.executeUpdate();
           ended.add(new Ended(dependent, JobState.CANCELLED));
         } else if (waiting == 0) {
@@ -389,7 +392,7 @@ public final class SqliteStore implements Store {
     ps.setString(1, uniqueKey);
     try (ResultSet rs = ps.executeQuery()) {
       return rs.next()
-          ? Optional.of(new Enqueued(rs.getLong(1), JobRows.state(rs.getString(2)), true))
+          ? Optional.of(new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), true))
           : Optional.empty();
     }
   }
@@ -405,7 +408,7 @@ public final class SqliteStore implements Store {
     for (int i = 0; i < n; i++) {
       NewJob job = chunk.get(i);
       states[i] = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
-      ps.setString(++p, JobRows.stateName(states[i]));
+      ps.setString(++p, JobColumns.stateName(states[i]));
       ps.setString(++p, job.queue());
       ps.setString(++p, job.kind());
       ps.setString(++p, job.argsJson());
@@ -413,11 +416,11 @@ public final class SqliteStore implements Store {
       ps.setInt(++p, job.maxAttempts());
       ps.setLong(++p, createdAt);
       ps.setLong(++p, JobRows.micros(job.scheduledAt()));
-      ps.setString(++p, job.tags().isEmpty() ? "[]" : JobRows.json(job.tags()));
-      ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobRows.json(job.metadata()));
+      ps.setString(++p, job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()));
+      ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
       if (job.isUnique()) {
         ps.setString(++p, job.uniqueKey());
-        ps.setInt(++p, JobRows.stateMask(job.uniqueStates()));
+        ps.setInt(++p, JobColumns.uniqueStateBits(job.uniqueStates()));
       } else {
         ps.setNull(++p, Types.VARCHAR);
         ps.setNull(++p, Types.INTEGER);
@@ -462,7 +465,7 @@ public final class SqliteStore implements Store {
               ps.setString(4, params.queue());
               ps.setInt(5, params.limit());
               setNullableText(
-                  ps, 6, params.kinds().isEmpty() ? null : JobRows.json(params.kinds()));
+                  ps, 6, params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
               return readAll(ps);
             });
     // RETURNING follows no order; the contract promises fetch order.
@@ -550,7 +553,7 @@ public final class SqliteStore implements Store {
       while (rs.next()) {
         Finished f = new Finished(rs.getLong(1), rs.getString(2), rs.getString(3));
         applied.add(f);
-        if (rs.getInt(4) == 1 && FINAL.contains(JobRows.state(f.state()))) {
+        if (rs.getInt(4) == 1 && FINAL.contains(JobColumns.state(f.state()))) {
           endedWithDependents.add(f);
         }
       }
@@ -560,7 +563,7 @@ public final class SqliteStore implements Store {
       rows.forEach(r -> byId.put(r.ref().id(), r));
       for (Finished f : endedWithDependents) {
         Instant at = byId.get(f.id()).finalizedAt();
-        resolveDependents(c, f.id(), JobRows.state(f.state()), at, woken);
+        resolveDependents(c, f.id(), JobColumns.state(f.state()), at, woken);
       }
     }
     return applied;
@@ -696,7 +699,7 @@ public final class SqliteStore implements Store {
               2,
               query.states().isEmpty()
                   ? null
-                  : JobRows.json(query.states().stream().map(JobRows::stateName).toList()));
+                  : JobColumns.json(query.states().stream().map(JobColumns::stateName).toList()));
           setNullableText(ps, 3, query.queue());
           setNullableText(ps, 4, query.kind());
           ps.setInt(5, query.limit());
@@ -719,7 +722,7 @@ public final class SqliteStore implements Store {
                   AttemptError.of(job.get().attempt(), params.now(), "cancelled", params.reason());
               PreparedStatement ps = c.prepare(sql.get("JobCancel"));
               ps.setLong(1, JobRows.micros(params.now()));
-              ps.setString(2, JobRows.errorJson(reason));
+              ps.setString(2, JobColumns.errorJson(reason));
               ps.setLong(3, params.id());
               boolean hasDependents;
               try (ResultSet rs = ps.executeQuery()) {
@@ -821,7 +824,7 @@ public final class SqliteStore implements Store {
             while (rs.next()) {
               counts
                   .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
-                  .put(JobRows.state(rs.getString(2)), rs.getLong(3));
+                  .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
             }
           }
           try (ResultSet rs = c.prepare(sql.get("QueuePaused")).executeQuery()) {

@@ -1,6 +1,6 @@
 -- Unique jobs. A unique job carries a key (a SHA-256 computed by core) and the set of states in
 -- which it blocks other jobs with that key, as a bitmask (1 scheduled, 2 available, 4 running,
--- 8 retryable, 16 completed, 32 discarded, 64 cancelled; PostgresStore.stateBits). Both are null
+-- 8 retryable, 16 completed, 32 discarded, 64 cancelled; JobColumns.uniqueStateBits). Both are null
 -- for ordinary jobs.
 ALTER TABLE {schema}.job
   ADD COLUMN unique_key    bytea,
