@@ -239,15 +239,7 @@ public final class PostgresStore implements Store {
     }
     int n = jobs.size();
     String[] jobStates = new String[n];
-    String[] queues = new String[n];
-    String[] kinds = new String[n];
-    String[] args = new String[n];
-    Short[] priorities = new Short[n];
-    Short[] maxAttempts = new Short[n];
-    String[] scheduledAt = new String[n];
     String[] finalizedAt = new String[n];
-    String[] tags = new String[n];
-    String[] metadata = new String[n];
     String[] errors = new String[n];
     Integer[] waiting = new Integer[n];
     Integer[] completed = new Integer[n];
@@ -269,28 +261,13 @@ public final class PostgresStore implements Store {
       } else {
         errors[i] = "[]";
       }
-      queues[i] = job.queue();
-      kinds[i] = job.kind();
-      args[i] = job.argsJson();
-      priorities[i] = (short) job.priority();
-      maxAttempts[i] = (short) job.maxAttempts();
-      scheduledAt[i] = job.scheduledAt().toString();
-      tags[i] = job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags());
-      metadata[i] = job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata());
     }
     List<Enqueued> result = new ArrayList<>(n);
     try (PreparedStatement ps = planEachTime(c, "JobInsertWithDependencies")) {
       ps.setString(1, now.toString());
-      ps.setArray(2, c.createArrayOf("text", jobStates));
-      ps.setArray(3, c.createArrayOf("text", queues));
-      ps.setArray(4, c.createArrayOf("text", kinds));
-      ps.setArray(5, c.createArrayOf("text", args));
-      ps.setArray(6, c.createArrayOf("int2", priorities));
-      ps.setArray(7, c.createArrayOf("int2", maxAttempts));
-      ps.setArray(8, c.createArrayOf("text", scheduledAt));
-      ps.setArray(9, c.createArrayOf("text", finalizedAt));
-      ps.setArray(10, c.createArrayOf("text", tags));
-      ps.setArray(11, c.createArrayOf("text", metadata));
+      bindColumns(c, ps, 2, jobs);
+      ps.setArray(10, c.createArrayOf("text", jobStates));
+      ps.setArray(11, c.createArrayOf("text", finalizedAt));
       ps.setArray(12, c.createArrayOf("text", errors));
       ps.setArray(13, c.createArrayOf("int4", waiting));
       ps.setArray(14, c.createArrayOf("int4", completed));
@@ -431,8 +408,9 @@ public final class PostgresStore implements Store {
   }
 
   /**
-   * Binds the eight column arrays that JobInsertMany and JobInsertUnique share (queue, kind, args,
-   * priority, max attempts, run time, tags, metadata) from parameter {@code first} on.
+   * Binds the eight column arrays that JobInsertMany, JobInsertUnique and JobInsertWithDependencies
+   * share (queue, kind, args, priority, max attempts, run time, tags, metadata) from parameter
+   * {@code first} on.
    */
   private static void bindColumns(Connection c, PreparedStatement ps, int first, List<NewJob> jobs)
       throws SQLException {

@@ -129,11 +129,12 @@ WITH inserted AS (
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
     u.metadata::jsonb, u.errors::jsonb, u.waiting, u.completed, u.discarded, u.cancelled,
     u.cancel_on_failure
-  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[],
+  -- The first eight columns as in JobInsertMany (PostgresStore.bindColumns), then this insert's own.
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[], ?::text[],
               ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::int[],
               ?::boolean[])
-    AS u(state, queue, kind, args, priority, max_attempts, scheduled_at, finalized_at, tags,
-         metadata, errors, waiting, completed, discarded, cancelled, cancel_on_failure)
+    AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata, state,
+         finalized_at, errors, waiting, completed, discarded, cancelled, cancel_on_failure)
   RETURNING id, queue, state
 ), notified AS (
   SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
