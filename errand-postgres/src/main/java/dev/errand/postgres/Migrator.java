@@ -1,6 +1,7 @@
 package dev.errand.postgres;
 
 import dev.errand.StoreException;
+import dev.errand.spi.NamedSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,7 +39,7 @@ final class Migrator {
 
   List<Migration> migrations() {
     List<Migration> migrations = new ArrayList<>();
-    for (String file : NamedSql.read("migrations/index").split("\n")) {
+    for (String file : NamedSql.read(PostgresStore.class, "migrations/index").split("\n")) {
       file = file.strip();
       if (file.isEmpty() || file.startsWith("#")) {
         continue;
@@ -47,7 +48,8 @@ final class Migrator {
       if (!m.matches()) {
         throw new IllegalStateException("bad migration file name " + file);
       }
-      String sql = NamedSql.read("migrations/" + file).replace("{schema}", schema);
+      String sql =
+          NamedSql.read(PostgresStore.class, "migrations/" + file).replace("{schema}", schema);
       migrations.add(new Migration(Integer.parseInt(m.group(1)), m.group(2), sql));
     }
     return migrations;

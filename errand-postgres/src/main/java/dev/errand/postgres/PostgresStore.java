@@ -30,6 +30,7 @@ import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
+import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
@@ -55,6 +56,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.postgresql.PGStatement;
 
@@ -84,6 +86,8 @@ public final class PostgresStore implements Store {
   /** SQLSTATE of a unique index violation. */
   private static final String UNIQUE_VIOLATION = "23505";
 
+  private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
   private final DataSource dataSource;
   private final String schema;
   private final NamedSql sql;
@@ -92,8 +96,8 @@ public final class PostgresStore implements Store {
 
   private PostgresStore(Builder builder) {
     this.dataSource = builder.dataSource;
-    this.schema = NamedSql.checkSchema(builder.schema);
-    this.sql = NamedSql.load("store.sql", schema);
+    this.schema = checkSchema(builder.schema);
+    this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
     this.channel = "errand_" + schema;
     this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;
   }
@@ -343,6 +347,21 @@ public final class PostgresStore implements Store {
   }
 
   /** Runs {@code work} as one transaction on {@code c}. */
+  /**
+   * Checks a schema name: lower-case letters, digits and underscores, starting with a letter or
+   * underscore, at most 63 characters (PostgreSQL's identifier limit). It is spliced into SQL, so
+   * nothing else may pass.
+   */
+  static String checkSchema(String schema) {
+    if (schema == null || !SCHEMA_NAME.matcher(schema).matches()) {
+      throw new IllegalArgumentException(
+          "schema must be 1 to 63 lower-case letters, digits or '_', starting with a letter or"
+              + " '_', was "
+              + (schema == null ? "null" : "'" + schema + "'"));
+    }
+    return schema;
+  }
+
   private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
     c.setAutoCommit(false);
     try {
@@ -1250,7 +1269,7 @@ public final class PostgresStore implements Store {
 
     /** The schema of Errand's tables; lower-case letters, digits and '_'. */
     public Builder schema(String schema) {
-      this.schema = NamedSql.checkSchema(schema);
+      this.schema = checkSchema(schema);
       return this;
     }
 

@@ -60,7 +60,7 @@ public final class TestDatabase {
   static void dropSchema(String schema) {
     try (Connection c = pool().getConnection();
         Statement st = c.createStatement()) {
-      st.execute("DROP SCHEMA IF EXISTS " + NamedSql.checkSchema(schema) + " CASCADE");
+      st.execute("DROP SCHEMA IF EXISTS " + PostgresStore.checkSchema(schema) + " CASCADE");
     } catch (SQLException e) {
       throw new IllegalStateException("could not drop schema " + schema, e);
     }

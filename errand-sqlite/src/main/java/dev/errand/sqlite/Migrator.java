@@ -1,5 +1,6 @@
 package dev.errand.sqlite;
 
+import dev.errand.spi.NamedSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +31,7 @@ final class Migrator {
 
   static List<Migration> migrations() {
     List<Migration> migrations = new ArrayList<>();
-    for (String file : NamedSql.read("migrations/index").split("\n")) {
+    for (String file : NamedSql.read(SqliteStore.class, "migrations/index").split("\n")) {
       file = file.strip();
       if (file.isEmpty() || file.startsWith("#")) {
         continue;
@@ -41,7 +42,9 @@ final class Migrator {
       }
       migrations.add(
           new Migration(
-              Integer.parseInt(m.group(1)), m.group(2), NamedSql.read("migrations/" + file)));
+              Integer.parseInt(m.group(1)),
+              m.group(2),
+              NamedSql.read(SqliteStore.class, "migrations/" + file)));
     }
     return migrations;
   }

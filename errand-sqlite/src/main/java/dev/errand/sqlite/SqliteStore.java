@@ -31,6 +31,7 @@ import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
+import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
@@ -123,7 +124,7 @@ public final class SqliteStore implements Store {
   }
 
   private final Path file;
-  private final NamedSql sql = NamedSql.load("store.sql");
+  private final NamedSql sql = NamedSql.load(SqliteStore.class, "store.sql");
   private final String insertChunkSql =
       sql.get("JobInsert")
           .replace(

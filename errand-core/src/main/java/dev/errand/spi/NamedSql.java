@@ -1,4 +1,4 @@
-package dev.errand.sqlite;
+package dev.errand.spi;
 
 import dev.errand.ErrandException;
 import java.io.IOException;
@@ -8,10 +8,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The named SQL blocks of one resource file ({@code -- name: JobFetch} starts a block). Loaded
- * once; asking for a missing name fails fast.
+ * The named SQL blocks of one resource file of a SQL store ({@code -- name: JobFetch} starts a
+ * block; other comment lines are dropped, and so is a final semicolon). Loaded once; asking for a
+ * missing name fails fast.
  */
-final class NamedSql {
+public final class NamedSql {
   private static final String NAME = "-- name: ";
 
   private final Map<String, String> blocks;
@@ -20,12 +21,12 @@ final class NamedSql {
     this.blocks = blocks;
   }
 
-  /** Loads {@code resource}, next to this class. */
-  static NamedSql load(String resource) {
+  /** Loads {@code resource}, found next to {@code anchor} (a class of the store's package). */
+  public static NamedSql load(Class<?> anchor, String resource) {
     Map<String, String> blocks = new HashMap<>();
     String name = null;
     StringBuilder sql = new StringBuilder();
-    for (String line : read(resource).split("\n", -1)) {
+    for (String line : read(anchor, resource).split("\n", -1)) {
       if (line.startsWith(NAME)) {
         if (name != null) {
           blocks.put(name, finish(sql));
@@ -42,7 +43,15 @@ final class NamedSql {
     return new NamedSql(Map.copyOf(blocks));
   }
 
-  String get(String name) {
+  /** These blocks with every {@code placeholder} replaced by {@code value}. */
+  public NamedSql replace(String placeholder, String value) {
+    Map<String, String> replaced = new HashMap<>();
+    blocks.forEach((name, sql) -> replaced.put(name, sql.replace(placeholder, value)));
+    return new NamedSql(Map.copyOf(replaced));
+  }
+
+  /** The block named {@code name}. */
+  public String get(String name) {
     String sql = blocks.get(name);
     if (sql == null) {
       throw new IllegalStateException("no SQL block named '" + name + "'");
@@ -50,10 +59,11 @@ final class NamedSql {
     return sql;
   }
 
-  static String read(String resource) {
-    try (InputStream in = NamedSql.class.getResourceAsStream(resource)) {
+  /** The whole text of {@code resource}, found next to {@code anchor}. */
+  public static String read(Class<?> anchor, String resource) {
+    try (InputStream in = anchor.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new ErrandException("missing resource " + resource);
+        throw new ErrandException("missing resource " + resource + " next to " + anchor.getName());
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
