@@ -647,15 +647,15 @@ public final class PostgresStore implements Store {
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
       String now = params.now().toString();
       Array kinds = c.createArrayOf("text", params.kinds().toArray());
-      ps.setString(1, params.queue());
-      ps.setString(2, now);
-      ps.setArray(3, kinds);
-      ps.setArray(4, kinds);
-      ps.setString(5, params.queue());
-      ps.setInt(6, params.limit());
-      ps.setString(7, now);
-      ps.setString(8, params.owner());
-      ps.setString(9, params.leaseExpiresAt().toString());
+      ps.setString(1, now);
+      ps.setString(2, params.owner());
+      ps.setString(3, params.leaseExpiresAt().toString());
+      ps.setString(4, params.queue());
+      ps.setString(5, now);
+      ps.setArray(6, kinds);
+      ps.setArray(7, kinds);
+      ps.setString(8, params.queue());
+      ps.setInt(9, params.limit());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -696,52 +696,50 @@ public final class PostgresStore implements Store {
     int n = results.size();
     Map<Long, JobFinish.Completed> followUps = new HashMap<>();
     Long[] ids = new Long[n];
-    Integer[] attempts = new Integer[n];
-    String[] states = new String[n];
-    Integer[] attemptDeltas = new Integer[n];
-    String[] scheduledAt = new String[n];
-    String[] finalizedAt = new String[n];
-    String[] errors = new String[n];
+    // Keyed by job id, as JobFinishMany looks each result up; absent fields read as NULL.
+    Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       JobFinish r = results.get(i);
       ids[i] = r.ref().id();
-      attempts[i] = r.ref().attempt();
-      attemptDeltas[i] = 0;
+      Map<String, Object> row = new HashMap<>();
+      row.put("attempt", r.ref().attempt());
+      row.put("attemptDelta", 0);
       String at = r.at().toString();
       switch (r) {
         case JobFinish.Completed x -> {
-          states[i] = "completed";
-          finalizedAt[i] = at;
+          row.put("state", "completed");
+          row.put("finalizedAt", at);
           if (!x.followUps().isEmpty()) {
             followUps.put(x.ref().id(), x);
           }
         }
         case JobFinish.Failed f -> {
-          errors[i] = JobColumns.errorJson(f.error());
+          row.put("error", JobColumns.errorJson(f.error()));
           if (f.retryAt() == null) {
-            states[i] = "discarded";
-            finalizedAt[i] = at;
+            row.put("state", "discarded");
+            row.put("finalizedAt", at);
           } else {
-            states[i] = "retryable";
-            scheduledAt[i] = f.retryAt().toString();
+            row.put("state", "retryable");
+            row.put("scheduledAt", f.retryAt().toString());
           }
         }
-        case JobFinish.Snoozed s -> {
-          states[i] = s.runAt().isAfter(s.at()) ? "scheduled" : "available";
-          scheduledAt[i] = s.runAt().toString();
-          attemptDeltas[i] = -1;
+        case JobFinish.Snoozed sn -> {
+          row.put("state", sn.runAt().isAfter(sn.at()) ? "scheduled" : "available");
+          row.put("scheduledAt", sn.runAt().toString());
+          row.put("attemptDelta", -1);
         }
         case JobFinish.Cancelled x -> {
-          states[i] = "cancelled";
-          finalizedAt[i] = at;
-          errors[i] = JobColumns.errorJson(x.reason());
+          row.put("state", "cancelled");
+          row.put("finalizedAt", at);
+          row.put("error", JobColumns.errorJson(x.reason()));
         }
         case JobFinish.Released x -> {
-          states[i] = "available";
-          scheduledAt[i] = at;
-          attemptDeltas[i] = -1;
+          row.put("state", "available");
+          row.put("scheduledAt", at);
+          row.put("attemptDelta", -1);
         }
       }
+      byId.put(Long.toString(r.ref().id()), row);
     }
     Set<Long> applied = new HashSet<>();
     Set<String> woken = new LinkedHashSet<>();
@@ -755,15 +753,9 @@ public final class PostgresStore implements Store {
       }
       try {
         try (PreparedStatement ps = planEachTime(c, "JobFinishMany")) {
-          ps.setArray(1, c.createArrayOf("int8", ids));
-          ps.setArray(2, c.createArrayOf("int4", attempts));
-          ps.setArray(3, c.createArrayOf("text", states));
-          ps.setArray(4, c.createArrayOf("int4", attemptDeltas));
-          ps.setArray(5, c.createArrayOf("text", scheduledAt));
-          ps.setArray(6, c.createArrayOf("text", finalizedAt));
-          ps.setArray(7, c.createArrayOf("text", errors));
-          ps.setArray(8, c.createArrayOf("int8", ids));
-          ps.setBoolean(9, transaction);
+          ps.setString(1, JobColumns.json(byId));
+          ps.setArray(2, c.createArrayOf("int8", ids));
+          ps.setBoolean(3, transaction);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               applied.add(rs.getLong(1));
@@ -830,22 +822,19 @@ public final class PostgresStore implements Store {
   private JobFinishManyResult completeMany(List<JobFinish> completions) {
     int n = completions.size();
     Long[] ids = new Long[n];
-    Integer[] attempts = new Integer[n];
-    String[] finalizedAt = new String[n];
+    // Keyed by job id, as JobCompleteMany looks each up: [attempt, finalized at].
+    Map<String, List<Object>> held = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       JobFinish c = completions.get(i);
       ids[i] = c.ref().id();
-      attempts[i] = c.ref().attempt();
-      finalizedAt[i] = c.at().toString();
+      held.put(Long.toString(c.ref().id()), List.of(c.ref().attempt(), c.at().toString()));
     }
     Set<Long> applied = new HashSet<>();
     // Autocommitted, leaving out jobs others wait on: see finishMany.
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
-      ps.setArray(1, c.createArrayOf("int8", ids));
-      ps.setArray(2, c.createArrayOf("int4", attempts));
-      ps.setArray(3, c.createArrayOf("text", finalizedAt));
-      ps.setArray(4, c.createArrayOf("int8", ids));
+      ps.setString(1, JobColumns.json(held));
+      ps.setArray(2, c.createArrayOf("int8", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           applied.add(rs.getLong(1));
@@ -864,20 +853,20 @@ public final class PostgresStore implements Store {
     }
     int n = params.jobs().size();
     Long[] ids = new Long[n];
-    Integer[] attempts = new Integer[n];
+    // Keyed by job id, as JobHeartbeat looks each up: the attempt whose lease is renewed.
+    Map<String, Integer> held = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
       JobRef ref = params.jobs().get(i);
       ids[i] = ref.id();
-      attempts[i] = ref.attempt();
+      held.put(Long.toString(ref.id()), ref.attempt());
     }
     Set<Long> lost = new HashSet<>(List.of(ids));
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobHeartbeat")) {
       ps.setString(1, params.leaseExpiresAt().toString());
-      ps.setArray(2, c.createArrayOf("int8", ids));
-      ps.setArray(3, c.createArrayOf("int4", attempts));
-      ps.setArray(4, c.createArrayOf("int8", ids));
-      ps.setString(5, params.owner());
+      ps.setString(2, JobColumns.json(held));
+      ps.setArray(3, c.createArrayOf("int8", ids));
+      ps.setString(4, params.owner());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           lost.remove(rs.getLong(1));
