@@ -138,6 +138,7 @@ public final class Engine {
     long deadline = System.nanoTime() + drain.toNanos();
     for (Producer producer : producers.values()) {
       producer.stop(Duration.ofSeconds(5));
+      producer.releaseWaiting();
     }
     closeSubscription();
     awaitRunningAttempts(deadline);
@@ -212,13 +213,22 @@ public final class Engine {
     return refs;
   }
 
-  void launch(JobInfo info, Producer producer) {
+  /**
+   * Takes a claimed attempt into this node's keeping: from here on its lease is renewed, and
+   * cancellation and shutdown reach it, whether it runs at once or waits for a slot.
+   */
+  RunningJob hold(JobInfo info, Producer producer) {
     RunningJob job = new RunningJob(info, producer);
     held.put(info.id(), job);
+    return job;
+  }
+
+  /** Runs a held attempt in one of its producer's slots. */
+  void launch(RunningJob job) {
     try {
-      producer.executor().execute(() -> run(job));
+      job.producer.executor().execute(() -> run(job));
     } catch (RejectedExecutionException e) {
-      producer.slotFreed();
+      job.producer.slotFreed();
       release(job);
     }
   }
@@ -258,11 +268,17 @@ public final class Engine {
   }
 
   private void run(RunningJob job) {
+    // Cancelled, or its lease lost, while it waited for a slot: it must not start.
+    if (job.cancelled && job.settled.compareAndSet(false, true)) {
+      held.remove(job.info.id(), job);
+      job.producer.resultWritten();
+    }
     if (job.settled.get()) {
       job.producer.slotFreed();
       attemptEnded.signal();
       return;
     }
+    job.startNanos = System.nanoTime();
     job.attach(Thread.currentThread());
     MDC.put(MDC_JOB_ID, Long.toString(job.info.id()));
     MDC.put(MDC_KIND, job.info.kind());
@@ -426,7 +442,8 @@ public final class Engine {
     return released;
   }
 
-  private boolean release(RunningJob job) {
+  /** Gives a held attempt back to the store as available, unless its fate is already decided. */
+  boolean release(RunningJob job) {
     if (!job.settled.compareAndSet(false, true)) {
       return false;
     }

@@ -5,26 +5,57 @@ import dev.errand.QueueConfig;
 import dev.errand.spi.JobFetchParams;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Feeds one queue's executor: fetches as many jobs as it has free slots in one store call, and
- * fetches again when woken (a job became available, or a slot freed while more jobs are likely
- * waiting), or after the poll interval when no wake-up comes.
+ * Feeds one queue's executor: claims as many jobs as it has room for in one store call, and claims
+ * again when woken (a job became available, or a slot freed while more jobs are likely waiting), or
+ * after the poll interval when no wake-up comes.
+ *
+ * <p>Its room is the free slots plus a small buffer of claimed jobs that wait for a slot: as many
+ * as the queue finished in the last {@link #BUFFER_WINDOW} on this node, at most {@link
+ * #BUFFER_MAX_PER_SLOT} per slot. A queue of short jobs then claims in batches several times the
+ * concurrency (each store call has a fixed cost, which the batch shares: a burn-down of no-op jobs
+ * on PostgreSQL at concurrency 100 ran about 1.7 times faster with claims four times larger), while
+ * a queue of long jobs, which finishes few per window, buffers next to nothing, so no node sits on
+ * jobs that another could start. Buffered jobs are held like running ones: their leases are
+ * renewed, a cancellation drops them, and shutdown gives them back.
  */
 final class Producer extends Service {
+  /** How far back the finished jobs that size the buffer are counted. */
+  static final Duration BUFFER_WINDOW = Duration.ofMillis(100);
+
+  /** The buffer holds at most this many jobs per slot of the queue. */
+  static final int BUFFER_MAX_PER_SLOT = 3;
+
   private final QueueConfig queue;
   private final Engine engine;
   private final ExecutorService executor;
   private final AtomicInteger active = new AtomicInteger();
 
+  /** Claimed jobs waiting for a slot, oldest first; only the producer's thread touches it. */
+  private final ArrayDeque<RunningJob> waiting = new ArrayDeque<>();
+
+  /** {@code waiting.size()}, readable by the threads that free slots. */
+  private final AtomicInteger waitingCount = new AtomicInteger();
+
+  /** Slots freed since {@link #windowStartNanos}. */
+  private final AtomicInteger freedInWindow = new AtomicInteger();
+
+  private long windowStartNanos = System.nanoTime();
+
+  /** How many jobs may wait for a slot, from the last window's finished jobs. */
+  private int bufferAllowance;
+
   /**
-   * Attempts fetched here whose result is not yet written: running ones plus those waiting for the
-   * completer. Bounded (see {@link #unwrittenMax}), so a completer that falls behind (a slow or
-   * unreachable store) holds back fetching instead of letting claimed jobs pile up.
+   * Attempts fetched here whose result is not yet written: running and waiting ones plus those
+   * waiting for the completer. Bounded (see {@link #unwrittenMax}), so a completer that falls
+   * behind (a slow or unreachable store) holds back fetching instead of letting claimed jobs pile
+   * up.
    */
   private final AtomicInteger unwritten = new AtomicInteger();
 
@@ -72,19 +103,25 @@ final class Producer extends Service {
   @Override
   protected Duration runOnce() {
     Duration poll = engine.config().pollInterval();
-    int free = Math.min(queue.concurrency() - active.get(), unwrittenMax - unwritten.get());
-    if (free <= 0 || isStopping()) {
+    if (isStopping()) {
       return poll;
     }
-    // Right after a fetch, wait a moment for more slots to free up instead of claiming them one
-    // at a time: under load this turns many tiny claims into few large ones. An idle queue
-    // fetched long ago, or one with most slots free, fetches at once, so pickup stays fast.
+    startWaiting();
+    sizeBuffer();
+    int capacity = queue.concurrency() + bufferAllowance;
+    int room = Math.min(capacity - active.get() - waiting.size(), unwrittenMax - unwritten.get());
+    if (room <= 0) {
+      return poll;
+    }
+    // Right after a fetch, wait a moment for more room instead of claiming a few jobs at a time:
+    // under load this turns many tiny claims into few large ones. An idle queue fetched long ago,
+    // or one with most of its room free, fetches at once, so pickup stays fast.
     long sinceLastFetch = System.nanoTime() - lastFetchNanos;
     long cooldown = engine.config().fetchCooldown().toNanos();
-    if (sinceLastFetch < cooldown && free < queue.concurrency() / 2) {
+    if (sinceLastFetch < cooldown && room < capacity / 2) {
       return Duration.ofNanos(cooldown - sinceLastFetch);
     }
-    int limit = Math.min(free, engine.config().fetchBatchMax());
+    int limit = Math.min(room, engine.config().fetchBatchMax());
     Instant now = engine.config().clock().instant();
     lastFetchNanos = System.nanoTime();
     // Cleared before the fetch: a wake-up that arrives during it sets it again.
@@ -100,15 +137,51 @@ final class Producer extends Service {
                     now,
                     now.plus(engine.config().leaseDuration())));
     for (JobInfo job : jobs) {
-      active.incrementAndGet();
       unwritten.incrementAndGet();
-      engine.launch(job, this);
+      waiting.add(engine.hold(job, this));
+      waitingCount.incrementAndGet();
     }
+    startWaiting();
     if (jobs.size() == limit) {
       moreLikely = true;
       return Duration.ZERO;
     }
     return poll;
+  }
+
+  /** Starts waiting jobs, oldest first, in the free slots. */
+  private void startWaiting() {
+    while (!waiting.isEmpty() && active.get() < queue.concurrency()) {
+      RunningJob job = waiting.poll();
+      waitingCount.decrementAndGet();
+      active.incrementAndGet();
+      engine.launch(job);
+    }
+  }
+
+  /** Once per {@link #BUFFER_WINDOW}: the buffer may hold what the last window finished. */
+  private void sizeBuffer() {
+    long now = System.nanoTime();
+    long elapsed = now - windowStartNanos;
+    if (elapsed < BUFFER_WINDOW.toNanos()) {
+      return;
+    }
+    // Scaled to one window: after a quiet spell the producer may look only much later.
+    long perWindow = freedInWindow.getAndSet(0) * BUFFER_WINDOW.toNanos() / elapsed;
+    bufferAllowance = (int) Math.min(perWindow, (long) queue.concurrency() * BUFFER_MAX_PER_SLOT);
+    windowStartNanos = now;
+  }
+
+  /**
+   * Gives the jobs still waiting for a slot back to the store; called once this producer has
+   * stopped, so nothing else touches the buffer.
+   */
+  void releaseWaiting() {
+    RunningJob job;
+    while ((job = waiting.poll()) != null) {
+      waitingCount.decrementAndGet();
+      engine.release(job);
+    }
   }
 
   /** A job became available in this queue. */
@@ -128,7 +201,8 @@ final class Producer extends Service {
   /** One of this queue's attempts finished running here. */
   void slotFreed() {
     active.decrementAndGet();
-    if (moreLikely) {
+    freedInWindow.incrementAndGet();
+    if (moreLikely || waitingCount.get() > 0) {
       wake();
     }
   }

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class RunningJob {
   final JobInfo info;
   final Producer producer;
-  final long startNanos = System.nanoTime();
+
+  /** When the attempt was claimed, then when it started running (it may wait in a buffer). */
+  volatile long startNanos = System.nanoTime();
 
   /**
    * Set once, by whoever decides the attempt's fate first: the runner handing over its result, a
