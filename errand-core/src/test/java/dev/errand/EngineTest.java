@@ -8,6 +8,7 @@ import dev.errand.TestArgs.Step;
 import dev.errand.internal.engine.Engine;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -691,6 +692,57 @@ class EngineTest extends EngineHarness {
         assertThat(job.attempt()).as("a released attempt is not counted").isZero();
         assertThat(job.leaseOwner()).isNull();
       }
+    }
+
+    @Test
+    void jobsClaimedAheadOfAFreeSlotNeverExceedTheConcurrencyAndAreGivenBackAtStop() {
+      CountDownLatch blocked = new CountDownLatch(1);
+      AtomicInteger runningNow = new AtomicInteger();
+      AtomicInteger maxRunning = new AtomicInteger();
+      Errand errand =
+          start(
+              c ->
+                  c.queue("default", 1)
+                      .worker(
+                          "step",
+                          Step.class,
+                          job -> {
+                            maxRunning.accumulateAndGet(runningNow.incrementAndGet(), Math::max);
+                            try {
+                              if (job.args().name().equals("blocker")) {
+                                blocked.countDown();
+                                Thread.sleep(Duration.ofMinutes(10));
+                              }
+                              return Outcome.complete();
+                            } finally {
+                              runningNow.decrementAndGet();
+                            }
+                          }));
+      // Quick jobs first: the queue finishes many per window, so the producer claims ahead of
+      // its one slot, and what it claimed behind the blocker waits in its buffer.
+      errand.enqueueAll(IntStream.range(0, 300).mapToObj(i -> new Step("quick-" + i)).toList());
+      long blocker = errand.enqueue(new Step("blocker")).id();
+      List<Long> behind = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        behind.add(errand.enqueue(new Step("behind-" + i)).id());
+      }
+      await().until(() -> blocked.getCount() == 0);
+      // One runs; the others the store shows as running wait in the producer's buffer.
+      await().until(() -> errand.queues().get("default").orElseThrow().count(JobState.RUNNING) > 1);
+
+      errand.stop(Duration.ofMillis(100));
+
+      assertThat(maxRunning.get()).isEqualTo(1);
+      List<Long> notRun = new ArrayList<>(behind);
+      notRun.add(blocker);
+      for (long id : notRun) {
+        JobInfo job = job(id);
+        assertThat(job.state()).as("job %d", id).isEqualTo(JobState.AVAILABLE);
+        assertThat(job.attempt()).as("job %d: a released attempt is not counted", id).isZero();
+        assertThat(job.leaseOwner()).isNull();
+      }
+      assertThat(errand.queues().get("default").orElseThrow().count(JobState.COMPLETED))
+          .isEqualTo(300);
     }
 
     @Test
