@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -289,20 +290,35 @@ public final class Errand implements AutoCloseable {
     if (batch.isEmpty()) {
       return List.of();
     }
-    List<Enqueued> result = config.store().jobInsertMany(new JobInsertManyParams(batch, now()));
-    wakeAvailable(batch, result);
+    Set<String> queues = new LinkedHashSet<>();
+    for (NewJob job : batch) {
+      queues.add(job.queue());
+    }
+    Map<String, Object> echoes = engine.enqueuing(queues);
+    List<Enqueued> result;
+    try {
+      result = config.store().jobInsertMany(new JobInsertManyParams(batch, now()));
+    } catch (RuntimeException e) {
+      engine.enqueued(echoes, Set.of());
+      throw e;
+    }
+    engine.enqueued(echoes, availableQueues(batch, result));
     return result;
   }
 
   /** Wakes this node's producers even when the store has no notifier. */
   private void wakeAvailable(List<NewJob> batch, List<Enqueued> result) {
-    Set<String> woken = new LinkedHashSet<>();
+    availableQueues(batch, result).forEach(engine::wakeQueue);
+  }
+
+  private static Set<String> availableQueues(List<NewJob> batch, List<Enqueued> result) {
+    Set<String> queues = new LinkedHashSet<>();
     for (int i = 0; i < batch.size(); i++) {
       if (result.get(i).state() == JobState.AVAILABLE) {
-        woken.add(batch.get(i).queue());
+        queues.add(batch.get(i).queue());
       }
     }
-    woken.forEach(engine::wakeQueue);
+    return queues;
   }
 
   private Instant now() {

@@ -27,9 +27,11 @@ import dev.errand.spi.NewJob;
 import dev.errand.spi.Store;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
@@ -66,7 +68,9 @@ public final class Engine {
   private final LeaderElector elector;
   private final Wakeup attemptEnded = new Wakeup();
   private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
-  private AutoCloseable subscription;
+
+  /** The store's notifier subscription once started; read by enqueuing threads. */
+  private volatile AutoCloseable subscription;
 
   public Engine(Config config, Errand errand, JobEncoder encoder) {
     this.config = config;
@@ -111,7 +115,7 @@ public final class Engine {
     config
         .store()
         .notifier()
-        .ifPresent(notifier -> subscription = notifier.subscribe(this::wakeQueue));
+        .ifPresent(notifier -> subscription = notifier.subscribe(this::announced));
     completer.start();
     leaseKeeper.start();
     timeouts.start();
@@ -166,6 +170,53 @@ public final class Engine {
   /** Whether this node is the maintenance leader now. */
   public boolean isLeader() {
     return elector.isLeader();
+  }
+
+  /** The store's notifier announced available jobs in {@code queue}; null: in any queue. */
+  private void announced(String queue) {
+    if (queue == null) {
+      producers.values().forEach(Producer::forgetEchoes);
+      producers.values().forEach(Producer::jobAvailable);
+      return;
+    }
+    Producer producer = producers.get(queue);
+    if (producer != null) {
+      producer.announced();
+    }
+  }
+
+  /**
+   * Before an enqueue on this node into {@code queues}: what the enqueue must tell {@link
+   * #enqueued} afterwards. With a notifier, each producer here expects the store's announcement of
+   * it, so that the announcement does not wake it a second time.
+   */
+  public Map<String, Object> enqueuing(Set<String> queues) {
+    if (subscription == null) {
+      return Map.of();
+    }
+    Map<String, Object> echoes = new HashMap<>();
+    for (String queue : queues) {
+      Producer producer = producers.get(queue);
+      if (producer != null) {
+        echoes.put(queue, producer.expectEcho());
+      }
+    }
+    return echoes;
+  }
+
+  /**
+   * After an enqueue on this node: wakes the producers of the queues that received available jobs
+   * ({@code available}; empty when the enqueue failed) at once, without waiting for the store's
+   * announcement, and withdraws the expectation of the others.
+   */
+  public void enqueued(Map<String, Object> echoes, Set<String> available) {
+    echoes.forEach(
+        (queue, echo) -> {
+          if (!available.contains(queue)) {
+            producers.get(queue).cancelEcho((Producer.Echo) echo);
+          }
+        });
+    available.forEach(this::wakeQueue);
   }
 
   /** Wakes this node's producer of {@code queue}, if it has one; null wakes them all. */

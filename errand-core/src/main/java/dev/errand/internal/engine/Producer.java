@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -182,6 +183,58 @@ final class Producer extends Service {
       waitingCount.decrementAndGet();
       engine.release(job);
     }
+  }
+
+  /** How long the store's announcement of an enqueue made on this node is awaited. */
+  static final Duration ECHO_WINDOW = Duration.ofSeconds(1);
+
+  /** An announcement the store will send of an enqueue made on this node. */
+  static final class Echo {
+    private final long expiresNanos = System.nanoTime() + ECHO_WINDOW.toNanos();
+  }
+
+  /**
+   * Announcements still to come of enqueues made on this node, which woke this producer at once:
+   * the store's notification of each is then skipped, instead of costing a second, empty claim.
+   * Only the store's notifier thread takes from it.
+   */
+  private final ConcurrentLinkedQueue<Echo> echoes = new ConcurrentLinkedQueue<>();
+
+  /**
+   * Notes, before an enqueue on this node, that the store will announce it. Recorded before the
+   * insert, so the announcement, which comes only on commit, cannot arrive first.
+   */
+  Echo expectEcho() {
+    Echo echo = new Echo();
+    echoes.add(echo);
+    return echo;
+  }
+
+  /** The enqueue behind {@code echo} made no job available here (or failed): nothing will come. */
+  void cancelEcho(Echo echo) {
+    echoes.remove(echo);
+  }
+
+  /**
+   * The store announced available jobs in this queue. One that answers an enqueue made here is
+   * skipped: that enqueue woke this producer already. A skipped announcement that was in fact
+   * another node's costs that job at most the wait for this producer's next claim; wake-ups are
+   * hints, and an echo that never comes expires after {@link #ECHO_WINDOW}.
+   */
+  void announced() {
+    long now = System.nanoTime();
+    Echo echo;
+    while ((echo = echoes.poll()) != null) {
+      if (echo.expiresNanos - now > 0) {
+        return;
+      }
+    }
+    jobAvailable();
+  }
+
+  /** The store's notifications were interrupted: expect no echo of earlier enqueues. */
+  void forgetEchoes() {
+    echoes.clear();
   }
 
   /** A job became available in this queue. */
