@@ -407,6 +407,9 @@ public final class PostgresStore implements Store {
     if (n == 1) {
       return List.of(insertOne(c, jobs.get(0), params.now()));
     }
+    if (differOnlyInArgs(jobs)) {
+      return insertAlike(c, jobs, params.now());
+    }
     try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
       String now = params.now().toString();
       ps.setString(1, now);
@@ -421,6 +424,58 @@ public final class PostgresStore implements Store {
       }
       if (result.size() != n) {
         throw new StoreException("inserted " + result.size() + " jobs of " + n);
+      }
+      return result;
+    }
+  }
+
+  /** Whether every job but the first equals it in everything but its args (JobInsertManyAlike). */
+  private static boolean differOnlyInArgs(List<NewJob> jobs) {
+    NewJob first = jobs.get(0);
+    for (NewJob job : jobs) {
+      if (!job.queue().equals(first.queue())
+          || !job.kind().equals(first.kind())
+          || job.priority() != first.priority()
+          || job.maxAttempts() != first.maxAttempts()
+          || !job.scheduledAt().equals(first.scheduledAt())
+          || !job.tags().equals(first.tags())
+          || !job.metadata().equals(first.metadata())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private List<Enqueued> insertAlike(Connection c, List<NewJob> jobs, Instant now)
+      throws SQLException {
+    NewJob first = jobs.get(0);
+    JobState state = first.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+    String[] args = new String[jobs.size()];
+    for (int i = 0; i < args.length; i++) {
+      args[i] = jobs.get(i).argsJson();
+    }
+    try (PreparedStatement ps = planEachTime(c, "JobInsertManyAlike")) {
+      ps.setString(1, JobColumns.stateName(state));
+      ps.setString(2, first.queue());
+      ps.setString(3, first.kind());
+      ps.setShort(4, (short) first.priority());
+      ps.setShort(5, (short) first.maxAttempts());
+      ps.setString(6, now.toString());
+      ps.setString(7, first.scheduledAt().toString());
+      ps.setArray(8, c.createArrayOf("text", first.tags().toArray(String[]::new)));
+      ps.setString(9, first.metadata().isEmpty() ? "{}" : JobColumns.json(first.metadata()));
+      ps.setArray(10, c.createArrayOf("text", args));
+      ps.setString(11, channel);
+      ps.setString(12, first.queue());
+      ps.setBoolean(13, state == JobState.AVAILABLE);
+      List<Enqueued> result = new ArrayList<>(args.length);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          result.add(new Enqueued(rs.getLong(1), state, false));
+        }
+      }
+      if (result.size() != args.length) {
+        throw new StoreException("inserted " + result.size() + " jobs of " + args.length);
       }
       return result;
     }

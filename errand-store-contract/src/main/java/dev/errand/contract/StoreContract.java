@@ -181,6 +181,58 @@ public abstract class StoreContract {
     }
 
     @Test
+    void jobsThatDifferOnlyInArgsKeepEveryFieldAndTheirOrder() {
+      // The shape of a bulk enqueue: one kind, the same options. A store may write such a batch
+      // on a faster path (PostgreSQL does); what it stores must not differ.
+      List<Enqueued> result =
+          insert(
+              job()
+                  .kind("email.send")
+                  .queue("mail")
+                  .args("{\"to\": \"a@example.com\"}")
+                  .priority(3)
+                  .maxAttempts(5)
+                  .scheduledAt(at(60))
+                  .tags("welcome", "eu")
+                  .metadata(Map.of("tenant", "42")),
+              job()
+                  .kind("email.send")
+                  .queue("mail")
+                  .args("{\"to\": \"b@example.com\"}")
+                  .priority(3)
+                  .maxAttempts(5)
+                  .scheduledAt(at(60))
+                  .tags("welcome", "eu")
+                  .metadata(Map.of("tenant", "42")));
+
+      assertThat(result).extracting(Enqueued::state).containsExactly(SCHEDULED, SCHEDULED);
+      assertStrictlyIncreasing(ids(result));
+      for (int i = 0; i < 2; i++) {
+        long id = result.get(i).id();
+        assertThat(get(id))
+            .isEqualTo(
+                new JobInfo(
+                    id,
+                    "email.send",
+                    "mail",
+                    SCHEDULED,
+                    i == 0 ? "{\"to\": \"a@example.com\"}" : "{\"to\": \"b@example.com\"}",
+                    3,
+                    0,
+                    5,
+                    T0,
+                    at(60),
+                    null,
+                    null,
+                    null,
+                    null,
+                    List.of("welcome", "eu"),
+                    Map.of("tenant", "42"),
+                    List.of()));
+      }
+    }
+
+    @Test
     void aJobDueLaterIsScheduledAndOneDueNowOrEarlierIsAvailable() {
       List<Enqueued> result =
           insert(
