@@ -39,7 +39,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -59,6 +61,8 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.postgresql.PGStatement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Errand's production store: jobs in a PostgreSQL table, claimed with {@code FOR UPDATE SKIP
@@ -74,6 +78,8 @@ public final class PostgresStore implements Store {
 
   /** The schema used unless the builder names another. */
   public static final String DEFAULT_SCHEMA = "errand";
+
+  private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
 
   private static final Comparator<JobInfo> FETCH_ORDER =
       Comparator.comparingInt(JobInfo::priority)
@@ -93,6 +99,15 @@ public final class PostgresStore implements Store {
   private final NamedSql sql;
   private final String channel;
   private final PostgresNotifier notifier;
+
+  /** When the last {@link #vacuumIfNeeded} vacuumed ({@link System#nanoTime()}); 0: never. */
+  private long lastVacuumNanos;
+
+  /** Whether the note that this store vacuums its tables itself was logged. */
+  private boolean vacuumNoted;
+
+  /** Whether VACUUM failed (no privilege, say); it is then not tried again. */
+  private boolean vacuumRefused;
 
   private PostgresStore(Builder builder) {
     this.dataSource = builder.dataSource;
@@ -1009,6 +1024,10 @@ public final class PostgresStore implements Store {
           }
         }
         c.commit();
+        c.setAutoCommit(true);
+        if (deleted < params.limit()) {
+          vacuumIfNeeded(c);
+        }
         return deleted;
       } catch (SQLException e) {
         c.rollback();
@@ -1018,6 +1037,46 @@ public final class PostgresStore implements Store {
       }
     } catch (SQLException e) {
       throw failed("prune finished jobs", e);
+    }
+  }
+
+  /** The shortest time between two vacuums of {@link #vacuumIfNeeded}: autovacuum's naptime. */
+  static final Duration VACUUM_INTERVAL = Duration.ofMinutes(1);
+
+  /**
+   * After a prune round (on the maintenance leader), vacuums the job tables if autovacuum is off
+   * for them, at most once per {@link #VACUUM_INTERVAL}: a job queue rewrites its rows all the
+   * time, and without vacuum the claim gets slower with every job ever claimed. With autovacuum on
+   * it does nothing.
+   */
+  private synchronized void vacuumIfNeeded(Connection c) {
+    long now = System.nanoTime();
+    if (vacuumRefused
+        || (lastVacuumNanos != 0 && now - lastVacuumNanos < VACUUM_INTERVAL.toNanos())) {
+      return;
+    }
+    lastVacuumNanos = now;
+    try (Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery(sql.get("AutovacuumOff"))) {
+        if (!rs.next() || !rs.getBoolean(1)) {
+          return;
+        }
+      }
+      if (!vacuumNoted) {
+        vacuumNoted = true;
+        log.info(
+            "autovacuum is off for {}.job; Errand's maintenance leader vacuums its tables after"
+                + " each prune round, at most every {}",
+            schema,
+            VACUUM_INTERVAL);
+      }
+      st.execute(sql.get("Vacuum"));
+    } catch (SQLException e) {
+      vacuumRefused = true;
+      log.warn(
+          "could not vacuum {}.job ({}); vacuum it by other means, or its claims will slow down",
+          schema,
+          e.getMessage());
     }
   }
 

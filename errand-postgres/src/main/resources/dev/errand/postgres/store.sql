@@ -358,6 +358,21 @@ WHERE id IN (
   LIMIT ?
 );
 
+-- name: AutovacuumOff
+-- Whether autovacuum skips the job table: off for the server, or for the table by its options.
+SELECT NOT current_setting('autovacuum')::boolean
+    OR EXISTS (SELECT 1 FROM pg_class c, pg_options_to_table(c.reloptions) o
+               WHERE c.oid = '{schema}.job'::regclass AND o.option_name = 'autovacuum_enabled'
+                 AND NOT o.option_value::boolean);
+
+-- name: Vacuum
+-- Only when autovacuum is off (see PostgresStore.vacuumIfNeeded). Every claim and every result
+-- leaves a dead row version and a dead entry in the indexes it touched, and only VACUUM removes
+-- them: without it the claim walks past every job ever claimed at the head of job_fetch_idx
+-- (PostgreSQL's time per job in a burn-down grew by half between 100,000 and 300,000 jobs), and
+-- the table and its indexes grow without end. ANALYZE keeps the planner's row counts current.
+VACUUM (ANALYZE) {schema}.job, {schema}.job_dependency;
+
 -- name: TryTransactionLock
 -- An advisory lock held until the transaction ends; false at once if another session holds it.
 SELECT pg_try_advisory_xact_lock(hashtext(?));
