@@ -46,9 +46,12 @@ public final class Config {
 
   /**
    * How long a busy producer waits after a fetch before fetching for a few freed slots, so that
-   * claims come in batches; an idle one fetches at once.
+   * claims come in batches; an idle one fetches at once. 8 ms: on PostgreSQL a burn-down's claims
+   * grew from about 110 to 180 jobs and its throughput by a fifth over 2 ms; 20 ms gained nothing
+   * more. A job enqueued into a busy queue waits at most this much longer; pickup by idle workers
+   * is unchanged.
    */
-  public static final Duration DEFAULT_FETCH_COOLDOWN = Duration.ofMillis(2);
+  public static final Duration DEFAULT_FETCH_COOLDOWN = Duration.ofMillis(8);
 
   /** How often scheduled and retryable jobs whose time has come are made available. */
   public static final Duration DEFAULT_STAGE_INTERVAL = Duration.ofMillis(500);
