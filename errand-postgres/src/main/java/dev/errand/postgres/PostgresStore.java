@@ -100,7 +100,13 @@ public final class PostgresStore implements Store {
   private final String channel;
   private final PostgresNotifier notifier;
 
-  /** When the last {@link #vacuumIfNeeded} vacuumed ({@link System#nanoTime()}); 0: never. */
+  private final Duration vacuumInterval;
+
+  /**
+   * When {@link #vacuumIfNeeded} last vacuumed, or the store started ({@link System#nanoTime()}): a
+   * process that lives less than an interval (a test, a CLI command) never vacuums, and a node that
+   * starts on a full queue does not vacuum while it burns it down.
+   */
   private long lastVacuumNanos;
 
   /** Whether the note that this store vacuums its tables itself was logged. */
@@ -115,6 +121,8 @@ public final class PostgresStore implements Store {
     this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
     this.channel = "errand_" + schema;
     this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;
+    this.vacuumInterval = builder.vacuumInterval;
+    this.lastVacuumNanos = System.nanoTime();
   }
 
   /** A builder for a store on {@code dataSource}. */
@@ -1040,19 +1048,18 @@ public final class PostgresStore implements Store {
     }
   }
 
-  /** The shortest time between two vacuums of {@link #vacuumIfNeeded}: autovacuum's naptime. */
-  static final Duration VACUUM_INTERVAL = Duration.ofMinutes(1);
+  /** The default {@link Builder#vacuumInterval}: autovacuum's own naptime. */
+  public static final Duration DEFAULT_VACUUM_INTERVAL = Duration.ofMinutes(1);
 
   /**
    * After a prune round (on the maintenance leader), vacuums the job tables if autovacuum is off
-   * for them, at most once per {@link #VACUUM_INTERVAL}: a job queue rewrites its rows all the
-   * time, and without vacuum the claim gets slower with every job ever claimed. With autovacuum on
-   * it does nothing.
+   * for them, at most once per {@link Builder#vacuumInterval}: a job queue rewrites its rows all
+   * the time, and without vacuum the claim gets slower with every job ever claimed. With autovacuum
+   * on it does nothing.
    */
   private synchronized void vacuumIfNeeded(Connection c) {
     long now = System.nanoTime();
-    if (vacuumRefused
-        || (lastVacuumNanos != 0 && now - lastVacuumNanos < VACUUM_INTERVAL.toNanos())) {
+    if (vacuumRefused || now - lastVacuumNanos < vacuumInterval.toNanos()) {
       return;
     }
     lastVacuumNanos = now;
@@ -1068,7 +1075,7 @@ public final class PostgresStore implements Store {
             "autovacuum is off for {}.job; Errand's maintenance leader vacuums its tables after"
                 + " each prune round, at most every {}",
             schema,
-            VACUUM_INTERVAL);
+            vacuumInterval);
       }
       st.execute(sql.get("Vacuum"));
     } catch (SQLException e) {
@@ -1368,6 +1375,7 @@ public final class PostgresStore implements Store {
     private final DataSource dataSource;
     private String schema = DEFAULT_SCHEMA;
     private boolean listen = true;
+    private Duration vacuumInterval = DEFAULT_VACUUM_INTERVAL;
 
     private Builder(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -1385,6 +1393,20 @@ public final class PostgresStore implements Store {
      */
     public Builder listen(boolean listen) {
       this.listen = listen;
+      return this;
+    }
+
+    /**
+     * When autovacuum is off for the job table, how often the maintenance leader vacuums the job
+     * tables itself, after a prune round (default {@link #DEFAULT_VACUUM_INTERVAL}, autovacuum's
+     * own pace); the first time one interval after the store starts. With autovacuum on it never
+     * does.
+     */
+    public Builder vacuumInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("vacuumInterval must be positive, was " + interval);
+      }
+      this.vacuumInterval = interval;
       return this;
     }
 
