@@ -46,7 +46,8 @@ SELECT id FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
 
 -- name: JobInsertOne
 -- The single enqueue of a request handler: plain values instead of arrays, so the statement is
--- the cheapest to plan and run; same notify as JobInsertMany.
+-- the cheapest to plan and run; the same notify as JobInsertMany, unless the last parameter is
+-- false (NotifyDebouncer: the queue was announced moments ago, a trailing notification follows).
 WITH inserted AS (
   INSERT INTO {schema}.job
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
@@ -55,7 +56,7 @@ WITH inserted AS (
     ?, ?, ?::json, ?, ?, ?::timestamptz, ?::timestamptz, ?::text[], ?::jsonb)
   RETURNING id, queue, state
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM inserted WHERE state = 'available'
+  SELECT pg_notify(?, queue) FROM inserted WHERE state = 'available' AND ?::boolean
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n;
 

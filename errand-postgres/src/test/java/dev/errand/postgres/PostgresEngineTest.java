@@ -119,6 +119,66 @@ class PostgresEngineTest {
   }
 
   @Test
+  void anEnqueueWhoseNotificationWasDebouncedWakesTheWorkersWithTheTrailingOne() {
+    // The worker node polls every ten minutes, so only notifications can wake it. The client's
+    // window is a second: its second enqueue, right after the first was worked, does not notify
+    // by itself.
+    Set<Long> worked = ConcurrentHashMap.newKeySet();
+    EnqueueOptions debounced = EnqueueOptions.defaults().queue("debounced");
+    try (PostgresStore workerStore =
+            PostgresStore.builder(TestDatabase.pool()).schema(schema).build();
+        PostgresStore clientStore =
+            PostgresStore.builder(TestDatabase.pool())
+                .schema(schema)
+                .notifyWindow(Duration.ofSeconds(1))
+                .build();
+        Errand worker =
+            Errand.create(
+                    Config.builder(workerStore)
+                        .pollInterval(Duration.ofMinutes(10))
+                        .queue("debounced", 4)
+                        .worker(
+                            "order_placed",
+                            Order.class,
+                            job -> {
+                              worked.add(job.args().orderId());
+                              return Outcome.complete();
+                            })
+                        .build())
+                .start();
+        Errand client = Errand.create(Config.builder(clientStore).build())) {
+      client.enqueue(new Order(1), debounced);
+      await().until(() -> worked.contains(1L));
+
+      client.enqueue(new Order(2), debounced);
+      for (long i = 3; i <= 100; i++) {
+        client.enqueue(new Order(i), debounced);
+      }
+
+      await().until(() -> worked.size() == 100);
+    }
+  }
+
+  @Test
+  void aSecondEnqueueWithinTheWindowLeavesItsNotificationToTheTrailingOne() {
+    Duration window = Duration.ofMillis(50);
+    NotifyDebouncer debouncer =
+        new NotifyDebouncer(TestDatabase.pool(), "SELECT 1", "unused", window);
+    long start = System.nanoTime();
+    boolean first = debouncer.notifyNow("mail");
+    boolean second = debouncer.notifyNow("mail");
+    boolean otherQueue = debouncer.notifyNow("default");
+    long elapsed = System.nanoTime() - start;
+
+    assertThat(first).isTrue();
+    assertThat(otherQueue).as("each queue has its own window").isTrue();
+    if (elapsed < window.toNanos()) {
+      assertThat(second).isFalse();
+    }
+    debouncer.close();
+  }
+
+  @Test
   void aUniqueJobIsStoredOnceWhetherEnqueuedInATransactionAloneOrInBulk() throws Exception {
     EnqueueOptions unique = EnqueueOptions.defaults().unique(UniqueOptions.byKind().byArgs());
     Enqueued first;
