@@ -709,6 +709,12 @@ abstract class BadRequestsTest {
     if (bad.contentType() != null) {
       request.header("Content-Type", bad.contentType());
     }
+    if (bad.body() != null && bad.body().length() > TestServer.MAX_BODY_BYTES) {
+      // The server refuses an oversized body by its Content-Length, without reading it, and Jetty
+      // then closes the connection: a client still sending the body may see the reset instead of
+      // the 413 (it failed CI once). Asking first, as curl does for large bodies, gets the answer.
+      request.expectContinue(true);
+    }
     request.method(
         bad.method(),
         bad.body() == null
