@@ -1,7 +1,5 @@
 package dev.errand.postgres;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -12,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +25,13 @@ import org.slf4j.LoggerFactory;
 final class NotifyDebouncer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NotifyDebouncer.class);
 
+  /** Sends one notification for each of some queues. */
+  interface Sender {
+    void send(List<String> queues) throws SQLException;
+  }
+
   private final long windowNanos;
-  private final DataSource dataSource;
-  private final String notifySql;
-  private final String channel;
+  private final Sender sender;
 
   /** When each queue was last announced ({@link System#nanoTime()}). */
   private final Map<String, Long> lastSent = new HashMap<>();
@@ -43,11 +43,9 @@ final class NotifyDebouncer implements AutoCloseable {
   private ScheduledExecutorService timer;
   private boolean closed;
 
-  NotifyDebouncer(DataSource dataSource, String notifySql, String channel, Duration window) {
+  NotifyDebouncer(Duration window, Sender sender) {
     this.windowNanos = window.toNanos();
-    this.dataSource = dataSource;
-    this.notifySql = notifySql;
-    this.channel = channel;
+    this.sender = sender;
   }
 
   /** Before an enqueue into {@code queue}: whether its own statement should notify. */
@@ -89,11 +87,8 @@ final class NotifyDebouncer implements AutoCloseable {
       // lastSent stays: counting this one would keep a steady stream of enqueues a little under
       // one per window in the quiet mode, each then costing a trailing statement of its own.
     }
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(notifySql)) {
-      ps.setString(1, channel);
-      ps.setArray(2, c.createArrayOf("text", queues.toArray(String[]::new)));
-      ps.executeQuery().close();
+    try {
+      sender.send(queues);
     } catch (SQLException | RuntimeException e) {
       // The nodes' polling picks these jobs up; a wake-up is a hint.
       log.debug("could not send the trailing notification for queues {}", queues, e);

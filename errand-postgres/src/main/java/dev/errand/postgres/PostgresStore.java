@@ -79,6 +79,16 @@ public final class PostgresStore implements Store {
   /** The schema used unless the builder names another. */
   public static final String DEFAULT_SCHEMA = "errand";
 
+  /**
+   * The default {@link Builder#notifyWindow}: at most about 2,000 notifications a second per queue
+   * from a store's single enqueues (one at the start of each window and one trailing), for at most
+   * 1 ms more pickup latency on other nodes.
+   */
+  public static final Duration DEFAULT_NOTIFY_WINDOW = Duration.ofMillis(1);
+
+  /** The default {@link Builder#vacuumInterval}: autovacuum's own naptime. */
+  public static final Duration DEFAULT_VACUUM_INTERVAL = Duration.ofMinutes(1);
+
   private static final Logger log = LoggerFactory.getLogger(PostgresStore.class);
 
   private static final Comparator<JobInfo> FETCH_ORDER =
@@ -122,8 +132,7 @@ public final class PostgresStore implements Store {
     this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
     this.channel = "errand_" + schema;
     this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;
-    this.debouncer =
-        new NotifyDebouncer(dataSource, sql.get("Notify"), channel, builder.notifyWindow);
+    this.debouncer = new NotifyDebouncer(builder.notifyWindow, this::notifyAlone);
     this.vacuumInterval = builder.vacuumInterval;
     this.lastVacuumNanos = System.nanoTime();
   }
@@ -1077,16 +1086,6 @@ public final class PostgresStore implements Store {
   }
 
   /**
-   * The default {@link Builder#notifyWindow}: at most about 2,000 notifications a second per queue
-   * from a store's single enqueues (one at the start of each window and one trailing), for at most
-   * 1 ms more pickup latency on other nodes.
-   */
-  public static final Duration DEFAULT_NOTIFY_WINDOW = Duration.ofMillis(1);
-
-  /** The default {@link Builder#vacuumInterval}: autovacuum's own naptime. */
-  public static final Duration DEFAULT_VACUUM_INTERVAL = Duration.ofMinutes(1);
-
-  /**
    * After a prune round (on the maintenance leader), vacuums the job tables if autovacuum is off
    * for them, at most once per {@link Builder#vacuumInterval}: a job queue rewrites its rows all
    * the time, and without vacuum the claim gets slower with every job ever claimed. With autovacuum
@@ -1365,6 +1364,13 @@ public final class PostgresStore implements Store {
     return ps;
   }
 
+  /** {@link #notify(Connection, Collection)} on a connection of its own. */
+  private void notifyAlone(Collection<String> queues) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      notify(c, queues);
+    }
+  }
+
   private void notify(Connection c, Collection<String> queues) throws SQLException {
     if (queues.isEmpty()) {
       return;
@@ -1440,10 +1446,7 @@ public final class PostgresStore implements Store {
      * does.
      */
     public Builder vacuumInterval(Duration interval) {
-      if (interval.isNegative() || interval.isZero()) {
-        throw new IllegalArgumentException("vacuumInterval must be positive, was " + interval);
-      }
-      this.vacuumInterval = interval;
+      this.vacuumInterval = positive("vacuumInterval", interval);
       return this;
     }
 
@@ -1455,11 +1458,15 @@ public final class PostgresStore implements Store {
      * woken by the enqueue at once.
      */
     public Builder notifyWindow(Duration window) {
-      if (window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException("notifyWindow must be positive, was " + window);
-      }
-      this.notifyWindow = window;
+      this.notifyWindow = positive("notifyWindow", window);
       return this;
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, was " + value);
+      }
+      return value;
     }
 
     public PostgresStore build() {

@@ -162,8 +162,7 @@ class PostgresEngineTest {
   @Test
   void aSecondEnqueueWithinTheWindowLeavesItsNotificationToTheTrailingOne() {
     Duration window = Duration.ofMillis(50);
-    NotifyDebouncer debouncer =
-        new NotifyDebouncer(TestDatabase.pool(), "SELECT 1", "unused", window);
+    NotifyDebouncer debouncer = new NotifyDebouncer(window, queues -> {});
     long start = System.nanoTime();
     boolean first = debouncer.notifyNow("mail");
     boolean second = debouncer.notifyNow("mail");
