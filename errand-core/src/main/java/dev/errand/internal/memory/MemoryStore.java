@@ -1,7 +1,6 @@
 package dev.errand.internal.memory;
 
 import dev.errand.AttemptError;
-import dev.errand.DependencyCounts;
 import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
@@ -12,6 +11,7 @@ import dev.errand.QueueInfo;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
@@ -818,9 +818,7 @@ public final class MemoryStore implements Store, Notifier {
           tags,
           metadata,
           errors,
-          depsWaiting + depsCompleted + depsDiscarded + depsCancelled == 0
-              ? DependencyCounts.NONE
-              : new DependencyCounts(depsWaiting, depsCompleted, depsDiscarded, depsCancelled));
+          JobColumns.dependencies(depsWaiting, depsCompleted, depsDiscarded, depsCancelled));
     }
   }
 }
