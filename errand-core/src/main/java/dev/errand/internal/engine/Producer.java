@@ -33,6 +33,14 @@ final class Producer extends Service {
   /** The buffer holds at most this many jobs per slot of the queue. */
   static final int BUFFER_MAX_PER_SLOT = 3;
 
+  /** How long the store's announcement of an enqueue made on this node is awaited. */
+  static final Duration ECHO_WINDOW = Duration.ofSeconds(1);
+
+  /** An announcement the store will send of an enqueue made on this node. */
+  static final class Echo {
+    private final long expiresNanos = System.nanoTime() + ECHO_WINDOW.toNanos();
+  }
+
   private final QueueConfig queue;
   private final Engine engine;
   private final ExecutorService executor;
@@ -51,6 +59,13 @@ final class Producer extends Service {
 
   /** How many jobs may wait for a slot, from the last window's finished jobs. */
   private int bufferAllowance;
+
+  /**
+   * Announcements still to come of enqueues made on this node, which woke this producer at once:
+   * the store's notification of each is then skipped, instead of costing a second, empty claim.
+   * Only the store's notifier thread takes from it.
+   */
+  private final ConcurrentLinkedQueue<Echo> echoes = new ConcurrentLinkedQueue<>();
 
   /**
    * Attempts fetched here whose result is not yet written: running and waiting ones plus those
@@ -184,21 +199,6 @@ final class Producer extends Service {
       engine.release(job);
     }
   }
-
-  /** How long the store's announcement of an enqueue made on this node is awaited. */
-  static final Duration ECHO_WINDOW = Duration.ofSeconds(1);
-
-  /** An announcement the store will send of an enqueue made on this node. */
-  static final class Echo {
-    private final long expiresNanos = System.nanoTime() + ECHO_WINDOW.toNanos();
-  }
-
-  /**
-   * Announcements still to come of enqueues made on this node, which woke this producer at once:
-   * the store's notification of each is then skipped, instead of costing a second, empty claim.
-   * Only the store's notifier thread takes from it.
-   */
-  private final ConcurrentLinkedQueue<Echo> echoes = new ConcurrentLinkedQueue<>();
 
   /**
    * Notes, before an enqueue on this node, that the store will announce it. Recorded before the
