@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +109,35 @@ class PeriodicJobTest extends EngineHarness {
         .during(Duration.ofMillis(300))
         .atMost(Duration.ofSeconds(5))
         .until(() -> !node.isLeader() && tickSlots().isEmpty());
+  }
+
+  @Test
+  void aStoppingNodeHandsOverTheScheduleBeforeItsRunningJobsDrain() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Errand node =
+        start(
+            ticking(PeriodicJob.of(Schedule.every(Duration.ofMinutes(1)), new Tick()))
+                .andThen(
+                    c ->
+                        c.worker(
+                            "step",
+                            TestArgs.Step.class,
+                            job -> {
+                              release.await();
+                              return Outcome.complete();
+                            })));
+    await().until(node::isLeader);
+    long slow = node.enqueue(new TestArgs.Step("slow")).id();
+    await().until(() -> state(slow) == JobState.RUNNING);
+
+    Thread stopping = Thread.ofVirtual().start(() -> node.stop(Duration.ofSeconds(30)));
+    // Slots that come due during the drain are another node's to enqueue and work, not left
+    // available behind producers that no longer fetch.
+    await().until(() -> !node.isLeader());
+    assertThat(state(slow)).isEqualTo(JobState.RUNNING);
+    release.countDown();
+    stopping.join();
+    assertThat(state(slow)).isEqualTo(JobState.COMPLETED);
   }
 
   @Test
