@@ -226,6 +226,8 @@ public final class DemoApp {
         if (finishBy == Long.MAX_VALUE && now - deadline >= 0) {
           stopEnqueueing();
           finishBy = now + FINISH_LIMIT.toNanos();
+          // The states above were read before the enqueues in flight ended: judge the next ones.
+          continue;
         }
         if (finishBy != Long.MAX_VALUE) {
           if (allEnded(states)) {
