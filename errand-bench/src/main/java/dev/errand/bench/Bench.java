@@ -92,6 +92,17 @@ public final class Bench implements Callable<Integer> {
   private int warmup;
 
   @Option(
+      names = "--warmup-jobs",
+      paramLabel = "N",
+      // 50,000: enough calls of the claim and completion paths for C2 to compile them (a round of
+      // 20,000 still left compilation to the measured burn-down), about 2 s per store here.
+      defaultValue = "50000",
+      description =
+          "Jobs of the uncounted warm-up round (bulk enqueue and burn-down on a store of its own,"
+              + " dropped before the measured run); 0 for none (default: ${DEFAULT-VALUE}).")
+  private int warmupJobs;
+
+  @Option(
       names = "--concurrency",
       paramLabel = "N",
       defaultValue = "100",
@@ -159,10 +170,10 @@ public final class Bench implements Callable<Integer> {
   public Integer call() {
     validate();
     StoreBench.Settings settings =
-        new StoreBench.Settings(jobs, batch, samples, warmup, concurrency);
+        new StoreBench.Settings(jobs, batch, samples, warmup, concurrency, warmupJobs);
     int failed = 0;
     for (String name : stores) {
-      if (!runStore(STORES.get(name).apply(this), settings)) {
+      if (!runStore(name, settings)) {
         failed++;
       }
     }
@@ -170,9 +181,17 @@ public final class Bench implements Callable<Integer> {
   }
 
   /** Runs and reports one store; false if it, or any of its figures, could not be measured. */
-  private boolean runStore(BenchStore benchStore, StoreBench.Settings settings) {
-    String name = benchStore.name();
-    try (benchStore) {
+  private boolean runStore(String name, StoreBench.Settings settings) {
+    try {
+      if (warmupJobs > 0) {
+        try (BenchStore warmupStore = STORES.get(name).apply(this)) {
+          new StoreBench(name, warmupStore.open(), settings, err, false).warmUp();
+        }
+      }
+    } catch (Exception e) {
+      return failed(name, "warm-up round", e);
+    }
+    try (BenchStore benchStore = STORES.get(name).apply(this)) {
       Store store = benchStore.open();
       StoreResults results = new StoreBench(name, store, settings, err, storeTimings).run();
       if (json) {
@@ -182,22 +201,35 @@ public final class Bench implements Callable<Integer> {
       }
       return results.failures().isEmpty();
     } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      err.println("bench: " + name + " failed: " + e);
-      for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-        err.println("  caused by: " + cause);
-      }
-      return false;
+      return failed(name, "", e);
     }
+  }
+
+  /** Says why a store's run failed ({@code during}: in which part, or empty); false. */
+  private boolean failed(String name, String during, Exception e) {
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+    }
+    err.println("bench: " + name + (during.isEmpty() ? "" : " " + during) + " failed: " + e);
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      err.println("  caused by: " + cause);
+    }
+    return false;
   }
 
   private String heading(String store) {
     return String.format(
         "%s: %,d jobs enqueued in batches of %,d, queue 'default' at concurrency %,d;"
-            + " latencies over %,d samples after %,d warm-up calls",
-        store, jobs, batch, concurrency, samples, warmup);
+            + " latencies over %,d samples after %,d warm-up calls; %s",
+        store,
+        jobs,
+        batch,
+        concurrency,
+        samples,
+        warmup,
+        warmupJobs == 0
+            ? "no warm-up round"
+            : String.format("after a warm-up round of %,d jobs", warmupJobs));
   }
 
   private void validate() {
@@ -212,6 +244,9 @@ public final class Bench implements Callable<Integer> {
     positive("--samples", samples);
     if (warmup < 0) {
       throw usage("--warmup must not be negative, was " + warmup);
+    }
+    if (warmupJobs < 0) {
+      throw usage("--warmup-jobs must not be negative, was " + warmupJobs);
     }
     if (concurrency < 1 || concurrency > QueueConfig.MAX_CONCURRENCY) {
       throw usage(

@@ -8,6 +8,8 @@ import dev.errand.Outcome;
 import dev.errand.Worker;
 import dev.errand.spi.Store;
 import java.io.PrintStream;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,9 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       stops at the last completion.
  * </ol>
  *
- * The latency phases come first so that the JIT has compiled the enqueue and fetch paths before the
- * throughput phases run. Every time comes from {@link System#nanoTime()}; nothing waits by
- * sleeping.
+ * Before them, on a store of its own, the {@link #warmUp() warm-up round}; each latency phase also
+ * starts with uncounted calls. Every time comes from {@link System#nanoTime()}; nothing measured
+ * waits by sleeping.
  */
 final class StoreBench {
 
@@ -44,6 +46,16 @@ final class StoreBench {
 
   /** A phase fails when no awaited job made progress for this long. */
   private static final Duration STALL_LIMIT = Duration.ofSeconds(30);
+
+  /**
+   * After the warm-up round, the JIT counts as done when its total compilation time grew by less
+   * than {@link #COMPILER_QUIET_MILLIS} over this long; waited for at most {@link
+   * #COMPILER_WAIT_LIMIT}.
+   */
+  private static final Duration COMPILER_QUIET_PERIOD = Duration.ofMillis(500);
+
+  private static final long COMPILER_QUIET_MILLIS = 10;
+  private static final Duration COMPILER_WAIT_LIMIT = Duration.ofSeconds(20);
 
   /** The burn-down fails when it has not finished after this long, progress or not. */
   private static final Duration BURN_DOWN_LIMIT = Duration.ofMinutes(10);
@@ -63,8 +75,9 @@ final class StoreBench {
    * @param samples latency samples per latency figure
    * @param warmup calls before each latency phase that are not counted
    * @param concurrency the concurrency of the worked queue
+   * @param warmupJobs jobs of the uncounted {@link #warmUp() warm-up round}; 0 for none
    */
-  record Settings(int jobs, int batch, int samples, int warmup, int concurrency) {}
+  record Settings(int jobs, int batch, int samples, int warmup, int concurrency, int warmupJobs) {}
 
   private final Store store;
   private final Settings settings;
@@ -129,7 +142,7 @@ final class StoreBench {
               () ->
                   results.put(
                       Metric.BULK_ENQUEUE_JOBS_PER_S,
-                      perSecond(settings.jobs(), bulkEnqueue(errand))),
+                      perSecond(settings.jobs(), bulkEnqueue(errand, settings.jobs()))),
               Metric.BULK_ENQUEUE_JOBS_PER_S);
       if (!enqueued) {
         results.fail(Metric.BURNDOWN_JOBS_PER_S, "not run: the bulk enqueue failed");
@@ -145,6 +158,48 @@ final class StoreBench {
       }
     }
     return results;
+  }
+
+  /**
+   * The uncounted warm-up round, on a store of its own that the caller drops afterwards: {@code
+   * warmupJobs} jobs bulk-enqueued and burned down exactly as in the measured phases, then a wait
+   * until the JIT has finished compiling what they ran. Without it, the measured burn-down of a
+   * fresh JVM shares the 2 cores with C2 compiling the claim, completion and row-reading paths: on
+   * this machine about 2 s of compiler CPU during a 3 s PostgreSQL burn-down, which measures the
+   * JIT's start-up rather than the throughput of a running service. The measured store is fresh, so
+   * the round leaves no rows, dead index entries or cache of its own behind.
+   */
+  void warmUp() throws InterruptedException {
+    say(
+        "warm-up round, not counted: bulk enqueue and burn-down of %,d jobs",
+        settings.warmupJobs());
+    BurnDown burnDown = new BurnDown(settings.warmupJobs());
+    try (Errand errand = Errand.create(burnDown.config())) {
+      bulkEnqueue(errand, settings.warmupJobs());
+      burnDown.run(errand);
+    }
+    awaitQuietCompiler();
+  }
+
+  /**
+   * Waits until the JIT's total compilation time stops growing, polling: there is no event to wait
+   * on. Returns at once where the JVM does not report compilation time.
+   */
+  private static void awaitQuietCompiler() throws InterruptedException {
+    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    if (compiler == null || !compiler.isCompilationTimeMonitoringSupported()) {
+      return;
+    }
+    long giveUpAt = System.nanoTime() + COMPILER_WAIT_LIMIT.toNanos();
+    long before = compiler.getTotalCompilationTime();
+    while (System.nanoTime() - giveUpAt < 0) {
+      Thread.sleep(COMPILER_QUIET_PERIOD);
+      long now = compiler.getTotalCompilationTime();
+      if (now - before < COMPILER_QUIET_MILLIS) {
+        return;
+      }
+      before = now;
+    }
   }
 
   /** A phase's work; it may fail. */
@@ -239,10 +294,10 @@ final class StoreBench {
    * Enqueues {@code jobs} jobs by {@link Errand#enqueueAll} in batches of {@code batch}, with no
    * worker running. The args lists are built before the clock starts; encoding them is timed.
    */
-  private long bulkEnqueue(Errand errand) {
+  private long bulkEnqueue(Errand errand, int jobs) {
     List<List<NoOp>> batches = new ArrayList<>();
-    for (int from = 0; from < settings.jobs(); from += settings.batch()) {
-      int to = Math.min(from + settings.batch(), settings.jobs());
+    for (int from = 0; from < jobs; from += settings.batch()) {
+      int to = Math.min(from + settings.batch(), jobs);
       List<NoOp> batch = new ArrayList<>(to - from);
       for (int seq = from; seq < to; seq++) {
         batch.add(new NoOp(seq));

@@ -36,7 +36,17 @@ class BenchTest {
   }
 
   private void assertEveryFigureIsMeasured(String store) {
-    int code = run("--stores", store, "--jobs", "2000", "--samples", "50", "--json");
+    int code =
+        run(
+            "--stores",
+            store,
+            "--jobs",
+            "2000",
+            "--samples",
+            "50",
+            "--warmup-jobs",
+            "500",
+            "--json");
 
     assertThat(code).as("exit code; stderr:%n%s", text(err)).isZero();
     Map<String, Double> figures = new LinkedHashMap<>();
@@ -55,20 +65,42 @@ class BenchTest {
             "pickup_p50_ms",
             "pickup_p99_ms");
     assertThat(figures.values()).allSatisfy(value -> assertThat(value).isPositive());
+    assertThat(text(err))
+        .contains("warm-up round, not counted: bulk enqueue and burn-down of 500 jobs");
   }
 
   @Test
   void tableNamesEachFigureWithItsTarget() {
-    int code = run("--stores", "memory", "--jobs", "500", "--samples", "10", "--warmup", "10");
+    int code =
+        run(
+            "--stores",
+            "memory",
+            "--jobs",
+            "500",
+            "--samples",
+            "10",
+            "--warmup",
+            "10",
+            "--warmup-jobs",
+            "0");
 
     assertThat(code).as("exit code; stderr:%n%s", text(err)).isZero();
     String table = text(out);
-    assertThat(table).startsWith("memory: 500 jobs");
+    assertThat(table).startsWith("memory: 500 jobs").contains("no warm-up round");
+    assertThat(text(err)).doesNotContain("warm-up round");
     assertThat(table)
         .contains("burn-down", "≥ 50,000 jobs/s")
         .contains("bulk enqueue", "≥ 150,000 jobs/s")
         .contains("single enqueue p50", "single enqueue p99", "≤ 2 ms")
         .contains("pickup p50", "≤ 1.5 ms", "pickup p99", "≤ 5 ms");
+  }
+
+  @Test
+  void aNegativeWarmupRoundIsAUsageError() {
+    int code = run("--stores", "memory", "--warmup-jobs", "-1");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(text(err)).contains("--warmup-jobs must not be negative, was -1");
   }
 
   @Test
