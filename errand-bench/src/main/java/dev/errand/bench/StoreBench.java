@@ -161,18 +161,25 @@ final class StoreBench {
   }
 
   /**
-   * The uncounted warm-up round, on a store of its own that the caller drops afterwards: {@code
-   * warmupJobs} jobs bulk-enqueued and burned down exactly as in the measured phases, then a wait
-   * until the JIT has finished compiling what they ran. Without it, the measured burn-down of a
-   * fresh JVM shares the 2 cores with C2 compiling the claim, completion and row-reading paths: on
-   * this machine about 2 s of compiler CPU during a 3 s PostgreSQL burn-down, which measures the
-   * JIT's start-up rather than the throughput of a running service. The measured store is fresh, so
-   * the round leaves no rows, dead index entries or cache of its own behind.
+   * The uncounted warm-up round, on a store of its own that the caller drops afterwards: the
+   * latency phases, then {@code warmupJobs} jobs bulk-enqueued and burned down exactly as in the
+   * measured phases, then a wait until the JIT has finished compiling what they ran. Without it,
+   * the measured burn-down of a fresh JVM shares the 2 cores with C2 compiling the claim,
+   * completion and row-reading paths: on this machine about 2 s of compiler CPU during a 3 s
+   * PostgreSQL burn-down, which measures the JIT's start-up rather than the throughput of a running
+   * service. The measured store is fresh, so the round leaves no rows, dead index entries or cache
+   * of its own behind.
    */
   void warmUp() throws InterruptedException {
     say(
-        "warm-up round, not counted: bulk enqueue and burn-down of %,d jobs",
+        "warm-up round, not counted: the latency phases, then bulk enqueue and burn-down of %,d jobs",
         settings.warmupJobs());
+    // The latency phases too: they share the enqueue and claim code with the throughput phases.
+    // When they ran only after a round of the throughput phases, their calls changed the type
+    // profiles enough for C2 to recompile Errand.insert and the bulk insert three times each during
+    // the measured bulk enqueue (jdk.Compilation and jdk.Deoptimization events).
+    singleEnqueueNanos();
+    pickupNanos();
     BurnDown burnDown = new BurnDown(settings.warmupJobs());
     try (Errand errand = Errand.create(burnDown.config())) {
       bulkEnqueue(errand, settings.warmupJobs());

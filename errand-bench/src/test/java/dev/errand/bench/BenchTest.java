@@ -66,7 +66,8 @@ class BenchTest {
             "pickup_p99_ms");
     assertThat(figures.values()).allSatisfy(value -> assertThat(value).isPositive());
     assertThat(text(err))
-        .contains("warm-up round, not counted: bulk enqueue and burn-down of 500 jobs");
+        .contains(
+            "warm-up round, not counted: the latency phases, then bulk enqueue and burn-down of 500 jobs");
   }
 
   @Test
