@@ -307,7 +307,7 @@ public final class PostgresStore implements Store {
     }
     List<Enqueued> result = new ArrayList<>(n);
     try (PreparedStatement ps = planEachTime(c, "JobInsertWithDependencies")) {
-      ps.setString(1, now.toString());
+      setTimestamp(ps, 1, now);
       bindColumns(c, ps, 2, jobs);
       ps.setArray(10, c.createArrayOf("text", jobStates));
       ps.setArray(11, c.createArrayOf("text", finalizedAt));
@@ -363,9 +363,9 @@ public final class PostgresStore implements Store {
         ps.setArray(1, c.createArrayOf("int8", ids));
         ps.setArray(2, c.createArrayOf("text", outcomes));
         ps.setArray(3, c.createArrayOf("int8", ids));
-        ps.setString(4, now.toString());
-        ps.setString(5, now.toString());
-        ps.setString(6, now.toString());
+        setTimestamp(ps, 4, now);
+        setTimestamp(ps, 5, now);
+        setTimestamp(ps, 6, now);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             String state = rs.getString(3);
@@ -451,8 +451,8 @@ public final class PostgresStore implements Store {
     }
     try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
       String now = params.now().toString();
-      ps.setString(1, now);
-      ps.setString(2, now);
+      setTimestamp(ps, 1, now);
+      setTimestamp(ps, 2, now);
       bindColumns(c, ps, 3, jobs);
       ps.setString(11, channel);
       List<Enqueued> result = new ArrayList<>(n);
@@ -494,13 +494,14 @@ public final class PostgresStore implements Store {
       args[i] = jobs.get(i).argsJson();
     }
     try (PreparedStatement ps = planEachTime(c, "JobInsertManyAlike")) {
-      ps.setString(1, JobColumns.stateName(state));
+      // Type inferred, like setTimestamp: the enum's input function is stable, too.
+      ps.setObject(1, JobColumns.stateName(state), Types.OTHER);
       ps.setString(2, first.queue());
       ps.setString(3, first.kind());
       ps.setShort(4, (short) first.priority());
       ps.setShort(5, (short) first.maxAttempts());
-      ps.setString(6, now.toString());
-      ps.setString(7, first.scheduledAt().toString());
+      setTimestamp(ps, 6, now);
+      setTimestamp(ps, 7, first.scheduledAt());
       ps.setArray(8, c.createArrayOf("text", first.tags().toArray(String[]::new)));
       ps.setString(9, first.metadata().isEmpty() ? "{}" : JobColumns.json(first.metadata()));
       ps.setArray(10, c.createArrayOf("text", args));
@@ -636,8 +637,8 @@ public final class PostgresStore implements Store {
       bindColumns(c, ps, 1, batch);
       ps.setArray(9, c.createArrayOf("text", uniqueKeys));
       ps.setArray(10, c.createArrayOf("int2", uniqueStates));
-      ps.setString(11, now.toString());
-      ps.setString(12, now.toString());
+      setTimestamp(ps, 11, now);
+      setTimestamp(ps, 12, now);
       ps.setString(13, channel);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -734,15 +735,15 @@ public final class PostgresStore implements Store {
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("JobInsertOne"))) {
       String scheduledAt = job.scheduledAt().toString();
-      ps.setString(1, scheduledAt);
-      ps.setString(2, now.toString());
+      setTimestamp(ps, 1, scheduledAt);
+      setTimestamp(ps, 2, now);
       ps.setString(3, job.queue());
       ps.setString(4, job.kind());
       ps.setString(5, job.argsJson());
       ps.setShort(6, (short) job.priority());
       ps.setShort(7, (short) job.maxAttempts());
-      ps.setString(8, now.toString());
-      ps.setString(9, scheduledAt);
+      setTimestamp(ps, 8, now);
+      setTimestamp(ps, 9, scheduledAt);
       ps.setArray(10, c.createArrayOf("text", job.tags().toArray(String[]::new)));
       ps.setString(11, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
       ps.setString(12, channel);
@@ -762,11 +763,11 @@ public final class PostgresStore implements Store {
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
       String now = params.now().toString();
       Array kinds = c.createArrayOf("text", params.kinds().toArray());
-      ps.setString(1, now);
+      setTimestamp(ps, 1, now);
       ps.setString(2, params.owner());
-      ps.setString(3, params.leaseExpiresAt().toString());
+      setTimestamp(ps, 3, params.leaseExpiresAt());
       ps.setString(4, params.queue());
-      ps.setString(5, now);
+      setTimestamp(ps, 5, now);
       ps.setArray(6, kinds);
       ps.setArray(7, kinds);
       ps.setString(8, params.queue());
@@ -981,7 +982,7 @@ public final class PostgresStore implements Store {
     Set<Long> lost = new HashSet<>(List.of(ids));
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobHeartbeat")) {
-      ps.setString(1, params.leaseExpiresAt().toString());
+      setTimestamp(ps, 1, params.leaseExpiresAt());
       ps.setString(2, JobColumns.json(held));
       ps.setArray(3, c.createArrayOf("int8", ids));
       ps.setString(4, params.owner());
@@ -1007,11 +1008,11 @@ public final class PostgresStore implements Store {
             Map<Long, String> ended = new LinkedHashMap<>();
             try (PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
               String now = params.now().toString();
-              ps.setString(1, now);
+              setTimestamp(ps, 1, now);
               ps.setInt(2, params.limit());
-              ps.setString(3, now);
-              ps.setString(4, now);
-              ps.setString(5, now);
+              setTimestamp(ps, 3, now);
+              setTimestamp(ps, 4, now);
+              setTimestamp(ps, 5, now);
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   boolean isDiscarded = rs.getString(2).equals("discarded");
@@ -1038,7 +1039,7 @@ public final class PostgresStore implements Store {
     Map<String, Integer> staged = new HashMap<>();
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobStage")) {
-      ps.setString(1, params.now().toString());
+      setTimestamp(ps, 1, params.now());
       ps.setInt(2, params.limit());
       ps.setString(3, channel);
       try (ResultSet rs = ps.executeQuery()) {
@@ -1061,9 +1062,9 @@ public final class PostgresStore implements Store {
         // One node prunes at a time: the others skip their turn instead of competing for rows.
         if (tryLock(c, "errand.prune." + schema)) {
           try (PreparedStatement ps = planEachTime(c, "JobPrune")) {
-            ps.setString(1, params.completedBefore().toString());
-            ps.setString(2, params.discardedBefore().toString());
-            ps.setString(3, params.cancelledBefore().toString());
+            setTimestamp(ps, 1, params.completedBefore());
+            setTimestamp(ps, 2, params.discardedBefore());
+            setTimestamp(ps, 3, params.cancelledBefore());
             ps.setInt(4, params.limit());
             deleted = ps.executeUpdate();
           }
@@ -1177,8 +1178,8 @@ public final class PostgresStore implements Store {
                 Optional<JobInfo> job = Optional.empty();
                 try (PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
                   String now = params.now().toString();
-                  ps.setString(1, now);
-                  ps.setString(2, now);
+                  setTimestamp(ps, 1, now);
+                  setTimestamp(ps, 2, now);
                   ps.setString(3, params.reason());
                   ps.setLong(4, params.id());
                   try (ResultSet rs = ps.executeQuery()) {
@@ -1210,7 +1211,7 @@ public final class PostgresStore implements Store {
     try (Connection c = dataSource.getConnection()) {
       Optional<JobInfo> retried;
       try (PreparedStatement ps = c.prepareStatement(sql.get("JobRetry"))) {
-        ps.setString(1, params.now().toString());
+        setTimestamp(ps, 1, params.now());
         ps.setLong(2, params.id());
         retried = readOne(ps);
       } catch (SQLException e) {
@@ -1321,8 +1322,8 @@ public final class PostgresStore implements Store {
         PreparedStatement ps = c.prepareStatement(sql.get("LeaderElect"))) {
       ps.setString(1, params.name());
       ps.setString(2, params.owner());
-      ps.setString(3, params.now().toString());
-      ps.setString(4, params.expiresAt().toString());
+      setTimestamp(ps, 3, params.now());
+      setTimestamp(ps, 4, params.expiresAt());
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next();
       }
@@ -1396,6 +1397,18 @@ public final class PostgresStore implements Store {
     try (ResultSet rs = ps.executeQuery()) {
       return rs.next() ? Optional.of(JobRows.read(rs)) : Optional.empty();
     }
+  }
+
+  /**
+   * Binds an instant (or its ISO-8601 text) to a {@code ?::timestamptz} parameter, its type left
+   * for the server to infer from the cast. Bound as text, the parameter was a varchar, and varchar
+   * to timestamptz is a stable conversion that PostgreSQL does not fold: it parsed the text again
+   * for every row the statement wrote (the claim's lease times, the bulk insert's run time).
+   * Inferred, the text is parsed once, when the statement is bound.
+   */
+  private static void setTimestamp(PreparedStatement ps, int index, Object instant)
+      throws SQLException {
+    ps.setObject(index, instant.toString(), Types.OTHER);
   }
 
   private static void setNullableText(PreparedStatement ps, int index, String value)
