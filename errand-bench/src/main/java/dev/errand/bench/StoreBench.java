@@ -198,15 +198,23 @@ final class StoreBench {
       return;
     }
     long giveUpAt = System.nanoTime() + COMPILER_WAIT_LIMIT.toNanos();
-    long before = compiler.getTotalCompilationTime();
+    long before = compilationMillis();
     while (System.nanoTime() - giveUpAt < 0) {
       Thread.sleep(COMPILER_QUIET_PERIOD);
-      long now = compiler.getTotalCompilationTime();
+      long now = compilationMillis();
       if (now - before < COMPILER_QUIET_MILLIS) {
         return;
       }
       before = now;
     }
+  }
+
+  /** The JIT's total compilation time so far, in ms; 0 where the JVM does not report it. */
+  private static long compilationMillis() {
+    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    return compiler != null && compiler.isCompilationTimeMonitoringSupported()
+        ? compiler.getTotalCompilationTime()
+        : 0;
   }
 
   /** A phase's work; it may fail. */
@@ -221,8 +229,22 @@ final class StoreBench {
    */
   private boolean measure(StoreResults results, String what, Phase phase, Metric... metrics)
       throws InterruptedException {
+    long compiledBefore = compilationMillis();
     try {
       phase.run();
+      long compiled = compilationMillis() - compiledBefore;
+      if (compiled > 0) {
+        // On 2 cores the compiler's threads take CPU from the system under test: a phase with
+        // much of it measured a JVM still warming up, and says so.
+        progress.println(
+            "bench: "
+                + name
+                + ": "
+                + what
+                + ": the JIT compiled for "
+                + compiled
+                + " ms meanwhile");
+      }
       return true;
     } catch (InterruptedException e) {
       throw e;
