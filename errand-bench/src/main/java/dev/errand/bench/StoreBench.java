@@ -57,6 +57,9 @@ final class StoreBench {
   private static final long COMPILER_QUIET_MILLIS = 10;
   private static final Duration COMPILER_WAIT_LIMIT = Duration.ofSeconds(20);
 
+  /** The JIT, where the JVM reports its compilation time; else null. */
+  private static final CompilationMXBean COMPILER = compilerThatReportsTime();
+
   /** The burn-down fails when it has not finished after this long, progress or not. */
   private static final Duration BURN_DOWN_LIMIT = Duration.ofMinutes(10);
 
@@ -193,8 +196,7 @@ final class StoreBench {
    * on. Returns at once where the JVM does not report compilation time.
    */
   private static void awaitQuietCompiler() throws InterruptedException {
-    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
-    if (compiler == null || !compiler.isCompilationTimeMonitoringSupported()) {
+    if (COMPILER == null) {
       return;
     }
     long giveUpAt = System.nanoTime() + COMPILER_WAIT_LIMIT.toNanos();
@@ -209,12 +211,14 @@ final class StoreBench {
     }
   }
 
+  private static CompilationMXBean compilerThatReportsTime() {
+    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+    return compiler != null && compiler.isCompilationTimeMonitoringSupported() ? compiler : null;
+  }
+
   /** The JIT's total compilation time so far, in ms; 0 where the JVM does not report it. */
   private static long compilationMillis() {
-    CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
-    return compiler != null && compiler.isCompilationTimeMonitoringSupported()
-        ? compiler.getTotalCompilationTime()
-        : 0;
+    return COMPILER == null ? 0 : COMPILER.getTotalCompilationTime();
   }
 
   /** A phase's work; it may fail. */
