@@ -94,12 +94,13 @@ public final class Bench implements Callable<Integer> {
   @Option(
       names = "--warmup-jobs",
       paramLabel = "N",
-      // 50,000: enough calls of the claim and completion paths for C2 to compile them (a round of
-      // 20,000 still left compilation to the measured burn-down), about 2 s per store here.
+      // 50,000: half the measured burn-down, about 2 s per store here. A cold JVM's C2 compiled for
+      // about 2 s during a 3 s PostgreSQL burn-down; after this round, 0.1 to 0.7 s.
       defaultValue = "50000",
       description =
-          "Jobs of the uncounted warm-up round (bulk enqueue and burn-down on a store of its own,"
-              + " dropped before the measured run); 0 for none (default: ${DEFAULT-VALUE}).")
+          "Jobs of the uncounted warm-up round (the latency phases, then bulk enqueue and burn-down,"
+              + " on a store of its own dropped before the measured run); 0 for none (default:"
+              + " ${DEFAULT-VALUE}).")
   private int warmupJobs;
 
   @Option(
