@@ -33,7 +33,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -89,15 +88,24 @@ public final class ApiServer implements AutoCloseable {
   private final ServerOptions options;
   private final List<Route> routes = new ArrayList<>();
   private final Javalin app;
-  private final byte[] token;
 
   /** One route of the API, for the server and for the check that the OpenAPI file covers it. */
   record Route(HandlerType method, String path, Handler handler) {}
 
+  /**
+   * How long a request may pause while sending its headers or body before it is answered 408: long
+   * enough for a slow client, short enough that a stalled one does not hold its connection.
+   */
+  public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(30);
+
   public ApiServer(Errand errand, ServerOptions options) {
+    this(errand, options, IDLE_TIMEOUT);
+  }
+
+  ApiServer(Errand errand, ServerOptions options, Duration idleTimeout) {
     this.errand = errand;
     this.options = options;
-    this.token = options.token() == null ? null : options.token().getBytes(StandardCharsets.UTF_8);
+    RequestGuard guard = new RequestGuard(options);
     defineRoutes();
     this.app =
         Javalin.create(
@@ -105,7 +113,12 @@ public final class ApiServer implements AutoCloseable {
               config.concurrency.useVirtualThreads = true;
               config.startup.showJavalinBanner = false;
               config.http.maxRequestSize = options.maxBodyBytes();
-              config.routes.before(this::guard);
+              config.http.prefer405over404 = true;
+              // Errors Jetty answers before the API sees the request come back as JSON too.
+              config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+              config.jetty.modifyHttpConfiguration(
+                  http -> http.setIdleTimeout(idleTimeout.toMillis()));
+              config.routes.before(guard::check);
               for (Route route : routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), route.handler());
               }
@@ -113,7 +126,12 @@ public final class ApiServer implements AutoCloseable {
                   ApiError.class, (e, ctx) -> error(ctx, e.status, e.field, e.getMessage()));
               config.routes.exception(
                   HttpResponseException.class,
-                  (e, ctx) -> error(ctx, e.getStatus(), null, httpMessage(e)));
+                  (e, ctx) -> {
+                    if (e.getStatus() == 405) {
+                      ctx.header("Allow", String.join(", ", allowedMethods(ctx.path())));
+                    }
+                    error(ctx, e.getStatus(), null, httpMessage(e, ctx));
+                  });
               config.routes.exception(
                   JobArgsException.class, (e, ctx) -> error(ctx, 400, "args", e.getMessage()));
               config.routes.exception(
@@ -122,8 +140,11 @@ public final class ApiServer implements AutoCloseable {
               config.routes.exception(
                   StoreException.class,
                   (e, ctx) -> {
-                    log.warn("store call failed for {} {}", ctx.method(), ctx.path(), e);
-                    error(ctx, 503, null, "the store is unavailable: " + e.getMessage());
+                    // The store's own words (SQL, addresses) stay in the log: the client learns
+                    // only that it may try again. No stack trace: an outage fails every request.
+                    log.warn(
+                        "store call failed for {} {}: {}", ctx.method(), ctx.path(), causes(e));
+                    error(ctx, 503, null, "the store is unavailable; try again later");
                   });
               config.routes.exception(
                   Exception.class,
@@ -138,6 +159,17 @@ public final class ApiServer implements AutoCloseable {
                       error(ctx, 404, null, "no route " + ctx.method() + " " + ctx.path());
                     }
                   });
+              // Javalin answers a body that stopped arriving with a bare status.
+              config.routes.error(
+                  408,
+                  ctx ->
+                      error(
+                          ctx,
+                          408,
+                          null,
+                          "the request body did not arrive within "
+                              + idleTimeout.toSeconds()
+                              + " s of silence"));
             });
   }
 
@@ -192,50 +224,6 @@ public final class ApiServer implements AutoCloseable {
     routes.add(new Route(method, path, handler));
   }
 
-  // ---- guard: token, size, content type ----
-
-  private void guard(Context ctx) {
-    if (token != null && !ctx.path().equals("/health")) {
-      String header = ctx.header("Authorization");
-      byte[] given =
-          header != null && header.startsWith("Bearer ")
-              ? header.substring("Bearer ".length()).getBytes(StandardCharsets.UTF_8)
-              : new byte[0];
-      // Constant-time, so the comparison does not leak how much of a guess was right.
-      if (!MessageDigest.isEqual(given, token)) {
-        ctx.header("WWW-Authenticate", "Bearer");
-        throw new ApiError(
-            401,
-            "Authorization",
-            header == null
-                ? "missing Authorization header; send 'Authorization: Bearer <token>'"
-                : "invalid bearer token");
-      }
-    }
-    long length = ctx.contentLength();
-    if (length > options.maxBodyBytes()) {
-      throw new ApiError(
-          413,
-          null,
-          "the request body is "
-              + length
-              + " bytes, more than the limit of "
-              + options.maxBodyBytes()
-              + " bytes");
-    }
-    boolean hasBody = length > 0 || (length < 0 && ctx.header("Transfer-Encoding") != null);
-    if (ctx.method() == HandlerType.POST && hasBody) {
-      String type = ctx.contentType();
-      if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(JSON)) {
-        throw new ApiError(
-            415,
-            "Content-Type",
-            "Content-Type must be application/json, was "
-                + (type == null ? "missing" : "'" + type + "'"));
-      }
-    }
-  }
-
   // ---- health ----
 
   private void ready(Context ctx) {
@@ -243,10 +231,12 @@ public final class ApiServer implements AutoCloseable {
       errand.jobs().list(JobQuery.all().withLimit(1));
       json(ctx, 200, JobJson.object(Map.of("status", "ready")));
     } catch (StoreException e) {
+      log.warn("readiness check failed: {}", causes(e));
       json(
           ctx,
           503,
-          JobJson.object(Map.of("status", "unavailable", "error", String.valueOf(e.getMessage()))));
+          JobJson.object(
+              Map.of("status", "unavailable", "error", "the store is unavailable; see the log")));
     }
   }
 
@@ -423,8 +413,9 @@ public final class ApiServer implements AutoCloseable {
     }
     Optional<String> runAt = body.string("runAt");
     if (runAt.isPresent()) {
+      Instant at;
       try {
-        options = options.runAt(Instant.parse(runAt.get()));
+        at = Instant.parse(runAt.get());
       } catch (DateTimeParseException e) {
         throw ApiError.badRequest(
             body.path("runAt"),
@@ -433,6 +424,7 @@ public final class ApiServer implements AutoCloseable {
                 + runAt.get()
                 + "'");
       }
+      options = withOption(body.path("runAt"), options, o -> o.runAt(at));
     }
     Optional<Duration> runIn = duration(body, "runIn", "PT30S or PT5M");
     if (runIn.isPresent()) {
@@ -692,7 +684,9 @@ public final class ApiServer implements AutoCloseable {
     } else {
       errand.queues().resume(name);
     }
-    json(ctx, 200, JobJson.queue(queues().get(name)));
+    // A queue the store has no jobs for is not listed once resumed: it is simply not paused.
+    json(
+        ctx, 200, JobJson.queue(queues().getOrDefault(name, new QueueInfo(name, false, Map.of()))));
   }
 
   /** The queues the store knows, and those this server accepts, by name. */
@@ -883,12 +877,21 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
+  /**
+   * An integer of ASCII digits (a minus sign only to say that it is out of range): {@code
+   * Long.parseLong} alone would also take {@code +1} and other scripts' digits ({@code １}), so one
+   * job would have many addresses.
+   */
   private static long number(String field, String text, long min, long max) {
     long value;
     try {
+      if (!text.matches("-?[0-9]{1,19}")) {
+        throw new NumberFormatException();
+      }
       value = Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw ApiError.badRequest(field, field + " must be an integer, was '" + text + "'");
+      throw ApiError.badRequest(
+          field, field + " must be an integer of ASCII digits, was '" + text + "'");
     }
     if (value < min || value > max) {
       throw ApiError.badRequest(
@@ -949,10 +952,39 @@ public final class ApiServer implements AutoCloseable {
     json(ctx, status, body);
   }
 
-  private String httpMessage(HttpResponseException e) {
+  private String httpMessage(HttpResponseException e, Context ctx) {
     if (e.getStatus() == 413) {
       return "the request body is larger than the limit of " + options.maxBodyBytes() + " bytes";
     }
+    if (e.getStatus() == 405) {
+      return "method "
+          + ctx.method()
+          + " is not allowed on "
+          + ctx.path()
+          + "; allowed: "
+          + String.join(", ", allowedMethods(ctx.path()));
+    }
     return e.getMessage();
+  }
+
+  /** The methods of the routes whose path template matches {@code path}. */
+  private Set<String> allowedMethods(String path) {
+    Set<String> methods = new TreeSet<>();
+    for (Route route : routes) {
+      String pattern = route.path().replaceAll("\\{[^/]+}", "[^/]+");
+      if (path.matches(pattern)) {
+        methods.add(route.method().name());
+      }
+    }
+    return methods;
+  }
+
+  /** An exception's message and its causes', for the log. */
+  private static String causes(Throwable e) {
+    StringBuilder text = new StringBuilder(String.valueOf(e));
+    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+      text.append("; caused by ").append(cause);
+    }
+    return text.toString();
   }
 }

@@ -3,12 +3,22 @@ package dev.errand.server;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +32,22 @@ import java.util.TreeSet;
  * types are refused with a 400 naming the field by its path ({@code jobs[2].priority}).
  */
 final class Body {
+  /**
+   * Numbers are read as {@code BigDecimal}, kept as written ({@code 0.10} stays {@code 0.10}): what
+   * a client enqueues is what a worker receives, not a {@code double}'s approximation of it.
+   */
   static final ObjectMapper MAPPER =
-      JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+          .build();
+
+  /**
+   * The largest decimal exponent of a number in a body (1e1000, 1e-1000): beyond it a number could
+   * not be kept exactly by every store and every worker's JSON library.
+   */
+  static final int MAX_DECIMAL_EXPONENT = 1000;
 
   private final ObjectNode node;
   private final String prefix;
@@ -51,11 +75,15 @@ final class Body {
     return of(read(bytes), "", "the request body", allowed);
   }
 
-  /** The request body's one JSON value. */
+  /**
+   * The request body's one JSON value, refused when it is not valid UTF-8 or holds text or numbers
+   * that no store keeps as given (see {@link #checkValues}).
+   */
   static JsonNode read(byte[] bytes) {
     if (bytes.length == 0) {
       throw ApiError.badRequest(null, "the request body is empty; send a JSON object");
     }
+    checkUtf8(bytes);
     JsonNode root;
     try (JsonParser parser = MAPPER.createParser(bytes)) {
       root = MAPPER.readTree(parser);
@@ -74,7 +102,95 @@ final class Body {
     } catch (IOException e) {
       throw ApiError.badRequest(null, "malformed JSON: " + e.getMessage());
     }
+    checkValues(root, "");
     return root;
+  }
+
+  /**
+   * Refuses bytes that are not UTF-8 (RFC 8259 §8.1) before Jackson reads them: its parser lets
+   * some through (an encoded surrogate such as ED A0 80), and they would be stored as '?'.
+   */
+  private static void checkUtf8(byte[] bytes) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(8192);
+    CoderResult result;
+    do {
+      out.clear();
+      result = decoder.decode(in, out, true);
+    } while (result.isOverflow());
+    if (result.isError()) {
+      throw ApiError.badRequest(
+          null,
+          "the request body is not valid UTF-8: invalid byte sequence at byte " + in.position());
+    }
+  }
+
+  /**
+   * Refuses, naming the field by its path, what a store would change or reject: a NUL character
+   * (PostgreSQL's text cannot hold one), an unpaired surrogate ({@code "\ud800"}, stored as '?'),
+   * and a number beyond {@link #MAX_DECIMAL_EXPONENT}.
+   */
+  private static void checkValues(JsonNode node, String path) {
+    String field = path.isEmpty() ? null : path;
+    String what = path.isEmpty() ? "the request body" : path;
+    if (node.isTextual()) {
+      checkText(field, what, node.textValue());
+    } else if (node.isBigDecimal()) {
+      BigDecimal value = node.decimalValue();
+      int exponent = value.precision() - value.scale() - 1;
+      if (Math.abs(exponent) > MAX_DECIMAL_EXPONENT) {
+        throw ApiError.badRequest(
+            field,
+            what
+                + " is a number whose decimal exponent is "
+                + exponent
+                + "; numbers are kept exactly between 1e-"
+                + MAX_DECIMAL_EXPONENT
+                + " and 1e"
+                + MAX_DECIMAL_EXPONENT
+                + " in magnitude");
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        checkValues(node.get(i), path + "[" + i + "]");
+      }
+    } else if (node.isObject()) {
+      var entries = node.fields();
+      while (entries.hasNext()) {
+        var entry = entries.next();
+        // A bad name is reported at its object: a path holding the bad character helps no one.
+        checkText(field, "a field name in " + what, entry.getKey());
+        checkValues(
+            entry.getValue(), path.isEmpty() ? entry.getKey() : path + "." + entry.getKey());
+      }
+    }
+  }
+
+  private static void checkText(String field, String what, String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 0) {
+        throw ApiError.badRequest(
+            field, what + " contains a NUL character (U+0000), which no store keeps");
+      }
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw ApiError.badRequest(
+            field,
+            what
+                + " contains an unpaired UTF-16 surrogate (\\u"
+                + HexFormat.of().toHexDigits(c)
+                + "), which is not a character and cannot be stored");
+      }
+    }
   }
 
   /** {@code node} as an object named {@code path}, with only {@code allowed} fields. */

@@ -172,6 +172,13 @@ public final class ErrandCli implements Callable<Integer> {
     String token;
 
     @Option(
+        names = "--allowed-hosts",
+        description =
+            "comma-separated host names requests may address besides localhost and the loopback"
+                + " addresses (the Host header; refused otherwise, against DNS rebinding)")
+    String allowedHosts;
+
+    @Option(
         names = "--queues",
         description = "comma-separated queues the API accepts, or * for any (default: default)")
     String queues;
@@ -188,6 +195,7 @@ public final class ErrandCli implements Callable<Integer> {
       flags.put(Settings.HOST, host);
       flags.put(Settings.PORT, port);
       flags.put(Settings.TOKEN, token);
+      flags.put(Settings.ALLOWED_HOSTS, allowedHosts);
       flags.put(Settings.QUEUES, queues);
       flags.put(Settings.MAX_BODY_BYTES, maxBodyBytes);
       flags.put(Settings.MAX_ARGS_BYTES, maxArgsBytes);
@@ -236,12 +244,7 @@ public final class ErrandCli implements Callable<Integer> {
     }
 
     static ServerOptions serverOptions(Settings settings) {
-      String queues = settings.get(Settings.QUEUES, Config.DEFAULT_QUEUE);
-      Set<String> names =
-          Arrays.stream(queues.split(","))
-              .map(String::trim)
-              .filter(s -> !s.isEmpty())
-              .collect(Collectors.toSet());
+      Set<String> names = commaSeparated(settings.get(Settings.QUEUES, Config.DEFAULT_QUEUE));
       for (String name : names) {
         if (!name.equals(ServerOptions.ANY_QUEUE)) {
           Config.checkQueueName(name);
@@ -256,7 +259,15 @@ public final class ErrandCli implements Callable<Integer> {
               (int) ServerOptions.DEFAULT_MAX_BODY_BYTES,
               1024,
               Integer.MAX_VALUE),
-          names);
+          names,
+          commaSeparated(settings.get(Settings.ALLOWED_HOSTS, "")));
+    }
+
+    private static Set<String> commaSeparated(String list) {
+      return Arrays.stream(list.split(","))
+          .map(String::trim)
+          .filter(s -> !s.isEmpty())
+          .collect(Collectors.toSet());
     }
   }
 

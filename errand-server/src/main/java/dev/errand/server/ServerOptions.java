@@ -2,7 +2,10 @@ package dev.errand.server;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Collections;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * How the HTTP server listens and what it accepts.
@@ -13,9 +16,17 @@ import java.util.Set;
  *     (allowed on loopback only)
  * @param maxBodyBytes the largest request body
  * @param queues the queues the API accepts jobs and workers for; {@code *} accepts any
+ * @param allowedHosts host names the {@code Host} header may give besides {@code localhost} and the
+ *     loopback addresses (lower case, without port): on a loopback server every other name is
+ *     refused, against DNS rebinding; on any other address, setting them turns the check on
  */
 public record ServerOptions(
-    String host, int port, String token, long maxBodyBytes, Set<String> queues) {
+    String host,
+    int port,
+    String token,
+    long maxBodyBytes,
+    Set<String> queues,
+    Set<String> allowedHosts) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -25,6 +36,19 @@ public record ServerOptions(
 
   public ServerOptions {
     queues = Set.copyOf(queues);
+    Set<String> hosts = new TreeSet<>();
+    for (String allowed : allowedHosts) {
+      String name = allowed.trim().toLowerCase(Locale.ROOT);
+      if (!name.matches("[a-z0-9.-]+|\\[[0-9a-f:.]+\\]")) {
+        throw new IllegalArgumentException(
+            "allowed-hosts: '"
+                + allowed
+                + "' is not a host name or address (give names such as jobs.internal, without a"
+                + " port; IPv6 in brackets)");
+      }
+      hosts.add(name);
+    }
+    allowedHosts = Collections.unmodifiableSet(hosts);
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
     }
@@ -50,6 +74,11 @@ public record ServerOptions(
     }
   }
 
+  /** With no hosts allowed besides localhost and the loopback addresses. */
+  public ServerOptions(String host, int port, String token, long maxBodyBytes, Set<String> queues) {
+    this(host, port, token, maxBodyBytes, queues, Set.of());
+  }
+
   /** Loopback, port 8080, no token, 4 MiB bodies, queue {@code default} only. */
   public static ServerOptions defaults() {
     return new ServerOptions(
@@ -57,19 +86,36 @@ public record ServerOptions(
   }
 
   public ServerOptions withPort(int port) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
   }
 
   public ServerOptions withToken(String token) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
   }
 
   public ServerOptions withQueues(Set<String> queues) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
   }
 
   public ServerOptions withMaxBodyBytes(long maxBodyBytes) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
+  }
+
+  public ServerOptions withAllowedHosts(Set<String> allowedHosts) {
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
+  }
+
+  /** Whether requests' {@code Host} headers are checked: on loopback, or when hosts are given. */
+  boolean checksHost() {
+    return !allowedHosts.isEmpty() || isLoopback(host);
+  }
+
+  /** Whether {@code name} (lower case, IPv6 in brackets) may be a request's host. */
+  boolean allowsHost(String name) {
+    return name.equals("localhost")
+        || name.equals("[::1]")
+        || name.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}")
+        || allowedHosts.contains(name);
   }
 
   boolean acceptsQueue(String queue) {

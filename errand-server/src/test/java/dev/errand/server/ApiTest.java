@@ -61,6 +61,67 @@ abstract class ApiTest {
   }
 
   @Test
+  void argsReachTheWorkerExactlyAsEnqueuedNumbersAndTextIncluded() {
+    String args =
+        """
+        {"huge": 1e400, "tiny": 1e-400, "precise": 0.1000000000000000000000001,
+         "trailingZero": 2.50, "bigInteger": 123456789012345678901234567890,
+         "negative": -7.25E-3, "emoji": "\ud83d\ude00 ok", "accents": "Zoë, Ærø",
+         "nested": [{"n": 1e1000}, -1e-1000, 0.0]}""";
+    long id =
+        server
+            .post("/api/jobs", "{\"kind\": \"exact\", \"args\": " + args + "}")
+            .json()
+            .get("id")
+            .asLong();
+
+    JsonNode expected = json(args);
+    assertThat(server.get("/api/jobs/" + id).json().get("args")).isEqualTo(expected);
+    JsonNode fetched =
+        server
+            .post("/api/worker/fetch", "{\"worker\": \"w\", \"kinds\": [\"exact\"]}")
+            .json()
+            .get("jobs")
+            .get(0);
+    // Equal as exact decimals: 2.50 is not 2.5, and 1e400 is not Infinity.
+    assertThat(fetched.get("args")).isEqualTo(expected);
+    assertThat(fetched.get("args").get("trailingZero").decimalValue().scale()).isEqualTo(2);
+    assertThat(fetched.get("args").get("huge").decimalValue())
+        .isEqualByComparingTo(new java.math.BigDecimal("1e400"));
+    assertThat(fetched.get("args").get("emoji").asText()).isEqualTo("\ud83d\ude00 ok");
+  }
+
+  @Test
+  void aQueueTheStoreDoesNotKnowIsPausedAndResumedOnEveryStore() throws Exception {
+    // A server that accepts any queue: "new-queue" has never held a job.
+    try (ApiServer anyQueue =
+        new ApiServer(
+                server.errand,
+                ServerOptions.defaults()
+                    .withPort(0)
+                    .withToken(TestServer.TOKEN)
+                    .withQueues(java.util.Set.of("*")))
+            .start()) {
+      RawHttp http = new RawHttp(anyQueue.port());
+      String auth = "Authorization: Bearer " + TestServer.TOKEN;
+
+      RawHttp.Answer resumed = http.request("POST", "/api/queues/new-queue/resume", auth, null);
+      assertThat(resumed.status()).as(resumed.body()).isEqualTo(200);
+      assertThat(resumed.json().get("paused").asBoolean()).isFalse();
+
+      RawHttp.Answer paused = http.request("POST", "/api/queues/other-queue/pause", auth, null);
+      assertThat(paused.status()).as(paused.body()).isEqualTo(200);
+      assertThat(paused.json().get("paused").asBoolean()).isTrue();
+      RawHttp.Answer listed = http.request("GET", "/api/queues/other-queue", auth, null);
+      assertThat(listed.json().get("paused").asBoolean()).isTrue();
+
+      RawHttp.Answer again = http.request("POST", "/api/queues/other-queue/resume", auth, null);
+      assertThat(again.status()).as(again.body()).isEqualTo(200);
+      assertThat(again.json().get("paused").asBoolean()).isFalse();
+    }
+  }
+
+  @Test
   void manyJobsAreEnqueuedTogetherEachWithItsOptions() {
     Response created =
         server.post(

@@ -50,6 +50,10 @@ class AuthTest {
       assertThat(status(base + "/api/queues", "Bearer " + token + "x")).isEqualTo(401);
       assertThat(status(base + "/api/queues", "Basic " + token)).isEqualTo(401);
       assertThat(status(base + "/api/queues", "Bearer " + token)).isEqualTo(200);
+      // RFC 9110 §11.1: the scheme is case-insensitive.
+      assertThat(status(base + "/api/queues", "bearer " + token)).isEqualTo(200);
+      assertThat(status(base + "/api/queues", "BEARER  " + token)).isEqualTo(200);
+      assertThat(status(base + "/api/queues", "Bearer" + token)).isEqualTo(401);
       assertThat(status(base + "/ready", null)).isEqualTo(401);
     }
   }

@@ -3,8 +3,12 @@ package dev.errand.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.errand.server.TestServer.Response;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,11 +67,65 @@ abstract class BadRequestsTest {
       String body,
       int status,
       String message,
-      String field) {
+      String field,
+      Map<String, String> headers,
+      byte[] bytes) {
+    Bad(
+        String name,
+        String method,
+        String path,
+        String contentType,
+        String token,
+        String body,
+        int status,
+        String message,
+        String field) {
+      this(name, method, path, contentType, token, body, status, message, field, Map.of(), null);
+    }
+
+    /** The same request with {@code header} added. */
+    Bad with(String header, String value) {
+      Map<String, String> more = new LinkedHashMap<>(headers);
+      more.put(header, value);
+      return new Bad(
+          name, method, path, contentType, token, body, status, message, field, more, bytes);
+    }
+
     @Override
     public String toString() {
       return name;
     }
+  }
+
+  /** A job whose body is {@code bytes}, not text: for bytes that are not UTF-8. */
+  static Bad jobBytes(String name, byte[] bytes, String message, String field) {
+    return new Bad(
+        name,
+        "POST",
+        "/api/jobs",
+        "application/json",
+        null,
+        null,
+        400,
+        message,
+        field,
+        Map.of(),
+        bytes);
+  }
+
+  static Bad typed(String name, String path, String contentType, String body) {
+    return new Bad(
+        name,
+        "POST",
+        path,
+        contentType,
+        null,
+        body,
+        415,
+        "Content-Type must be application/json (optionally with charset=utf-8), was '"
+            + contentType
+            + "'",
+        "Content-Type");
   }
 
   static Bad post(String name, String path, String body, int status, String message, String field) {
@@ -115,8 +173,134 @@ abstract class BadRequestsTest {
                 null,
                 "{\"kind\": \"a\"}",
                 415,
-                "Content-Type must be application/json, was 'text/plain'",
+                "Content-Type must be application/json (optionally with charset=utf-8), was"
+                    + " 'text/plain'",
                 "Content-Type"),
+            // Media types: parsed, not matched as a prefix; refused even without a body
+            typed("JSONP media type", "/api/jobs", "application/jsonp", "{\"kind\": \"a\"}"),
+            typed("JSON-seq media type", "/api/jobs", "application/json-seq", "{\"kind\": \"a\"}"),
+            typed(
+                "JSON in Latin-1",
+                "/api/jobs",
+                "application/json; charset=iso-8859-1",
+                "{\"kind\": \"a\"}"),
+            typed(
+                "JSON with an unknown parameter",
+                "/api/jobs",
+                "application/json; profile=x",
+                "{\"kind\": \"a\"}"),
+            typed(
+                "form POST without a body",
+                "/api/queues/default/pause",
+                "application/x-www-form-urlencoded",
+                ""),
+            typed("text POST without a body", "/api/jobs/1/cancel", "text/plain", ""),
+            typed(
+                "multipart POST with a body",
+                "/api/jobs/1/retry",
+                "multipart/form-data; boundary=b",
+                "--b--"),
+            // Requests from web pages
+            post(
+                    "pause from another origin",
+                    "/api/queues/default/pause",
+                    "",
+                    403,
+                    "cross-origin requests are refused: it comes from a page at"
+                        + " 'http://evil.example'",
+                    "Origin")
+                .with("Origin", "http://evil.example"),
+            post(
+                    "enqueue from another origin",
+                    "/api/jobs",
+                    "{\"kind\": \"a\"}",
+                    403,
+                    "cross-origin requests are refused",
+                    "Origin")
+                .with("Origin", "null"),
+            get(
+                    "read marked cross-site",
+                    "/api/jobs/1",
+                    403,
+                    "cross-origin requests",
+                    "Sec-Fetch-Site")
+                .with("Sec-Fetch-Site", "cross-site"),
+            // Text no store keeps, and bytes that are not UTF-8
+            job(
+                "NUL in a tag",
+                "{\"kind\": \"a\", \"tags\": [\"ok\", \"a\\u0000b\"]}",
+                "tags[1] contains a NUL character (U+0000)",
+                "tags[1]"),
+            job(
+                "NUL in a metadata value",
+                "{\"kind\": \"a\", \"metadata\": {\"k\": \"\\u0000\"}}",
+                "metadata.k contains a NUL character",
+                "metadata.k"),
+            job(
+                "NUL in a metadata key",
+                "{\"kind\": \"a\", \"metadata\": {\"k\\u0000\": \"v\"}}",
+                "a field name in metadata contains a NUL character",
+                "metadata"),
+            job(
+                "NUL in args",
+                "{\"kind\": \"a\", \"args\": {\"list\": [1, \"x\\u0000\"]}}",
+                "args.list[1] contains a NUL character",
+                "args.list[1]"),
+            post(
+                "NUL in the worker name",
+                "/api/worker/fetch",
+                "{\"worker\": \"w\\u0000\"}",
+                400,
+                "worker contains a NUL character",
+                "worker"),
+            post(
+                "NUL in an error message",
+                "/api/worker/jobs/2/fail",
+                "{\"attempt\": 1, \"error\": {\"message\": \"m\\u0000\"}}",
+                400,
+                "error.message contains a NUL character",
+                "error.message"),
+            job(
+                "unpaired high surrogate in args",
+                "{\"kind\": \"a\", \"args\": {\"s\": \"\\ud800\"}}",
+                "args.s contains an unpaired UTF-16 surrogate (\\ud800)",
+                "args.s"),
+            job(
+                "unpaired low surrogate in a tag",
+                "{\"kind\": \"a\", \"tags\": [\"x\\udc00y\"]}",
+                "tags[0] contains an unpaired UTF-16 surrogate (\\udc00)",
+                "tags[0]"),
+            job(
+                "surrogates in the wrong order",
+                "{\"kind\": \"a\", \"args\": {\"s\": \"\\udc00\\ud800\"}}",
+                "args.s contains an unpaired UTF-16 surrogate",
+                "args.s"),
+            jobBytes(
+                "an encoded surrogate (not UTF-8)",
+                utf8WithRaw("{\"kind\": \"a\", \"args\": {\"s\": \"", 0xED, 0xA0, 0x80),
+                "the request body is not valid UTF-8: invalid byte sequence at byte 29",
+                null),
+            jobBytes(
+                "a byte that is never UTF-8",
+                utf8WithRaw("{\"kind\": \"a\", \"tags\": [\"", 0xFF),
+                "the request body is not valid UTF-8",
+                null),
+            jobBytes(
+                "an overlong encoding",
+                utf8WithRaw("{\"kind\": \"a\", \"tags\": [\"", 0xC0, 0xAF),
+                "the request body is not valid UTF-8",
+                null),
+            // Numbers that cannot be kept exactly
+            job(
+                "a number beyond 1e1000",
+                "{\"kind\": \"a\", \"args\": {\"n\": 1e1001}}",
+                "args.n is a number whose decimal exponent is 1001",
+                "args.n"),
+            job(
+                "a number below 1e-1000",
+                "{\"kind\": \"a\", \"args\": {\"deep\": {\"n\": -2.5e-1001}}}",
+                "args.deep.n is a number whose decimal exponent is -1001",
+                "args.deep.n"),
             new Bad(
                 "body over the limit",
                 "POST",
@@ -464,7 +648,37 @@ abstract class BadRequestsTest {
                 "unknown field 'kind'; allowed: jobs",
                 "kind"),
             // Reading and managing jobs
-            get("id not a number", "/api/jobs/abc", 400, "id must be an integer, was 'abc'", "id"),
+            get(
+                "id not a number",
+                "/api/jobs/abc",
+                400,
+                "id must be an integer of ASCII digits, was 'abc'",
+                "id"),
+            get(
+                "id with a plus sign",
+                "/api/jobs/+1",
+                400,
+                "id must be an integer of ASCII digits, was '+1'",
+                "id"),
+            get(
+                "id in full-width digits",
+                "/api/jobs/%EF%BC%91",
+                400,
+                "id must be an integer of ASCII digits, was '\uff11'",
+                "id"),
+            post(
+                "cancel by a plus-signed id",
+                "/api/jobs/+1/cancel",
+                "",
+                400,
+                "id must be an integer of ASCII digits",
+                "id"),
+            get(
+                "cursor with a plus sign",
+                "/api/jobs?cursor=%2B1",
+                400,
+                "cursor must be an integer of ASCII digits",
+                "cursor"),
             get("id zero", "/api/jobs/0", 400, "id must be between 1 and", "id"),
             get("no such job", "/api/jobs/999", 404, "no job 999", "id"),
             get(
@@ -483,7 +697,7 @@ abstract class BadRequestsTest {
                 "limit not a number",
                 "/api/jobs?limit=ten",
                 400,
-                "limit must be an integer, was 'ten'",
+                "limit must be an integer of ASCII digits, was 'ten'",
                 "limit"),
             get(
                 "negative cursor",
@@ -692,8 +906,39 @@ abstract class BadRequestsTest {
                 401,
                 "invalid bearer token",
                 "Authorization"),
-            get("unknown route", "/api/nothing", 404, "Endpoint GET /api/nothing not found", null))
+            get("unknown route", "/api/nothing", 404, "Endpoint GET /api/nothing not found", null),
+            new Bad(
+                "unknown method",
+                "PATCH",
+                "/api/queues/default",
+                "application/json",
+                null,
+                "{}",
+                405,
+                "method PATCH is not allowed on /api/queues/default; allowed: GET",
+                null),
+            new Bad(
+                "DELETE on a collection",
+                "DELETE",
+                "/api/jobs",
+                null,
+                null,
+                null,
+                405,
+                "method DELETE is not allowed on /api/jobs; allowed: GET, POST",
+                null))
         .map(Arguments::of);
+  }
+
+  /** {@code text} in UTF-8, then the raw {@code bytes}, then the end of a JSON body. */
+  private static byte[] utf8WithRaw(String text, int... bytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(text.getBytes(StandardCharsets.UTF_8));
+    for (int b : bytes) {
+      out.write(b);
+    }
+    out.writeBytes("\"]}".getBytes(StandardCharsets.UTF_8));
+    return out.toByteArray();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -709,6 +954,7 @@ abstract class BadRequestsTest {
     if (bad.contentType() != null) {
       request.header("Content-Type", bad.contentType());
     }
+    bad.headers().forEach(request::header);
     if (bad.body() != null && bad.body().length() > TestServer.MAX_BODY_BYTES) {
       // The server refuses an oversized body by its Content-Length, without reading it, and Jetty
       // then closes the connection: a client still sending the body may see the reset instead of
@@ -717,9 +963,11 @@ abstract class BadRequestsTest {
     }
     request.method(
         bad.method(),
-        bad.body() == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(bad.body()));
+        bad.bytes() != null
+            ? HttpRequest.BodyPublishers.ofByteArray(bad.bytes())
+            : bad.body() == null
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(bad.body()));
 
     Response response = server.send(request);
 

@@ -1,6 +1,7 @@
 package dev.errand.internal.engine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.errand.JobArgsException;
@@ -21,10 +22,14 @@ import java.util.TreeMap;
 final class UniqueKeys {
   /**
    * Reads args JSON into maps and writes them back with sorted keys at every depth: the canonical
-   * form. Independent of the application's codec, whose output is only read here.
+   * form. Independent of the application's codec, whose output is only read here. Decimals are read
+   * as {@code BigDecimal}, not {@code double}: through a double, 0.1000000000000000000000001 and
+   * 0.1 would share a key, and every number beyond its range (1e400) would be "Infinity".
    */
   private static final ObjectMapper CANONICAL =
-      new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+      new ObjectMapper()
+          .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private UniqueKeys() {}
 

@@ -1,0 +1,261 @@
+package dev.errand.server;
+
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Locale;
+
+/**
+ * What every request passes before its handler, in this order: the {@code Host} it names (DNS
+ * rebinding), where it comes from ({@code Origin}, {@code Sec-Fetch-Site}: cross-site requests),
+ * its bearer token, its declared size, and its media type. Each refusal is an {@link ApiError}
+ * naming the header at fault, raised before the body is read.
+ *
+ * <p>Why both origin rules and a strict media type: a web page can make a browser send a form or
+ * {@code text/plain} POST, with or without a body, to any address without asking the server first
+ * (no CORS preflight). Such a request carries a media type other than JSON, or none; and every
+ * browser marks it with an {@code Origin} that is not the server's own. Refusing both means no page
+ * can pause a queue or cancel a job through the user's browser, even on a loopback server without a
+ * token. Reading is protected by the browser's same-origin policy, as long as the page cannot
+ * pretend to be this server: hence the {@code Host} check.
+ */
+final class RequestGuard {
+  private static final String JSON = "application/json";
+
+  private final ServerOptions options;
+  private final byte[] token;
+  private final boolean checksHost;
+
+  RequestGuard(ServerOptions options) {
+    this.options = options;
+    // Once: it may resolve the bound host's name.
+    this.checksHost = options.checksHost();
+    this.token = options.token() == null ? null : options.token().getBytes(StandardCharsets.UTF_8);
+  }
+
+  void check(Context ctx) {
+    checkHost(ctx.header("Host"));
+    checkOrigin(ctx.header("Origin"), ctx.header("Sec-Fetch-Site"), ctx.header("Host"));
+    if (token != null && !ctx.path().equals("/health")) {
+      checkToken(ctx);
+    }
+    checkLength(ctx.header("Content-Length"));
+    if (changesState(ctx.method())) {
+      checkMediaType(ctx.header("Content-Type"), hasBody(ctx));
+    }
+  }
+
+  /**
+   * A loopback server answers only requests that name it: a page on {@code attacker.example} whose
+   * DNS name was rebound to 127.0.0.1 sends {@code Host: attacker.example}. A server bound to
+   * another address checks only when hosts were configured; its token protects it.
+   */
+  private void checkHost(String host) {
+    if (host == null || !checksHost) {
+      // HTTP/1.1 requires Host (Jetty refuses a request without one); HTTP/1.0 does not, and no
+      // browser sends HTTP/1.0.
+      return;
+    }
+    String name = hostName(host);
+    if (name == null || !options.allowsHost(name)) {
+      throw new ApiError(
+          421,
+          "Host",
+          "this server does not answer for host '"
+              + host
+              + "'; it answers for localhost, the loopback addresses"
+              + (options.allowedHosts().isEmpty()
+                  ? ""
+                  : " and " + String.join(", ", options.allowedHosts()))
+              + " (add one with --allowed-hosts)");
+    }
+  }
+
+  private static void checkOrigin(String origin, String fetchSite, String host) {
+    if (fetchSite != null) {
+      String site = fetchSite.trim().toLowerCase(Locale.ROOT);
+      if (site.equals("cross-site") || site.equals("same-site")) {
+        throw crossSite("Sec-Fetch-Site", "the browser marked it " + site);
+      }
+    }
+    if (origin == null) {
+      return;
+    }
+    if (host == null || !sameAuthority(origin.trim(), host.trim())) {
+      throw crossSite("Origin", "it comes from a page at '" + origin + "'");
+    }
+  }
+
+  private static ApiError crossSite(String field, String why) {
+    return new ApiError(
+        403,
+        field,
+        "cross-origin requests are refused: "
+            + why
+            + ", not this server's own origin; call the API from a server, a script or curl");
+  }
+
+  /** Whether {@code origin} ({@code scheme://host[:port]}) names the same host and port. */
+  private static boolean sameAuthority(String origin, String host) {
+    URI uri;
+    try {
+      uri = new URI(origin);
+    } catch (URISyntaxException e) {
+      return false;
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    int defaultPort =
+        switch (scheme) {
+          case "http" -> 80;
+          case "https" -> 443;
+          default -> -1;
+        };
+    if (defaultPort < 0 || uri.getHost() == null || uri.getRawPath() == null) {
+      return false;
+    }
+    if (!uri.getRawPath().isEmpty() || uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
+      return false;
+    }
+    String hostName = hostName(host);
+    int hostPort = hostPort(host, defaultPort);
+    int originPort = uri.getPort() < 0 ? defaultPort : uri.getPort();
+    return hostName != null
+        && hostName.equals(uri.getHost().toLowerCase(Locale.ROOT))
+        && hostPort == originPort;
+  }
+
+  /** The host of a {@code Host} header, lower case, IPv6 in brackets; null when malformed. */
+  static String hostName(String header) {
+    String host = header.trim().toLowerCase(Locale.ROOT);
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      return end < 0 ? null : host.substring(0, end + 1);
+    }
+    int colon = host.indexOf(':');
+    String name = colon < 0 ? host : host.substring(0, colon);
+    return name.isEmpty() ? null : name;
+  }
+
+  private static int hostPort(String header, int defaultPort) {
+    String host = header.trim();
+    int colon = host.lastIndexOf(':');
+    if (colon < 0 || host.indexOf(']', colon) >= 0) {
+      return defaultPort;
+    }
+    try {
+      return Integer.parseInt(host.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private void checkToken(Context ctx) {
+    String header = ctx.header("Authorization");
+    byte[] given = new byte[0];
+    if (header != null) {
+      // RFC 9110 §11.1: the scheme is case-insensitive, and one or more spaces follow it.
+      String[] parts = header.trim().split(" +", 2);
+      if (parts.length == 2 && parts[0].equalsIgnoreCase("Bearer")) {
+        given = parts[1].trim().getBytes(StandardCharsets.UTF_8);
+      }
+    }
+    // Constant-time, so the comparison does not leak how much of a guess was right.
+    if (!MessageDigest.isEqual(given, token)) {
+      ctx.header("WWW-Authenticate", "Bearer");
+      throw new ApiError(
+          401,
+          "Authorization",
+          header == null
+              ? "missing Authorization header; send 'Authorization: Bearer <token>'"
+              : "invalid bearer token");
+    }
+  }
+
+  /**
+   * Read from the header rather than {@code ctx.contentLength()}, whose {@code int} turns a length
+   * of 2 GiB or more into "unknown", so the request would wait for a body that never fits.
+   */
+  private void checkLength(String header) {
+    if (header == null) {
+      return;
+    }
+    long length;
+    try {
+      length = Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return; // Jetty answers 400 to a length that is not a number or overflows a long
+    }
+    if (length > options.maxBodyBytes()) {
+      throw new ApiError(
+          413,
+          null,
+          "the request body is "
+              + header.trim()
+              + " bytes, more than the limit of "
+              + options.maxBodyBytes()
+              + " bytes");
+    }
+  }
+
+  private static boolean changesState(HandlerType method) {
+    return method != HandlerType.GET && method != HandlerType.HEAD;
+  }
+
+  private static boolean hasBody(Context ctx) {
+    String length = ctx.header("Content-Length");
+    return (length != null && !length.trim().equals("0"))
+        || ctx.header("Transfer-Encoding") != null;
+  }
+
+  /**
+   * A request that changes state carries JSON, or no body and no media type (as {@code curl -X
+   * POST} sends). A form or {@code text/plain} request is refused even without a body: a browser
+   * sends those cross-origin without asking.
+   */
+  static void checkMediaType(String header, boolean hasBody) {
+    if (header == null) {
+      if (hasBody) {
+        throw unsupported(null);
+      }
+      return;
+    }
+    if (!isJson(header)) {
+      throw unsupported(header);
+    }
+  }
+
+  /** {@code application/json}, optionally with {@code charset=utf-8}, and nothing else. */
+  static boolean isJson(String header) {
+    String[] parts = header.split(";", -1);
+    if (!parts[0].trim().toLowerCase(Locale.ROOT).equals(JSON)) {
+      return false;
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String parameter = parts[i].trim();
+      int equals = parameter.indexOf('=');
+      if (equals < 0) {
+        return false;
+      }
+      String name = parameter.substring(0, equals).trim().toLowerCase(Locale.ROOT);
+      String value = parameter.substring(equals + 1).trim().toLowerCase(Locale.ROOT);
+      if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+        value = value.substring(1, value.length() - 1);
+      }
+      if (!name.equals("charset") || !value.equals("utf-8")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static ApiError unsupported(String type) {
+    return new ApiError(
+        415,
+        "Content-Type",
+        "Content-Type must be application/json (optionally with charset=utf-8), was "
+            + (type == null ? "missing" : "'" + type + "'"));
+  }
+}
