@@ -233,6 +233,24 @@ public abstract class StoreContract {
     }
 
     @Test
+    void argsAreKeptByteForByteNumbersAndTextIncluded() {
+      // What a client enqueues is what a worker receives: no store may re-encode args, which
+      // would turn 1e400 into Infinity, 0.1000000000000000000000001 into 0.1 and 2.50 into 2.5.
+      String args =
+          "{\"huge\": 1e400, \"tiny\": -1E-400, \"precise\": 0.1000000000000000000000001,"
+              + " \"trailing\": 2.50, \"big\": 123456789012345678901234567890,"
+              + " \"text\": \"\ud83d\ude00 Zo\u00eb \\u00e9\\\\\", \"list\": [0.0, -0, 1e-1000]}";
+      long single = insert(job().args(args)).get(0).id();
+      List<Enqueued> bulk = insert(job().args(args), job().args(args));
+
+      assertThat(get(single).argsJson()).isEqualTo(args);
+      for (Enqueued enqueued : bulk) {
+        assertThat(get(enqueued.id()).argsJson()).isEqualTo(args);
+      }
+      assertThat(fetch(QUEUE, 10)).extracting(JobInfo::argsJson).containsOnly(args);
+    }
+
+    @Test
     void aJobDueLaterIsScheduledAndOneDueNowOrEarlierIsAvailable() {
       List<Enqueued> result =
           insert(
