@@ -55,15 +55,97 @@ final class Migrator {
     return migrations;
   }
 
-  String script() {
+  /**
+   * The migrations after {@code afterVersion} as one script that records each in {@code
+   * schema_migration}, as {@link #migrate} does: after it, {@code migrate()} has nothing to do.
+   */
+  String script(int afterVersion) {
     StringBuilder out = new StringBuilder();
-    out.append("-- Errand schema for PostgreSQL, schema ").append(schema).append('\n');
-    out.append("CREATE SCHEMA IF NOT EXISTS ").append(schema).append(";\n\n");
+    out.append("-- Errand schema for PostgreSQL, schema ").append(schema);
+    out.append(afterVersion > 0 ? ", migrations after V" + afterVersion : "").append('\n');
+    out.append("-- Each migration records its version in ").append(schema);
+    out.append(".schema_migration, so that errand migrate and a starting server\n");
+    out.append("-- know it is applied. Apply it whole, e.g. psql --single-transaction -f FILE.\n");
+    out.append("CREATE SCHEMA IF NOT EXISTS ").append(schema).append(";\n");
+    out.append(migrationTable()).append(";\n\n");
     for (Migration m : migrations()) {
+      if (m.version() <= afterVersion) {
+        continue;
+      }
       out.append("-- V").append(String.format("%03d", m.version())).append(' ').append(m.name());
-      out.append('\n').append(m.sql().strip()).append("\n\n");
+      out.append('\n').append(m.sql().strip()).append('\n');
+      out.append("INSERT INTO ")
+          .append(schema)
+          .append(".schema_migration (version, name) VALUES (");
+      out.append(m.version()).append(", '").append(m.name()).append("');\n\n");
     }
     return out.toString();
+  }
+
+  private String migrationTable() {
+    return "CREATE TABLE IF NOT EXISTS "
+        + schema
+        + ".schema_migration (version int PRIMARY KEY, name text NOT NULL,"
+        + " applied_at timestamptz NOT NULL DEFAULT now())";
+  }
+
+  /** The newest migration this version of Errand has. */
+  int latestVersion() {
+    List<Migration> all = migrations();
+    return all.get(all.size() - 1).version();
+  }
+
+  /**
+   * Fails, saying what to run, unless every migration is recorded as applied: for a node that does
+   * not migrate itself (the schema is applied by Flyway, Liquibase or a deploy step).
+   */
+  void checkMigrated() {
+    Set<Integer> done;
+    try (Connection c = dataSource.getConnection()) {
+      done = appliedVersions(c);
+    } catch (SQLException e) {
+      throw new StoreException(
+          "could not read the migrations applied to schema " + schema + ": " + e.getMessage(), e);
+    }
+    List<Integer> missing = new ArrayList<>();
+    for (Migration m : migrations()) {
+      if (!done.contains(m.version())) {
+        missing.add(m.version());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new StoreException(
+          (done.isEmpty()
+                  ? "schema " + schema + " has no Errand tables"
+                  : "schema " + schema + " lacks migrations " + missing)
+              + ": run 'errand migrate --schema "
+              + schema
+              + "', or apply the SQL of 'errand migrate --print-sql --schema "
+              + schema
+              + (done.isEmpty() ? "" : " --after " + (missing.get(0) - 1))
+              + "' with your migration tool");
+    }
+  }
+
+  /** The versions recorded in {@code schema_migration}; none when it does not exist. */
+  private Set<Integer> appliedVersions(Connection c) throws SQLException {
+    Set<Integer> done = new HashSet<>();
+    try (PreparedStatement exists = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+      exists.setString(1, schema + ".schema_migration");
+      try (ResultSet rs = exists.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          return done;
+        }
+      }
+    }
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT version FROM " + schema + ".schema_migration")) {
+      while (rs.next()) {
+        done.add(rs.getInt(1));
+      }
+    }
+    return done;
   }
 
   List<Integer> migrate() {
@@ -78,19 +160,9 @@ final class Migrator {
       try {
         try (Statement st = c.createStatement()) {
           st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
-          st.execute(
-              "CREATE TABLE IF NOT EXISTS "
-                  + schema
-                  + ".schema_migration (version int PRIMARY KEY, name text NOT NULL,"
-                  + " applied_at timestamptz NOT NULL DEFAULT now())");
+          st.execute(migrationTable());
         }
-        Set<Integer> done = new HashSet<>();
-        try (Statement st = c.createStatement();
-            ResultSet rs = st.executeQuery("SELECT version FROM " + schema + ".schema_migration")) {
-          while (rs.next()) {
-            done.add(rs.getInt(1));
-          }
-        }
+        Set<Integer> done = appliedVersions(c);
         for (Migration m : migrations()) {
           if (done.contains(m.version())) {
             continue;

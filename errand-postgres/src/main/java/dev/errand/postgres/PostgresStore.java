@@ -162,7 +162,31 @@ public final class PostgresStore implements Store {
    * Liquibase.
    */
   public String migrationSql() {
-    return new Migrator(dataSource, schema).script();
+    return migrationSql(0);
+  }
+
+  /**
+   * The migrations newer than {@code afterVersion} as one SQL script, for upgrading a schema kept
+   * by Flyway or Liquibase. Like {@link #migrate()}, the script records each version it applies, so
+   * a later {@code migrate()} finds nothing to do.
+   */
+  public String migrationSql(int afterVersion) {
+    return new Migrator(dataSource, schema).script(afterVersion);
+  }
+
+  /** The newest schema version this version of Errand has and needs. */
+  public int latestMigration() {
+    return new Migrator(dataSource, schema).latestVersion();
+  }
+
+  /**
+   * Checks that every migration is applied, for a node that does not {@link #migrate()} itself.
+   *
+   * @throws StoreException naming the missing versions and what to run, or when the database is
+   *     unreachable
+   */
+  public void checkMigrated() {
+    new Migrator(dataSource, schema).checkMigrated();
   }
 
   @Override

@@ -70,6 +70,9 @@ public final class ErrandCli implements Callable<Integer> {
   final PrintStream err;
   final Map<String, String> env;
 
+  /** Counted down to stop a running {@code errand server}: by Ctrl-C, or by a test. */
+  final CountDownLatch stopServer = new CountDownLatch(1);
+
   ErrandCli(PrintStream out, PrintStream err, Map<String, String> env) {
     this.out = out;
     this.err = err;
@@ -82,7 +85,12 @@ public final class ErrandCli implements Callable<Integer> {
 
   /** Runs {@code args}; the exit code. */
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-    CommandLine cli = new CommandLine(new ErrandCli(out, err, env));
+    return new ErrandCli(out, err, env).run(args);
+  }
+
+  /** Runs {@code args} on this command line; the exit code. */
+  int run(String... args) {
+    CommandLine cli = new CommandLine(this);
     cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cli.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
     cli.setExecutionExceptionHandler(
@@ -141,6 +149,16 @@ public final class ErrandCli implements Callable<Integer> {
   static int withErrand(ErrandCli root, StoreOptions options, boolean migrate, ErrandAction action)
       throws Exception {
     Settings settings = options.settings(root.env, Map.of());
+    // A CLI process's own memory store starts empty and is gone when it exits: a job enqueued
+    // there would be reported stored and then lost.
+    String store = settings.get(Settings.STORE);
+    if (store == null || store.equals("memory")) {
+      throw new IllegalArgumentException(
+          (store == null ? "no store named" : "the memory store of a command-line process is empty")
+              + ": name the store the jobs live in, --store postgres --url"
+              + " 'jdbc:postgresql://host/db?user=...' [--schema errand], or --store sqlite --url"
+              + " jdbc:sqlite:<file> (or ERRAND_STORE and ERRAND_URL)");
+    }
     try (Stores.Opened opened = Stores.open(settings, migrate)) {
       Errand errand = Errand.create(Config.builder(opened.store()).build());
       return action.run(errand);
@@ -189,6 +207,13 @@ public final class ErrandCli implements Callable<Integer> {
     @Option(names = "--max-args-bytes", description = "the largest job args (default: 1 MiB)")
     String maxArgsBytes;
 
+    @Option(
+        names = "--no-migrate",
+        description =
+            "do not create or upgrade the store's tables (they are applied with errand migrate"
+                + " or a migration tool); refuse to start when they are older than this server")
+    boolean noMigrate;
+
     @Override
     public Integer call() throws Exception {
       Map<String, String> flags = new LinkedHashMap<>();
@@ -204,10 +229,13 @@ public final class ErrandCli implements Callable<Integer> {
       int maxArgs =
           settings.getInt(
               Settings.MAX_ARGS_BYTES, Config.DEFAULT_MAX_ARGS_BYTES, 1, Integer.MAX_VALUE);
-      Stores.Opened opened = Stores.open(settings, true);
+      Stores.Opened opened = Stores.open(settings, !noMigrate);
       Errand errand;
       ApiServer server;
       try {
+        if (noMigrate) {
+          Stores.checkMigrated(opened.store());
+        }
         // No local queues: workers are external. Started, it still rescues expired leases.
         errand =
             Errand.create(Config.builder(opened.store()).maxArgsBytes(maxArgs).build()).start();
@@ -225,21 +253,29 @@ public final class ErrandCli implements Callable<Integer> {
               + settings.get(Settings.STORE, "memory")
               + (options.token() == null ? ", no token" : ", bearer token required")
               + "); Ctrl-C stops it");
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime()
-          .addShutdownHook(
-              new Thread(
-                  () -> {
-                    server.close();
-                    errand.close();
-                    try {
-                      opened.close();
-                    } catch (Exception e) {
-                      // exiting anyway
-                    }
-                    stopped.countDown();
-                  }));
-      stopped.await();
+      // Ctrl-C (or a test) asks the server to stop; the JVM waits until it has closed the store.
+      CountDownLatch closed = new CountDownLatch(1);
+      Thread onExit =
+          new Thread(
+              () -> {
+                root.stopServer.countDown();
+                try {
+                  closed.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              });
+      Runtime.getRuntime().addShutdownHook(onExit);
+      root.stopServer.await();
+      server.close();
+      errand.close();
+      opened.close();
+      closed.countDown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(onExit);
+      } catch (IllegalStateException e) {
+        // the JVM is exiting: the hook is running
+      }
       return 0;
     }
 
@@ -286,13 +322,33 @@ public final class ErrandCli implements Callable<Integer> {
         description = "print every migration as one script instead of applying it")
     boolean printSql;
 
+    @Option(
+        names = "--after",
+        paramLabel = "VERSION",
+        description =
+            "with --print-sql: only the migrations after this version, to upgrade a schema"
+                + " (default: 0, all)")
+    int after;
+
     @Override
     public Integer call() throws Exception {
       Settings settings = store.settings(root.env, Map.of(Settings.STORE, "postgres"));
+      if (after < 0) {
+        throw new IllegalArgumentException("--after must be 0 or more, was " + after);
+      }
       if (printSql) {
-        // Printing needs no connection: the data source is never used.
-        PostgresStore pg = Stores.postgresStore(settings, new PGSimpleDataSource(), false);
-        root.out.print(pg.migrationSql());
+        String name = settings.get(Settings.STORE, "postgres");
+        switch (name) {
+          case "postgres" ->
+              // Printing needs no connection: the data source is never used.
+              root.out.print(
+                  Stores.postgresStore(settings, new PGSimpleDataSource(), false)
+                      .migrationSql(after));
+          case "sqlite" -> root.out.print(SqliteStore.migrationSql(after));
+          default ->
+              throw new IllegalArgumentException(
+                  "--print-sql prints the postgres or sqlite script, not the " + name + " store's");
+        }
         return 0;
       }
       try (Stores.Opened opened = Stores.open(settings, false)) {

@@ -99,6 +99,15 @@ final class Stores {
     }
   }
 
+  /** Fails, saying what to run, when {@code store}'s tables are older than this version's. */
+  static void checkMigrated(Store store) {
+    if (store instanceof PostgresStore pg) {
+      pg.checkMigrated();
+    } else if (store instanceof SqliteStore sqlite) {
+      sqlite.checkMigrated();
+    }
+  }
+
   static PostgresStore postgresStore(
       Settings settings, javax.sql.DataSource dataSource, boolean listen) {
     return PostgresStore.builder(dataSource)

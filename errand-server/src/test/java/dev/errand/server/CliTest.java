@@ -81,6 +81,128 @@ class CliTest {
   }
 
   @Test
+  void printedPostgresSqlAppliedWithPsqlLeavesNothingToMigrateAndTheServerStartsOnIt(
+      @TempDir Path dir) throws Exception {
+    String schema = "printed_" + Long.toString(System.nanoTime(), 36);
+    env.put("ERRAND_STORE", "postgres");
+    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_SCHEMA", schema);
+    try {
+      assertThat(run("migrate", "--print-sql")).isZero();
+      Path script = dir.resolve("errand.sql");
+      Files.writeString(script, out());
+      Process psql =
+          new ProcessBuilder(
+                  "psql",
+                  TestPostgres.URL.substring("jdbc:".length()),
+                  "-v",
+                  "ON_ERROR_STOP=1",
+                  "--single-transaction",
+                  "-q",
+                  "-f",
+                  script.toString())
+              .redirectErrorStream(true)
+              .start();
+      String psqlOutput = new String(psql.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(psql.waitFor()).as(psqlOutput).isZero();
+
+      assertThat(run("migrate")).as(err()).isZero();
+      assertThat(out()).isEqualTo("schema " + schema + " is up to date\n");
+
+      ErrandCli server =
+          new ErrandCli(
+              new PrintStream(out, true, StandardCharsets.UTF_8),
+              new PrintStream(err, true, StandardCharsets.UTF_8),
+              env);
+      out.reset();
+      var exit =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> server.run("server", "--port", "0", "--no-migrate"));
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .until(() -> out().contains("listening on") || exit.isDone());
+      assertThat(exit).as(err()).isNotDone();
+      java.util.regex.Matcher port =
+          java.util.regex.Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(out());
+      assertThat(port.find()).as(out()).isTrue();
+      var health =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/ready"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+      server.stopServer.countDown();
+      assertThat(exit.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+    } finally {
+      TestPostgres.dropSchema(schema);
+    }
+  }
+
+  @Test
+  void theServerWithoutMigratingRefusesASchemaWithoutTablesAndSaysWhatToRun() {
+    String schema = "bare_" + Long.toString(System.nanoTime(), 36);
+    env.put("ERRAND_STORE", "postgres");
+    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_SCHEMA", schema);
+
+    assertThat(run("server", "--port", "0", "--no-migrate")).isEqualTo(1);
+    assertThat(err())
+        .isEqualTo(
+            "errand: schema "
+                + schema
+                + " has no Errand tables: run 'errand migrate --schema "
+                + schema
+                + "', or apply the SQL of 'errand migrate --print-sql --schema "
+                + schema
+                + "' with your migration tool\n");
+  }
+
+  @Test
+  void printSqlAfterAVersionPrintsOnlyTheNewerMigrations() {
+    assertThat(run("migrate", "--print-sql", "--after", "4")).isZero();
+    assertThat(out())
+        .contains("migrations after V4", "-- V005 ", "VALUES (5, ")
+        .doesNotContain("-- V004 ", "-- V001 ");
+    assertThat(run("migrate", "--print-sql", "--after", "-1")).isEqualTo(2);
+    assertThat(err()).isEqualTo("errand: --after must be 0 or more, was -1\n");
+  }
+
+  @Test
+  void printSqlForSqlitePrintsSqlitesScriptWhichRecordsItsVersions(@TempDir Path dir)
+      throws Exception {
+    assertThat(run("migrate", "--print-sql", "--store", "sqlite")).isZero();
+    String script = out();
+    assertThat(script).startsWith("-- Errand schema for SQLite").doesNotContain("CREATE SCHEMA");
+
+    Path file = dir.resolve("printed.db");
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+        var st = c.createStatement()) {
+      st.executeUpdate(script);
+    }
+    try (SqliteStore store = SqliteStore.builder(file).build()) {
+      store.checkMigrated();
+      assertThat(store.migrate()).isEmpty();
+    }
+    assertThat(run("migrate", "--print-sql", "--store", "memory")).isEqualTo(2);
+    assertThat(err()).startsWith("errand: --print-sql prints the postgres or sqlite script");
+  }
+
+  @Test
+  void commandsThatOpenTheStoreRefuseToDefaultToMemory() {
+    assertThat(run("enqueue", "hello", "--args", "{}")).isEqualTo(2);
+    assertThat(err())
+        .startsWith("errand: no store named: name the store the jobs live in, --store postgres");
+    assertThat(out()).isEmpty();
+    assertThat(run("jobs", "list")).isEqualTo(2);
+    assertThat(err()).startsWith("errand: no store named: ");
+    assertThat(run("queues", "list", "--store", "memory")).isEqualTo(2);
+    assertThat(err())
+        .startsWith("errand: the memory store of a command-line process is empty: name the store");
+  }
+
+  @Test
   void theServerRefusesAPublicAddressWithoutAToken() {
     assertThat(run("server", "--host", "0.0.0.0")).isEqualTo(2);
     assertThat(err()).startsWith("errand: host 0.0.0.0 is not a loopback address: set a token");

@@ -49,20 +49,59 @@ final class Migrator {
     return migrations;
   }
 
-  /** Applies what is missing on {@code c}, inside the caller's write transaction. */
-  static List<Integer> migrate(Connection c) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute(
-          "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY,"
-              + " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP) STRICT");
+  private static final String MIGRATION_TABLE =
+      "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY,"
+          + " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP) STRICT";
+
+  /**
+   * The migrations after {@code afterVersion} as one script that records each in {@code
+   * schema_migration}, as {@link #migrate} does.
+   */
+  static String script(int afterVersion) {
+    StringBuilder out = new StringBuilder();
+    out.append("-- Errand schema for SQLite");
+    out.append(afterVersion > 0 ? ", migrations after V" + afterVersion : "").append('\n');
+    out.append("-- Each migration records its version in schema_migration, so that errand\n");
+    out.append("-- migrate knows it is applied. Apply it whole: sqlite3 FILE < SCRIPT.\n");
+    out.append("BEGIN IMMEDIATE;\n").append(MIGRATION_TABLE).append(";\n\n");
+    for (Migration m : migrations()) {
+      if (m.version() <= afterVersion) {
+        continue;
+      }
+      out.append("-- V").append(String.format("%03d", m.version())).append(' ').append(m.name());
+      out.append('\n').append(m.sql().strip()).append('\n');
+      out.append("INSERT INTO schema_migration (version, name) VALUES (");
+      out.append(m.version()).append(", '").append(m.name()).append("');\n\n");
     }
+    return out.append("COMMIT;\n").toString();
+  }
+
+  /** The versions recorded on {@code c}; none when the table does not exist. */
+  static Set<Integer> appliedVersions(Connection c) throws SQLException {
     Set<Integer> done = new HashSet<>();
+    try (Statement st = c.createStatement();
+        ResultSet exists =
+            st.executeQuery(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migration'")) {
+      if (!exists.next()) {
+        return done;
+      }
+    }
     try (Statement st = c.createStatement();
         ResultSet rs = st.executeQuery("SELECT version FROM schema_migration")) {
       while (rs.next()) {
         done.add(rs.getInt(1));
       }
     }
+    return done;
+  }
+
+  /** Applies what is missing on {@code c}, inside the caller's write transaction. */
+  static List<Integer> migrate(Connection c) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute(MIGRATION_TABLE);
+    }
+    Set<Integer> done = appliedVersions(c);
     List<Integer> applied = new ArrayList<>();
     for (Migration m : migrations()) {
       if (done.contains(m.version())) {

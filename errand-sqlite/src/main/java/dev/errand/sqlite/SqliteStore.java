@@ -163,6 +163,40 @@ public final class SqliteStore implements Store {
     return write("migrate", c -> Migrator.migrate(c.connection()));
   }
 
+  /**
+   * The migrations newer than {@code afterVersion} as one SQL script (in one transaction) that
+   * records each version it applies, so a later {@link #migrate()} finds nothing to do.
+   */
+  public static String migrationSql(int afterVersion) {
+    return Migrator.script(afterVersion);
+  }
+
+  /**
+   * Checks that every migration is applied to the file, for a process that does not {@link
+   * #migrate()} itself.
+   *
+   * @throws StoreException naming the missing versions and what to run
+   */
+  public void checkMigrated() {
+    Set<Integer> done =
+        read("read the applied migrations", c -> Migrator.appliedVersions(c.connection()));
+    List<Integer> missing = new ArrayList<>();
+    for (Migrator.Migration m : Migrator.migrations()) {
+      if (!done.contains(m.version())) {
+        missing.add(m.version());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new StoreException(
+          "SQLite file "
+              + file
+              + (done.isEmpty() ? " has no Errand tables" : " lacks migrations " + missing)
+              + ": run 'errand migrate --store sqlite --url jdbc:sqlite:"
+              + file
+              + "', or call migrate()");
+    }
+  }
+
   @Override
   public Set<Capability> capabilities() {
     return Set.of(
