@@ -411,17 +411,40 @@ class EngineTest extends EngineHarness {
     }
 
     @Test
-    void aKindWithoutWorkerFailsTheAttemptAndKeepsTheJob() {
-      Errand errand = start(c -> c.queue("default", 1).defaultMaxAttempts(1));
+    void aNodeClaimsOnlyKindsItHasWorkersForAndLeavesTheOthersAvailable() {
+      // A job for a worker in another language, or of a kind a rolling deploy has not brought to
+      // this node yet: it waits for a node that can run it instead of failing here.
+      Errand errand =
+          start(c -> c.queue("default", 2).worker("noop", Noop.class, job -> Outcome.complete()));
+      long foreign = errand.enqueue(new RawArgs("x", "{}")).id();
+
+      for (int i = 0; i < 100; i++) {
+        long id = errand.enqueue(new Noop(i)).id();
+        await().until(() -> state(id) == JobState.COMPLETED);
+      }
+
+      JobInfo waiting = job(foreign);
+      assertThat(waiting.state()).isEqualTo(JobState.AVAILABLE);
+      assertThat(waiting.attempt()).isZero();
+      assertThat(waiting.errors()).isEmpty();
+      assertThat(errand.queues().list())
+          .filteredOn(q -> q.name().equals("default"))
+          .singleElement()
+          .satisfies(q -> assertThat(q.count(JobState.AVAILABLE)).isEqualTo(1));
+    }
+
+    @Test
+    void aNodeWithoutWorkersClaimsNothing() {
+      Errand errand = start(c -> c.queue("default", 1));
 
       long id = errand.enqueue(new Noop(1)).id();
+      Errand worker =
+          start(c -> c.queue("default", 1).worker("noop", Noop.class, job -> Outcome.complete()));
+      worker.queues().resume("default"); // wakes its producer
 
-      await().until(() -> state(id) == JobState.DISCARDED);
-      assertThat(job(id).errors())
-          .singleElement()
-          .satisfies(
-              e -> assertThat(e.message()).contains("no worker is registered for kind 'noop'"));
-      assertThat(job(id).argsJson()).isEqualTo("{\"n\":1}");
+      await().until(() -> state(id) == JobState.COMPLETED);
+      assertThat(job(id).attempt()).isEqualTo(1);
+      assertThat(job(id).errors()).isEmpty();
     }
 
     @Test

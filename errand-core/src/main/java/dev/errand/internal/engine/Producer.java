@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +44,14 @@ final class Producer extends Service {
 
   private final QueueConfig queue;
   private final Engine engine;
+
+  /**
+   * The kinds this node has workers for: the only ones it claims. A job of another kind (meant for
+   * a worker in another language, or a kind that a rolling deploy has not brought to this node yet)
+   * stays available for a node that can run it, instead of failing here attempt after attempt.
+   */
+  private final Set<String> kinds;
+
   private final ExecutorService executor;
   private final AtomicInteger active = new AtomicInteger();
 
@@ -96,6 +105,7 @@ final class Producer extends Service {
     super("producer-" + queue.name());
     this.queue = queue;
     this.engine = engine;
+    this.kinds = Set.copyOf(engine.config().workers().keySet());
     this.unwrittenMax = queue.concurrency() + engine.config().completerBatchMax();
     this.executor =
         switch (queue.threads()) {
@@ -119,8 +129,8 @@ final class Producer extends Service {
   @Override
   protected Duration runOnce() {
     Duration poll = engine.config().pollInterval();
-    if (isStopping()) {
-      return poll;
+    if (isStopping() || kinds.isEmpty()) {
+      return poll; // no kinds to claim: an empty kind filter would mean "any kind"
     }
     startWaiting();
     sizeBuffer();
@@ -148,6 +158,7 @@ final class Producer extends Service {
             .jobFetch(
                 new JobFetchParams(
                     queue.name(),
+                    kinds,
                     limit,
                     engine.config().nodeId(),
                     now,
