@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.errand.Config;
 import dev.errand.Errand;
 import dev.errand.JobQuery;
+import dev.errand.server.OpenApiCheck.Scope;
 import dev.errand.spi.Store;
 import dev.errand.sqlite.SqliteStore;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * An Errand started without queues (so it rescues and stages, as {@code errand server} does) behind
- * an {@link ApiServer} on a free port, and an HTTP client for it.
+ * an {@link ApiServer} on a free port, and an HTTP client for it that checks every exchange against
+ * openapi.yaml ({@link OpenApiCheck}).
  */
 final class TestServer implements AutoCloseable {
   static final String TOKEN = "test-token-0123456789";
@@ -110,15 +112,30 @@ final class TestServer implements AutoCloseable {
             .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
+  /** Sends {@code request}, which the document allows, and checks the exchange against it. */
   Response send(HttpRequest.Builder request) {
+    return send(request, Scope.EXCHANGE);
+  }
+
+  /** Sends {@code request} and checks as much of the exchange as {@code scope} says. */
+  Response send(HttpRequest.Builder request, Scope scope) {
+    HttpResponse<String> response = exchange(request.build(), scope);
     try {
-      HttpResponse<String> response =
-          http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       JsonNode json = null;
       if (response.body() != null && response.body().startsWith("{")) {
         json = Body.MAPPER.readTree(response.body());
       }
       return new Response(response.statusCode(), json, response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private HttpResponse<String> exchange(HttpRequest request, Scope scope) {
+    try {
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      OpenApiCheck.check(request, response, scope);
+      return response;
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
