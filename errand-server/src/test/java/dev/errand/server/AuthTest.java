@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.errand.Config;
 import dev.errand.Errand;
+import dev.errand.server.OpenApiCheck.Scope;
 import dev.errand.spi.Store;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,13 +59,19 @@ class AuthTest {
     }
   }
 
+  /**
+   * The status of a GET, its exchange checked against openapi.yaml. Whole, as the document's
+   * security takes a token or none, and a wrong one is the server's to refuse.
+   */
   private static int status(String url, String authorization) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    return HttpClient.newHttpClient()
-        .send(request.build(), HttpResponse.BodyHandlers.discarding())
-        .statusCode();
+    HttpRequest built = request.build();
+    HttpResponse<String> response =
+        HttpClient.newHttpClient().send(built, HttpResponse.BodyHandlers.ofString());
+    OpenApiCheck.check(built, response, Scope.EXCHANGE);
+    return response.statusCode();
   }
 }

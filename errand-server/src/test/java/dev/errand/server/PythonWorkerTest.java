@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A worker written in Python 3 (standard library only, src/test/resources/.../worker.py) works jobs
  * through the worker protocol: it completes one, fails one that is then retried, lets the lease of
- * one expire so that the server rescues it, and keeps one alive with heartbeats past its lease. One
- * subclass per store.
+ * one expire so that the server rescues it, and keeps one alive with heartbeats past its lease.
+ * Through a proxy that checks each of its exchanges against openapi.yaml. One subclass per store.
  */
 abstract class PythonWorkerTest {
   private TestServer server;
@@ -54,14 +54,18 @@ abstract class PythonWorkerTest {
     Path script = Path.of(PythonWorkerTest.class.getResource("worker.py").toURI());
 
     python =
-        new ProcessBuilder("python3", script.toString(), server.base, TestServer.TOKEN)
+        new ProcessBuilder("python3", script.toString(), server.checkedBase(), TestServer.TOKEN)
             .redirectOutput(output.toFile())
             .redirectError(errors.toFile())
             .start();
 
     await()
         .atMost(Duration.ofSeconds(60))
-        .until(() -> List.of(add, flaky, abandon, slow).stream().allMatch(this::completed));
+        // A worker that died (a refused exchange, say) is reported below with its stderr.
+        .until(
+            () ->
+                !python.isAlive()
+                    || List.of(add, flaky, abandon, slow).stream().allMatch(this::completed));
     long stop = enqueue("{\"kind\": \"py.stop\"}");
     assertThat(python.waitFor(30, TimeUnit.SECONDS)).as("the worker exits").isTrue();
     assertThat(python.exitValue()).as(read(errors)).isZero();
