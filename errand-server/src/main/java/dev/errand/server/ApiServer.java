@@ -197,6 +197,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private void defineRoutes() {
+    route(HandlerType.GET, "/", this::index);
     route(
         HandlerType.GET, "/health", ctx -> json(ctx, 200, JobJson.object(Map.of("status", "ok"))));
     route(HandlerType.GET, "/ready", this::ready);
@@ -238,6 +239,19 @@ public final class ApiServer implements AutoCloseable {
           JobJson.object(
               Map.of("status", "unavailable", "error", "the store is unavailable; see the log")));
     }
+  }
+
+  /** Until the dashboard lives at {@code /}: where the API is described, and its routes. */
+  private void index(Context ctx) {
+    ObjectNode result = Body.MAPPER.createObjectNode();
+    result.put("service", "errand");
+    result.put("openapi", "/openapi.yaml");
+    result.put(
+        "docs",
+        "the README's 'HTTP API' section, and /openapi.yaml for every route, field and answer");
+    ArrayNode names = result.putArray("routes");
+    new TreeSet<>(routeNames()).forEach(names::add);
+    json(ctx, 200, result);
   }
 
   private void openApi(Context ctx) throws IOException {

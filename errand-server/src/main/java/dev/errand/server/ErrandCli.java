@@ -2,6 +2,7 @@ package dev.errand.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.errand.AttemptError;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
@@ -21,7 +22,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -160,6 +163,9 @@ public final class ErrandCli implements Callable<Integer> {
               + " jdbc:sqlite:<file> (or ERRAND_STORE and ERRAND_URL)");
     }
     try (Stores.Opened opened = Stores.open(settings, migrate)) {
+      // Before anything else: a store without tables (a wrong schema, a new file) gets a message
+      // that says what to run, instead of an SQL error from the first query.
+      Stores.checkMigrated(opened.store());
       Errand errand = Errand.create(Config.builder(opened.store()).build());
       return action.run(errand);
     }
@@ -351,7 +357,7 @@ public final class ErrandCli implements Callable<Integer> {
         }
         return 0;
       }
-      try (Stores.Opened opened = Stores.open(settings, false)) {
+      try (Stores.Opened opened = Stores.openToMigrate(settings)) {
         if (opened.store() instanceof SqliteStore sqlite) {
           var applied = sqlite.migrate();
           root.out.println(
@@ -438,18 +444,16 @@ public final class ErrandCli implements Callable<Integer> {
             false,
             errand -> {
               JobPage page = errand.jobs().list(q);
-              out.printf(
-                  "%-8s %-10s %-16s %-24s %-8s %s%n",
-                  "ID", "STATE", "QUEUE", "KIND", "ATTEMPT", "SCHEDULED");
+              out.println(jobRow("ID", "STATE", "QUEUE", "KIND", "TRY", "DUE OR ENDED (UTC)"));
               for (JobInfo job : page.jobs()) {
-                out.printf(
-                    "%-8d %-10s %-16s %-24s %-8s %s%n",
-                    job.id(),
-                    JobJson.state(job.state()),
-                    job.queue(),
-                    job.kind(),
-                    job.attempt() + "/" + job.maxAttempts(),
-                    job.scheduledAt());
+                out.println(
+                    jobRow(
+                        Long.toString(job.id()),
+                        JobJson.state(job.state()),
+                        job.queue(),
+                        job.kind(),
+                        job.attempt() + "/" + job.maxAttempts(),
+                        utc(job.finalizedAt() != null ? job.finalizedAt() : job.scheduledAt())));
               }
               if (page.hasNext()) {
                 out.println("more: --after " + page.nextAfterId());
@@ -459,7 +463,10 @@ public final class ErrandCli implements Callable<Integer> {
       }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Prints a job as JSON.")
+    @Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
+        description = "Prints a job: its fields, args and last error.")
     static final class Show implements Callable<Integer> {
       @ParentCommand JobsCommand jobs;
       @Mixin StoreOptions store;
@@ -467,13 +474,16 @@ public final class ErrandCli implements Callable<Integer> {
       @Parameters(paramLabel = "ID", description = "the job id")
       long id;
 
+      @Option(names = "--json", description = "print the job as the HTTP API's JSON")
+      boolean json;
+
       @Override
       public Integer call() throws Exception {
         return withErrand(
             jobs.root,
             store,
             false,
-            errand -> printJob(jobs.root, id, errand.jobs().get(id).orElse(null)));
+            errand -> printJob(jobs.root, id, errand.jobs().get(id).orElse(null), json));
       }
     }
 
@@ -548,17 +558,23 @@ public final class ErrandCli implements Callable<Integer> {
             store,
             false,
             errand -> {
-              out.printf("%-20s %-7s", "QUEUE", "PAUSED");
+              // 78 columns: each count as wide as its short header, at least 6.
+              StringBuilder header =
+                  new StringBuilder(String.format("%-12s %-6s", "QUEUE", "PAUSED"));
               for (JobState state : JobState.values()) {
-                out.printf(" %10s", JobJson.state(state).toUpperCase(Locale.ROOT));
+                header.append(
+                    String.format(" %" + countWidth(state) + "s", QUEUE_COLUMNS.get(state)));
               }
-              out.println();
+              out.println(header);
               for (QueueInfo queue : errand.queues().list()) {
-                out.printf("%-20s %-7s", queue.name(), queue.paused() ? "yes" : "no");
+                StringBuilder row =
+                    new StringBuilder(
+                        String.format(
+                            "%-12s %-6s", fit(queue.name(), 12), queue.paused() ? "yes" : "no"));
                 for (JobState state : JobState.values()) {
-                  out.printf(" %10d", queue.count(state));
+                  row.append(String.format(" %" + countWidth(state) + "d", queue.count(state)));
                 }
-                out.println();
+                out.println(row);
               }
               return 0;
             });
@@ -636,7 +652,7 @@ public final class ErrandCli implements Callable<Integer> {
     @Option(names = "--max-attempts", description = "attempts before it is discarded")
     Integer maxAttempts;
 
-    @Option(names = "--run-in", description = "an ISO-8601 delay such as PT5M")
+    @Option(names = "--run-in", description = "a delay such as 30s, 5m, 1h30m or PT5M")
     String runIn;
 
     @Option(
@@ -653,7 +669,7 @@ public final class ErrandCli implements Callable<Integer> {
         names = "--unique-period",
         paramLabel = "DURATION",
         description =
-            "unique within windows of this ISO-8601 length, such as PT1H (implies --unique-by kind)")
+            "unique within windows of this length, such as 1h or PT1H (implies --unique-by kind)")
     String uniquePeriod;
 
     @Override
@@ -679,11 +695,11 @@ public final class ErrandCli implements Callable<Integer> {
         options = options.maxAttempts(maxAttempts);
       }
       if (runIn != null) {
+        Duration delay = CliDuration.parse("--run-in", runIn);
         try {
-          options = options.runIn(Duration.parse(runIn));
-        } catch (DateTimeParseException e) {
-          throw new IllegalArgumentException(
-              "--run-in must be an ISO-8601 duration such as PT5M, was '" + runIn + "'");
+          options = options.runIn(delay);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--run-in: " + e.getMessage(), e);
         }
       }
       UniqueOptions unique = unique();
@@ -735,15 +751,7 @@ public final class ErrandCli implements Callable<Integer> {
         unique = unique.byArgs(fields.toArray(String[]::new));
       }
       if (uniquePeriod != null) {
-        Duration period;
-        try {
-          period = Duration.parse(uniquePeriod);
-        } catch (DateTimeParseException e) {
-          throw new IllegalArgumentException(
-              "--unique-period must be an ISO-8601 duration such as PT1H, was '"
-                  + uniquePeriod
-                  + "'");
-        }
+        Duration period = CliDuration.parse("--unique-period", uniquePeriod);
         try {
           unique = unique.byPeriod(period);
         } catch (IllegalArgumentException e) {
@@ -781,7 +789,7 @@ public final class ErrandCli implements Callable<Integer> {
     @Option(
         names = "--duration",
         description = {
-          "enqueue for this long (ISO-8601, such as PT10S), wait for those jobs to end,",
+          "enqueue for this long (such as 30s, 2m or PT30S), wait for those jobs to end,",
           "print the summary and exit; without it the demo runs until Ctrl-C"
         })
     String duration;
@@ -791,7 +799,7 @@ public final class ErrandCli implements Callable<Integer> {
       // Each refused mail call is a retry the progress line counts; a log line for each would
       // scroll the progress line away.
       System.setProperty("org.slf4j.simpleLogger.log.dev.errand.internal.engine.Engine", "error");
-      Duration limit = duration == null ? null : positiveDuration("--duration", duration);
+      Duration limit = duration == null ? null : CliDuration.positive("--duration", duration);
       Settings settings = demoSettings(root.env);
       int apiPort = settings.getInt(Settings.PORT, Demo.DEFAULT_PORT, 0, 65_535);
       // Rewriting the progress line in place needs a terminal; a pipe or a file gets a line
@@ -860,20 +868,6 @@ public final class ErrandCli implements Callable<Integer> {
     }
   }
 
-  static Duration positiveDuration(String option, String text) {
-    Duration parsed;
-    try {
-      parsed = Duration.parse(text);
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          option + " must be an ISO-8601 duration such as PT10S, was '" + text + "'");
-    }
-    if (parsed.isNegative() || parsed.isZero()) {
-      throw new IllegalArgumentException(option + " must be positive, was " + text);
-    }
-    return parsed;
-  }
-
   static JobState state(String text) {
     try {
       return JobState.valueOf(text.trim().toUpperCase(Locale.ROOT));
@@ -888,13 +882,97 @@ public final class ErrandCli implements Callable<Integer> {
     }
   }
 
-  static int printJob(ErrandCli root, long id, JobInfo job) throws JsonProcessingException {
+  /**
+   * Short names of the states for {@code queues list}, so that eight counts and the queue fit 80
+   * columns.
+   */
+  private static final Map<JobState, String> QUEUE_COLUMNS =
+      Map.of(
+          JobState.PENDING, "PENDING",
+          JobState.SCHEDULED, "SCHED",
+          JobState.AVAILABLE, "AVAIL",
+          JobState.RUNNING, "RUNNING",
+          JobState.RETRYABLE, "RETRY",
+          JobState.COMPLETED, "DONE",
+          JobState.DISCARDED, "DISCARD",
+          JobState.CANCELLED, "CANCEL");
+
+  private static final DateTimeFormatter UTC =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  /** One line of {@code jobs list}: 75 columns, long names cut with an ellipsis. */
+  static String jobRow(
+      String id, String state, String queue, String kind, String attempt, String time) {
+    return String.format(
+        "%-7s %-9s %-12s %-18s %-5s %s",
+        fit(id, 7), state, fit(queue, 12), fit(kind, 18), fit(attempt, 5), time);
+  }
+
+  /** {@code text}, cut to {@code width} characters with an ellipsis when longer. */
+  static String fit(String text, int width) {
+    return text.length() <= width ? text : text.substring(0, width - 1) + "…";
+  }
+
+  private static int countWidth(JobState state) {
+    return Math.max(6, QUEUE_COLUMNS.get(state).length());
+  }
+
+  static String utc(Instant time) {
+    return time == null ? "" : UTC.format(time);
+  }
+
+  static int printJob(ErrandCli root, long id, JobInfo job, boolean json)
+      throws JsonProcessingException {
     if (job == null) {
       root.err.println("errand: no job " + id);
       return 1;
     }
-    root.out.println(
-        Body.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(JobJson.job(job)));
+    if (json) {
+      root.out.println(
+          Body.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(JobJson.job(job)));
+      return 0;
+    }
+    PrintStream out = root.out;
+    out.println("job " + job.id() + ": " + job.kind() + " in queue " + job.queue());
+    out.println("  state      " + JobJson.state(job.state()));
+    out.println("  attempt    " + job.attempt() + " of " + job.maxAttempts());
+    out.println("  priority   " + job.priority());
+    out.println("  created    " + utc(job.createdAt()) + " UTC");
+    out.println("  scheduled  " + utc(job.scheduledAt()) + " UTC");
+    if (job.attemptedAt() != null) {
+      out.println("  attempted  " + utc(job.attemptedAt()) + " UTC");
+    }
+    if (job.finalizedAt() != null) {
+      out.println("  ended      " + utc(job.finalizedAt()) + " UTC");
+    }
+    if (job.leaseOwner() != null) {
+      out.println(
+          "  leased to  " + job.leaseOwner() + " until " + utc(job.leaseExpiresAt()) + " UTC");
+    }
+    if (!job.tags().isEmpty()) {
+      out.println("  tags       " + String.join(", ", job.tags()));
+    }
+    job.metadata().forEach((k, v) -> out.println("  metadata   " + k + " = " + v));
+    out.println("  args");
+    String args =
+        Body.MAPPER
+            .writerWithDefaultPrettyPrinter()
+            .writeValueAsString(JobJson.job(job).get("args"));
+    args.lines().forEach(line -> out.println("    " + line));
+    if (!job.errors().isEmpty()) {
+      AttemptError last = job.errors().get(job.errors().size() - 1);
+      out.println(
+          "  errors     "
+              + job.errors().size()
+              + "; the last, of attempt "
+              + last.attempt()
+              + " at "
+              + utc(last.at())
+              + " UTC:");
+      out.println("    " + last.errorClass() + ": " + last.message());
+      // The stack trace as it was printed, not as an escaped JSON string.
+      last.stackTrace().lines().forEach(line -> out.println("    " + line));
+    }
     return 0;
   }
 

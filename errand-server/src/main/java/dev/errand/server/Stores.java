@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.errand.postgres.PostgresStore;
 import dev.errand.spi.Store;
 import dev.errand.sqlite.SqliteStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,29 +27,42 @@ final class Stores {
     }
   }
 
-  /** Opens a store from the settings; {@code migrate} creates or upgrades its tables first. */
+  /**
+   * Opens a store from the settings; {@code migrate} creates or upgrades its tables first, and
+   * {@code create} lets it create a database that does not exist yet (a SQLite file).
+   */
   interface Opener {
-    Opened open(Settings settings, boolean migrate);
+    Opened open(Settings settings, boolean migrate, boolean create);
   }
 
   private static final Map<String, Opener> OPENERS = new LinkedHashMap<>();
 
   static {
-    OPENERS.put("memory", (settings, migrate) -> new Opened(Store.inMemory(), null));
+    OPENERS.put("memory", (settings, migrate, create) -> new Opened(Store.inMemory(), null));
     OPENERS.put("postgres", Stores::postgres);
     OPENERS.put("sqlite", Stores::sqlite);
   }
 
   private Stores() {}
 
+  /** Opens the store; only one that is migrated now may be created. */
   static Opened open(Settings settings, boolean migrate) {
+    return open(settings, migrate, migrate);
+  }
+
+  /** Opens the store for {@code errand migrate}: it may be created, and is not migrated yet. */
+  static Opened openToMigrate(Settings settings) {
+    return open(settings, false, true);
+  }
+
+  private static Opened open(Settings settings, boolean migrate, boolean create) {
     String name = settings.get(Settings.STORE, "memory");
     Opener opener = OPENERS.get(name);
     if (opener == null) {
       throw new IllegalArgumentException(
           "store must be one of " + String.join(", ", OPENERS.keySet()) + ", was '" + name + "'");
     }
-    return opener.open(settings, migrate);
+    return opener.open(settings, migrate, create);
   }
 
   /** Names the store the settings choose, for a reader: which one, and where its data lives. */
@@ -64,7 +78,7 @@ final class Stores {
     };
   }
 
-  private static Opened postgres(Settings settings, boolean migrate) {
+  private static Opened postgres(Settings settings, boolean migrate, boolean create) {
     HikariDataSource dataSource = new HikariDataSource(poolConfig(settings));
     try {
       PostgresStore store = postgresStore(settings, dataSource, true);
@@ -81,13 +95,24 @@ final class Stores {
   /** The SQLite URL's prefix; the rest is the file's path. */
   static final String SQLITE_URL = "jdbc:sqlite:";
 
-  private static Opened sqlite(Settings settings, boolean migrate) {
+  private static Opened sqlite(Settings settings, boolean migrate, boolean create) {
     String url = settings.require(Settings.URL, "the sqlite store needs a URL, jdbc:sqlite:<file>");
     if (!url.startsWith(SQLITE_URL) || url.length() == SQLITE_URL.length()) {
       throw new IllegalArgumentException(
           "url must be jdbc:sqlite: followed by the database file's path, was '" + url + "'");
     }
-    SqliteStore store = SqliteStore.builder(Path.of(url.substring(SQLITE_URL.length()))).build();
+    Path file = Path.of(url.substring(SQLITE_URL.length()));
+    if (!create && !Files.exists(file)) {
+      // Opening would create it: a mistyped path would leave an empty database (and a lock file)
+      // behind and report an empty store.
+      throw new IllegalArgumentException(
+          "there is no SQLite file "
+              + file
+              + ": check --url, or create it with 'errand migrate --store sqlite --url "
+              + url
+              + "'");
+    }
+    SqliteStore store = SqliteStore.builder(file).build();
     try {
       if (migrate) {
         store.migrate();

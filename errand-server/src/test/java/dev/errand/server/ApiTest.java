@@ -30,6 +30,11 @@ abstract class ApiTest {
 
   @Test
   void healthReadyAndTheOpenApiDocumentAnswer() {
+    Response index = server.get("/");
+    assertThat(index.status()).isEqualTo(200);
+    assertThat(index.json().get("openapi").asText()).isEqualTo("/openapi.yaml");
+    assertThat(index.json().get("docs").asText()).contains("README", "HTTP API");
+    assertThat(index.json().get("routes").toString()).contains("POST /api/jobs", "GET /health");
     assertThat(server.get("/health").json().get("status").asText()).isEqualTo("ok");
     assertThat(server.get("/ready").json().get("status").asText()).isEqualTo("ready");
     Response spec = server.get("/openapi.yaml");

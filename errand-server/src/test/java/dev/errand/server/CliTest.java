@@ -2,6 +2,10 @@ package dev.errand.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.errand.AttemptRef;
+import dev.errand.Config;
+import dev.errand.Errand;
+import dev.errand.JobInfo;
 import dev.errand.sqlite.SqliteStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,8 +14,11 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -257,6 +264,8 @@ class CliTest {
     assertThat(run("jobs", "list", "--state", "available")).isZero();
     assertThat(out()).contains("send_mail").doesNotContain("later");
     assertThat(run("jobs", "show", "1")).isZero();
+    assertThat(out()).contains("job 1: send_mail in queue mail", "\"to\" : \"ada\"");
+    assertThat(run("jobs", "show", "1", "--json")).isZero();
     assertThat(out()).contains("\"to\" : \"ada\"", "\"queue\" : \"mail\"");
     assertThat(run("jobs", "cancel", "1")).isZero();
     assertThat(out()).isEqualTo("job 1: cancelled\n");
@@ -287,10 +296,80 @@ class CliTest {
         .isZero();
     assertThat(out()).isEqualTo("enqueued job 1 (available)\n");
     assertThat(run("jobs", "show", "1")).isZero();
-    assertThat(out()).contains("\"to\" : \"ada\"", "\"queue\" : \"mail\"");
+    assertThat(out()).contains("job 1: send_mail in queue mail", "\"to\" : \"ada\"");
     assertThat(run("queues", "pause", "mail")).isZero();
     assertThat(run("queues", "list")).isZero();
     assertThat(out()).containsPattern("mail +yes +0 +0 +1 ");
+  }
+
+  @Test
+  void listsFitEightyColumnsAndShowPrintsTheLastErrorAsText(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("errand.db");
+    env.put("ERRAND_STORE", "sqlite");
+    env.put("ERRAND_URL", "jdbc:sqlite:" + file);
+    assertThat(run("migrate")).isZero();
+    String longKind = "k".repeat(120);
+    String longQueue = "q".repeat(120);
+    assertThat(run("enqueue", longKind, "--queue", longQueue, "--run-in", "5m")).isZero();
+    assertThat(run("enqueue", "render", "--run-in", "1h30m")).isZero();
+    // Jobs 1 and 2 wait (5m, 1h30m); job 3 is due now, fetched and failed by a worker.
+    assertThat(run("enqueue", "resize", "--queue", "images")).isZero();
+    try (SqliteStore store = SqliteStore.builder(file).build()) {
+      Errand errand = Errand.create(Config.builder(store).build());
+      JobInfo fetched =
+          errand.leases().fetch(List.of("images"), Set.of(), 1, "w", Duration.ofMinutes(1)).get(0);
+      errand
+          .leases()
+          .fail(
+              new AttemptRef(fetched.id(), fetched.attempt()),
+              "ValueError",
+              "width must be positive, was -3",
+              "Traceback (most recent call last):\n  File \"worker.py\", line 7, in resize",
+              Duration.ofMinutes(10));
+    }
+
+    assertThat(run("jobs", "list")).isZero();
+    assertThat(out().lines()).hasSize(4).allSatisfy(line -> assertThat(line).hasSizeLessThan(80));
+    assertThat(out()).contains("kkkkkkkkkkkkkkkkk…", "qqqqqqqqqqq…");
+    assertThat(run("queues", "list")).isZero();
+    assertThat(out().lines()).hasSize(4).allSatisfy(line -> assertThat(line).hasSizeLessThan(80));
+
+    assertThat(run("jobs", "show", "3")).isZero();
+    assertThat(out())
+        .contains(
+            "  state      retryable",
+            "  errors     1; the last, of attempt 1 at ",
+            "    ValueError: width must be positive, was -3",
+            "    Traceback (most recent call last):\n      File \"worker.py\", line 7, in resize")
+        .doesNotContain("\\n");
+    assertThat(out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThan(80));
+  }
+
+  @Test
+  void aMistypedSqlitePathCreatesNothingAndATableLessStoreSaysToMigrate(@TempDir Path dir) {
+    Path missing = dir.resolve("errnad.db");
+    env.put("ERRAND_STORE", "sqlite");
+    env.put("ERRAND_URL", "jdbc:sqlite:" + missing);
+
+    assertThat(run("jobs", "list")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: there is no SQLite file "
+                + missing
+                + ": check --url, or create it with 'errand migrate --store sqlite --url"
+                + " jdbc:sqlite:"
+                + missing
+                + "'\n");
+    assertThat(dir.toFile().list()).isEmpty();
+
+    env.put("ERRAND_STORE", "postgres");
+    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_SCHEMA", "no_such_schema");
+    assertThat(run("queues", "list")).isEqualTo(1);
+    assertThat(err())
+        .startsWith(
+            "errand: schema no_such_schema has no Errand tables: run 'errand migrate --schema"
+                + " no_such_schema'");
   }
 
   @Test
@@ -345,8 +424,8 @@ class CliTest {
         "--unique-by|colour|errand: --unique-by part 'colour' is not one of kind, args, args.FIELD,"
             + " queue",
         "--unique-by|args,args.id|errand: --unique-by takes args or args.FIELD parts, not both",
-        "--unique-period|hourly|errand: --unique-period must be an ISO-8601 duration such as PT1H,"
-            + " was 'hourly'",
+        "--unique-period|hourly|errand: --unique-period must be a duration such as 30s, 5m, 1h30m,"
+            + " 2d or PT5M, was 'hourly'",
         "--unique-period|PT0S|errand: --unique-period: unique period must be whole seconds, at"
             + " least 1 second, was PT0S"
       })
@@ -446,9 +525,13 @@ class CliTest {
 
   @Test
   void aDemoDurationThatIsNotADurationIsRefused() {
-    assertThat(run("demo", "--duration", "10s")).isEqualTo(2);
+    assertThat(run("demo", "--duration", "ten seconds")).isEqualTo(2);
     assertThat(err())
-        .isEqualTo("errand: --duration must be an ISO-8601 duration such as PT10S, was '10s'\n");
+        .isEqualTo(
+            "errand: --duration must be a duration such as 30s, 5m, 1h30m, 2d or PT5M, was 'ten"
+                + " seconds'\n");
+    assertThat(run("demo", "--duration", "0s")).isEqualTo(2);
+    assertThat(err()).isEqualTo("errand: --duration must be positive, was 0s\n");
   }
 
   private int run(String... args) {

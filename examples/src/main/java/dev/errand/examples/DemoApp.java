@@ -152,9 +152,10 @@ public final class DemoApp {
   public void printWorkload(PrintStream out) {
     out.printf(
         Locale.ROOT,
-        "Enqueuing continuously: about %d sign-in e-mails a second through a mail provider that"
-            + " refuses one call in %d (retried with backoff);%n"
-            + "an import of %,d items fanned out into one job per item every %d s;%n",
+        "Enqueuing continuously:%n"
+            + "- about %d sign-in e-mails a second, through a mail provider that refuses one%n"
+            + "  call in %d (retried with backoff);%n"
+            + "- an import of %,d items, fanned out into one job per item, every %d s;%n",
         Duration.ofSeconds(1).dividedBy(SIGN_IN_EVERY),
         MailProvider.FAILING_ONE_IN,
         IMPORT_SIZE,
@@ -162,28 +163,28 @@ public final class DemoApp {
     if (uniqueJobs) {
       out.printf(
           Locale.ROOT,
-          "a search-index rebuild asked for every %d ms, a unique job: one waits at a time;%n"
-              + "a cron job (%s) that expires old sessions;%n",
+          "- a unique search-index rebuild, asked for every %d ms: one waits at a time;%n"
+              + "- a cron job (%s) that expires old sessions;%n",
           REINDEX_EVERY.toMillis(),
           EXPIRE_SESSIONS_SCHEDULE);
     }
     if (dependencies) {
       out.printf(
           Locale.ROOT,
-          "every %d s an event's tickets: a batch of %d generate_ticket jobs and one send_tickets"
-              + " callback, run once they have all ended.%n",
+          "- every %d s an event's tickets: a batch of %d generate_ticket jobs and one%n"
+              + "  send_tickets callback, run once they have all ended.%n",
           TICKETS_EVERY.toSeconds(),
           TICKETS_PER_EVENT);
     }
     if (!uniqueJobs) {
       out.println(
-          "Left out: the cron job and the unique search-index rebuild; this store cannot keep a"
-              + " job unique (no UNIQUE_JOBS).");
+          "Left out: the cron job and the unique search-index rebuild; this store cannot\n"
+              + "keep a job unique (no UNIQUE_JOBS).");
     }
     if (!dependencies) {
       out.println(
-          "Left out: the ticket batches; this store cannot make a job wait for others (no"
-              + " DEPENDENCIES).");
+          "Left out: the ticket batches; this store cannot make a job wait for others\n"
+              + "(no DEPENDENCIES).");
     }
   }
 

@@ -84,7 +84,8 @@ public record DemoSummary(
         .forEach((kind, count) -> out.printf(Locale.ROOT, "    %-20s %,9d%n", kind, count));
     out.printf(
         Locale.ROOT,
-        "  retried   %,9d failed attempts, retried with backoff (%,d e-mails sent in the end)%n",
+        "  retried   %,9d failed attempts, retried with backoff%n"
+            + "                      (%,d e-mails sent in the end)%n",
         retried,
         emailsSent);
     out.printf(Locale.ROOT, "  failed    %,9d jobs discarded%n", discarded);
@@ -99,7 +100,7 @@ public record DemoSummary(
     if (duplicatesSkipped > 0) {
       out.printf(
           Locale.ROOT,
-          "  skipped   %,9d duplicate search-index rebuilds (unique: one waits at a time)%n",
+          "  skipped   %,9d duplicate search-index rebuilds (one waits at a time)%n",
           duplicatesSkipped);
     }
     long whole =
@@ -112,8 +113,8 @@ public record DemoSummary(
     if (ticketBatches > 0) {
       out.printf(
           Locale.ROOT,
-          "  tickets   %,9d events' tickets sent by their batch callback, %,d of them with all %d"
-              + " tickets (of %,d batches)%n",
+          "  tickets   %,9d events' tickets sent by their batch callback, %,d of them%n"
+              + "                      with all %d tickets (of %,d batches)%n",
           ticketsSent.size(),
           whole,
           DemoApp.TICKETS_PER_EVENT,
@@ -127,7 +128,7 @@ public record DemoSummary(
     if (waiting > 0) {
       out.printf(
           Locale.ROOT,
-          "  left      %,9d jobs not ended (a durable store keeps them for the next run)%n",
+          "  left      %,9d jobs not ended (a durable store runs them next time)%n",
           waiting);
     }
     if (enqueueFailures > 0) {

@@ -9,6 +9,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class DemoAppTest {
@@ -18,6 +21,7 @@ class DemoAppTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
     DemoApp demo = new DemoApp(Store.inMemory()).start();
+    demo.printWorkload(out);
 
     DemoApp.Ending ending = demo.awaitEnd(Duration.ofSeconds(2), new ProgressPrinter(out, false));
     DemoSummary summary = demo.stop();
@@ -55,5 +59,52 @@ class DemoAppTest {
         .contains("jobs/s")
         .contains("Finished: every job enqueued has ended")
         .contains("import_item             10,000");
+    // Fits an 80-column terminal without wrapping.
+    assertThat(printed.toString(StandardCharsets.UTF_8).lines())
+        .allSatisfy(line -> assertThat(columns(line)).as(line).isLessThanOrEqualTo(79));
+  }
+
+  @Test
+  void theProgressLinesFitEightyColumnsWithLargeFiguresAndAreRewrittenInPlace() {
+    Map<JobState, Long> states = new EnumMap<>(JobState.class);
+    for (JobState state : JobState.values()) {
+      states.put(state, 9_999_999L);
+    }
+    DemoProgress large =
+        new DemoProgress(
+            Duration.ofSeconds(9_999),
+            99_999_999,
+            9_999_999,
+            999_999,
+            states,
+            9_999,
+            9_999_999,
+            999_999,
+            true,
+            true,
+            999_999);
+    List<String> lines = ProgressPrinter.lines(large, 99_999);
+    assertThat(lines).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(lines)
+        .allSatisfy(line -> assertThat(columns(line)).as(line).isLessThanOrEqualTo(79));
+    assertThat(String.join("\n", lines))
+        .contains("done 99,999,999", "ticket batches sent 999,999", "999,999 enqueues failed");
+
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    ProgressPrinter printer =
+        new ProgressPrinter(new PrintStream(printed, true, StandardCharsets.UTF_8), true);
+    printer.print(large);
+    printer.print(large);
+    printer.finish();
+    String text = printed.toString(StandardCharsets.UTF_8);
+    // The second print moves the cursor back up to the first line and clears each line it writes.
+    assertThat(text).contains("\u001b[" + (lines.size() - 1) + "F");
+    assertThat(text.split("\u001b\\[2K", -1)).hasSize(2 * lines.size() + 1);
+  }
+
+  /** The columns {@code line} takes on a terminal: one per code point, escape sequences none. */
+  private static int columns(String line) {
+    String visible = line.replaceAll("\u001b\\[[0-9]*[A-Za-z]", "");
+    return visible.codePointCount(0, visible.length());
   }
 }
