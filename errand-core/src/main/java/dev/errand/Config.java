@@ -161,7 +161,10 @@ public final class Config {
     return a.compareTo(b) >= 0 ? a : b;
   }
 
-  /** A builder on {@code store}, with every other field at its default. */
+  /**
+   * A builder on {@code store}, with every other field at its default. The store stays the
+   * caller's: {@link Errand#close()} does not close it.
+   */
   public static Builder builder(Store store) {
     return new Builder(store);
   }
@@ -192,6 +195,7 @@ public final class Config {
     }
   }
 
+  /** The store, which the caller who opened it closes (after the {@link Errand}). */
   public Store store() {
     return store;
   }
