@@ -3,10 +3,14 @@ package dev.errand;
 import dev.errand.spi.Capability;
 import dev.errand.spi.Store;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.lang.reflect.TypeVariable;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +27,7 @@ import java.util.regex.Pattern;
  * Config config = Config.builder(store)
  *     .queue("default", 20)
  *     .queue(QueueConfig.of("reports", 2).onPlatformThreads())
- *     .worker("sign_in_email", SignInEmail.class, new SignInEmailWorker())
+ *     .worker(new SignInEmailWorker())       // kind and args type read from Worker<SignInEmail>
  *     .build();
  * }</pre>
  */
@@ -157,7 +161,10 @@ public final class Config {
     return a.compareTo(b) >= 0 ? a : b;
   }
 
-  /** A builder on {@code store}, with every other field at its default. */
+  /**
+   * A builder on {@code store}, with every other field at its default. The store stays the
+   * caller's: {@link Errand#close()} does not close it.
+   */
   public static Builder builder(Store store) {
     return new Builder(store);
   }
@@ -188,6 +195,7 @@ public final class Config {
     }
   }
 
+  /** The store, which the caller who opened it closes (after the {@link Errand}). */
   public Store store() {
     return store;
   }
@@ -351,7 +359,65 @@ public final class Config {
       return this;
     }
 
-    /** Runs jobs of {@code kind}, whose args are {@code argsType}, with {@code worker}. */
+    /**
+     * Runs jobs with {@code worker}, whose args type is the type argument of the {@code Worker<A>}
+     * its class implements, and whose kind is that type's {@link JobKind}. Declare the worker as a
+     * class ({@code class SignInEmailWorker implements Worker<SignInEmail>}); a lambda does not
+     * keep its type argument at run time: register it with {@link #worker(Class, Worker)}.
+     *
+     * @throws InvalidConfigException if the args type cannot be told from the worker's class, has
+     *     no {@link JobKind}, or its kind is registered already
+     */
+    public <A extends JobArgs> Builder worker(Worker<A> worker) {
+      Objects.requireNonNull(worker, "worker");
+      Class<A> argsType = argsTypeOf(worker);
+      if (argsType == null) {
+        throw new InvalidConfigException(
+            "workers: cannot tell which args "
+                + workerName(worker)
+                + " works: it is a lambda, or its class does not name the args type in"
+                + " implements Worker<...>; register it with worker(YourArgs.class, worker)");
+      }
+      return worker(argsType, worker);
+    }
+
+    /**
+     * Runs jobs whose args are {@code argsType} with {@code worker}; the kind is {@code argsType}'s
+     * {@link JobKind}.
+     *
+     * @throws InvalidConfigException if {@code argsType} has no {@link JobKind}, or its kind is
+     *     registered already
+     */
+    public <A extends JobArgs> Builder worker(Class<A> argsType, Worker<A> worker) {
+      Objects.requireNonNull(argsType, "argsType");
+      String kind =
+          JobKinds.declared(argsType)
+              .orElseThrow(
+                  () ->
+                      new InvalidConfigException(
+                          "workers: "
+                              + argsType.getName()
+                              + " has no @JobKind, so its kind is not known before a job is"
+                              + " enqueued; annotate it with @JobKind(\"...\"), or register"
+                              + " it with worker(kind, "
+                              + argsType.getSimpleName()
+                              + ".class, worker)"));
+      try {
+        checkKind(kind);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(
+            "workers: @JobKind of " + argsType.getName() + ": " + e.getMessage());
+      }
+      return worker(kind, argsType, worker);
+    }
+
+    /**
+     * Runs jobs of {@code kind}, whose args are {@code argsType}, with {@code worker}. When {@code
+     * argsType} has a {@link JobKind}, {@link #worker(Class, Worker)} says the same in fewer words.
+     *
+     * @throws InvalidConfigException if {@code kind} is not a valid kind, differs from {@code
+     *     argsType}'s {@link JobKind}, or is registered already
+     */
     public <A extends JobArgs> Builder worker(String kind, Class<A> argsType, Worker<A> worker) {
       try {
         checkKind(kind);
@@ -360,6 +426,22 @@ public final class Config {
       }
       Objects.requireNonNull(argsType, "argsType");
       Objects.requireNonNull(worker, "worker");
+      // Checked here rather than at the first enqueue, which would refuse every job of this kind.
+      String declared = JobKinds.declared(argsType).orElse(kind);
+      if (!declared.equals(kind)) {
+        throw new InvalidConfigException(
+            "workers: kind '"
+                + kind
+                + "' is registered for "
+                + argsType.getName()
+                + ", whose @JobKind is '"
+                + declared
+                + "'; register it as '"
+                + declared
+                + "' (worker(worker) reads it), or change the @JobKind if no job of kind '"
+                + declared
+                + "' is queued");
+      }
       if (workers.putIfAbsent(kind, new WorkerRegistration<>(kind, argsType, worker)) != null) {
         throw new InvalidConfigException("workers: kind '" + kind + "' is registered twice");
       }
@@ -555,6 +637,55 @@ public final class Config {
         }
       }
       return new Config(this);
+    }
+
+    /**
+     * The {@code A} of the {@code Worker<A>} that {@code worker}'s class implements, through
+     * generic superclasses and interfaces; null if erased (lambdas, raw types, type variables).
+     */
+    @SuppressWarnings("unchecked")
+    private static <A extends JobArgs> Class<A> argsTypeOf(Worker<A> worker) {
+      Type found = workerTypeArgument(worker.getClass(), Map.of());
+      if (found instanceof ParameterizedType p) {
+        found = p.getRawType();
+      }
+      return found instanceof Class<?> c && JobArgs.class.isAssignableFrom(c) ? (Class<A>) c : null;
+    }
+
+    private static Type workerTypeArgument(Type type, Map<TypeVariable<?>, Type> bindings) {
+      Class<?> raw;
+      Map<TypeVariable<?>, Type> bound = Map.of();
+      if (type instanceof Class<?> c) {
+        raw = c;
+      } else if (type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c) {
+        raw = c;
+        TypeVariable<?>[] variables = c.getTypeParameters();
+        Type[] arguments = p.getActualTypeArguments();
+        Map<TypeVariable<?>, Type> map = new HashMap<>();
+        for (int i = 0; i < variables.length; i++) {
+          map.put(variables[i], bindings.getOrDefault(arguments[i], arguments[i]));
+        }
+        bound = map;
+        if (c == Worker.class) {
+          return map.get(variables[0]);
+        }
+      } else {
+        return null;
+      }
+      for (Type parent : raw.getGenericInterfaces()) {
+        Type found = workerTypeArgument(parent, bound);
+        if (found != null) {
+          return found;
+        }
+      }
+      return raw.getGenericSuperclass() != null
+          ? workerTypeArgument(raw.getGenericSuperclass(), bound)
+          : null;
+    }
+
+    private static String workerName(Worker<?> worker) {
+      Class<?> type = worker.getClass();
+      return type.isSynthetic() || type.isHidden() ? "a lambda worker" : type.getName();
     }
 
     private static int checkRange(String field, int value, int min, int max) {

@@ -21,10 +21,19 @@ import java.util.Set;
  * The entry point: enqueues jobs, and, once {@link #start() started}, works the queues of its
  * {@link Config}. Thread-safe. One per application and store is the norm.
  *
+ * <p>The store is the caller's: whoever opened it closes it, after the {@code Errand} (as a
+ * connection pool is closed by whoever created it, not by each user of it). {@link #close()} stops
+ * the engine and leaves the store open, so it can serve another {@code Errand}, migrations or
+ * tests; a store left open holds its resources (a SQLite store keeps its file locked). Closing both
+ * in one try-with-resources does it in the right order:
+ *
  * <pre>{@code
- * try (Errand errand = Errand.create(config).start()) {
+ * try (SqliteStore store = SqliteStore.builder(Path.of("errand.db")).build();
+ *     Errand errand = Errand.create(Config.builder(store).worker(new SignInEmailWorker()).build())) {
+ *   store.migrate();
+ *   errand.start();
  *   errand.enqueue(new SignInEmail("ada@example.com", token));
- * }
+ * } // closes the Errand, then the store
  * }</pre>
  *
  * <p>Enqueue works before {@code start()} and without queues (an insert-only client). Secondary
@@ -87,7 +96,10 @@ public final class Errand implements AutoCloseable {
     lifecycle = Lifecycle.STOPPED;
   }
 
-  /** {@link #stop(Duration)} with the configured {@link Config#shutdownTimeout()}. */
+  /**
+   * {@link #stop(Duration)} with the configured {@link Config#shutdownTimeout()}. Does not close
+   * the {@link Config#store() store}, which belongs to whoever created it: close it after this.
+   */
   @Override
   public void close() {
     stop(config.shutdownTimeout());

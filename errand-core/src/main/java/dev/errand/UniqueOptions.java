@@ -15,8 +15,11 @@ import java.util.Set;
  * nothing and answers the first's id with {@link Enqueued#duplicate()} true.
  *
  * <pre>{@code
- * // At most one sync per account that waits or runs, however many nodes ask at once:
- * errand.enqueue(new SyncAccount(42), EnqueueOptions.defaults().unique(UniqueOptions.byKind().byArgs()));
+ * // At most one sync per account that waits or runs, however many nodes ask at once; a sync that
+ * // completed does not block the next one (by default it would, until it is pruned):
+ * UniqueOptions oneWaitingOrRunning = UniqueOptions.byKind().byArgs()
+ *     .byStates(JobState.SCHEDULED, JobState.AVAILABLE, JobState.RUNNING, JobState.RETRYABLE);
+ * errand.enqueue(new SyncAccount(42), EnqueueOptions.defaults().unique(oneWaitingOrRunning));
  * }</pre>
  *
  * <p>The store enforces it (on PostgreSQL a unique index), so it holds across threads, processes

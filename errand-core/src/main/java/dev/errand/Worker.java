@@ -3,7 +3,9 @@ package dev.errand;
 import java.time.Duration;
 
 /**
- * Does the work of one job kind. Register it in the {@link Config} with its kind and args type.
+ * Does the work of one job kind. Register it in the {@link Config}: {@link
+ * Config.Builder#worker(Worker)} reads the args type from the class's {@code Worker<A>} and the
+ * kind from that type's {@link JobKind}.
  *
  * <p>{@link #work(Job)} runs on the queue's executor, a virtual thread by default, possibly on many
  * threads at once: a worker must be thread-safe. Throwing fails the attempt: the job is retried

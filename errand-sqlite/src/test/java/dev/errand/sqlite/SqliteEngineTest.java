@@ -1,6 +1,7 @@
 package dev.errand.sqlite;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.errand.BatchEnqueued;
@@ -15,6 +16,7 @@ import dev.errand.Outcome;
 import dev.errand.PeriodicJob;
 import dev.errand.QueueInfo;
 import dev.errand.Schedule;
+import dev.errand.StoreException;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
@@ -84,6 +86,26 @@ class SqliteEngineTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> receiptsSent.size() == 500);
     assertThat(ordersWorked).hasSize(500);
     await().until(() -> count(JobState.COMPLETED) == 1_000);
+  }
+
+  @Test
+  void closingTheErrandLeavesTheFileLockedUntilItsStoreIsClosed() throws Exception {
+    Path file = dir.resolve("owned.db");
+    start(file);
+    long id = errand.enqueue(new Order(7)).id();
+    await().until(() -> store.jobGet(id).orElseThrow().state() == JobState.COMPLETED);
+
+    errand.close();
+    // The store is its opener's: still open, and still holding the file.
+    assertThat(store.jobGet(id)).isPresent();
+    assertThatThrownBy(() -> SqliteStore.builder(file).build())
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("already open");
+
+    store.close();
+    try (SqliteStore reopened = SqliteStore.builder(file).build()) {
+      assertThat(reopened.jobGet(id).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
+    }
   }
 
   @Test

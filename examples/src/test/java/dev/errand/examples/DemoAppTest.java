@@ -20,12 +20,16 @@ class DemoAppTest {
   void aFiniteRunEndsWithEveryKindOfJobCompletedAndTheFailedCallsRetried() throws Exception {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(printed, true, StandardCharsets.UTF_8);
-    DemoApp demo = new DemoApp(Store.inMemory()).start();
-    demo.printWorkload(out);
-
-    DemoApp.Ending ending = demo.awaitEnd(Duration.ofSeconds(2), new ProgressPrinter(out, false));
-    DemoSummary summary = demo.stop();
-    summary.print(out);
+    DemoApp.Ending ending;
+    DemoSummary summary;
+    // The demo does not close the store it is given: its creator does, after the demo stopped.
+    try (Store store = Store.inMemory()) {
+      DemoApp demo = new DemoApp(store).start();
+      demo.printWorkload(out);
+      ending = demo.awaitEnd(Duration.ofSeconds(2), new ProgressPrinter(out, false));
+      summary = demo.stop();
+      summary.print(out);
+    }
 
     assertThat(ending).isEqualTo(DemoApp.Ending.FINISHED);
     assertThat(summary.succeeded()).isTrue();
