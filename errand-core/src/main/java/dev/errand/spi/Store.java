@@ -181,13 +181,26 @@ public interface Store extends AutoCloseable {
    */
   boolean jobDelete(JobDeleteParams params);
 
-  /** Pauses a queue on every node: {@link #jobFetch} returns nothing from it until resumed. */
+  /**
+   * Pauses a queue on every node: {@link #jobFetch} returns nothing from it until resumed. A queue
+   * that holds no jobs, or that the store has never seen, is recorded as paused all the same, so
+   * that a queue can be paused ahead of its traffic: it is listed by {@link #queueList()} as paused
+   * (with no counts), and jobs inserted into it later wait until it is resumed. Pausing a paused
+   * queue changes nothing.
+   */
   void queuePause(String queue);
 
-  /** Resumes a paused queue and wakes its listeners. */
+  /**
+   * Resumes a paused queue and wakes its listeners. Resuming a queue that is not paused, including
+   * one the store has never seen, changes nothing and is not an error: such a queue is not listed
+   * afterwards unless it holds jobs.
+   */
   void queueResume(String queue);
 
-  /** Every queue that holds jobs or is paused, by name, with per-state counts. */
+  /**
+   * Every queue that holds jobs or is paused, by name, with per-state counts. A queue that was
+   * resumed and holds no jobs is not listed.
+   */
   List<QueueInfo> queueList();
 
   /**

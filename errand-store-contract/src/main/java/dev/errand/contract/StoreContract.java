@@ -1656,6 +1656,46 @@ public abstract class StoreContract {
           .containsExactly(new QueueInfo("a", true, Map.of(AVAILABLE, 1L)));
       assertThat(fetch("a", 10)).isEmpty();
     }
+
+    @Test
+    void aQueuePausedAheadOfItsJobsHoldsThemUntilResumed() {
+      store.queuePause("early");
+      assertThat(store.queueList()).containsExactly(new QueueInfo("early", true, Map.of()));
+
+      long id = insertOne(job().queue("early"));
+      assertThat(fetch("early", 10)).isEmpty();
+      assertThat(store.queueList())
+          .containsExactly(new QueueInfo("early", true, Map.of(AVAILABLE, 1L)));
+
+      store.queueResume("early");
+      assertThat(ids(fetch("early", 10))).containsExactly(id);
+    }
+
+    @Test
+    void resumingAQueueTheStoreNeverSawChangesNothing() {
+      store.queueResume("ghost");
+      store.queueResume("ghost");
+
+      assertThat(store.queueList()).isEmpty();
+      long id = insertOne(job().queue("ghost"));
+      assertThat(store.queueList())
+          .containsExactly(new QueueInfo("ghost", false, Map.of(AVAILABLE, 1L)));
+      assertThat(ids(fetch("ghost", 10))).as("not paused by the resume").containsExactly(id);
+    }
+
+    @Test
+    void pausingTwiceAndResumingTwiceAreIdempotent() {
+      store.queuePause("idle");
+      store.queuePause("idle");
+      assertThat(store.queueList()).containsExactly(new QueueInfo("idle", true, Map.of()));
+
+      store.queueResume("idle");
+      store.queueResume("idle");
+      assertThat(store.queueList()).isEmpty();
+
+      store.queuePause("idle");
+      assertThat(store.queueList()).containsExactly(new QueueInfo("idle", true, Map.of()));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
