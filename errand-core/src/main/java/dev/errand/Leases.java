@@ -27,6 +27,14 @@ import java.util.Set;
  * written at once, one store call each, and are not reported to {@link JobListener}s.
  */
 public final class Leases {
+
+  /**
+   * The longest lease of {@link #fetch} and {@link #heartbeat}: a day. A worker that works longer
+   * renews its lease with heartbeats; a lease far longer would keep a crashed worker's job from
+   * being rescued for as long.
+   */
+  public static final Duration MAX_LEASE = Duration.ofDays(1);
+
   private final Config config;
 
   Leases(Config config) {
@@ -89,7 +97,11 @@ public final class Leases {
     return write(AttemptResult.of(ref(attempt), now(), Outcome.complete(), List.of()));
   }
 
-  /** Runs the job again after {@code delay} without counting the attempt; false if lost. */
+  /**
+   * Runs the job again after {@code delay} without counting the attempt; false if lost.
+   *
+   * @throws IllegalArgumentException as {@link Outcome#snooze(Duration)}
+   */
   public boolean snooze(AttemptRef attempt, Duration delay) {
     return write(AttemptResult.of(ref(attempt), now(), Outcome.snooze(delay), List.of()));
   }
@@ -104,10 +116,15 @@ public final class Leases {
    * retryIn} (null: the default backoff), or discarded if it was the job's last attempt.
    *
    * @return false if the lease was lost
+   * @throws IllegalArgumentException if {@code retryIn} is negative or longer than {@link
+   *     EnqueueOptions#MAX_RUN_IN}
    */
   public boolean fail(
       AttemptRef attempt, String errorClass, String message, String stackTrace, Duration retryIn) {
     Objects.requireNonNull(errorClass, "errorClass");
+    if (retryIn != null) {
+      EnqueueOptions.checkDelay("retryIn", retryIn);
+    }
     Optional<JobInfo> job = config.store().jobGet(attempt.jobId());
     if (job.isEmpty()
         || job.get().state() != JobState.RUNNING
@@ -145,8 +162,9 @@ public final class Leases {
   }
 
   private static void checkLease(Duration lease) {
-    if (lease == null || !lease.isPositive()) {
-      throw new IllegalArgumentException("lease must be positive, was " + lease);
+    if (lease == null || !lease.isPositive() || lease.compareTo(MAX_LEASE) > 0) {
+      throw new IllegalArgumentException(
+          "lease must be positive and at most " + MAX_LEASE + ", was " + lease);
     }
   }
 

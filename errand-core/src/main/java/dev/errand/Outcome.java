@@ -18,6 +18,9 @@ public sealed interface Outcome {
   /**
    * Run the job again after {@code delay} without using up an attempt, for example while a rate
    * limit resets.
+   *
+   * @throws IllegalArgumentException if {@code delay} is negative or longer than {@link
+   *     EnqueueOptions#MAX_RUN_IN}
    */
   static Outcome snooze(Duration delay) {
     return new Snooze(delay);
@@ -44,10 +47,7 @@ public sealed interface Outcome {
   /** See {@link Outcome#snooze(Duration)}. */
   record Snooze(Duration delay) implements Outcome {
     public Snooze {
-      Objects.requireNonNull(delay, "delay");
-      if (delay.isNegative()) {
-        throw new IllegalArgumentException("snooze delay must not be negative, was " + delay);
-      }
+      EnqueueOptions.checkDelay("snooze delay", delay);
     }
   }
 

@@ -19,6 +19,7 @@ import dev.errand.AttemptError;
 import dev.errand.DependencyCounts;
 import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
+import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -253,6 +254,24 @@ public abstract class StoreContract {
       JobInfo earlier = get(result.get(2).id());
       assertThat(earlier.state()).isEqualTo(AVAILABLE);
       assertThat(earlier.scheduledAt()).isEqualTo(T0.minusSeconds(60));
+    }
+
+    @Test
+    void runTimesAtTheEdgesOfTheAcceptedRangeReadBackExactly() {
+      // The range enqueue lets through, to the microsecond, and the longest delay from now.
+      Instant farthest = now().plus(EnqueueOptions.MAX_RUN_IN);
+      List<Enqueued> result =
+          insert(
+              job().scheduledAt(EnqueueOptions.MIN_RUN_AT),
+              job().scheduledAt(EnqueueOptions.MAX_RUN_AT));
+
+      assertThat(result).extracting(Enqueued::state).containsExactly(AVAILABLE, SCHEDULED);
+      assertThat(get(result.get(1).id()).scheduledAt()).isEqualTo(EnqueueOptions.MAX_RUN_AT);
+      JobInfo first = fetchOnly(QUEUE, result.get(0).id());
+      assertThat(first.scheduledAt()).isEqualTo(EnqueueOptions.MIN_RUN_AT);
+      finish(new JobFinish.Snoozed(ref(first), now(), EnqueueOptions.MAX_RUN_AT));
+      assertThat(get(first.id()).scheduledAt()).isEqualTo(EnqueueOptions.MAX_RUN_AT);
+      assertThat(retryable(job(), farthest).scheduledAt()).isEqualTo(farthest);
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.errand.spi.Capability;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -100,11 +101,13 @@ public final class JobEncoder {
               + config.maxArgsBytes()
               + "); keep large data in your own tables and pass its id");
     }
+    // Given times are cut to the microsecond, which every store keeps: PostgreSQL would round a
+    // finer one and SQLite cut it, so the same enqueue would run at different times.
     Instant runAt = now;
     if (options.runAt() != null) {
-      runAt = options.runAt();
+      runAt = options.runAt().truncatedTo(ChronoUnit.MICROS);
     } else if (options.runIn() != null) {
-      runAt = now.plus(options.runIn());
+      runAt = now.plus(options.runIn().truncatedTo(ChronoUnit.MICROS));
     }
     return new NewJob(
         kind,
