@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.internal.engine.StoredText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -226,16 +227,26 @@ public final class EnqueueOptions {
         ifDependencyFails);
   }
 
-  /** Free labels, for filtering in the views and the dashboard. */
+  /**
+   * Free labels, for filtering in the views and the dashboard.
+   *
+   * @throws IllegalArgumentException if there are more than {@link #MAX_TAGS}, or a tag is blank,
+   *     longer than {@link #MAX_TAG_LENGTH}, or holds a NUL character or an unpaired surrogate (the
+   *     message names it as {@code tags[i]})
+   */
   public EnqueueOptions tags(String... tags) {
     List<String> list = List.of(tags);
     if (list.size() > MAX_TAGS) {
       throw new IllegalArgumentException("at most " + MAX_TAGS + " tags, got " + list.size());
     }
-    for (String tag : list) {
+    for (int i = 0; i < list.size(); i++) {
+      String tag = list.get(i);
       if (tag.isBlank() || tag.length() > MAX_TAG_LENGTH) {
         throw new IllegalArgumentException(
             "tag must be 1 to " + MAX_TAG_LENGTH + " characters, was '" + tag + "'");
+      }
+      if (!StoredText.isStorable(tag)) {
+        throw StoredText.refusal("tags[" + i + "]", tag);
       }
     }
     return new EnqueueOptions(
@@ -251,11 +262,26 @@ public final class EnqueueOptions {
         ifDependencyFails);
   }
 
-  /** Free key/value pairs kept with the job. */
+  /**
+   * Free key/value pairs kept with the job.
+   *
+   * @throws IllegalArgumentException if there are more than {@link #MAX_METADATA_ENTRIES}, or a key
+   *     or value holds a NUL character or an unpaired surrogate (the message names it as {@code
+   *     metadata key 'k'} or {@code metadata['k']}, the key escaped)
+   */
   public EnqueueOptions metadata(Map<String, String> metadata) {
     if (metadata.size() > MAX_METADATA_ENTRIES) {
       throw new IllegalArgumentException(
           "at most " + MAX_METADATA_ENTRIES + " metadata entries, got " + metadata.size());
+    }
+    for (Map.Entry<String, String> entry : metadata.entrySet()) {
+      if (!StoredText.isStorable(entry.getKey())) {
+        throw StoredText.refusal(
+            "metadata key '" + StoredText.escape(entry.getKey()) + "'", entry.getKey());
+      }
+      if (!StoredText.isStorable(entry.getValue())) {
+        throw StoredText.refusal("metadata['" + entry.getKey() + "']", entry.getValue());
+      }
     }
     return new EnqueueOptions(
         queue,

@@ -1,6 +1,7 @@
 package dev.errand;
 
 import dev.errand.internal.engine.AttemptResult;
+import dev.errand.internal.engine.StoredText;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobHeartbeatParams;
@@ -35,6 +36,9 @@ public final class Leases {
    */
   public static final Duration MAX_LEASE = Duration.ofDays(1);
 
+  /** The longest owner (worker) name of {@link #fetch} and {@link #heartbeat}, in UTF-16 units. */
+  public static final int MAX_OWNER_LENGTH = 128;
+
   private final Config config;
 
   Leases(Config config) {
@@ -46,7 +50,9 @@ public final class Leases {
    * fetch order), of {@code kinds} only (empty: any kind), leased to {@code owner} for {@code
    * lease}.
    *
-   * @throws IllegalArgumentException naming the invalid argument
+   * @throws IllegalArgumentException naming the invalid argument: among others an {@code owner}
+   *     that is blank, longer than {@link #MAX_OWNER_LENGTH} or holds a NUL character or an
+   *     unpaired surrogate, or a {@code lease} longer than {@link #MAX_LEASE}
    */
   public List<JobInfo> fetch(
       Collection<String> queues, Set<String> kinds, int limit, String owner, Duration lease) {
@@ -106,7 +112,11 @@ public final class Leases {
     return write(AttemptResult.of(ref(attempt), now(), Outcome.snooze(delay), List.of()));
   }
 
-  /** Ends the job as {@link JobState#DISCARDED} with {@code reason}; false if lost. */
+  /**
+   * Ends the job as {@link JobState#DISCARDED} with {@code reason}; false if lost.
+   *
+   * @throws IllegalArgumentException as {@link Outcome#discard(String)}
+   */
   public boolean discard(AttemptRef attempt, String reason) {
     return write(AttemptResult.of(ref(attempt), now(), Outcome.discard(reason), List.of()));
   }
@@ -117,11 +127,15 @@ public final class Leases {
    *
    * @return false if the lease was lost
    * @throws IllegalArgumentException if {@code retryIn} is negative or longer than {@link
-   *     EnqueueOptions#MAX_RUN_IN}
+   *     EnqueueOptions#MAX_RUN_IN}, or {@code errorClass}, {@code message} or {@code stackTrace}
+   *     holds a NUL character or an unpaired surrogate (the message names the parameter)
    */
   public boolean fail(
       AttemptRef attempt, String errorClass, String message, String stackTrace, Duration retryIn) {
     Objects.requireNonNull(errorClass, "errorClass");
+    StoredText.check("errorClass", errorClass);
+    StoredText.check("message", message);
+    StoredText.check("stackTrace", stackTrace);
     if (retryIn != null) {
       EnqueueOptions.checkDelay("retryIn", retryIn);
     }
@@ -155,10 +169,14 @@ public final class Leases {
   }
 
   private static void checkOwner(String owner) {
-    if (owner == null || owner.isBlank() || owner.length() > 128) {
+    if (owner == null || owner.isBlank() || owner.length() > MAX_OWNER_LENGTH) {
       throw new IllegalArgumentException(
-          "owner must be 1 to 128 characters, was " + (owner == null ? "null" : "'" + owner + "'"));
+          "owner must be 1 to "
+              + MAX_OWNER_LENGTH
+              + " characters, was "
+              + (owner == null ? "null" : "'" + owner + "'"));
     }
+    StoredText.check("owner", owner);
   }
 
   private static void checkLease(Duration lease) {

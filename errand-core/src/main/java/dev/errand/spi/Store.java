@@ -21,6 +21,13 @@ import java.util.Set;
  * Concurrency guarantees, checked by the contract suite: competing fetchers never receive the same
  * job; fetch order is priority, then {@code scheduledAt}, then id; a write for a running job is
  * fenced by its {@link JobRef}.
+ *
+ * <p>Text reaching a store (args, tags, metadata, lease owners, errors and reasons) holds no NUL
+ * character and no unpaired UTF-16 surrogate: core refuses them where they enter and replaces them
+ * in the errors it records itself, since PostgreSQL cannot keep the one and silently alters the
+ * other. A store keeps every other character exactly, supplementary ones such as emoji included. A
+ * store keeps each microsecond from {@link dev.errand.EnqueueOptions#MIN_RUN_AT} to {@link
+ * dev.errand.EnqueueOptions#MAX_RUN_AT} exactly: the run times an enqueue accepts.
  */
 public interface Store extends AutoCloseable {
 

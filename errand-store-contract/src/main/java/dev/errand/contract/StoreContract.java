@@ -257,6 +257,39 @@ public abstract class StoreContract {
     }
 
     @Test
+    void textBeyondTheBasicPlaneReadsBackExactly() {
+      // Core refuses NUL and unpaired surrogates (StoredText); everything else must survive,
+      // surrogate pairs included, whether raw or escaped in the args.
+      String emoji = "\ud83d\ude00";
+      String args = "{\"raw\": \"" + emoji + " 日本\", \"escaped\": \"\\ud83d\\ude00\"}";
+      String owner = "worker " + emoji;
+      long failed =
+          insertOne(
+              job()
+                  .args(args)
+                  .maxAttempts(2)
+                  .tags("🚀 launch", "日本", emoji)
+                  .metadata(Map.of("🔑 key", "värde " + emoji)));
+      long cancelled = insertOne(job().queue("other"));
+
+      JobInfo running = fetchOnlyAs(owner, QUEUE, failed);
+      assertThat(running.leaseOwner()).isEqualTo(owner);
+      AttemptError error =
+          new AttemptError(1, now(), "Err" + emoji, "message " + emoji, "at " + emoji + "\n");
+      finish(new JobFinish.Failed(ref(running), now(), error, now()));
+      store.jobCancel(new JobCancelParams(cancelled, now(), "reason " + emoji));
+
+      JobInfo job = get(failed);
+      assertThat(job.argsJson()).isEqualTo(args);
+      assertThat(job.tags()).containsExactly("🚀 launch", "日本", emoji);
+      assertThat(job.metadata()).isEqualTo(Map.of("🔑 key", "värde " + emoji));
+      assertThat(job.errors()).containsExactly(error);
+      assertThat(get(cancelled).errors())
+          .singleElement()
+          .satisfies(e -> assertThat(e.message()).isEqualTo("reason " + emoji));
+    }
+
+    @Test
     void runTimesAtTheEdgesOfTheAcceptedRangeReadBackExactly() {
       // The range enqueue lets through, to the microsecond, and the longest delay from now.
       Instant farthest = now().plus(EnqueueOptions.MAX_RUN_IN);

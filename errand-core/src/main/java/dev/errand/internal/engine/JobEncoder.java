@@ -41,7 +41,8 @@ public final class JobEncoder {
    * The job to store for {@code args}.
    *
    * @throws JobArgsException if the kind is invalid, disagrees with its registration, or the args
-   *     cannot be written or are too large, or lack a field their uniqueness names
+   *     cannot be written, are too large, hold text no store keeps ({@link StoredText}), or lack a
+   *     field their uniqueness names
    * @throws UnsupportedOperationException if the job is unique or has dependencies and the store
    *     cannot enforce that
    * @throws IllegalArgumentException if the job is both unique and waits on other jobs
@@ -101,6 +102,7 @@ public final class JobEncoder {
               + config.maxArgsBytes()
               + "); keep large data in your own tables and pass its id");
     }
+    StoredText.checkArgsJson(kind, json);
     // Given times are cut to the microsecond, which every store keeps: PostgreSQL would round a
     // finer one and SQLite cut it, so the same enqueue would run at different times.
     Instant runAt = now;
