@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.internal.engine.StoredText;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -30,12 +31,21 @@ public record AttemptError(
     stackTrace = truncate(stackTrace == null ? "" : stackTrace, MAX_STACK_TRACE_CHARS);
   }
 
-  /** The error of attempt {@code attempt} that ended with {@code error} at {@code at}. */
+  /**
+   * The error of attempt {@code attempt} that ended with {@code error} at {@code at}. A NUL
+   * character or unpaired surrogate in the class name, message or stack trace, which no store
+   * keeps, is replaced by U+FFFD: refusing it would fail the write of every result in the batch
+   * that carries it.
+   */
   public static AttemptError of(int attempt, Instant at, Throwable error) {
     StringWriter trace = new StringWriter();
     error.printStackTrace(new PrintWriter(trace));
     return new AttemptError(
-        attempt, at, error.getClass().getName(), error.getMessage(), trace.toString());
+        attempt,
+        at,
+        StoredText.sanitize(error.getClass().getName()),
+        StoredText.sanitize(error.getMessage()),
+        StoredText.sanitize(trace.toString()));
   }
 
   /** An error that has no exception behind it, such as an expired lease. */
@@ -44,6 +54,13 @@ public record AttemptError(
   }
 
   private static String truncate(String text, int max) {
-    return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    if (text.length() <= max) {
+      return text;
+    }
+    int end = max - 1;
+    if (Character.isHighSurrogate(text.charAt(end - 1))) {
+      end--; // never half a surrogate pair: no store keeps that
+    }
+    return text.substring(0, end) + "…";
   }
 }

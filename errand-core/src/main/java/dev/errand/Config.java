@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.internal.engine.StoredText;
 import dev.errand.spi.Capability;
 import dev.errand.spi.Store;
 import java.lang.management.ManagementFactory;
@@ -490,6 +491,12 @@ public final class Config {
       if (nodeId == null || nodeId.isBlank() || nodeId.length() > 128) {
         throw new InvalidConfigException(
             "nodeId must be 1 to 128 characters, was '" + nodeId + "'");
+      }
+      try {
+        // The node's lease owner name: a PostgreSQL store could not write it.
+        StoredText.check("nodeId", nodeId);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidConfigException(e.getMessage());
       }
       this.nodeId = nodeId;
       return this;

@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.internal.engine.StoredText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -34,6 +35,34 @@ public final class EnqueueOptions {
 
   /** Most metadata entries a job may carry. */
   public static final int MAX_METADATA_ENTRIES = 32;
+
+  /**
+   * The longest {@link #runIn(Duration)}: 100 years ({@code P36525D}). The same bound holds for
+   * every delay after which a job runs again: a {@link Outcome#snooze(Duration) snooze}, the retry
+   * delay of {@link Leases#fail}, a {@link Backoff}'s delay and a {@link Schedule#every(Duration)}
+   * interval. Added to any clock reading before the year 9900 it stays within {@link #MAX_RUN_AT},
+   * and no arithmetic on it overflows.
+   */
+  public static final Duration MAX_RUN_IN = Duration.ofDays(36_525);
+
+  /**
+   * The earliest {@link #runAt(Instant)}: the Unix epoch, 1970-01-01T00:00:00Z. A run time in the
+   * past means "now", so earlier ones serve no purpose; they are refused rather than stored because
+   * PostgreSQL, which receives times as ISO-8601 text, reads none before the year 1.
+   */
+  public static final Instant MIN_RUN_AT = Instant.EPOCH;
+
+  /**
+   * The latest {@link #runAt(Instant)}: the last microsecond of the year 9999,
+   * 9999-12-31T23:59:59.999999Z. Every store keeps each microsecond from {@link #MIN_RUN_AT} to
+   * here exactly (PostgreSQL's {@code timestamptz}, SQLite's microseconds since the epoch, the
+   * in-memory {@link Instant}); from the year 10000 on, the ISO-8601 text of an instant takes a
+   * sign that PostgreSQL does not read.
+   */
+  public static final Instant MAX_RUN_AT = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+  /** {@link #MAX_RUN_IN} as people write it: {@link Duration#toString()} would say PT876600H. */
+  private static final String MAX_RUN_IN_TEXT = "P36525D (100 years)";
 
   private static final EnqueueOptions DEFAULTS =
       new EnqueueOptions(
@@ -127,9 +156,20 @@ public final class EnqueueOptions {
         ifDependencyFails);
   }
 
-  /** Do not run before {@code runAt}. Replaces {@link #runIn(Duration)}. */
+  /**
+   * Do not run before {@code runAt}; a time in the past means now. Replaces {@link
+   * #runIn(Duration)}. Kept to the microsecond, as every store keeps times: finer digits are
+   * dropped at enqueue.
+   *
+   * @throws IllegalArgumentException unless {@code runAt} is from {@link #MIN_RUN_AT} to {@link
+   *     #MAX_RUN_AT}
+   */
   public EnqueueOptions runAt(Instant runAt) {
     Objects.requireNonNull(runAt, "runAt");
+    if (runAt.isBefore(MIN_RUN_AT) || runAt.isAfter(MAX_RUN_AT)) {
+      throw new IllegalArgumentException(
+          "runAt must be between " + MIN_RUN_AT + " and " + MAX_RUN_AT + ", was " + runAt);
+    }
     return new EnqueueOptions(
         queue,
         priority,
@@ -143,12 +183,15 @@ public final class EnqueueOptions {
         ifDependencyFails);
   }
 
-  /** Do not run before {@code delay} from now. Replaces {@link #runAt(Instant)}. */
+  /**
+   * Do not run before {@code delay} from now. Replaces {@link #runAt(Instant)}. Kept to the
+   * microsecond, as every store keeps times: finer digits are dropped at enqueue.
+   *
+   * @throws IllegalArgumentException if {@code delay} is negative or longer than {@link
+   *     #MAX_RUN_IN}
+   */
   public EnqueueOptions runIn(Duration delay) {
-    Objects.requireNonNull(delay, "delay");
-    if (delay.isNegative()) {
-      throw new IllegalArgumentException("runIn must not be negative, was " + delay);
-    }
+    checkDelay("runIn", delay);
     return new EnqueueOptions(
         queue,
         priority,
@@ -184,16 +227,26 @@ public final class EnqueueOptions {
         ifDependencyFails);
   }
 
-  /** Free labels, for filtering in the views and the dashboard. */
+  /**
+   * Free labels, for filtering in the views and the dashboard.
+   *
+   * @throws IllegalArgumentException if there are more than {@link #MAX_TAGS}, or a tag is blank,
+   *     longer than {@link #MAX_TAG_LENGTH}, or holds a NUL character or an unpaired surrogate (the
+   *     message names it as {@code tags[i]})
+   */
   public EnqueueOptions tags(String... tags) {
     List<String> list = List.of(tags);
     if (list.size() > MAX_TAGS) {
       throw new IllegalArgumentException("at most " + MAX_TAGS + " tags, got " + list.size());
     }
-    for (String tag : list) {
+    for (int i = 0; i < list.size(); i++) {
+      String tag = list.get(i);
       if (tag.isBlank() || tag.length() > MAX_TAG_LENGTH) {
         throw new IllegalArgumentException(
             "tag must be 1 to " + MAX_TAG_LENGTH + " characters, was '" + tag + "'");
+      }
+      if (!StoredText.isStorable(tag)) {
+        throw StoredText.refusal("tags[" + i + "]", tag);
       }
     }
     return new EnqueueOptions(
@@ -209,11 +262,26 @@ public final class EnqueueOptions {
         ifDependencyFails);
   }
 
-  /** Free key/value pairs kept with the job. */
+  /**
+   * Free key/value pairs kept with the job.
+   *
+   * @throws IllegalArgumentException if there are more than {@link #MAX_METADATA_ENTRIES}, or a key
+   *     or value holds a NUL character or an unpaired surrogate (the message names it as {@code
+   *     metadata key 'k'} or {@code metadata['k']}, the key escaped)
+   */
   public EnqueueOptions metadata(Map<String, String> metadata) {
     if (metadata.size() > MAX_METADATA_ENTRIES) {
       throw new IllegalArgumentException(
           "at most " + MAX_METADATA_ENTRIES + " metadata entries, got " + metadata.size());
+    }
+    for (Map.Entry<String, String> entry : metadata.entrySet()) {
+      if (!StoredText.isStorable(entry.getKey())) {
+        throw StoredText.refusal(
+            "metadata key '" + StoredText.escape(entry.getKey()) + "'", entry.getKey());
+      }
+      if (!StoredText.isStorable(entry.getValue())) {
+        throw StoredText.refusal("metadata['" + entry.getKey() + "']", entry.getValue());
+      }
     }
     return new EnqueueOptions(
         queue,
@@ -345,6 +413,23 @@ public final class EnqueueOptions {
   /** The metadata. */
   public Map<String, String> metadata() {
     return metadata;
+  }
+
+  /**
+   * Checks a delay after which a job is to run (again): from zero to {@link #MAX_RUN_IN}.
+   *
+   * @throws IllegalArgumentException naming {@code field}, the limit and the value
+   */
+  static Duration checkDelay(String field, Duration delay) {
+    Objects.requireNonNull(delay, field);
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException(field + " must not be negative, was " + delay);
+    }
+    if (delay.compareTo(MAX_RUN_IN) > 0) {
+      throw new IllegalArgumentException(
+          field + " must be at most " + MAX_RUN_IN_TEXT + ", was " + delay);
+    }
+    return delay;
   }
 
   @Override

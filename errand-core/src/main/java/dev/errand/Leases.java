@@ -1,6 +1,7 @@
 package dev.errand;
 
 import dev.errand.internal.engine.AttemptResult;
+import dev.errand.internal.engine.StoredText;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobHeartbeatParams;
@@ -27,6 +28,17 @@ import java.util.Set;
  * written at once, one store call each, and are not reported to {@link JobListener}s.
  */
 public final class Leases {
+
+  /**
+   * The longest lease of {@link #fetch} and {@link #heartbeat}: a day. A worker that works longer
+   * renews its lease with heartbeats; a lease far longer would keep a crashed worker's job from
+   * being rescued for as long.
+   */
+  public static final Duration MAX_LEASE = Duration.ofDays(1);
+
+  /** The longest owner (worker) name of {@link #fetch} and {@link #heartbeat}, in UTF-16 units. */
+  public static final int MAX_OWNER_LENGTH = 128;
+
   private final Config config;
 
   Leases(Config config) {
@@ -38,7 +50,9 @@ public final class Leases {
    * fetch order), of {@code kinds} only (empty: any kind), leased to {@code owner} for {@code
    * lease}.
    *
-   * @throws IllegalArgumentException naming the invalid argument
+   * @throws IllegalArgumentException naming the invalid argument: among others an {@code owner}
+   *     that is blank, longer than {@link #MAX_OWNER_LENGTH} or holds a NUL character or an
+   *     unpaired surrogate, or a {@code lease} longer than {@link #MAX_LEASE}
    */
   public List<JobInfo> fetch(
       Collection<String> queues, Set<String> kinds, int limit, String owner, Duration lease) {
@@ -89,12 +103,20 @@ public final class Leases {
     return write(AttemptResult.of(ref(attempt), now(), Outcome.complete(), List.of()));
   }
 
-  /** Runs the job again after {@code delay} without counting the attempt; false if lost. */
+  /**
+   * Runs the job again after {@code delay} without counting the attempt; false if lost.
+   *
+   * @throws IllegalArgumentException as {@link Outcome#snooze(Duration)}
+   */
   public boolean snooze(AttemptRef attempt, Duration delay) {
     return write(AttemptResult.of(ref(attempt), now(), Outcome.snooze(delay), List.of()));
   }
 
-  /** Ends the job as {@link JobState#DISCARDED} with {@code reason}; false if lost. */
+  /**
+   * Ends the job as {@link JobState#DISCARDED} with {@code reason}; false if lost.
+   *
+   * @throws IllegalArgumentException as {@link Outcome#discard(String)}
+   */
   public boolean discard(AttemptRef attempt, String reason) {
     return write(AttemptResult.of(ref(attempt), now(), Outcome.discard(reason), List.of()));
   }
@@ -104,10 +126,19 @@ public final class Leases {
    * retryIn} (null: the default backoff), or discarded if it was the job's last attempt.
    *
    * @return false if the lease was lost
+   * @throws IllegalArgumentException if {@code retryIn} is negative or longer than {@link
+   *     EnqueueOptions#MAX_RUN_IN}, or {@code errorClass}, {@code message} or {@code stackTrace}
+   *     holds a NUL character or an unpaired surrogate (the message names the parameter)
    */
   public boolean fail(
       AttemptRef attempt, String errorClass, String message, String stackTrace, Duration retryIn) {
     Objects.requireNonNull(errorClass, "errorClass");
+    StoredText.check("errorClass", errorClass);
+    StoredText.check("message", message);
+    StoredText.check("stackTrace", stackTrace);
+    if (retryIn != null) {
+      EnqueueOptions.checkDelay("retryIn", retryIn);
+    }
     Optional<JobInfo> job = config.store().jobGet(attempt.jobId());
     if (job.isEmpty()
         || job.get().state() != JobState.RUNNING
@@ -138,15 +169,20 @@ public final class Leases {
   }
 
   private static void checkOwner(String owner) {
-    if (owner == null || owner.isBlank() || owner.length() > 128) {
+    if (owner == null || owner.isBlank() || owner.length() > MAX_OWNER_LENGTH) {
       throw new IllegalArgumentException(
-          "owner must be 1 to 128 characters, was " + (owner == null ? "null" : "'" + owner + "'"));
+          "owner must be 1 to "
+              + MAX_OWNER_LENGTH
+              + " characters, was "
+              + (owner == null ? "null" : "'" + owner + "'"));
     }
+    StoredText.check("owner", owner);
   }
 
   private static void checkLease(Duration lease) {
-    if (lease == null || !lease.isPositive()) {
-      throw new IllegalArgumentException("lease must be positive, was " + lease);
+    if (lease == null || !lease.isPositive() || lease.compareTo(MAX_LEASE) > 0) {
+      throw new IllegalArgumentException(
+          "lease must be positive and at most " + MAX_LEASE + ", was " + lease);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.internal.engine.StoredText;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,12 +19,20 @@ public sealed interface Outcome {
   /**
    * Run the job again after {@code delay} without using up an attempt, for example while a rate
    * limit resets.
+   *
+   * @throws IllegalArgumentException if {@code delay} is negative or longer than {@link
+   *     EnqueueOptions#MAX_RUN_IN}
    */
   static Outcome snooze(Duration delay) {
     return new Snooze(delay);
   }
 
-  /** Stop the job for good without counting it as failed: it ends {@link JobState#CANCELLED}. */
+  /**
+   * Stop the job for good without counting it as failed: it ends {@link JobState#CANCELLED}.
+   *
+   * @throws IllegalArgumentException if {@code reason} holds a NUL character or an unpaired
+   *     surrogate, which no store keeps
+   */
   static Outcome cancel(String reason) {
     return new Cancel(reason);
   }
@@ -31,6 +40,9 @@ public sealed interface Outcome {
   /**
    * Stop the job for good as failed, without further retries: it ends {@link JobState#DISCARDED}
    * with {@code reason} kept in its errors, and can be retried by hand.
+   *
+   * @throws IllegalArgumentException if {@code reason} holds a NUL character or an unpaired
+   *     surrogate, which no store keeps
    */
   static Outcome discard(String reason) {
     return new Discard(reason);
@@ -44,10 +56,7 @@ public sealed interface Outcome {
   /** See {@link Outcome#snooze(Duration)}. */
   record Snooze(Duration delay) implements Outcome {
     public Snooze {
-      Objects.requireNonNull(delay, "delay");
-      if (delay.isNegative()) {
-        throw new IllegalArgumentException("snooze delay must not be negative, was " + delay);
-      }
+      EnqueueOptions.checkDelay("snooze delay", delay);
     }
   }
 
@@ -55,6 +64,7 @@ public sealed interface Outcome {
   record Cancel(String reason) implements Outcome {
     public Cancel {
       Objects.requireNonNull(reason, "reason");
+      StoredText.check("cancel reason", reason);
     }
   }
 
@@ -62,6 +72,7 @@ public sealed interface Outcome {
   record Discard(String reason) implements Outcome {
     public Discard {
       Objects.requireNonNull(reason, "reason");
+      StoredText.check("discard reason", reason);
     }
   }
 }

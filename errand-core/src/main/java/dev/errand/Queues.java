@@ -14,13 +14,25 @@ public final class Queues {
     this.config = config;
   }
 
-  /** Stops every node from fetching jobs of {@code queue}; running jobs finish. */
+  /**
+   * Stops every node from fetching jobs of {@code queue}; running jobs finish. A queue without jobs
+   * can be paused ahead of its traffic: it is listed as paused, and jobs enqueued into it wait
+   * until it is resumed. Pausing a paused queue changes nothing.
+   *
+   * @throws IllegalArgumentException if the name is not a valid queue name
+   */
   public void pause(String queue) {
     Config.checkQueueName(queue);
     config.store().queuePause(queue);
   }
 
-  /** Lets every node fetch jobs of {@code queue} again. */
+  /**
+   * Lets every node fetch jobs of {@code queue} again. Resuming a queue that is not paused, or that
+   * the store has never seen, changes nothing and is not an error; afterwards such a queue is
+   * listed only if it holds jobs or is configured on this node.
+   *
+   * @throws IllegalArgumentException if the name is not a valid queue name
+   */
   public void resume(String queue) {
     Config.checkQueueName(queue);
     config.store().queueResume(queue);

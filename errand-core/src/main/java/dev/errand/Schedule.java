@@ -59,7 +59,8 @@ public sealed interface Schedule {
    * A slot every {@code interval}, aligned to the Unix epoch (every 15 minutes means :00, :15, :30
    * and :45 of each hour UTC), so all nodes agree on the slots whenever they start.
    *
-   * @throws IllegalArgumentException if the interval is shorter than a second or not whole seconds
+   * @throws IllegalArgumentException if the interval is shorter than a second, not whole seconds,
+   *     or longer than {@link EnqueueOptions#MAX_RUN_IN}
    */
   static Schedule every(Duration interval) {
     return new Every(interval);
@@ -192,6 +193,7 @@ public sealed interface Schedule {
         throw new IllegalArgumentException(
             "interval " + interval + " must be whole seconds, at least one");
       }
+      EnqueueOptions.checkDelay("interval", interval);
     }
 
     @Override

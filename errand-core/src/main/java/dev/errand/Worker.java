@@ -31,6 +31,12 @@ public interface Worker<A extends JobArgs> {
   Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
 
   /**
+   * The longest {@link #timeout(Job)}: 100 years ({@code P36525D}), far below the 292 years a
+   * deadline in nanoseconds can hold. Use {@link Duration#ZERO} for no limit.
+   */
+  Duration MAX_TIMEOUT = Duration.ofDays(36_525);
+
+  /**
    * Works one attempt of {@code job}.
    *
    * @return what to do with the job: usually {@link Outcome#complete()}
@@ -40,7 +46,9 @@ public interface Worker<A extends JobArgs> {
 
   /**
    * How long one attempt may run before it is interrupted and counted as failed; {@link
-   * Duration#ZERO} means no limit.
+   * Duration#ZERO} means no limit. A timeout longer than {@link #MAX_TIMEOUT} fails the attempt
+   * before it starts, with an {@link IllegalArgumentException} kept in the job's errors, as does an
+   * exception thrown here.
    */
   default Duration timeout(Job<A> job) {
     return DEFAULT_TIMEOUT;

@@ -21,6 +21,13 @@ import java.util.Set;
  * Concurrency guarantees, checked by the contract suite: competing fetchers never receive the same
  * job; fetch order is priority, then {@code scheduledAt}, then id; a write for a running job is
  * fenced by its {@link JobRef}.
+ *
+ * <p>Text reaching a store (args, tags, metadata, lease owners, errors and reasons) holds no NUL
+ * character and no unpaired UTF-16 surrogate: core refuses them where they enter and replaces them
+ * in the errors it records itself, since PostgreSQL cannot keep the one and silently alters the
+ * other. A store keeps every other character exactly, supplementary ones such as emoji included. A
+ * store keeps each microsecond from {@link dev.errand.EnqueueOptions#MIN_RUN_AT} to {@link
+ * dev.errand.EnqueueOptions#MAX_RUN_AT} exactly: the run times an enqueue accepts.
  */
 public interface Store extends AutoCloseable {
 
@@ -181,13 +188,26 @@ public interface Store extends AutoCloseable {
    */
   boolean jobDelete(JobDeleteParams params);
 
-  /** Pauses a queue on every node: {@link #jobFetch} returns nothing from it until resumed. */
+  /**
+   * Pauses a queue on every node: {@link #jobFetch} returns nothing from it until resumed. A queue
+   * that holds no jobs, or that the store has never seen, is recorded as paused all the same, so
+   * that a queue can be paused ahead of its traffic: it is listed by {@link #queueList()} as paused
+   * (with no counts), and jobs inserted into it later wait until it is resumed. Pausing a paused
+   * queue changes nothing.
+   */
   void queuePause(String queue);
 
-  /** Resumes a paused queue and wakes its listeners. */
+  /**
+   * Resumes a paused queue and wakes its listeners. Resuming a queue that is not paused, including
+   * one the store has never seen, changes nothing and is not an error: such a queue is not listed
+   * afterwards unless it holds jobs.
+   */
   void queueResume(String queue);
 
-  /** Every queue that holds jobs or is paused, by name, with per-state counts. */
+  /**
+   * Every queue that holds jobs or is paused, by name, with per-state counts. A queue that was
+   * resumed and holds no jobs is not listed.
+   */
   List<QueueInfo> queueList();
 
   /**

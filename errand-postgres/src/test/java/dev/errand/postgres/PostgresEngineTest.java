@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.errand.AttemptError;
 import dev.errand.BatchEnqueued;
 import dev.errand.Config;
 import dev.errand.DependencyCounts;
@@ -16,13 +17,18 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.Outcome;
 import dev.errand.UniqueOptions;
+import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.Store;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +39,13 @@ class PostgresEngineTest {
     @Override
     public String kind() {
       return "order_placed";
+    }
+  }
+
+  record Note(String note) implements JobArgs {
+    @Override
+    public String kind() {
+      return "note";
     }
   }
 
@@ -245,6 +258,72 @@ class PostgresEngineTest {
   }
 
   @Test
+  void aWorkersExceptionWithTextPostgresCannotStoreIsKeptSanitizedAndSparesItsBatch()
+      throws Exception {
+    // Without the engine replacing the NUL, the errors jsonb would refuse it and the completer
+    // would retry the whole batch forever: the completed jobs in it would never be recorded.
+    CountDownLatch writes = new CountDownLatch(1);
+    List<List<Long>> batches = new CopyOnWriteArrayList<>();
+    Set<Thread> workers = ConcurrentHashMap.newKeySet();
+    EnqueueOptions queue = EnqueueOptions.defaults().queue("errors");
+    Errand node =
+        Errand.create(
+                Config.builder(holdingFinishes(store, writes, batches))
+                    .queue("errors", 8)
+                    .worker(
+                        "note",
+                        Note.class,
+                        job -> {
+                          workers.add(Thread.currentThread());
+                          return switch (job.args().note()) {
+                            case "nul" -> throw new RuntimeException("bad\u0000byte");
+                            case "lone" -> throw new RuntimeException("lone\ud800 surrogate");
+                            default -> Outcome.complete();
+                          };
+                        })
+                    .build())
+            .start();
+    try {
+      // The first result's write waits; the five after it pile up behind it, in one batch.
+      long first = node.enqueue(new Note("ok"), queue).id();
+      await().until(() -> workers.size() == 1 && workers.stream().noneMatch(Thread::isAlive));
+      List<Long> ids =
+          node
+              .enqueueAll(
+                  List.of(
+                      new Note("ok"),
+                      new Note("nul"),
+                      new Note("ok"),
+                      new Note("lone"),
+                      new Note("ok")),
+                  queue)
+              .stream()
+              .map(Enqueued::id)
+              .toList();
+      // A worker's thread ends only after its result was handed to the completer.
+      await().until(() -> workers.size() == 6 && workers.stream().noneMatch(Thread::isAlive));
+      writes.countDown();
+
+      for (long id : List.of(first, ids.get(0), ids.get(2), ids.get(4))) {
+        await().until(() -> state(id) == JobState.COMPLETED);
+      }
+      await().until(() -> state(ids.get(1)) == JobState.RETRYABLE);
+      await().until(() -> state(ids.get(3)) == JobState.RETRYABLE);
+      assertThat(batches.stream().filter(b -> b.contains(ids.get(1))))
+          .singleElement()
+          .satisfies(batch -> assertThat(batch).containsExactlyInAnyOrderElementsOf(ids));
+      AttemptError nul = store.jobGet(ids.get(1)).orElseThrow().errors().get(0);
+      assertThat(nul.message()).isEqualTo("bad\uFFFDbyte");
+      assertThat(nul.stackTrace()).startsWith("java.lang.RuntimeException: bad\uFFFDbyte");
+      assertThat(store.jobGet(ids.get(3)).orElseThrow().errors().get(0).message())
+          .isEqualTo("lone\uFFFD surrogate");
+    } finally {
+      writes.countDown();
+      node.stop(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
   void migrateIsIdempotentAndTheScriptNamesEveryObject() {
     assertThat(store.migrate()).isEmpty();
     String script = store.migrationSql();
@@ -254,6 +333,32 @@ class PostgresEngineTest {
         .contains("job_fetch_idx")
         .contains("job_unique_idx")
         .doesNotContain("{schema}");
+  }
+
+  private JobState state(long id) {
+    return store.jobGet(id).orElseThrow().state();
+  }
+
+  /** {@code store}, with every result write held until {@code writes} opens, each recorded. */
+  private static Store holdingFinishes(
+      Store store, CountDownLatch writes, List<List<Long>> batches) {
+    return (Store)
+        Proxy.newProxyInstance(
+            Store.class.getClassLoader(),
+            new Class<?>[] {Store.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("jobFinishMany")) {
+                writes.await();
+                batches.add(
+                    ((JobFinishManyParams) args[0])
+                        .results().stream().map(r -> r.ref().id()).toList());
+              }
+              try {
+                return method.invoke(store, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
   }
 
   private void enqueueOrderInTransaction(long orderId) throws Exception {

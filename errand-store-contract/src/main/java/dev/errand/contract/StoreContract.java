@@ -19,6 +19,7 @@ import dev.errand.AttemptError;
 import dev.errand.DependencyCounts;
 import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
+import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -271,6 +272,57 @@ public abstract class StoreContract {
       JobInfo earlier = get(result.get(2).id());
       assertThat(earlier.state()).isEqualTo(AVAILABLE);
       assertThat(earlier.scheduledAt()).isEqualTo(T0.minusSeconds(60));
+    }
+
+    @Test
+    void textBeyondTheBasicPlaneReadsBackExactly() {
+      // Core refuses NUL and unpaired surrogates (StoredText); everything else must survive,
+      // surrogate pairs included, whether raw or escaped in the args.
+      String emoji = "\ud83d\ude00";
+      String args = "{\"raw\": \"" + emoji + " 日本\", \"escaped\": \"\\ud83d\\ude00\"}";
+      String owner = "worker " + emoji;
+      long failed =
+          insertOne(
+              job()
+                  .args(args)
+                  .maxAttempts(2)
+                  .tags("🚀 launch", "日本", emoji)
+                  .metadata(Map.of("🔑 key", "värde " + emoji)));
+      long cancelled = insertOne(job().queue("other"));
+
+      JobInfo running = fetchOnlyAs(owner, QUEUE, failed);
+      assertThat(running.leaseOwner()).isEqualTo(owner);
+      AttemptError error =
+          new AttemptError(1, now(), "Err" + emoji, "message " + emoji, "at " + emoji + "\n");
+      finish(new JobFinish.Failed(ref(running), now(), error, now()));
+      store.jobCancel(new JobCancelParams(cancelled, now(), "reason " + emoji));
+
+      JobInfo job = get(failed);
+      assertThat(job.argsJson()).isEqualTo(args);
+      assertThat(job.tags()).containsExactly("🚀 launch", "日本", emoji);
+      assertThat(job.metadata()).isEqualTo(Map.of("🔑 key", "värde " + emoji));
+      assertThat(job.errors()).containsExactly(error);
+      assertThat(get(cancelled).errors())
+          .singleElement()
+          .satisfies(e -> assertThat(e.message()).isEqualTo("reason " + emoji));
+    }
+
+    @Test
+    void runTimesAtTheEdgesOfTheAcceptedRangeReadBackExactly() {
+      // The range enqueue lets through, to the microsecond, and the longest delay from now.
+      Instant farthest = now().plus(EnqueueOptions.MAX_RUN_IN);
+      List<Enqueued> result =
+          insert(
+              job().scheduledAt(EnqueueOptions.MIN_RUN_AT),
+              job().scheduledAt(EnqueueOptions.MAX_RUN_AT));
+
+      assertThat(result).extracting(Enqueued::state).containsExactly(AVAILABLE, SCHEDULED);
+      assertThat(get(result.get(1).id()).scheduledAt()).isEqualTo(EnqueueOptions.MAX_RUN_AT);
+      JobInfo first = fetchOnly(QUEUE, result.get(0).id());
+      assertThat(first.scheduledAt()).isEqualTo(EnqueueOptions.MIN_RUN_AT);
+      finish(new JobFinish.Snoozed(ref(first), now(), EnqueueOptions.MAX_RUN_AT));
+      assertThat(get(first.id()).scheduledAt()).isEqualTo(EnqueueOptions.MAX_RUN_AT);
+      assertThat(retryable(job(), farthest).scheduledAt()).isEqualTo(farthest);
     }
 
     @Test
@@ -1673,6 +1725,46 @@ public abstract class StoreContract {
       assertThat(store.queueList())
           .containsExactly(new QueueInfo("a", true, Map.of(AVAILABLE, 1L)));
       assertThat(fetch("a", 10)).isEmpty();
+    }
+
+    @Test
+    void aQueuePausedAheadOfItsJobsHoldsThemUntilResumed() {
+      store.queuePause("early");
+      assertThat(store.queueList()).containsExactly(new QueueInfo("early", true, Map.of()));
+
+      long id = insertOne(job().queue("early"));
+      assertThat(fetch("early", 10)).isEmpty();
+      assertThat(store.queueList())
+          .containsExactly(new QueueInfo("early", true, Map.of(AVAILABLE, 1L)));
+
+      store.queueResume("early");
+      assertThat(ids(fetch("early", 10))).containsExactly(id);
+    }
+
+    @Test
+    void resumingAQueueTheStoreNeverSawChangesNothing() {
+      store.queueResume("ghost");
+      store.queueResume("ghost");
+
+      assertThat(store.queueList()).isEmpty();
+      long id = insertOne(job().queue("ghost"));
+      assertThat(store.queueList())
+          .containsExactly(new QueueInfo("ghost", false, Map.of(AVAILABLE, 1L)));
+      assertThat(ids(fetch("ghost", 10))).as("not paused by the resume").containsExactly(id);
+    }
+
+    @Test
+    void pausingTwiceAndResumingTwiceAreIdempotent() {
+      store.queuePause("idle");
+      store.queuePause("idle");
+      assertThat(store.queueList()).containsExactly(new QueueInfo("idle", true, Map.of()));
+
+      store.queueResume("idle");
+      store.queueResume("idle");
+      assertThat(store.queueList()).isEmpty();
+
+      store.queuePause("idle");
+      assertThat(store.queueList()).containsExactly(new QueueInfo("idle", true, Map.of()));
     }
   }
 

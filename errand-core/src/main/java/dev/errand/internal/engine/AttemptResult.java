@@ -2,6 +2,7 @@ package dev.errand.internal.engine;
 
 import dev.errand.AttemptError;
 import dev.errand.Backoff;
+import dev.errand.EnqueueOptions;
 import dev.errand.JobEvent;
 import dev.errand.Outcome;
 import dev.errand.spi.JobFinish;
@@ -50,7 +51,8 @@ public record AttemptResult(JobFinish finish, JobEvent.Result result, AttemptErr
 
   /**
    * The result of a failed attempt: discarded if it was the job's last, else retried after {@code
-   * backoff} (the default backoff if that throws; at once if it is null or negative).
+   * backoff} (the default backoff if that throws or exceeds {@link EnqueueOptions#MAX_RUN_IN}; at
+   * once if it is null or negative).
    */
   public static AttemptResult failed(
       JobRef ref, int maxAttempts, String kind, AttemptError error, Supplier<Duration> backoff) {
@@ -68,6 +70,13 @@ public record AttemptResult(JobFinish finish, JobEvent.Result result, AttemptErr
     }
     if (delay == null || delay.isNegative()) {
       delay = Duration.ZERO;
+    } else if (delay.compareTo(EnqueueOptions.MAX_RUN_IN) > 0) {
+      // Beyond it the retry time could overflow, or leave the range every store keeps.
+      log.warn(
+          "backoff of kind '{}' is {}, longer than EnqueueOptions.MAX_RUN_IN; using the default",
+          kind,
+          delay);
+      delay = Backoff.DEFAULT.delay(ref.attempt());
     }
     return new AttemptResult(
         new JobFinish.Failed(ref, now, error, now.plus(delay)), JobEvent.Result.RETRYING, error);

@@ -16,6 +16,7 @@ import dev.errand.JobTimeoutException;
 import dev.errand.Outcome;
 import dev.errand.QueueConfig;
 import dev.errand.UnknownDependencyException;
+import dev.errand.Worker;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
@@ -386,7 +387,12 @@ public final class Engine {
             errand,
             () -> running.cancelled,
             (a, options) -> followUps.add(followUp(a, options)));
-    Duration timeout = registration.worker().timeout(job);
+    Duration timeout;
+    try {
+      timeout = timeout(registration, job);
+    } catch (RuntimeException e) {
+      return failed(running, e, () -> registration.worker().backoff(job));
+    }
     if (timeout != null && timeout.isPositive()) {
       running.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
@@ -416,6 +422,20 @@ public final class Engine {
       return failed(running, error, () -> registration.worker().backoff(job));
     }
     return succeeded(running, outcome, followUps);
+  }
+
+  /** The worker's timeout for {@code job}, checked: a longer one would overflow the deadline. */
+  private static <A extends JobArgs> Duration timeout(
+      WorkerRegistration<A> registration, Job<A> job) {
+    Duration timeout = registration.worker().timeout(job);
+    if (timeout != null && timeout.compareTo(Worker.MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException(
+          "timeout of the worker of kind '"
+              + registration.kind()
+              + "' must be at most P36525D (100 years), or zero for none, was "
+              + timeout);
+    }
+    return timeout;
   }
 
   private Completion succeeded(RunningJob running, Outcome outcome, List<NewJob> followUps) {

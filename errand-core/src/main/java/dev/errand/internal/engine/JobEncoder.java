@@ -13,6 +13,7 @@ import dev.errand.spi.Capability;
 import dev.errand.spi.NewJob;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
@@ -40,7 +41,8 @@ public final class JobEncoder {
    * The job to store for {@code args}.
    *
    * @throws JobArgsException if the kind is invalid, disagrees with its registration, or the args
-   *     cannot be written or are too large, or lack a field their uniqueness names
+   *     cannot be written, are too large, hold text no store keeps ({@link StoredText}), or lack a
+   *     field their uniqueness names
    * @throws UnsupportedOperationException if the job is unique or has dependencies and the store
    *     cannot enforce that
    * @throws IllegalArgumentException if the job is both unique and waits on other jobs
@@ -100,11 +102,14 @@ public final class JobEncoder {
               + config.maxArgsBytes()
               + "); keep large data in your own tables and pass its id");
     }
+    StoredText.checkArgsJson(kind, json);
+    // Given times are cut to the microsecond, which every store keeps: PostgreSQL would round a
+    // finer one and SQLite cut it, so the same enqueue would run at different times.
     Instant runAt = now;
     if (options.runAt() != null) {
-      runAt = options.runAt();
+      runAt = options.runAt().truncatedTo(ChronoUnit.MICROS);
     } else if (options.runIn() != null) {
-      runAt = now.plus(options.runIn());
+      runAt = now.plus(options.runIn().truncatedTo(ChronoUnit.MICROS));
     }
     return new NewJob(
         kind,
