@@ -291,6 +291,22 @@ abstract class BadRequestsTest {
                 utf8WithRaw("{\"kind\": \"a\", \"tags\": [\"", 0xC0, 0xAF),
                 "the request body is not valid UTF-8",
                 null),
+            // Run times beyond the range every store keeps
+            job(
+                "runIn of Long.MAX_VALUE seconds",
+                "{\"kind\": \"a\", \"runIn\": \"PT9223372036854775807S\"}",
+                "runIn: runIn must be at most P36525D (100 years), was ",
+                "runIn"),
+            job(
+                "runIn of 106751991167300 days",
+                "{\"kind\": \"a\", \"runIn\": \"P106751991167300D\"}",
+                "runIn: runIn must be at most P36525D (100 years), was ",
+                "runIn"),
+            job(
+                "runAt in the year 1000000000",
+                "{\"kind\": \"a\", \"runAt\": \"+1000000000-12-31T23:59:59Z\"}",
+                "runAt: runAt must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z",
+                "runAt"),
             // Numbers that cannot be kept exactly
             job(
                 "a number beyond 1e1000",
