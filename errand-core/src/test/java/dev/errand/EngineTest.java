@@ -912,6 +912,30 @@ class EngineTest extends EngineHarness {
           .singleElement()
           .satisfies(e -> assertThat(e.errorClass()).isEqualTo("lease_expired"));
     }
+
+    @Test
+    void aNewLeaderRescuesExpiredLeasesAtOnceNotAfterItsInterval() {
+      // A dead node's job whose lease has expired; the leadership is free.
+      long id = Errand.create(config().build()).enqueue(new Noop(1)).id();
+      assertThat(
+              store.jobFetch(
+                  new dev.errand.spi.JobFetchParams(
+                      "default", 1, "dead-node", clock.instant(), clock.instant().plusSeconds(5))))
+          .hasSize(1);
+      clock.advance(Duration.ofSeconds(6));
+
+      // An hour between rescue passes: only the pass run on election can rescue the job in time.
+      Errand node =
+          start(
+              c ->
+                  c.rescueInterval(Duration.ofHours(1))
+                      .queue("default", 1)
+                      .worker("noop", Noop.class, job -> Outcome.complete()));
+
+      await().until(node::isLeader);
+      await().until(() -> state(id) == JobState.COMPLETED);
+      assertThat(job(id).attempt()).isEqualTo(2);
+    }
   }
 
   @Nested

@@ -1036,7 +1036,6 @@ public final class PostgresStore implements Store {
               ps.setInt(2, params.limit());
               setTimestamp(ps, 3, now);
               setTimestamp(ps, 4, now);
-              setTimestamp(ps, 5, now);
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   boolean isDiscarded = rs.getString(2).equals("discarded");

@@ -308,6 +308,8 @@ RETURNING j.id;
 
 -- name: JobRescueExpired
 -- SKIP LOCKED: rows a finishing node holds right now are not expired in any useful sense.
+-- The run time is kept: a job whose node died keeps its place ahead of the jobs enqueued since,
+-- so that recovery does not wait behind a backlog (backoff is for failures a worker reported).
 WITH expired AS (
   SELECT id FROM {schema}.job
   WHERE state = 'running' AND lease_expires_at < ?::timestamptz
@@ -317,7 +319,6 @@ WITH expired AS (
 )
 UPDATE {schema}.job j
 SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryable' END::{schema}.job_state,
-    scheduled_at = CASE WHEN j.attempt >= j.max_attempts THEN j.scheduled_at ELSE ?::timestamptz END,
     finalized_at = CASE WHEN j.attempt >= j.max_attempts THEN ?::timestamptz END,
     errors = j.errors || jsonb_build_array(jsonb_build_object(
       'attempt', j.attempt, 'at', ?::text, 'errorClass', 'lease_expired',

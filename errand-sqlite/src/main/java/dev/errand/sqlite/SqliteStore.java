@@ -637,7 +637,8 @@ public final class SqliteStore implements Store {
     write(
         "rescue expired leases",
         c -> {
-          record Expired(JobRef ref, int maxAttempts, String owner, Instant expiredAt) {}
+          record Expired(
+              JobRef ref, int maxAttempts, String owner, Instant expiredAt, Instant scheduledAt) {}
           List<Expired> expired = new ArrayList<>();
           PreparedStatement ps = c.prepare(sql.get("JobExpired"));
           ps.setLong(1, JobRows.micros(params.now()));
@@ -649,7 +650,8 @@ public final class SqliteStore implements Store {
                       new JobRef(rs.getLong(1), rs.getInt(2)),
                       rs.getInt(3),
                       rs.getString(4),
-                      JobRows.instant(rs.getLong(5))));
+                      JobRows.instant(rs.getLong(5)),
+                      JobRows.instant(rs.getLong(6))));
             }
           }
           // The expired attempt counts as failed, written like a worker's failure: same fence.
@@ -664,7 +666,8 @@ public final class SqliteStore implements Store {
             rows.add(
                 e.ref().attempt() >= e.maxAttempts()
                     ? new FinishRow(e.ref(), "discarded", 0, null, params.now(), error)
-                    : new FinishRow(e.ref(), "retryable", 0, params.now(), null, error));
+                    // Its run time is kept: it keeps its place ahead of the jobs enqueued since.
+                    : new FinishRow(e.ref(), "retryable", 0, e.scheduledAt(), null, error));
           }
           for (Finished f : finish(c, rows, woken)) {
             (f.state().equals("discarded") ? discarded : retryable).add(f.id());

@@ -138,7 +138,7 @@ WHERE id = ?2 AND attempt = ?3 AND state = 'running' AND lease_owner = ?4;
 
 -- name: JobExpired
 -- Walks job_lease_idx, oldest expiry first.
-SELECT id, attempt, max_attempts, lease_owner, lease_expires_at FROM job
+SELECT id, attempt, max_attempts, lease_owner, lease_expires_at, scheduled_at FROM job
 WHERE state = 'running' AND lease_expires_at < ?1
 ORDER BY lease_expires_at
 LIMIT ?2;

@@ -946,19 +946,29 @@ public abstract class StoreContract {
       assertThat(result.discarded()).isEmpty();
       assertThat(result.count()).isEqualTo(1);
       JobInfo rescued = get(job.id());
+      // Its run time is kept: a job whose node died keeps its place in the order.
       assertThat(rescued)
-          .isEqualTo(
-              edit(job)
-                  .state(RETRYABLE)
-                  .scheduledAt(at(31))
-                  .noLease()
-                  .errors(rescued.errors())
-                  .build());
+          .isEqualTo(edit(job).state(RETRYABLE).noLease().errors(rescued.errors()).build());
       assertLeaseExpiredError(rescued.errors(), 1, at(31));
       assertThat(stage().stagedByQueue()).isEqualTo(Map.of(QUEUE, 1));
       JobInfo retaken = fetchOnlyAs(OTHER_OWNER, QUEUE, job.id());
       assertThat(retaken.attempt()).isEqualTo(2);
       assertThat(retaken.leaseOwner()).isEqualTo(OTHER_OWNER);
+    }
+
+    @Test
+    void aRescuedJobRunsBeforeTheJobsEnqueuedAfterIt() {
+      // A node died holding it; a backlog arrived meanwhile. Recovery must not wait behind it.
+      JobInfo job = running(job());
+      clock.set(at(10));
+      List<Long> later = ids(insert(job(), job(), job()));
+      clock.set(at(31));
+
+      assertThat(rescue().retryable()).containsExactly(job.id());
+      stage();
+
+      assertThat(ids(fetch(QUEUE, 1))).containsExactly(job.id());
+      assertThat(ids(fetch(QUEUE, 3))).containsExactlyElementsOf(later);
     }
 
     @Test

@@ -77,17 +77,20 @@ public final class Engine {
     this.config = config;
     this.errand = errand;
     this.encoder = encoder;
-    this.elector = new LeaderElector(config);
+    // The leader's services run a pass as soon as this node is elected.
+    List<Service> leaderServices = new ArrayList<>();
+    this.elector = new LeaderElector(config, () -> leaderServices.forEach(Service::wake));
     for (QueueConfig queue : config.queues().values()) {
       producers.put(queue.name(), new Producer(queue, this));
     }
     // The stager runs on every node: staging is idempotent and wakes local producers at once.
     maintenance.add(new JobStager(config, this::wakeQueue));
-    maintenance.add(new JobRescuer(config, elector::isLeader));
-    maintenance.add(new JobPruner(config, elector::isLeader));
+    leaderServices.add(new JobRescuer(config, elector::isLeader));
+    leaderServices.add(new JobPruner(config, elector::isLeader));
     if (!config.periodicJobs().isEmpty()) {
-      maintenance.add(new PeriodicEnqueuer(config, encoder, elector::isLeader));
+      leaderServices.add(new PeriodicEnqueuer(config, encoder, elector::isLeader));
     }
+    maintenance.addAll(leaderServices);
     maintenance.add(elector);
   }
 

@@ -22,12 +22,19 @@ public final class LeaderElector extends Service {
   public static final String MAINTENANCE = "maintenance";
 
   private final Config config;
+  private final Runnable onElected;
   private volatile boolean leading;
   private volatile long leadingUntilNanos;
 
-  public LeaderElector(Config config) {
+  /**
+   * @param onElected run each time this node becomes leader, on the elector's thread: the leader's
+   *     services start at once (a rescue pass should not wait for its interval, while the jobs of
+   *     the leader that just died wait for it)
+   */
+  public LeaderElector(Config config, Runnable onElected) {
     super("leader-elector");
     this.config = config;
+    this.onElected = onElected;
   }
 
   /** Whether this node may act as leader right now. */
@@ -47,10 +54,12 @@ public final class LeaderElector extends Service {
                     MAINTENANCE, config.nodeId(), now, now.plus(config.leaderLease())));
     if (won) {
       leadingUntilNanos = askedAt + config.leaderLease().toNanos();
-      if (!leading) {
-        log.info("node {} is now the maintenance leader", config.nodeId());
-      }
+      boolean elected = !leading;
       leading = true;
+      if (elected) {
+        log.info("node {} is now the maintenance leader", config.nodeId());
+        onElected.run();
+      }
     } else if (leading) {
       log.warn("node {} lost the maintenance leadership", config.nodeId());
       leading = false;

@@ -306,8 +306,8 @@ public final class MemoryStore implements Store, Notifier {
           finalize(job, JobState.DISCARDED, params.now(), woken);
           discarded.add(job.id);
         } else {
+          // Its run time is kept, so it keeps its place ahead of the jobs enqueued since.
           job.state = JobState.RETRYABLE;
-          job.scheduledAt = params.now();
           retryable.add(job.id);
         }
         index(job);
