@@ -110,6 +110,7 @@ public final class PostgresStore implements Store {
   private final String channel;
   private final PostgresNotifier notifier;
   private final NotifyDebouncer debouncer;
+  private final FetchHints hints = new FetchHints();
 
   private final Duration vacuumInterval;
 
@@ -453,6 +454,26 @@ public final class PostgresStore implements Store {
   }
 
   private List<Enqueued> insert(Connection c, JobInsertManyParams params) throws SQLException {
+    List<Enqueued> enqueued = insertRows(c, params);
+    lowerHints(params.jobs(), enqueued);
+    return enqueued;
+  }
+
+  /** Jobs made available here may lie before their queue's fetch hint: see {@link FetchHints}. */
+  private void lowerHints(List<NewJob> jobs, List<Enqueued> enqueued) {
+    Map<String, FetchHints.Key> lowest = new HashMap<>(2);
+    for (int i = 0; i < enqueued.size() && i < jobs.size(); i++) {
+      Enqueued e = enqueued.get(i);
+      if (e.state() == JobState.AVAILABLE && !e.duplicate()) {
+        NewJob job = jobs.get(i);
+        FetchHints.Key key = new FetchHints.Key(job.priority(), job.scheduledAt(), e.id());
+        lowest.merge(job.queue(), key, (a, b) -> a.compareTo(b) <= 0 ? a : b);
+      }
+    }
+    lowest.forEach(hints::lower);
+  }
+
+  private List<Enqueued> insertRows(Connection c, JobInsertManyParams params) throws SQLException {
     List<NewJob> jobs = params.jobs();
     boolean unique = hasUnique(jobs);
     if (unique && hasDependencies(jobs)) {
@@ -748,6 +769,7 @@ public final class PostgresStore implements Store {
     if (!notifyNow && enqueued.state() == JobState.AVAILABLE) {
       debouncer.committedQuietly(job.queue());
     }
+    lowerHints(List.of(job), List.of(enqueued));
     return enqueued;
   }
 
@@ -783,6 +805,7 @@ public final class PostgresStore implements Store {
 
   @Override
   public List<JobInfo> jobFetch(JobFetchParams params) {
+    FetchHints.Start start = hints.start(params.queue(), params.kinds());
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
       String now = params.now().toString();
@@ -792,10 +815,13 @@ public final class PostgresStore implements Store {
       setTimestamp(ps, 3, params.leaseExpiresAt());
       ps.setString(4, params.queue());
       setTimestamp(ps, 5, now);
-      ps.setArray(6, kinds);
-      ps.setArray(7, kinds);
-      ps.setString(8, params.queue());
-      ps.setInt(9, params.limit());
+      ps.setShort(6, (short) start.key().priority());
+      setTimestamp(ps, 7, start.key().scheduledAtText());
+      ps.setLong(8, start.key().id());
+      ps.setArray(9, kinds);
+      ps.setArray(10, kinds);
+      ps.setString(11, params.queue());
+      ps.setInt(12, params.limit());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -804,6 +830,7 @@ public final class PostgresStore implements Store {
       }
       // RETURNING follows no order; the contract promises fetch order.
       jobs.sort(FETCH_ORDER);
+      hints.claimed(params.queue(), params.kinds(), start, jobs, params.limit());
       return jobs;
     } catch (SQLException e) {
       throw failed("fetch jobs of queue '" + params.queue() + "'", e);
@@ -1073,6 +1100,8 @@ public final class PostgresStore implements Store {
     } catch (SQLException e) {
       throw failed("stage due jobs", e);
     }
+    // Staged jobs keep their run time, which lies before the jobs enqueued since.
+    hints.reset(staged.keySet());
     return new JobStageResult(staged);
   }
 
@@ -1395,10 +1424,16 @@ public final class PostgresStore implements Store {
     }
   }
 
+  /**
+   * Wakes the nodes working {@code queues}, whose jobs were made available by something other than
+   * an insert (a retry, a finished dependency, …): at keys this store does not track, so the next
+   * claims here start from the head of the fetch index.
+   */
   private void notify(Connection c, Collection<String> queues) throws SQLException {
     if (queues.isEmpty()) {
       return;
     }
+    hints.reset(queues);
     try (PreparedStatement ps = c.prepareStatement(sql.get("Notify"))) {
       ps.setString(1, channel);
       ps.setArray(2, c.createArrayOf("text", queues.toArray(String[]::new)));

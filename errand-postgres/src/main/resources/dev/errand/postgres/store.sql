@@ -227,6 +227,10 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- block each other nor receive the same job. The pause check costs one primary-key probe of the
 -- queue table. The kind filter (an empty array means any kind) is a plain filter on the index
 -- walk: external workers name the kinds they can work, and the rows they skip stay available.
+-- The walk starts at a key (priority, scheduled_at, id), a row comparison the index seeks to: the
+-- last job this process claimed from the queue (FetchHints), or the head. Every job claimed before
+-- it left a dead entry here until VACUUM, and a walk from the head passed them all: 5,000 index
+-- pages and 9 ms per claim after 800,000 jobs of a burn-down, against 380 pages at its start.
 -- The claimed ids come back as one array that the update looks up by primary key, so the update
 -- joins nothing: joining a CTE of the ids instead made PostgreSQL copy each joined row into a
 -- whole-row value for its concurrent-update recheck (about an eighth of its time in a burn-down).
@@ -236,6 +240,7 @@ SET state = 'running', attempt = j.attempt + 1, attempted_at = ?::timestamptz,
 WHERE j.id = ANY(ARRAY(
   SELECT id FROM {schema}.job
   WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
+    AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
     AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
     AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
   ORDER BY priority, scheduled_at, id

@@ -412,6 +412,28 @@ public abstract class StoreContract {
     }
 
     @Test
+    void aJobMadeAvailableBeforeTheJobsClaimedSoFarIsClaimedNext() {
+      // A store may remember where its last claim ended (PostgreSQL does, to skip the entries of
+      // claimed jobs); whatever becomes available before that point must still come first.
+      clock.set(at(100));
+      List<Long> backlog = ids(insert(job().priority(5), job().priority(5), job().priority(5)));
+      assertThat(ids(fetch(QUEUE, 1))).containsExactly(backlog.get(0));
+
+      long urgent = insertOne(job().priority(1));
+      assertThat(ids(fetch(QUEUE, 1))).as("a higher priority").containsExactly(urgent);
+
+      long early = insertOne(job().priority(5).scheduledAt(at(50)));
+      assertThat(ids(fetch(QUEUE, 1))).as("an earlier run time").containsExactly(early);
+
+      JobInfo failing = fetchOnly(QUEUE, backlog.get(1));
+      finish(new JobFinish.Failed(ref(failing), now(), failure(1, now()), at(90)));
+      stage();
+      assertThat(ids(fetch(QUEUE, 1))).as("a retry staged").containsExactly(backlog.get(1));
+
+      assertThat(ids(fetch(QUEUE, 5))).containsExactly(backlog.get(2));
+    }
+
+    @Test
     void aKindFilterClaimsOnlyThoseKindsAndLeavesTheOthersAvailable() {
       List<Long> ids =
           ids(
