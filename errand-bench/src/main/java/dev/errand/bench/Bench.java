@@ -113,6 +113,17 @@ public final class Bench implements Callable<Integer> {
   private int concurrency;
 
   @Option(
+      names = "--arrivals",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Also burn down a second backlog of --jobs jobs (priority 5) while N jobs a second"
+              + " arrive, enqueued one at a time at priority 0, and report the burn-down rate and"
+              + " the arrivals' pickup latency, overall and per quarter of the backlog; 0 for no"
+              + " such phase (default: ${DEFAULT-VALUE}).")
+  private int arrivals;
+
+  @Option(
       names = "--pg-url",
       paramLabel = "JDBC_URL",
       defaultValue =
@@ -171,7 +182,7 @@ public final class Bench implements Callable<Integer> {
   public Integer call() {
     validate();
     StoreBench.Settings settings =
-        new StoreBench.Settings(jobs, batch, samples, warmup, concurrency, warmupJobs);
+        new StoreBench.Settings(jobs, batch, samples, warmup, concurrency, warmupJobs, arrivals);
     int failed = 0;
     for (String name : stores) {
       if (!runStore(name, settings)) {
@@ -248,6 +259,9 @@ public final class Bench implements Callable<Integer> {
     }
     if (warmupJobs < 0) {
       throw usage("--warmup-jobs must not be negative, was " + warmupJobs);
+    }
+    if (arrivals < 0 || arrivals > 100_000) {
+      throw usage("--arrivals must be between 0 and 100000 jobs a second, was " + arrivals);
     }
     if (concurrency < 1 || concurrency > QueueConfig.MAX_CONCURRENCY) {
       throw usage(

@@ -12,7 +12,13 @@ enum Metric {
   ENQUEUE_P50_MS("enqueue_p50_ms", "single enqueue p50", Unit.MS, Target.NONE),
   ENQUEUE_P99_MS("enqueue_p99_ms", "single enqueue p99", Unit.MS, Target.atMost(2)),
   PICKUP_P50_MS("pickup_p50_ms", "pickup p50", Unit.MS, Target.atMost(1.5)),
-  PICKUP_P99_MS("pickup_p99_ms", "pickup p99", Unit.MS, Target.atMost(5));
+  PICKUP_P99_MS("pickup_p99_ms", "pickup p99", Unit.MS, Target.atMost(5)),
+  ARRIVALS_BURNDOWN_JOBS_PER_S(
+      "arrivals_burndown_jobs_per_s", "burn-down, arrivals", Unit.JOBS_PER_S, Target.NONE, true),
+  ARRIVALS_PICKUP_P50_MS(
+      "arrivals_pickup_p50_ms", "arrival pickup p50", Unit.MS, Target.NONE, true),
+  ARRIVALS_PICKUP_P99_MS(
+      "arrivals_pickup_p99_ms", "arrival pickup p99", Unit.MS, Target.NONE, true);
 
   /** How a figure is measured and printed. */
   enum Unit {
@@ -58,10 +64,18 @@ enum Metric {
   final Unit unit;
   final Target target;
 
+  /** Measured only when asked for (--arrivals): not listed when its phase did not run. */
+  final boolean optional;
+
   Metric(String key, String label, Unit unit, Target target) {
+    this(key, label, unit, target, false);
+  }
+
+  Metric(String key, String label, Unit unit, Target target, boolean optional) {
     this.key = key;
     this.label = label;
     this.unit = unit;
     this.target = target;
+    this.optional = optional;
   }
 }

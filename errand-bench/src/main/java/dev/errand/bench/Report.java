@@ -41,6 +41,9 @@ final class Report {
     rows.add(new String[] {"figure", "measured", "target", ""});
     for (Metric metric : Metric.values()) {
       Double value = results.values().get(metric);
+      if (metric.optional && value == null && !results.failures().containsKey(metric)) {
+        continue;
+      }
       String target = "";
       String verdict = "";
       if (metric.target.exists()) {

@@ -15,10 +15,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The four measurements on one store, in an order that keeps each one honest:
@@ -80,7 +84,17 @@ final class StoreBench {
    * @param concurrency the concurrency of the worked queue
    * @param warmupJobs jobs of the uncounted {@link #warmUp() warm-up round}; 0 for none
    */
-  record Settings(int jobs, int batch, int samples, int warmup, int concurrency, int warmupJobs) {}
+  /**
+   * @param arrivals jobs a second that arrive during the second burn-down; 0 for no such phase
+   */
+  record Settings(
+      int jobs,
+      int batch,
+      int samples,
+      int warmup,
+      int concurrency,
+      int warmupJobs,
+      int arrivals) {}
 
   private final Store store;
   private final Settings settings;
@@ -158,6 +172,21 @@ final class StoreBench {
                 results.put(
                     Metric.BURNDOWN_JOBS_PER_S, perSecond(settings.jobs(), burnDown.run(errand))),
             Metric.BURNDOWN_JOBS_PER_S);
+      }
+    }
+    if (settings.arrivals() > 0) {
+      say(
+          "burn-down of %,d jobs while %,d jobs a second arrive",
+          settings.jobs(), settings.arrivals());
+      BurnDownWithArrivals phase = new BurnDownWithArrivals(settings.jobs(), settings.arrivals());
+      try (Errand errand = Errand.create(phase.config())) {
+        measure(
+            results,
+            "burn-down with arrivals",
+            () -> phase.run(errand, results),
+            Metric.ARRIVALS_BURNDOWN_JOBS_PER_S,
+            Metric.ARRIVALS_PICKUP_P50_MS,
+            Metric.ARRIVALS_PICKUP_P99_MS);
       }
     }
     return results;
@@ -409,6 +438,148 @@ final class StoreBench {
         }
       }
       return lastCompletion - start;
+    }
+  }
+
+  /**
+   * A backlog of low-priority jobs burns down while new jobs keep arriving at a steady rate, one
+   * enqueue at a time, at a higher priority: the shape of a queue catching up after an outage while
+   * traffic goes on. Measures the backlog's rate and how long arrivals wait, overall and per
+   * quarter of the backlog (does either change as the backlog shrinks?).
+   */
+  private final class BurnDownWithArrivals {
+    static final int BACKLOG_PRIORITY = 5;
+    static final int ARRIVAL_PRIORITY = 0;
+
+    private final int jobs;
+    private final int perSecond;
+    private final AtomicInteger completed = new AtomicInteger();
+    private final CountDownLatch allCompleted = new CountDownLatch(1);
+    private final long[] quarterEndNanos = new long[4];
+
+    /** Each arrival's wait, with the quarter of the backlog that was burning then. */
+    private final ConcurrentLinkedQueue<long[]> waits = new ConcurrentLinkedQueue<>();
+
+    private volatile long lastCompletion;
+
+    BurnDownWithArrivals(int jobs, int perSecond) {
+      this.jobs = jobs;
+      this.perSecond = perSecond;
+    }
+
+    Config config() {
+      Worker<NoOp> backlog =
+          job -> {
+            int done = completed.incrementAndGet();
+            long now = System.nanoTime();
+            lastCompletion = now;
+            for (int q = 0; q < 4; q++) {
+              if (done == (int) ((long) jobs * (q + 1) / 4)) {
+                quarterEndNanos[q] = now;
+              }
+            }
+            if (done == jobs) {
+              allCompleted.countDown();
+            }
+            return Outcome.complete();
+          };
+      Worker<Arrival> arrival =
+          job -> {
+            long waited = System.nanoTime() - job.args().enqueuedNanos();
+            waits.add(new long[] {waited, quarter(completed.get())});
+            return Outcome.complete();
+          };
+      return Config.builder(store)
+          .queue(Config.DEFAULT_QUEUE, settings.concurrency())
+          .worker(NoOp.KIND, NoOp.class, backlog)
+          .worker(Arrival.KIND, Arrival.class, arrival)
+          .build();
+    }
+
+    private int quarter(int done) {
+      return Math.min(3, (int) ((long) done * 4 / jobs));
+    }
+
+    void run(Errand errand, StoreResults results) throws Exception {
+      EnqueueOptions low = EnqueueOptions.defaults().priority(BACKLOG_PRIORITY);
+      for (int from = 0; from < jobs; from += settings.batch()) {
+        List<NoOp> batch = new ArrayList<>();
+        for (int seq = from; seq < Math.min(from + settings.batch(), jobs); seq++) {
+          batch.add(new NoOp(seq));
+        }
+        errand.enqueueAll(batch, low);
+      }
+      EnqueueOptions high = EnqueueOptions.defaults().priority(ARRIVAL_PRIORITY);
+      AtomicBoolean arriving = new AtomicBoolean(true);
+      AtomicInteger arrivalFailures = new AtomicInteger();
+      long start = System.nanoTime();
+      errand.start();
+      // Each arrival at its own time on a virtual thread: a single enqueue takes longer than the
+      // gap between arrivals, so one thread could not keep the rate.
+      Thread pacer =
+          Thread.ofPlatform()
+              .name("bench-arrivals")
+              .start(
+                  () -> {
+                    try (var enqueuers = Executors.newVirtualThreadPerTaskExecutor()) {
+                      long gap = 1_000_000_000L / perSecond;
+                      for (long i = 0; arriving.get(); i++) {
+                        long due = start + i * gap;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                          LockSupport.parkNanos(wait);
+                        }
+                        enqueuers.execute(
+                            () -> {
+                              try {
+                                errand.enqueue(new Arrival(System.nanoTime()), high);
+                              } catch (RuntimeException e) {
+                                arrivalFailures.incrementAndGet();
+                              }
+                            });
+                      }
+                    }
+                  });
+      try {
+        while (!allCompleted.await(1, TimeUnit.SECONDS)) {
+          if (System.nanoTime() - start > BURN_DOWN_LIMIT.toNanos()) {
+            throw new StallException(
+                String.format(
+                    "burn-down with arrivals too slow: %,d of %,d jobs after %d minutes",
+                    completed.get(), jobs, BURN_DOWN_LIMIT.toMinutes()));
+          }
+        }
+      } finally {
+        arriving.set(false);
+        pacer.join();
+      }
+      long elapsed = lastCompletion - start;
+      List<long[]> all = new ArrayList<>(waits);
+      if (all.isEmpty()) {
+        throw new IllegalStateException("no arrival was picked up during the burn-down");
+      }
+      results.put(Metric.ARRIVALS_BURNDOWN_JOBS_PER_S, perSecond(jobs, elapsed));
+      long[] nanos = all.stream().mapToLong(w -> w[0]).toArray();
+      results.put(Metric.ARRIVALS_PICKUP_P50_MS, percentileMillis(nanos, 50));
+      results.put(Metric.ARRIVALS_PICKUP_P99_MS, percentileMillis(nanos, 99));
+      progress.printf(
+          "bench: %s: %,d arrivals picked up during the burn-down, %,d enqueues failed;"
+              + " per quarter of the backlog:%n",
+          name, all.size(), arrivalFailures.get());
+      long quarterStart = start;
+      for (int q = 0; q < 4; q++) {
+        int quarter = q;
+        long[] inQuarter = all.stream().filter(w -> w[1] == quarter).mapToLong(w -> w[0]).toArray();
+        long end = quarterEndNanos[q] == 0 ? lastCompletion : quarterEndNanos[q];
+        progress.printf(
+            "  %3d-%3d %% burned: %,8.0f backlog jobs/s, arrival pickup p50 %s ms, p99 %s ms%n",
+            q * 25,
+            (q + 1) * 25,
+            perSecond(jobs / 4, end - quarterStart),
+            inQuarter.length == 0 ? "-" : String.format("%.3f", percentileMillis(inQuarter, 50)),
+            inQuarter.length == 0 ? "-" : String.format("%.3f", percentileMillis(inQuarter, 99)));
+        quarterStart = end;
+      }
     }
   }
 
