@@ -6,6 +6,7 @@ import dev.errand.spi.Capability;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
+import dev.errand.spi.NodeListParams;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -135,6 +136,27 @@ public final class Errand implements AutoCloseable {
                     p.schedule().next(now).orElse(null),
                     p.catchUpWindow() != null))
         .toList();
+  }
+
+  /**
+   * The live nodes on this node's store, in id order, each as it last reported itself: the queues
+   * it works with their concurrency, the kinds it has workers for, when it started. Every started
+   * node reports every {@link Config#nodeReportInterval()} and removes itself when it stops; one
+   * that stops reporting (it died) drops out after {@link Config#nodeExpiry()}, by the config's
+   * clock. This node is listed from its first report, shortly after {@link #start()}. Thread-safe;
+   * one store read per call.
+   *
+   * @throws UnsupportedOperationException if the store keeps no registry ({@link
+   *     Capability#NODE_REGISTRY})
+   * @throws StoreException if the store failed
+   */
+  public List<NodeInfo> nodes() {
+    if (!config.store().capabilities().contains(Capability.NODE_REGISTRY)) {
+      throw new UnsupportedOperationException(
+          config.store().getClass().getSimpleName()
+              + " keeps no node registry (Capability.NODE_REGISTRY), so no list of nodes");
+    }
+    return config.store().nodeList(new NodeListParams(now()));
   }
 
   /** Reading and managing single jobs. */

@@ -9,9 +9,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A node as it last reported itself to the store's node registry. Its entry counts until {@code
- * expiresAt} unless the node reports again, so a node that dies without stopping drops out on its
- * own.
+ * A node as it last reported itself to the store's node registry, as {@link Errand#nodes()} lists
+ * it. Each started node reports every {@link Config#nodeReportInterval()}; its entry counts until
+ * {@code expiresAt} unless the node reports again, so a node that dies without stopping drops out
+ * on its own.
  *
  * @param id the node's {@link Config#nodeId()}
  * @param queues the queues it works, by name (in name order), each with its concurrency there

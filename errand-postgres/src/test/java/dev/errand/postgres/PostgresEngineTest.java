@@ -15,6 +15,7 @@ import dev.errand.JobArgs;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.NodeInfo;
 import dev.errand.Outcome;
 import dev.errand.UniqueOptions;
 import dev.errand.spi.JobFinishManyParams;
@@ -25,6 +26,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -98,6 +100,37 @@ class PostgresEngineTest {
     errand.stop(Duration.ofSeconds(5));
     store.close();
     TestDatabase.dropSchema(schema);
+  }
+
+  @Test
+  void twoNodesOnOneSchemaSeeEachOtherInTheRegistry() {
+    // A second store on the same schema: another process, as far as the database can tell.
+    PostgresStore otherStore = PostgresStore.builder(TestDatabase.pool()).schema(schema).build();
+    Errand other =
+        Errand.create(
+                Config.builder(otherStore)
+                    .nodeId("importer")
+                    .queue("import", 2)
+                    .worker("note", Note.class, job -> Outcome.complete())
+                    .build())
+            .start();
+    try {
+      List<String> both = List.of(errand.config().nodeId(), "importer").stream().sorted().toList();
+      await().until(() -> ids(errand).equals(both) && ids(other).equals(both));
+
+      NodeInfo importer =
+          errand.nodes().stream().filter(n -> n.id().equals("importer")).findFirst().orElseThrow();
+      assertThat(importer.queues()).containsExactly(Map.entry("import", 2));
+      assertThat(importer.kinds()).containsExactly("note");
+    } finally {
+      other.stop(Duration.ofSeconds(5));
+      otherStore.close();
+    }
+    assertThat(ids(errand)).containsExactly(errand.config().nodeId());
+  }
+
+  private static List<String> ids(Errand node) {
+    return node.nodes().stream().map(NodeInfo::id).toList();
   }
 
   @Test

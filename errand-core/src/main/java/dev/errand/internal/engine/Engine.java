@@ -21,7 +21,9 @@ import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
 import dev.errand.internal.maintain.LeaderElector;
+import dev.errand.internal.maintain.NodeReporter;
 import dev.errand.internal.maintain.PeriodicEnqueuer;
+import dev.errand.spi.Capability;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
@@ -67,6 +69,10 @@ public final class Engine {
   private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
   private final List<Service> maintenance = new ArrayList<>();
   private final LeaderElector elector;
+
+  /** Null when the store keeps no node registry. */
+  private final NodeReporter reporter;
+
   private final Wakeup attemptEnded = new Wakeup();
   private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
 
@@ -89,6 +95,10 @@ public final class Engine {
       maintenance.add(new PeriodicEnqueuer(config, encoder, elector::isLeader));
     }
     maintenance.add(elector);
+    this.reporter =
+        config.store().capabilities().contains(Capability.NODE_REGISTRY)
+            ? new NodeReporter(config, elector::isLeader)
+            : null;
   }
 
   Config config() {
@@ -105,6 +115,9 @@ public final class Engine {
    * must be rescued and whose retried jobs must be staged.
    */
   public void start() {
+    if (reporter != null) {
+      reporter.start();
+    }
     if (producers.isEmpty()) {
       maintenance.forEach(Service::start);
       log.info(
@@ -141,9 +154,18 @@ public final class Engine {
     for (Service service : maintenance) {
       service.stop(Duration.ofSeconds(5));
     }
-    if (producers.isEmpty()) {
-      return;
+    if (!producers.isEmpty()) {
+      stopProducers(drain, deadline);
     }
+    // Last: the node counts as working its queues until it has stopped, so that a rolling restart
+    // leaves the shortest gap it can in the registry.
+    if (reporter != null) {
+      reporter.stop(Duration.ofSeconds(5));
+    }
+    log.info("errand node {} stopped", config.nodeId());
+  }
+
+  private void stopProducers(Duration drain, long deadline) {
     for (Producer producer : producers.values()) {
       producer.stop(Duration.ofSeconds(5));
       producer.releaseWaiting();
@@ -165,7 +187,6 @@ public final class Engine {
     completer.flush(FLUSH_TIMEOUT);
     leaseKeeper.stop(Duration.ofSeconds(5));
     timeouts.stop(Duration.ofSeconds(1));
-    log.info("errand node {} stopped", config.nodeId());
   }
 
   /** Whether this node is the maintenance leader now. */
