@@ -282,16 +282,17 @@ public final class Errand implements AutoCloseable {
             .encode(callbackArgs, callbackOptions, now)
             .withDependencies(List.of(), DependencyFailure.RUN);
     JobInsertBatchParams params = new JobInsertBatchParams(members, callback, now);
+    List<NewJob> all = new ArrayList<>(members);
+    all.add(callback);
     List<Enqueued> result;
     if (connection != null) {
       requireTransactions();
       result = config.store().jobInsertBatch(connection, params);
     } else {
       result = config.store().jobInsertBatch(params);
-      List<NewJob> all = new ArrayList<>(members);
-      all.add(callback);
       wakeAvailable(all, result);
     }
+    engine.checkWorked(all, result);
     return new BatchEnqueued(result.subList(0, members.size()), result.get(result.size() - 1));
   }
 
@@ -317,7 +318,10 @@ public final class Errand implements AutoCloseable {
     requireTransactions();
     // No local wake-up here: the jobs are invisible until the caller commits, and the store's
     // notification is delivered on commit.
-    return config.store().jobInsertMany(connection, new JobInsertManyParams(batch, now()));
+    List<Enqueued> result =
+        config.store().jobInsertMany(connection, new JobInsertManyParams(batch, now()));
+    engine.checkWorked(batch, result);
+    return result;
   }
 
   private List<Enqueued> insert(List<NewJob> batch) {
@@ -337,6 +341,7 @@ public final class Errand implements AutoCloseable {
       throw e;
     }
     engine.enqueued(echoes, availableQueues(batch, result));
+    engine.checkWorked(batch, result);
     return result;
   }
 

@@ -5,6 +5,7 @@ import dev.errand.Backoff;
 import dev.errand.Config;
 import dev.errand.Config.WorkerRegistration;
 import dev.errand.EnqueueOptions;
+import dev.errand.Enqueued;
 import dev.errand.Errand;
 import dev.errand.ErrandException;
 import dev.errand.Job;
@@ -75,6 +76,7 @@ public final class Engine {
 
   private final Wakeup attemptEnded = new Wakeup();
   private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
+  private final UnworkedQueueCheck unworked;
 
   /** The store's notifier subscription once started; read by enqueuing threads. */
   private volatile AutoCloseable subscription;
@@ -84,6 +86,7 @@ public final class Engine {
     this.errand = errand;
     this.encoder = encoder;
     this.elector = new LeaderElector(config);
+    this.unworked = new UnworkedQueueCheck(config);
     for (QueueConfig queue : config.queues().values()) {
       producers.put(queue.name(), new Producer(queue, this));
     }
@@ -239,6 +242,14 @@ public final class Engine {
           }
         });
     available.forEach(this::wakeQueue);
+  }
+
+  /**
+   * After every enqueue on this node, transactional ones included: warns, once, if no live node
+   * works a queue or kind of the jobs ({@link UnworkedQueueCheck}). Returns at once; never throws.
+   */
+  public void checkWorked(List<NewJob> jobs, List<Enqueued> result) {
+    unworked.enqueued(jobs, result);
   }
 
   /** Wakes this node's producer of {@code queue}, if it has one; null wakes them all. */
