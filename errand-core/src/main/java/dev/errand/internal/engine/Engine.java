@@ -86,7 +86,6 @@ public final class Engine {
     this.errand = errand;
     this.encoder = encoder;
     this.elector = new LeaderElector(config);
-    this.unworked = new UnworkedQueueCheck(config);
     for (QueueConfig queue : config.queues().values()) {
       producers.put(queue.name(), new Producer(queue, this));
     }
@@ -102,6 +101,7 @@ public final class Engine {
         config.store().capabilities().contains(Capability.NODE_REGISTRY)
             ? new NodeReporter(config, elector::isLeader)
             : null;
+    this.unworked = new UnworkedQueueCheck(config);
   }
 
   Config config() {
