@@ -77,6 +77,19 @@ public final class Config {
    */
   public static final Duration DEFAULT_PERIODIC_GRACE = Duration.ofMinutes(1);
 
+  /**
+   * How often a started node reports itself to the store's node registry ({@link Errand#nodes()}):
+   * the queues it works and the kinds it has workers for.
+   */
+  public static final Duration DEFAULT_NODE_REPORT_INTERVAL = Duration.ofSeconds(10);
+
+  /**
+   * For how many report intervals a node's registry entry counts without a new report: a node that
+   * misses two reports in a row (a slow store, a long pause) still counts, and one that died drops
+   * out after three.
+   */
+  public static final int NODE_EXPIRY_INTERVALS = 3;
+
   /** How often finished jobs past their retention are deleted. */
   public static final Duration DEFAULT_PRUNE_INTERVAL = Duration.ofMinutes(1);
 
@@ -118,6 +131,7 @@ public final class Config {
   private final Duration rescueInterval;
   private final Duration pruneInterval;
   private final Duration leaderLease;
+  private final Duration nodeReportInterval;
   private final Duration completedRetention;
   private final Duration discardedRetention;
   private final Duration cancelledRetention;
@@ -149,6 +163,7 @@ public final class Config {
     this.rescueInterval = b.rescueInterval;
     this.pruneInterval = b.pruneInterval;
     this.leaderLease = b.leaderLease;
+    this.nodeReportInterval = b.nodeReportInterval;
     this.completedRetention = b.completedRetention;
     this.discardedRetention = b.discardedRetention;
     this.cancelledRetention = b.cancelledRetention;
@@ -265,6 +280,19 @@ public final class Config {
     return leaderLease;
   }
 
+  /** See {@link #DEFAULT_NODE_REPORT_INTERVAL}. */
+  public Duration nodeReportInterval() {
+    return nodeReportInterval;
+  }
+
+  /**
+   * How long a node's registry entry counts without a new report: {@link #NODE_EXPIRY_INTERVALS}
+   * report intervals.
+   */
+  public Duration nodeExpiry() {
+    return nodeReportInterval.multipliedBy(NODE_EXPIRY_INTERVALS);
+  }
+
   /** The periodic jobs the maintenance leader enqueues, in the order they were added. */
   public List<PeriodicJob> periodicJobs() {
     return periodicJobs;
@@ -333,6 +361,7 @@ public final class Config {
     private Duration rescueInterval = DEFAULT_RESCUE_INTERVAL;
     private Duration pruneInterval = DEFAULT_PRUNE_INTERVAL;
     private Duration leaderLease = DEFAULT_LEADER_LEASE;
+    private Duration nodeReportInterval = DEFAULT_NODE_REPORT_INTERVAL;
     private final Map<String, PeriodicJob> periodicJobs = new LinkedHashMap<>();
     private Duration periodicGrace;
     private Duration completedRetention = DEFAULT_COMPLETED_RETENTION;
@@ -559,6 +588,17 @@ public final class Config {
     public Builder leaderLease(Duration lease) {
       this.leaderLease =
           checkRange("leaderLease", lease, Duration.ofMillis(30), Duration.ofHours(1));
+      return this;
+    }
+
+    /**
+     * See {@link Config#DEFAULT_NODE_REPORT_INTERVAL}; 10 ms to 10 minutes. Each report is one
+     * small write; a node that dies drops out of the registry after {@link
+     * Config#NODE_EXPIRY_INTERVALS} intervals.
+     */
+    public Builder nodeReportInterval(Duration interval) {
+      this.nodeReportInterval =
+          checkRange("nodeReportInterval", interval, Duration.ofMillis(10), Duration.ofMinutes(10));
       return this;
     }
 

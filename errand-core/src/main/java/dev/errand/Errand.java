@@ -6,6 +6,7 @@ import dev.errand.spi.Capability;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
+import dev.errand.spi.NodeListParams;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,6 +138,27 @@ public final class Errand implements AutoCloseable {
         .toList();
   }
 
+  /**
+   * The live nodes on this node's store, in id order, each as it last reported itself: the queues
+   * it works with their concurrency, the kinds it has workers for, when it started. Every started
+   * node reports every {@link Config#nodeReportInterval()} and removes itself when it stops; one
+   * that stops reporting (it died) drops out after {@link Config#nodeExpiry()}, by the config's
+   * clock. This node is listed from its first report, shortly after {@link #start()}. Thread-safe;
+   * one store read per call.
+   *
+   * @throws UnsupportedOperationException if the store keeps no registry ({@link
+   *     Capability#NODE_REGISTRY})
+   * @throws StoreException if the store failed
+   */
+  public List<NodeInfo> nodes() {
+    if (!config.store().capabilities().contains(Capability.NODE_REGISTRY)) {
+      throw new UnsupportedOperationException(
+          config.store().getClass().getSimpleName()
+              + " keeps no node registry (Capability.NODE_REGISTRY), so no list of nodes");
+    }
+    return config.store().nodeList(new NodeListParams(now()));
+  }
+
   /** Reading and managing single jobs. */
   public Jobs jobs() {
     return jobs;
@@ -260,16 +282,17 @@ public final class Errand implements AutoCloseable {
             .encode(callbackArgs, callbackOptions, now)
             .withDependencies(List.of(), DependencyFailure.RUN);
     JobInsertBatchParams params = new JobInsertBatchParams(members, callback, now);
+    List<NewJob> all = new ArrayList<>(members);
+    all.add(callback);
     List<Enqueued> result;
     if (connection != null) {
       requireTransactions();
       result = config.store().jobInsertBatch(connection, params);
     } else {
       result = config.store().jobInsertBatch(params);
-      List<NewJob> all = new ArrayList<>(members);
-      all.add(callback);
       wakeAvailable(all, result);
     }
+    engine.checkWorked(all, result);
     return new BatchEnqueued(result.subList(0, members.size()), result.get(result.size() - 1));
   }
 
@@ -295,7 +318,10 @@ public final class Errand implements AutoCloseable {
     requireTransactions();
     // No local wake-up here: the jobs are invisible until the caller commits, and the store's
     // notification is delivered on commit.
-    return config.store().jobInsertMany(connection, new JobInsertManyParams(batch, now()));
+    List<Enqueued> result =
+        config.store().jobInsertMany(connection, new JobInsertManyParams(batch, now()));
+    engine.checkWorked(batch, result);
+    return result;
   }
 
   private List<Enqueued> insert(List<NewJob> batch) {
@@ -315,6 +341,7 @@ public final class Errand implements AutoCloseable {
       throw e;
     }
     engine.enqueued(echoes, availableQueues(batch, result));
+    engine.checkWorked(batch, result);
     return result;
   }
 

@@ -22,5 +22,11 @@ public enum Capability {
    * Jobs may wait on other jobs ({@link NewJob#dependsOn()}), and batches can be inserted ({@link
    * Store#jobInsertBatch}).
    */
-  DEPENDENCIES
+  DEPENDENCIES,
+  /**
+   * The store keeps a registry of nodes ({@link Store#nodeReport} and the other {@code node}
+   * methods) that every node sharing the store reads: what each live node works, for the warning on
+   * an enqueue into a queue no node works, and for {@code Errand.nodes()}.
+   */
+  NODE_REGISTRY
 }

@@ -3,6 +3,7 @@ package dev.errand.spi;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
+import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import java.sql.Connection;
@@ -222,6 +223,46 @@ public interface Store extends AutoCloseable {
 
   /** Gives up a leadership held by {@code owner}, so that another node can take it at once. */
   void leaderResign(LeaderResignParams params);
+
+  /**
+   * Records a node's report of itself, replacing its previous entry whole (its queues, kinds and
+   * times), or creating it. Only stores that declare {@link Capability#NODE_REGISTRY} implement the
+   * node methods.
+   *
+   * @throws UnsupportedOperationException if this store has no node registry
+   */
+  default void nodeReport(NodeReportParams params) {
+    throw noNodeRegistry();
+  }
+
+  /** Deletes a node's entry, as a node does when it stops; an absent entry is no error. */
+  default void nodeRemove(NodeRemoveParams params) {
+    throw noNodeRegistry();
+  }
+
+  /**
+   * The live nodes: every entry that has not expired before {@code now} (one expiring exactly at
+   * {@code now} still counts, as a leadership does), in id order. Expired entries are never listed,
+   * whether or not they were pruned yet.
+   */
+  default List<NodeInfo> nodeList(NodeListParams params) {
+    throw noNodeRegistry();
+  }
+
+  /**
+   * Deletes the entries that expired before {@code now}: nodes that died without removing
+   * themselves.
+   *
+   * @return how many were deleted
+   */
+  default int nodePrune(NodePruneParams params) {
+    throw noNodeRegistry();
+  }
+
+  private UnsupportedOperationException noNodeRegistry() {
+    return new UnsupportedOperationException(
+        getClass().getSimpleName() + " has no node registry (Capability.NODE_REGISTRY)");
+  }
 
   /** Releases the store's resources. Jobs stay stored (if the store is durable). */
   @Override

@@ -6,6 +6,7 @@ import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
@@ -32,6 +33,11 @@ import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
+import dev.errand.spi.NodeColumns;
+import dev.errand.spi.NodeListParams;
+import dev.errand.spi.NodePruneParams;
+import dev.errand.spi.NodeRemoveParams;
+import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
 import java.sql.Array;
@@ -43,6 +49,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -198,6 +205,7 @@ public final class PostgresStore implements Store {
     capabilities.add(Capability.TX_ENQUEUE);
     capabilities.add(Capability.UNIQUE_JOBS);
     capabilities.add(Capability.DEPENDENCIES);
+    capabilities.add(Capability.NODE_REGISTRY);
     if (notifier != null) {
       capabilities.add(Capability.LISTEN_NOTIFY);
     }
@@ -1393,6 +1401,62 @@ public final class PostgresStore implements Store {
       ps.executeUpdate();
     } catch (SQLException e) {
       throw failed("resign leadership of '" + params.name() + "'", e);
+    }
+  }
+
+  @Override
+  public void nodeReport(NodeReportParams params) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("NodeReport"))) {
+      ps.setString(1, params.nodeId());
+      ps.setString(2, NodeColumns.queuesJson(params.queues()));
+      ps.setString(3, NodeColumns.kindsJson(params.kinds()));
+      setTimestamp(ps, 4, params.startedAt());
+      setTimestamp(ps, 5, params.now());
+      setTimestamp(ps, 6, params.expiresAt());
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw failed("record the report of node " + params.nodeId(), e);
+    }
+  }
+
+  @Override
+  public void nodeRemove(NodeRemoveParams params) {
+    execute("remove node " + params.nodeId(), "NodeRemove", params.nodeId());
+  }
+
+  @Override
+  public List<NodeInfo> nodeList(NodeListParams params) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("NodeList"))) {
+      setTimestamp(ps, 1, params.now());
+      List<NodeInfo> nodes = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          nodes.add(
+              new NodeInfo(
+                  rs.getString(1),
+                  NodeColumns.queues(rs.getString(2)),
+                  NodeColumns.kinds(rs.getString(3)),
+                  rs.getObject(4, OffsetDateTime.class).toInstant(),
+                  rs.getObject(5, OffsetDateTime.class).toInstant(),
+                  rs.getObject(6, OffsetDateTime.class).toInstant()));
+        }
+      }
+      return nodes;
+    } catch (SQLException e) {
+      throw failed("list nodes", e);
+    }
+  }
+
+  @Override
+  public int nodePrune(NodePruneParams params) {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.get("NodePrune"))) {
+      setTimestamp(ps, 1, params.now());
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw failed("prune expired nodes", e);
     }
   }
 

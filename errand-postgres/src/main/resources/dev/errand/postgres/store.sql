@@ -444,3 +444,24 @@ RETURNING owner;
 
 -- name: LeaderResign
 DELETE FROM {schema}.leader WHERE name = ? AND owner = ?;
+
+-- name: NodeReport
+-- The node's whole entry, replaced: a report says everything about the node as it is now.
+INSERT INTO {schema}.node AS n (id, queues, kinds, started_at, reported_at, expires_at)
+VALUES (?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz, ?::timestamptz)
+ON CONFLICT (id) DO UPDATE
+SET queues = EXCLUDED.queues, kinds = EXCLUDED.kinds, started_at = EXCLUDED.started_at,
+    reported_at = EXCLUDED.reported_at, expires_at = EXCLUDED.expires_at;
+
+-- name: NodeRemove
+DELETE FROM {schema}.node WHERE id = ?;
+
+-- name: NodeList
+-- Expired rows are left out here rather than trusted to be pruned: a dead node's row lingers
+-- until the maintenance leader's next prune.
+SELECT id, queues::text, kinds::text, started_at, reported_at, expires_at FROM {schema}.node
+WHERE expires_at >= ?::timestamptz
+ORDER BY id;
+
+-- name: NodePrune
+DELETE FROM {schema}.node WHERE expires_at < ?::timestamptz;

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.errand.AttemptError;
 import dev.errand.BatchEnqueued;
 import dev.errand.Config;
@@ -15,6 +19,7 @@ import dev.errand.JobArgs;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.NodeInfo;
 import dev.errand.Outcome;
 import dev.errand.UniqueOptions;
 import dev.errand.spi.JobFinishManyParams;
@@ -25,6 +30,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,6 +38,7 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Errand end to end on PostgreSQL: what only a real database can show. */
 class PostgresEngineTest {
@@ -98,6 +105,77 @@ class PostgresEngineTest {
     errand.stop(Duration.ofSeconds(5));
     store.close();
     TestDatabase.dropSchema(schema);
+  }
+
+  @Test
+  void twoNodesOnOneSchemaSeeEachOtherInTheRegistry() {
+    // A second store on the same schema: another process, as far as the database can tell.
+    PostgresStore otherStore = PostgresStore.builder(TestDatabase.pool()).schema(schema).build();
+    Errand other =
+        Errand.create(
+                Config.builder(otherStore)
+                    .nodeId("importer")
+                    .queue("import", 2)
+                    .worker("note", Note.class, job -> Outcome.complete())
+                    .build())
+            .start();
+    try {
+      List<String> both = List.of(errand.config().nodeId(), "importer").stream().sorted().toList();
+      await().until(() -> ids(errand).equals(both) && ids(other).equals(both));
+
+      NodeInfo importer =
+          errand.nodes().stream().filter(n -> n.id().equals("importer")).findFirst().orElseThrow();
+      assertThat(importer.queues()).containsExactly(Map.entry("import", 2));
+      assertThat(importer.kinds()).containsExactly("note");
+    } finally {
+      other.stop(Duration.ofSeconds(5));
+      otherStore.close();
+    }
+    assertThat(ids(errand)).containsExactly(errand.config().nodeId());
+  }
+
+  @Test
+  void anEnqueueInTheCallersTransactionIntoAQueueNoNodeWorksWarnsOnce() throws Exception {
+    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    Logger logger =
+        (Logger) LoggerFactory.getLogger("dev.errand.internal.engine.UnworkedQueueCheck");
+    appender.start();
+    logger.addAppender(appender);
+    try {
+      EnqueueOptions intoAudit = EnqueueOptions.defaults().queue("audit");
+      long first;
+      try (Connection c = TestDatabase.pool().getConnection()) {
+        c.setAutoCommit(false);
+        first = errand.enqueue(c, new Note("signed up"), intoAudit).id();
+        errand.enqueueAll(c, List.of(new Note("paid"), new Note("left")), intoAudit);
+        c.commit();
+      }
+      String node = "This node (" + errand.config().nodeId() + ")";
+      await().until(() -> !warnings(appender, node).isEmpty());
+      errand.enqueue(new Note("after"), intoAudit);
+
+      assertThat(warnings(appender, node))
+          .singleElement()
+          .asString()
+          .containsPattern("^jobs? \\[?" + first + "[ ,\\]]")
+          .contains("enqueued into queue 'audit' will wait: no live node works queue 'audit'");
+    } finally {
+      logger.detachAppender(appender);
+    }
+  }
+
+  private static List<String> warnings(ListAppender<ILoggingEvent> appender, String text) {
+    synchronized (appender) { // appends hold the appender's lock
+      return appender.list.stream()
+          .filter(e -> e.getLevel() == Level.WARN)
+          .map(ILoggingEvent::getFormattedMessage)
+          .filter(m -> m.contains(text))
+          .toList();
+    }
+  }
+
+  private static List<String> ids(Errand node) {
+    return node.nodes().stream().map(NodeInfo::id).toList();
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
@@ -33,6 +34,11 @@ import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
+import dev.errand.spi.NodeColumns;
+import dev.errand.spi.NodeListParams;
+import dev.errand.spi.NodePruneParams;
+import dev.errand.spi.NodeRemoveParams;
+import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
 import java.nio.file.Path;
@@ -203,7 +209,8 @@ public final class SqliteStore implements Store {
         Capability.DURABLE,
         Capability.LISTEN_NOTIFY,
         Capability.UNIQUE_JOBS,
-        Capability.DEPENDENCIES);
+        Capability.DEPENDENCIES,
+        Capability.NODE_REGISTRY);
   }
 
   @Override
@@ -902,6 +909,62 @@ public final class SqliteStore implements Store {
           PreparedStatement ps = c.prepare(sql.get("LeaderResign"));
           ps.setString(1, params.name());
           ps.setString(2, params.owner());
+          return ps.executeUpdate();
+        });
+  }
+
+  @Override
+  public void nodeReport(NodeReportParams params) {
+    write(
+        "record the report of node " + params.nodeId(),
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("NodeReport"));
+          ps.setString(1, params.nodeId());
+          ps.setString(2, NodeColumns.queuesJson(params.queues()));
+          ps.setString(3, NodeColumns.kindsJson(params.kinds()));
+          ps.setLong(4, JobRows.micros(params.startedAt()));
+          ps.setLong(5, JobRows.micros(params.now()));
+          ps.setLong(6, JobRows.micros(params.expiresAt()));
+          return ps.executeUpdate();
+        });
+  }
+
+  @Override
+  public void nodeRemove(NodeRemoveParams params) {
+    writeOne("remove node " + params.nodeId(), "NodeRemove", params.nodeId());
+  }
+
+  @Override
+  public List<NodeInfo> nodeList(NodeListParams params) {
+    return read(
+        "list nodes",
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("NodeList"));
+          ps.setLong(1, JobRows.micros(params.now()));
+          List<NodeInfo> nodes = new ArrayList<>();
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              nodes.add(
+                  new NodeInfo(
+                      rs.getString(1),
+                      NodeColumns.queues(rs.getString(2)),
+                      NodeColumns.kinds(rs.getString(3)),
+                      JobRows.instant(rs.getLong(4)),
+                      JobRows.instant(rs.getLong(5)),
+                      JobRows.instant(rs.getLong(6))));
+            }
+          }
+          return nodes;
+        });
+  }
+
+  @Override
+  public int nodePrune(NodePruneParams params) {
+    return write(
+        "prune expired nodes",
+        c -> {
+          PreparedStatement ps = c.prepare(sql.get("NodePrune"));
+          ps.setLong(1, JobRows.micros(params.now()));
           return ps.executeUpdate();
         });
   }

@@ -235,3 +235,22 @@ RETURNING owner;
 
 -- name: LeaderResign
 DELETE FROM leader WHERE name = ?1 AND owner = ?2;
+
+-- name: NodeReport
+-- The node's whole entry, replaced: a report says everything about the node as it is now.
+INSERT INTO node (id, queues, kinds, started_at, reported_at, expires_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (id) DO UPDATE
+SET queues = excluded.queues, kinds = excluded.kinds, started_at = excluded.started_at,
+    reported_at = excluded.reported_at, expires_at = excluded.expires_at;
+
+-- name: NodeRemove
+DELETE FROM node WHERE id = ?1;
+
+-- name: NodeList
+SELECT id, queues, kinds, started_at, reported_at, expires_at FROM node
+WHERE expires_at >= ?1
+ORDER BY id;
+
+-- name: NodePrune
+DELETE FROM node WHERE expires_at < ?1;

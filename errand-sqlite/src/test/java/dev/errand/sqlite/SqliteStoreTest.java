@@ -41,7 +41,7 @@ class SqliteStoreTest {
     Path file = dir.resolve("jobs.db");
     List<Long> ids;
     try (SqliteStore store = SqliteStore.builder(file).build()) {
-      assertThat(store.migrate()).containsExactly(1, 2, 3);
+      assertThat(store.migrate()).containsExactly(1, 2, 3, 4);
       ids =
           store
               .jobInsertMany(
@@ -196,7 +196,8 @@ class SqliteStoreTest {
               Capability.DURABLE,
               Capability.LISTEN_NOTIFY,
               Capability.UNIQUE_JOBS,
-              Capability.DEPENDENCIES);
+              Capability.DEPENDENCIES,
+              Capability.NODE_REGISTRY);
       assertThat(store.notifier()).isPresent();
     }
   }
@@ -241,7 +242,7 @@ class SqliteStoreTest {
     }
 
     try (SqliteStore store = SqliteStore.builder(file).build()) {
-      assertThat(store.migrate()).containsExactly(3);
+      assertThat(store.migrate()).containsExactly(3, 4);
       JobInfo old = store.jobList(JobQuery.all()).get(0);
       assertThat(old.dependencies()).isEqualTo(DependencyCounts.NONE);
 

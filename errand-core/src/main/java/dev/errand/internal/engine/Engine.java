@@ -5,6 +5,7 @@ import dev.errand.Backoff;
 import dev.errand.Config;
 import dev.errand.Config.WorkerRegistration;
 import dev.errand.EnqueueOptions;
+import dev.errand.Enqueued;
 import dev.errand.Errand;
 import dev.errand.ErrandException;
 import dev.errand.Job;
@@ -21,7 +22,9 @@ import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
 import dev.errand.internal.maintain.LeaderElector;
+import dev.errand.internal.maintain.NodeReporter;
 import dev.errand.internal.maintain.PeriodicEnqueuer;
+import dev.errand.spi.Capability;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
@@ -67,8 +70,13 @@ public final class Engine {
   private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
   private final List<Service> maintenance = new ArrayList<>();
   private final LeaderElector elector;
+
+  /** Null when the store keeps no node registry. */
+  private final NodeReporter reporter;
+
   private final Wakeup attemptEnded = new Wakeup();
   private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
+  private final UnworkedQueueCheck unworked;
 
   /** The store's notifier subscription once started; read by enqueuing threads. */
   private volatile AutoCloseable subscription;
@@ -92,6 +100,11 @@ public final class Engine {
     }
     maintenance.addAll(leaderServices);
     maintenance.add(elector);
+    this.reporter =
+        config.store().capabilities().contains(Capability.NODE_REGISTRY)
+            ? new NodeReporter(config, elector::isLeader)
+            : null;
+    this.unworked = new UnworkedQueueCheck(config);
   }
 
   Config config() {
@@ -108,6 +121,9 @@ public final class Engine {
    * must be rescued and whose retried jobs must be staged.
    */
   public void start() {
+    if (reporter != null) {
+      reporter.start();
+    }
     if (producers.isEmpty()) {
       maintenance.forEach(Service::start);
       log.info(
@@ -144,9 +160,18 @@ public final class Engine {
     for (Service service : maintenance) {
       service.stop(Duration.ofSeconds(5));
     }
-    if (producers.isEmpty()) {
-      return;
+    if (!producers.isEmpty()) {
+      stopProducers(drain, deadline);
     }
+    // Last: the node counts as working its queues until it has stopped, so that a rolling restart
+    // leaves the shortest gap it can in the registry.
+    if (reporter != null) {
+      reporter.stop(Duration.ofSeconds(5));
+    }
+    log.info("errand node {} stopped", config.nodeId());
+  }
+
+  private void stopProducers(Duration drain, long deadline) {
     for (Producer producer : producers.values()) {
       producer.stop(Duration.ofSeconds(5));
       producer.releaseWaiting();
@@ -168,7 +193,6 @@ public final class Engine {
     completer.flush(FLUSH_TIMEOUT);
     leaseKeeper.stop(Duration.ofSeconds(5));
     timeouts.stop(Duration.ofSeconds(1));
-    log.info("errand node {} stopped", config.nodeId());
   }
 
   /** Whether this node is the maintenance leader now. */
@@ -221,6 +245,14 @@ public final class Engine {
           }
         });
     available.forEach(this::wakeQueue);
+  }
+
+  /**
+   * After every enqueue on this node, transactional ones included: warns, once, if no live node
+   * works a queue or kind of the jobs ({@link UnworkedQueueCheck}). Returns at once; never throws.
+   */
+  public void checkWorked(List<NewJob> jobs, List<Enqueued> result) {
+    unworked.enqueued(jobs, result);
   }
 
   /** Wakes this node's producer of {@code queue}, if it has one; null wakes them all. */

@@ -7,6 +7,7 @@ import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
@@ -31,6 +32,10 @@ import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NewJob;
+import dev.errand.spi.NodeListParams;
+import dev.errand.spi.NodePruneParams;
+import dev.errand.spi.NodeRemoveParams;
+import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
 import java.time.Instant;
@@ -93,13 +98,18 @@ public final class MemoryStore implements Store, Notifier {
 
   private final Set<String> pausedQueues = new HashSet<>();
   private final Map<String, Leadership> leaders = new HashMap<>();
+  private final Map<String, NodeInfo> nodes = new TreeMap<>();
   private final Map<Long, List<Long>> dependentsOf = new HashMap<>();
   private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
   private long nextId = 1;
 
   @Override
   public Set<Capability> capabilities() {
-    return Set.of(Capability.LISTEN_NOTIFY, Capability.UNIQUE_JOBS, Capability.DEPENDENCIES);
+    return Set.of(
+        Capability.LISTEN_NOTIFY,
+        Capability.UNIQUE_JOBS,
+        Capability.DEPENDENCIES,
+        Capability.NODE_REGISTRY);
   }
 
   @Override
@@ -569,6 +579,62 @@ public final class MemoryStore implements Store, Notifier {
   }
 
   private record Leadership(String owner, Instant expiresAt) {}
+
+  @Override
+  public void nodeReport(NodeReportParams params) {
+    NodeInfo node =
+        new NodeInfo(
+            params.nodeId(),
+            params.queues(),
+            params.kinds(),
+            params.startedAt(),
+            params.now(),
+            params.expiresAt());
+    lock.lock();
+    try {
+      nodes.put(node.id(), node);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void nodeRemove(NodeRemoveParams params) {
+    lock.lock();
+    try {
+      nodes.remove(params.nodeId());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<NodeInfo> nodeList(NodeListParams params) {
+    lock.lock();
+    try {
+      List<NodeInfo> live = new ArrayList<>(nodes.size());
+      for (NodeInfo node : nodes.values()) {
+        if (!node.expiresAt().isBefore(params.now())) {
+          live.add(node);
+        }
+      }
+      return live;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public int nodePrune(NodePruneParams params) {
+    lock.lock();
+    try {
+      int before = nodes.size();
+      nodes.values().removeIf(node -> node.expiresAt().isBefore(params.now()));
+      return before - nodes.size();
+    } finally {
+      lock.unlock();
+    }
+  }
 
   @Override
   public void close() {
