@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -451,6 +452,9 @@ final class StoreBench {
     static final int BACKLOG_PRIORITY = 5;
     static final int ARRIVAL_PRIORITY = 0;
 
+    /** Arrivals being enqueued at once, at most. */
+    static final int ARRIVING = 4;
+
     private final int jobs;
     private final int perSecond;
     private final AtomicInteger completed = new AtomicInteger();
@@ -515,7 +519,11 @@ final class StoreBench {
       long start = System.nanoTime();
       errand.start();
       // Each arrival at its own time on a virtual thread: a single enqueue takes longer than the
-      // gap between arrivals, so one thread could not keep the rate.
+      // gap between arrivals, so one thread could not keep the rate. At most ARRIVING at once: an
+      // unbounded number would take every pooled connection from the workers (and a rate the
+      // store cannot take is reported as the rate achieved, not queued up without end).
+      Semaphore inFlight = new Semaphore(ARRIVING);
+      AtomicInteger arrived = new AtomicInteger();
       Thread pacer =
           Thread.ofPlatform()
               .name("bench-arrivals")
@@ -529,12 +537,16 @@ final class StoreBench {
                         if (wait > 0) {
                           LockSupport.parkNanos(wait);
                         }
+                        inFlight.acquireUninterruptibly();
                         enqueuers.execute(
                             () -> {
                               try {
                                 errand.enqueue(new Arrival(System.nanoTime()), high);
+                                arrived.incrementAndGet();
                               } catch (RuntimeException e) {
                                 arrivalFailures.incrementAndGet();
+                              } finally {
+                                inFlight.release();
                               }
                             });
                       }
@@ -563,9 +575,14 @@ final class StoreBench {
       results.put(Metric.ARRIVALS_PICKUP_P50_MS, percentileMillis(nanos, 50));
       results.put(Metric.ARRIVALS_PICKUP_P99_MS, percentileMillis(nanos, 99));
       progress.printf(
-          "bench: %s: %,d arrivals picked up during the burn-down, %,d enqueues failed;"
-              + " per quarter of the backlog:%n",
-          name, all.size(), arrivalFailures.get());
+          "bench: %s: %,d jobs arrived (%,.0f a second of the %,d asked for), %,d picked up during"
+              + " the burn-down, %,d enqueues failed; per quarter of the backlog:%n",
+          name,
+          arrived.get(),
+          arrived.get() * 1e9 / elapsed,
+          perSecond,
+          all.size(),
+          arrivalFailures.get());
       long quarterStart = start;
       for (int q = 0; q < 4; q++) {
         int quarter = q;
