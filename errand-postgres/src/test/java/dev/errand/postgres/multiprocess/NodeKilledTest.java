@@ -22,6 +22,7 @@ class NodeKilledTest {
   private static final Duration HEARTBEAT = Duration.ofMillis(500);
   private static final int PER_NODE = 4;
   private static final int BUSY_JOBS = 20_000;
+  private static final int BACKLOG = 50_000;
 
   private Cluster cluster;
 
@@ -131,6 +132,62 @@ class NodeKilledTest {
         (rescued - killed) / 1_000_000,
         LEASE.toMillis(),
         (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @Test
+  void jobsOfAKilledNodeRunAgainWithinTwoLeasesThoughABacklogWaits() throws Exception {
+    cluster = new Cluster(TestDatabase.url(), "errand_mp_kill_backlog");
+    String job = cluster.table("job");
+    String execution = cluster.table(Cluster.EXECUTION_TABLE);
+    NodeProcess a = cluster.startNode("A", PER_NODE, LEASE, HEARTBEAT, "gate");
+    cluster.enqueue(PER_NODE, PER_NODE);
+    awaitExecutions("A", 1, PER_NODE);
+    // Then a backlog arrives, enqueued after A's jobs: far more than B runs in two leases.
+    cluster.enqueue(BACKLOG, 5_000);
+    NodeProcess b = cluster.startNode("B", 8, LEASE, HEARTBEAT, "noop");
+
+    Instant killedAt = Instant.now();
+    a.kill();
+    awaitExecutions("B", 2, PER_NODE);
+    cluster.awaitAllFinished(Duration.ofMinutes(3), List.of(b));
+    assertThat(b.stop(Duration.ofSeconds(20))).as("exit code of B").isZero();
+
+    assertThat(cluster.queryLong("SELECT count(*) FROM " + job + " WHERE state = 'completed'"))
+        .isEqualTo(PER_NODE + BACKLOG);
+    assertThat(
+            cluster.queryRows(
+                "SELECT job_id, attempt FROM "
+                    + execution
+                    + " GROUP BY job_id, attempt HAVING count(*) > 1 LIMIT 10"))
+        .as("attempts run twice")
+        .isEmpty();
+    // A rescued job keeps its place ahead of the backlog: it ran again while most of the backlog
+    // still waited, not after it.
+    long backlogDoneBefore =
+        cluster.queryLong(
+            "SELECT count(*) FROM "
+                + execution
+                + " e WHERE e.attempt = 1 AND e.node = 'B' AND e.finished_at < (SELECT max(started_at)"
+                + " FROM "
+                + execution
+                + " WHERE attempt = 2)");
+    assertThat(backlogDoneBefore)
+        .as("backlog jobs finished before the rescued ones ran")
+        .isLessThan(BACKLOG / 2);
+    long rerunMillis =
+        cluster.queryLong(
+            "SELECT (extract(epoch FROM max(started_at) - '"
+                + killedAt
+                + "'::timestamptz) * 1000)::bigint FROM "
+                + execution
+                + " WHERE attempt = 2");
+    System.out.printf(
+        "NodeKilledTest (backlog): %,d jobs waiting; the killed node's %d jobs all ran again %d ms"
+            + " after SIGKILL (lease %d ms), after %,d backlog jobs%n",
+        BACKLOG, PER_NODE, rerunMillis, LEASE.toMillis(), backlogDoneBefore);
+    assertThat(rerunMillis)
+        .as("ms from the kill to the last rescued job's rerun")
+        .isLessThanOrEqualTo(2 * LEASE.toMillis());
   }
 
   @Test
