@@ -358,6 +358,11 @@ final class StoreBench {
    * worker running. The args lists are built before the clock starts; encoding them is timed.
    */
   private long bulkEnqueue(Errand errand, int jobs) {
+    return bulkEnqueue(errand, jobs, EnqueueOptions.defaults());
+  }
+
+  /** Enqueues {@code jobs} no-op jobs with {@code options}, {@code --batch} per call; the nanos. */
+  private long bulkEnqueue(Errand errand, int jobs, EnqueueOptions options) {
     List<List<NoOp>> batches = new ArrayList<>();
     for (int from = 0; from < jobs; from += settings.batch()) {
       int to = Math.min(from + settings.batch(), jobs);
@@ -369,7 +374,7 @@ final class StoreBench {
     }
     long start = System.nanoTime();
     for (List<NoOp> batch : batches) {
-      errand.enqueueAll(batch);
+      errand.enqueueAll(batch, options);
     }
     return System.nanoTime() - start;
   }
@@ -505,14 +510,7 @@ final class StoreBench {
     }
 
     void run(Errand errand, StoreResults results) throws Exception {
-      EnqueueOptions low = EnqueueOptions.defaults().priority(BACKLOG_PRIORITY);
-      for (int from = 0; from < jobs; from += settings.batch()) {
-        List<NoOp> batch = new ArrayList<>();
-        for (int seq = from; seq < Math.min(from + settings.batch(), jobs); seq++) {
-          batch.add(new NoOp(seq));
-        }
-        errand.enqueueAll(batch, low);
-      }
+      bulkEnqueue(errand, jobs, EnqueueOptions.defaults().priority(BACKLOG_PRIORITY));
       EnqueueOptions high = EnqueueOptions.defaults().priority(ARRIVAL_PRIORITY);
       AtomicBoolean arriving = new AtomicBoolean(true);
       AtomicInteger arrivalFailures = new AtomicInteger();

@@ -128,9 +128,21 @@ public final class ApiServer implements AutoCloseable {
                   HttpResponseException.class,
                   (e, ctx) -> {
                     if (e.getStatus() == 405) {
-                      ctx.header("Allow", String.join(", ", allowedMethods(ctx.path())));
+                      String allowed = String.join(", ", allowedMethods(ctx.path()));
+                      ctx.header("Allow", allowed);
+                      error(
+                          ctx,
+                          405,
+                          null,
+                          "method "
+                              + ctx.method()
+                              + " is not allowed on "
+                              + ctx.path()
+                              + "; allowed: "
+                              + allowed);
+                    } else {
+                      error(ctx, e.getStatus(), null, httpMessage(e));
                     }
-                    error(ctx, e.getStatus(), null, httpMessage(e, ctx));
                   });
               config.routes.exception(
                   JobArgsException.class, (e, ctx) -> error(ctx, 400, "args", e.getMessage()));
@@ -966,17 +978,9 @@ public final class ApiServer implements AutoCloseable {
     json(ctx, status, body);
   }
 
-  private String httpMessage(HttpResponseException e, Context ctx) {
+  private String httpMessage(HttpResponseException e) {
     if (e.getStatus() == 413) {
       return "the request body is larger than the limit of " + options.maxBodyBytes() + " bytes";
-    }
-    if (e.getStatus() == 405) {
-      return "method "
-          + ctx.method()
-          + " is not allowed on "
-          + ctx.path()
-          + "; allowed: "
-          + String.join(", ", allowedMethods(ctx.path()));
     }
     return e.getMessage();
   }
