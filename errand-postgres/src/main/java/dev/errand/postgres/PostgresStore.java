@@ -816,20 +816,15 @@ public final class PostgresStore implements Store {
     FetchHints.Start start = hints.start(params.queue(), params.kinds());
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
-      String now = params.now().toString();
       Array kinds = c.createArrayOf("text", params.kinds().toArray());
-      setTimestamp(ps, 1, now);
+      setTimestamp(ps, 1, params.now().toString());
       ps.setString(2, params.owner());
       setTimestamp(ps, 3, params.leaseExpiresAt());
-      ps.setString(4, params.queue());
-      setTimestamp(ps, 5, now);
-      ps.setShort(6, (short) start.key().priority());
-      setTimestamp(ps, 7, start.key().scheduledAtText());
-      ps.setLong(8, start.key().id());
-      ps.setArray(9, kinds);
-      ps.setArray(10, kinds);
-      ps.setString(11, params.queue());
-      ps.setInt(12, params.limit());
+      int next = bindFetchWalk(ps, 4, params, kinds, start.aheadOrHead());
+      ps.setShort(next++, (short) start.aheadEndsBeforePriority());
+      ps.setInt(next++, params.limit());
+      next = bindFetchWalk(ps, next, params, kinds, start.key());
+      ps.setInt(next, params.limit());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -843,6 +838,25 @@ public final class PostgresStore implements Store {
     } catch (SQLException e) {
       throw failed("fetch jobs of queue '" + params.queue() + "'", e);
     }
+  }
+
+  /**
+   * Binds what JobFetch's two index walks share, the walk from {@code from}, at parameter {@code
+   * first}; returns the next parameter's index.
+   */
+  private static int bindFetchWalk(
+      PreparedStatement ps, int first, JobFetchParams params, Array kinds, FetchHints.Key from)
+      throws SQLException {
+    int i = first;
+    ps.setString(i++, params.queue());
+    setTimestamp(ps, i++, params.now().toString());
+    ps.setShort(i++, (short) from.priority());
+    setTimestamp(ps, i++, from.scheduledAtText());
+    ps.setLong(i++, from.id());
+    ps.setArray(i++, kinds);
+    ps.setArray(i++, kinds);
+    ps.setString(i++, params.queue());
+    return i;
   }
 
   @Override

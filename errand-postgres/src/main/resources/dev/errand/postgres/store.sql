@@ -231,6 +231,10 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- last job this process claimed from the queue (FetchHints), or the head. Every job claimed before
 -- it left a dead entry here until VACUUM, and a walk from the head passed them all: 5,000 index
 -- pages and 9 ms per claim after 800,000 jobs of a burn-down, against 380 pages at its start.
+-- Jobs enqueued since at a higher priority than that key are taken first, by a second walk (ahead)
+-- that starts at the first of them and ends before the key's priority, so that it does not pass
+-- the dead entries of the key's own priority either; when there are none it is an empty range
+-- (priority < -32768). The walk from the key takes what the walk ahead left of the limit.
 -- The claimed ids come back as one array that the update looks up by primary key, so the update
 -- joins nothing: joining a CTE of the ids instead made PostgreSQL copy each joined row into a
 -- whole-row value for its concurrent-update recheck (about an eighth of its time in a burn-down).
@@ -238,14 +242,26 @@ UPDATE {schema}.job j
 SET state = 'running', attempt = j.attempt + 1, attempted_at = ?::timestamptz,
     lease_owner = ?, lease_expires_at = ?::timestamptz
 WHERE j.id = ANY(ARRAY(
-  SELECT id FROM {schema}.job
-  WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
-    AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
-    AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
-    AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
-  ORDER BY priority, scheduled_at, id
-  LIMIT ?
-  FOR UPDATE SKIP LOCKED))
+  WITH ahead AS (
+    SELECT id FROM {schema}.job
+    WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
+      AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
+      AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
+      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
+      AND priority < ?::smallint
+    ORDER BY priority, scheduled_at, id
+    LIMIT ?
+    FOR UPDATE SKIP LOCKED),
+  from_key AS (
+    SELECT id FROM {schema}.job
+    WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
+      AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
+      AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
+      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
+    ORDER BY priority, scheduled_at, id
+    LIMIT ? - (SELECT count(*) FROM ahead)
+    FOR UPDATE SKIP LOCKED)
+  SELECT id FROM ahead UNION ALL SELECT id FROM from_key))
 -- Only the columns the claim did not just set: fewer values to send and parse per job. Times as
 -- microseconds since the epoch: pgjdbc parses a timestamp's text through a Calendar, which was a
 -- tenth of the Java side of a burn-down. JobRows.readClaimed reads these by position.

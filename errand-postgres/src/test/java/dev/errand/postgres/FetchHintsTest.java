@@ -3,6 +3,7 @@ package dev.errand.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobInsertManyParams;
@@ -75,6 +76,35 @@ class FetchHintsTest {
     claim(5).forEach(j -> claimed.add(j.id()));
 
     assertThat(claimed).containsExactly(early);
+  }
+
+  @Test
+  void urgentJobsEnqueuedHereAreClaimedFirstAndTheBacklogContinuesWhereItWas() {
+    Instant now = Instant.now();
+    List<NewJob> backlog = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      backlog.add(job(5, now));
+    }
+    List<Long> backlogIds = enqueue(backlog, now);
+    assertThat(ids(claim(10))).isEqualTo(backlogIds.subList(0, 10));
+
+    List<Long> urgent = enqueue(List.of(job(0, now), job(1, now)), now);
+    List<Long> next = ids(claim(10));
+
+    List<Long> expected = new ArrayList<>(urgent);
+    expected.addAll(backlogIds.subList(10, 18));
+    assertThat(next).isEqualTo(expected);
+    assertThat(ids(claim(10))).isEqualTo(backlogIds.subList(18, 28));
+  }
+
+  private static List<Long> ids(List<JobInfo> claimed) {
+    return claimed.stream().map(JobInfo::id).toList();
+  }
+
+  private List<Long> enqueue(List<NewJob> jobs, Instant now) {
+    return worker.jobInsertMany(new JobInsertManyParams(jobs, now)).stream()
+        .map(Enqueued::id)
+        .toList();
   }
 
   private List<JobInfo> claim(int limit) {
