@@ -458,7 +458,7 @@ final class StoreBench {
     static final int ARRIVAL_PRIORITY = 0;
 
     /** Arrivals being enqueued at once, at most. */
-    static final int ARRIVING = 4;
+    static final int ARRIVING = 8;
 
     private final int jobs;
     private final int perSecond;

@@ -140,7 +140,7 @@ public final class PostgresStore implements Store {
     this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
     this.channel = "errand_" + schema;
     this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;
-    this.debouncer = new NotifyDebouncer(builder.notifyWindow, this::notifyAlone);
+    this.debouncer = new NotifyDebouncer(builder.notifyWindow, this::announceEnqueued);
     this.vacuumInterval = builder.vacuumInterval;
     this.lastVacuumNanos = System.nanoTime();
   }
@@ -1495,10 +1495,15 @@ public final class PostgresStore implements Store {
     return ps;
   }
 
-  /** {@link #notify(Connection, Collection)} on a connection of its own. */
-  private void notifyAlone(Collection<String> queues) throws SQLException {
+  /**
+   * The debouncer's trailing notification for single enqueues made here, on a connection of its
+   * own. It only wakes the nodes: these jobs already moved this store's fetch hints back to them,
+   * and starting the next claims from the head for them (as {@link #notify} does) made a steady
+   * stream of enqueues during a backlog cost a walk over the backlog's dead entries per window.
+   */
+  private void announceEnqueued(Collection<String> queues) throws SQLException {
     try (Connection c = dataSource.getConnection()) {
-      notify(c, queues);
+      sendNotify(c, queues);
     }
   }
 
@@ -1512,6 +1517,14 @@ public final class PostgresStore implements Store {
       return;
     }
     hints.reset(queues);
+    sendNotify(c, queues);
+  }
+
+  /** Wakes the nodes working {@code queues}: one notification each. */
+  private void sendNotify(Connection c, Collection<String> queues) throws SQLException {
+    if (queues.isEmpty()) {
+      return;
+    }
     try (PreparedStatement ps = c.prepareStatement(sql.get("Notify"))) {
       ps.setString(1, channel);
       ps.setArray(2, c.createArrayOf("text", queues.toArray(String[]::new)));
