@@ -25,17 +25,18 @@ import java.util.function.Consumer;
  * <p>Jobs enqueued here at a higher priority than that key (urgent jobs arriving during a backlog)
  * do not move it back: the claim first takes them from a second start, {@link Start#ahead}, in a
  * walk that ends before the key's priority, and then continues at the key. Moving the one start
- * back to them instead made each claim walk the backlog's dead entries again, from the head of its
- * priority: with 5,000 urgent jobs a second arriving during a burn-down of 1,000,000, that cut the
- * burn-down to a sixth.
+ * back to them instead made the claim after each urgent job walk the backlog's dead entries again,
+ * from the head of the backlog's priority.
  *
  * <p>The jobs this process saw claimed are all that the start knows of; a job can still become
  * available before it: enqueued here at the same priority with an earlier run time (the start moves
  * back to it), made available here by the stager, a retry or a finished dependency (the queue's
- * next claim starts from the head), or by another process, or left behind by a claim that rolled
- * back. For those, a claim starts from the head of the index at least every {@link
- * #HEAD_SCAN_EVERY}, and whenever a claim found fewer jobs than it asked for. So such a job waits
- * at most that long during a backlog; no job is ever left behind.
+ * next claim starts from the head), or by another process (a rescued job keeps its old run time),
+ * or left behind by a claim that rolled back. For those, a claim starts from the head of the index
+ * whenever a claim found fewer jobs than it asked for, and on a timer: every {@link
+ * #HEAD_SCAN_EVERY}, or, when a walk from the head took long, every {@link #HEAD_SCAN_COST_FACTOR}
+ * times as long as it took. So such a job waits at most that long during a backlog; no job is ever
+ * left behind.
  */
 final class FetchHints {
   /**
@@ -44,6 +45,14 @@ final class FetchHints {
    * their cost to a few claims a second.
    */
   static final Duration HEAD_SCAN_EVERY = Duration.ofMillis(200);
+
+  /**
+   * How much longer than the last walk from the head the wait for the next one is, at least: the
+   * walks then take at most a twentieth of a queue's claiming time. The walk reads every dead entry
+   * since the last VACUUM: near the middle of a 10,000,000-job burn-down that was millions, more
+   * than PostgreSQL's buffers hold, and a walk every 200 ms slowed the burn-down six-fold.
+   */
+  static final int HEAD_SCAN_COST_FACTOR = 20;
 
   /**
    * Priorities, at most, among the jobs made available here while a claim runs, remembered so that
@@ -111,6 +120,9 @@ final class FetchHints {
 
     long lastHeadScanNanos;
 
+    /** The wait between walks from the head on the timer: see {@link #HEAD_SCAN_COST_FACTOR}. */
+    long headScanGapNanos;
+
     /** Counts resets, so that a claim in flight does not undo one. */
     long resets;
 
@@ -168,7 +180,7 @@ final class FetchHints {
    * after its last claim.
    */
   Start start(String queue, Set<String> kinds) {
-    Hint hint = hints.computeIfAbsent(new Claimer(queue, kinds), c -> new Hint());
+    Hint hint = hint(queue, kinds);
     synchronized (hint) {
       // The claim starting now sees what was made available before; its own concern is after.
       // (With two claims of one queue and kinds in flight at once, the first to end may pass a
@@ -176,7 +188,7 @@ final class FetchHints {
       hint.madeAvailable.clear();
       hint.tooManyMadeAvailable = false;
       long now = System.nanoTime();
-      if (hint.start == null || now - hint.lastHeadScanNanos >= headScanEveryNanos) {
+      if (hint.start == null || now - hint.lastHeadScanNanos >= hint.headScanGapNanos) {
         hint.lastHeadScanNanos = now;
         return new Start(null, HEAD, hint.resets);
       }
@@ -190,11 +202,22 @@ final class FetchHints {
    * next claim starts after the last of {@code claimed} (in fetch order), or from the head when the
    * claim found fewer than it asked for (the rest may lie before the hint). Jobs made available
    * while the claim ran then move the hint back: the claim may not have seen them. A hint reset
-   * while the claim ran stays so.
+   * while the claim ran stays so. A claim from the head that {@code took} long puts off the next
+   * one on the timer.
    */
-  void claimed(String queue, Set<String> kinds, Start start, List<JobInfo> claimed, int limit) {
-    Hint hint = hints.computeIfAbsent(new Claimer(queue, kinds), c -> new Hint());
+  void claimed(
+      String queue,
+      Set<String> kinds,
+      Start start,
+      List<JobInfo> claimed,
+      int limit,
+      Duration took) {
+    Hint hint = hint(queue, kinds);
     synchronized (hint) {
+      if (start.key() == HEAD) {
+        hint.headScanGapNanos =
+            Math.max(headScanEveryNanos, HEAD_SCAN_COST_FACTOR * took.toNanos());
+      }
       if (limit <= 0) {
         return;
       }
@@ -220,6 +243,16 @@ final class FetchHints {
       }
       madeAvailable.forEach(hint::moveBackTo);
     }
+  }
+
+  private Hint hint(String queue, Set<String> kinds) {
+    return hints.computeIfAbsent(
+        new Claimer(queue, kinds),
+        c -> {
+          Hint hint = new Hint();
+          hint.headScanGapNanos = headScanEveryNanos;
+          return hint;
+        });
   }
 
   /** A job became available in {@code queue} at {@code key}: the next claims start no later. */

@@ -118,6 +118,7 @@ public final class PostgresStore implements Store {
   private final PostgresNotifier notifier;
   private final NotifyDebouncer debouncer;
   private final FetchHints hints = new FetchHints();
+  private final RescueWatermark rescueWatermark = new RescueWatermark();
 
   private final Duration vacuumInterval;
 
@@ -814,6 +815,7 @@ public final class PostgresStore implements Store {
   @Override
   public List<JobInfo> jobFetch(JobFetchParams params) {
     FetchHints.Start start = hints.start(params.queue(), params.kinds());
+    long began = System.nanoTime();
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
       Array kinds = c.createArrayOf("text", params.kinds().toArray());
@@ -833,7 +835,13 @@ public final class PostgresStore implements Store {
       }
       // RETURNING follows no order; the contract promises fetch order.
       jobs.sort(FETCH_ORDER);
-      hints.claimed(params.queue(), params.kinds(), start, jobs, params.limit());
+      hints.claimed(
+          params.queue(),
+          params.kinds(),
+          start,
+          jobs,
+          params.limit(),
+          Duration.ofNanos(System.nanoTime() - began));
       return jobs;
     } catch (SQLException e) {
       throw failed("fetch jobs of queue '" + params.queue() + "'", e);
@@ -1074,6 +1082,7 @@ public final class PostgresStore implements Store {
   public JobRescueResult jobRescueExpired(JobRescueParams params) {
     List<Long> retryable = new ArrayList<>();
     List<Long> discarded = new ArrayList<>();
+    Instant start = rescueWatermark.start(params.now());
     try (Connection c = dataSource.getConnection()) {
       inTransaction(
           c,
@@ -1082,9 +1091,10 @@ public final class PostgresStore implements Store {
             try (PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
               String now = params.now().toString();
               setTimestamp(ps, 1, now);
-              ps.setInt(2, params.limit());
-              setTimestamp(ps, 3, now);
+              setTimestamp(ps, 2, RescueWatermark.text(start));
+              ps.setInt(3, params.limit());
               setTimestamp(ps, 4, now);
+              setTimestamp(ps, 5, now);
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   boolean isDiscarded = rs.getString(2).equals("discarded");
@@ -1103,6 +1113,8 @@ public final class PostgresStore implements Store {
     } catch (SQLException e) {
       throw failed("rescue expired leases", e);
     }
+    rescueWatermark.passed(
+        start, params.now(), retryable.size() + discarded.size(), params.limit());
     return new JobRescueResult(retryable, discarded);
   }
 

@@ -331,9 +331,13 @@ RETURNING j.id;
 -- SKIP LOCKED: rows a finishing node holds right now are not expired in any useful sense.
 -- The run time is kept: a job whose node died keeps its place ahead of the jobs enqueued since,
 -- so that recovery does not wait behind a backlog (backoff is for failures a worker reported).
+-- The walk starts at the time of the last pass that left nothing behind (RescueWatermark), or at
+-- -infinity: the leases that ended before it are, but for the rare exceptions that a full pass
+-- takes, the dead entries of finished jobs, which a walk from the start would read every time.
 WITH expired AS (
   SELECT id FROM {schema}.job
   WHERE state = 'running' AND lease_expires_at < ?::timestamptz
+    AND lease_expires_at >= ?::timestamptz
   ORDER BY lease_expires_at
   LIMIT ?
   FOR UPDATE SKIP LOCKED

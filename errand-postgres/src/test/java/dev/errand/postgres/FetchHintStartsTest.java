@@ -130,8 +130,22 @@ class FetchHintStartsTest {
     assertThat(hints.start(QUEUE, Set.of()).key()).isEqualTo(key(5, 109));
   }
 
+  @Test
+  void aLongWalkFromTheHeadPutsOffTheNextOneOnTheTimer() {
+    FetchHints timed = new FetchHints(Duration.ZERO);
+    timed.claimed(QUEUE, Set.of(), timed.start(QUEUE, Set.of()), jobs(5, 1, 10), 10, Duration.ZERO);
+    assertThat(timed.start(QUEUE, Set.of()).key())
+        .as("a walk from the head that took no time: the next is due at once")
+        .isEqualTo(FetchHints.HEAD);
+
+    timed.claimed(
+        QUEUE, Set.of(), timed.start(QUEUE, Set.of()), jobs(5, 11, 10), 10, Duration.ofHours(1));
+
+    assertThat(timed.start(QUEUE, Set.of()).key()).isEqualTo(key(5, 20));
+  }
+
   private void claimed(Start start, List<JobInfo> claimed, int limit) {
-    hints.claimed(QUEUE, Set.of(), start, claimed, limit);
+    hints.claimed(QUEUE, Set.of(), start, claimed, limit, Duration.ofMillis(1));
   }
 
   /** The key of job {@code id}: ids and run times grow together here. */
