@@ -49,8 +49,9 @@ final class FetchHints {
   /**
    * How much longer than the last walk from the head the wait for the next one is, at least: the
    * walks then take at most a twentieth of a queue's claiming time. The walk reads every dead entry
-   * since the last VACUUM: near the middle of a 10,000,000-job burn-down that was millions, more
-   * than PostgreSQL's buffers hold, and a walk every 200 ms slowed the burn-down six-fold.
+   * since the last VACUUM, which in a burn-down of 10,000,000 jobs grows to millions of entries,
+   * more than PostgreSQL's default buffers hold; five such walks a second would crowd out the
+   * claims they guard.
    */
   static final int HEAD_SCAN_COST_FACTOR = 20;
 

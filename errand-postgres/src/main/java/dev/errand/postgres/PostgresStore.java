@@ -826,6 +826,7 @@ public final class PostgresStore implements Store {
       ps.setShort(next++, (short) start.aheadEndsBeforePriority());
       ps.setInt(next++, params.limit());
       next = bindFetchWalk(ps, next, params, kinds, start.key());
+      ps.setInt(next++, params.limit());
       ps.setInt(next, params.limit());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
