@@ -27,6 +27,7 @@ import dev.errand.spi.JobStageResult;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Store;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +48,9 @@ import org.junit.jupiter.api.BeforeEach;
 
 /**
  * What every area of the {@link StoreContract} shares: a fresh store and clock for each test, and
- * the helpers that insert, fetch and finish jobs.
+ * the helpers that insert, fetch and finish jobs. An area is an abstract subclass in a file of its
+ * own; {@link StoreContract} runs it as a nested class whose {@link #createStore()} and {@link
+ * #openConnection()} are those of the store's test.
  *
  * <p>Every test gets a fresh, empty store and closes it afterwards. The store never reads a clock:
  * every time comes from {@link #clock}, which starts at {@link #T0} and moves only when a test
@@ -76,17 +79,17 @@ public abstract class ContractFixtures {
   protected ManualClock clock;
 
   /**
-   * A new, empty store, independent of every other store this method returned (its own schema,
-   * database or key prefix), so that tests may run in parallel. Closed after each test.
+   * A new, empty store for the next test; in an area of the {@link StoreContract}, the store's
+   * test's {@link StoreContract#createStore()}. Closed after each test.
    */
   protected abstract Store createStore();
 
   /**
-   * A new connection to the database of the store {@link #createStore()} made last, for the
-   * transactional-enqueue tests of stores that declare {@link Capability#TX_ENQUEUE}. The test
-   * closes it.
+   * A new connection to the database of the store {@link #createStore()} made last, for stores that
+   * declare {@link Capability#TX_ENQUEUE}; in an area of the {@link StoreContract}, the store's
+   * test's {@link StoreContract#openConnection()}. The test closes it.
    */
-  protected Connection openConnection() throws java.sql.SQLException {
+  protected Connection openConnection() throws SQLException {
     throw new UnsupportedOperationException(
         getClass().getSimpleName() + " declares TX_ENQUEUE but does not override openConnection()");
   }
