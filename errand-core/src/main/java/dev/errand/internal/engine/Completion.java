@@ -7,7 +7,7 @@ import java.time.Duration;
 
 /** A finished attempt on its way to the store, and what to tell listeners once it is written. */
 record Completion(
-    RunningJob job,
+    HeldAttempt job,
     JobFinish finish,
     JobEvent.Result result,
     AttemptError error,

@@ -65,7 +65,7 @@ public final class Engine {
   private final Errand errand;
   private final JobEncoder encoder;
   private final Map<String, Producer> producers = new LinkedHashMap<>();
-  private final Map<Long, RunningJob> held = new ConcurrentHashMap<>();
+  private final Map<Long, HeldAttempt> held = new ConcurrentHashMap<>();
   private final Completer completer = new Completer(this);
   private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
   private final List<Service> maintenance = new ArrayList<>();
@@ -272,7 +272,7 @@ public final class Engine {
    * interrupts it and drops whatever it returns.
    */
   public void stopLocally(long id, String why) {
-    RunningJob job = held.get(id);
+    HeldAttempt job = held.get(id);
     if (job == null || job.settled.get()) {
       return;
     }
@@ -283,7 +283,7 @@ public final class Engine {
 
   /** Interrupts every attempt past its deadline; called by the {@link TimeoutSweeper}. */
   void interruptOverdue(long nowNanos) {
-    for (RunningJob job : held.values()) {
+    for (HeldAttempt job : held.values()) {
       long deadline = job.deadlineNanos;
       if (deadline != 0 && nowNanos - deadline > 0 && !job.timedOut) {
         job.timedOut = true;
@@ -294,7 +294,7 @@ public final class Engine {
 
   List<JobRef> heldAttempts() {
     List<JobRef> refs = new ArrayList<>(held.size());
-    for (RunningJob job : held.values()) {
+    for (HeldAttempt job : held.values()) {
       refs.add(job.ref());
     }
     return refs;
@@ -304,14 +304,14 @@ public final class Engine {
    * Takes a claimed attempt into this node's keeping: from here on its lease is renewed, and
    * cancellation and shutdown reach it, whether it runs at once or waits for a slot.
    */
-  RunningJob hold(JobInfo info, Producer producer) {
-    RunningJob job = new RunningJob(info, producer);
+  HeldAttempt hold(JobInfo info, Producer producer) {
+    HeldAttempt job = new HeldAttempt(info, producer);
     held.put(info.id(), job);
     return job;
   }
 
   /** Runs a held attempt in one of its producer's slots. */
-  void launch(RunningJob job) {
+  void launch(HeldAttempt job) {
     try {
       job.producer.executor().execute(() -> run(job));
     } catch (RejectedExecutionException e) {
@@ -354,7 +354,7 @@ public final class Engine {
     }
   }
 
-  private void run(RunningJob job) {
+  private void run(HeldAttempt job) {
     // Cancelled, or its lease lost, while it waited for a slot: it must not start.
     if (job.cancelled && job.settled.compareAndSet(false, true)) {
       held.remove(job.info.id(), job);
@@ -395,7 +395,7 @@ public final class Engine {
   }
 
   @SuppressWarnings("unchecked")
-  private <A extends JobArgs> Completion execute(RunningJob running) {
+  private <A extends JobArgs> Completion execute(HeldAttempt running) {
     WorkerRegistration<A> registration =
         (WorkerRegistration<A>) config.workers().get(running.info.kind());
     if (registration == null) {
@@ -473,7 +473,7 @@ public final class Engine {
     return timeout;
   }
 
-  private Completion succeeded(RunningJob running, Outcome outcome, List<NewJob> followUps) {
+  private Completion succeeded(HeldAttempt running, Outcome outcome, List<NewJob> followUps) {
     AttemptResult result =
         AttemptResult.of(running.ref(), config.clock().instant(), outcome, followUps);
     return completion(running, result);
@@ -493,7 +493,7 @@ public final class Engine {
     return followUp;
   }
 
-  private Completion failed(RunningJob running, Throwable error, Supplier<Duration> backoff) {
+  private Completion failed(HeldAttempt running, Throwable error, Supplier<Duration> backoff) {
     AttemptError attemptError =
         AttemptError.of(running.info.attempt(), config.clock().instant(), error);
     return completion(
@@ -502,7 +502,7 @@ public final class Engine {
             running.ref(), running.info.maxAttempts(), running.info.kind(), attemptError, backoff));
   }
 
-  private static Completion completion(RunningJob running, AttemptResult result) {
+  private static Completion completion(HeldAttempt running, AttemptResult result) {
     return new Completion(
         running,
         result.finish(),
@@ -529,7 +529,7 @@ public final class Engine {
 
   private int countUnsettled() {
     int count = 0;
-    for (RunningJob job : held.values()) {
+    for (HeldAttempt job : held.values()) {
       if (!job.settled.get()) {
         count++;
       }
@@ -539,7 +539,7 @@ public final class Engine {
 
   private int releaseRunningAttempts() {
     int released = 0;
-    for (RunningJob job : held.values()) {
+    for (HeldAttempt job : held.values()) {
       if (release(job)) {
         job.interrupt();
         released++;
@@ -549,7 +549,7 @@ public final class Engine {
   }
 
   /** Gives a held attempt back to the store as available, unless its fate is already decided. */
-  boolean release(RunningJob job) {
+  boolean release(HeldAttempt job) {
     if (!job.settled.compareAndSet(false, true)) {
       return false;
     }

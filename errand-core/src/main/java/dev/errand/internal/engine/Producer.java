@@ -62,9 +62,9 @@ final class Producer extends Service {
    * fill the buffer starts before them, instead of after up to three batches of them (during a
    * burn-down with arrivals, that wait was most of the arrivals' pickup latency).
    */
-  private final PriorityQueue<RunningJob> waiting =
+  private final PriorityQueue<HeldAttempt> waiting =
       new PriorityQueue<>(
-          Comparator.comparingInt((RunningJob j) -> j.info.priority())
+          Comparator.comparingInt((HeldAttempt j) -> j.info.priority())
               .thenComparing(j -> j.info.scheduledAt())
               .thenComparingLong(j -> j.info.id()));
 
@@ -189,7 +189,7 @@ final class Producer extends Service {
   /** Starts waiting jobs, first in fetch order first, in the free slots. */
   private void startWaiting() {
     while (!waiting.isEmpty() && active.get() < queue.concurrency()) {
-      RunningJob job = waiting.poll();
+      HeldAttempt job = waiting.poll();
       waitingCount.decrementAndGet();
       active.incrementAndGet();
       engine.launch(job);
@@ -214,7 +214,7 @@ final class Producer extends Service {
    * stopped, so nothing else touches the buffer.
    */
   void releaseWaiting() {
-    RunningJob job;
+    HeldAttempt job;
     while ((job = waiting.poll()) != null) {
       waitingCount.decrementAndGet();
       engine.release(job);

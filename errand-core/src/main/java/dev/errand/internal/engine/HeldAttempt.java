@@ -5,10 +5,11 @@ import dev.errand.spi.JobRef;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One attempt this node holds, from fetch until its result is written. Its thread is interrupted on
- * timeout, on cancellation, on a lost lease, and at shutdown after the drain period.
+ * One attempt this node holds, from its claim until its result is written: it may wait in its
+ * producer's buffer for a slot before it runs. Its thread is interrupted on timeout, on
+ * cancellation, on a lost lease, and at shutdown after the drain period.
  */
-final class RunningJob {
+final class HeldAttempt {
   final JobInfo info;
   final Producer producer;
 
@@ -29,7 +30,7 @@ final class RunningJob {
 
   private Thread thread;
 
-  RunningJob(JobInfo info, Producer producer) {
+  HeldAttempt(JobInfo info, Producer producer) {
     this.info = info;
     this.producer = producer;
   }
