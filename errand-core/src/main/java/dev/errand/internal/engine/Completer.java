@@ -19,23 +19,24 @@ final class Completer extends Service {
   private static final long POLL_MILLIS = 200;
 
   private final Engine engine;
-  private final LinkedBlockingQueue<Completion> pending = new LinkedBlockingQueue<>();
-  private volatile List<Completion> failedBatch;
+  private final LinkedBlockingQueue<HeldAttempt> pending = new LinkedBlockingQueue<>();
+  private volatile List<HeldAttempt> failedBatch;
 
   Completer(Engine engine) {
     super("completer");
     this.engine = engine;
   }
 
-  void submit(Completion completion) {
-    pending.add(completion);
+  /** Queues a settled attempt's {@link HeldAttempt#result} to be written. */
+  void submit(HeldAttempt attempt) {
+    pending.add(attempt);
   }
 
   @Override
   protected Duration runOnce() throws InterruptedException {
-    List<Completion> batch = failedBatch;
+    List<HeldAttempt> batch = failedBatch;
     if (batch == null) {
-      Completion first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+      HeldAttempt first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
       if (first == null) {
         return Duration.ZERO;
       }
@@ -57,7 +58,7 @@ final class Completer extends Service {
     long deadline = System.nanoTime() + timeout.toNanos();
     int failures = 0;
     while (true) {
-      List<Completion> batch = failedBatch;
+      List<HeldAttempt> batch = failedBatch;
       if (batch == null) {
         batch = new ArrayList<>();
         pending.drainTo(batch, engine.config().completerBatchMax());
@@ -90,14 +91,14 @@ final class Completer extends Service {
     }
   }
 
-  private void write(List<Completion> batch) {
+  private void write(List<HeldAttempt> batch) {
     List<JobFinish> finishes = new ArrayList<>(batch.size());
-    for (Completion c : batch) {
-      finishes.add(c.finish());
+    for (HeldAttempt attempt : batch) {
+      finishes.add(attempt.result.finish());
     }
     JobFinishManyResult result = engine.store().jobFinishMany(new JobFinishManyParams(finishes));
-    for (Completion c : batch) {
-      engine.written(c, result.applied().contains(c.finish().ref().id()));
+    for (HeldAttempt attempt : batch) {
+      engine.written(attempt, result.applied().contains(attempt.result.finish().ref().id()));
     }
   }
 }

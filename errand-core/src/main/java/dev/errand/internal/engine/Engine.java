@@ -25,7 +25,6 @@ import dev.errand.internal.maintain.LeaderElector;
 import dev.errand.internal.maintain.NodeReporter;
 import dev.errand.internal.maintain.PeriodicEnqueuer;
 import dev.errand.spi.Capability;
-import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.Store;
@@ -321,30 +320,29 @@ public final class Engine {
   }
 
   /** Called by the completer for each result, once written (or fenced out). */
-  void written(Completion completion, boolean applied) {
-    held.remove(completion.job().info.id(), completion.job());
-    completion.job().producer.resultWritten();
+  void written(HeldAttempt attempt, boolean applied) {
+    held.remove(attempt.info.id(), attempt);
+    attempt.producer.resultWritten();
     if (!applied) {
       log.info(
           "result of job {} attempt {} was not recorded: the job is no longer ours",
-          completion.job().info.id(),
-          completion.job().info.attempt());
+          attempt.info.id(),
+          attempt.info.attempt());
       return;
     }
-    if (completion.result() == JobEvent.Result.RETRYING
-        || completion.result() == JobEvent.Result.DISCARDED) {
+    AttemptResult result = attempt.result;
+    if (result.result() == JobEvent.Result.RETRYING
+        || result.result() == JobEvent.Result.DISCARDED) {
       log.warn(
           "job {} ({}) attempt {} failed{}: {}: {}",
-          completion.job().info.id(),
-          completion.job().info.kind(),
-          completion.job().info.attempt(),
-          completion.result() == JobEvent.Result.DISCARDED ? " for good" : ", will retry",
-          completion.error().errorClass(),
-          completion.error().message());
+          attempt.info.id(),
+          attempt.info.kind(),
+          attempt.info.attempt(),
+          result.result() == JobEvent.Result.DISCARDED ? " for good" : ", will retry",
+          result.error().errorClass(),
+          result.error().message());
     }
-    JobEvent event =
-        new JobEvent(
-            completion.job().info, completion.result(), completion.duration(), completion.error());
+    JobEvent event = new JobEvent(attempt.info, result.result(), result.duration(), result.error());
     for (JobListener listener : config.listeners()) {
       try {
         listener.onJobEvent(event);
@@ -371,9 +369,9 @@ public final class Engine {
     MDC.put(MDC_KIND, job.info.kind());
     MDC.put(MDC_QUEUE, job.info.queue());
     MDC.put(MDC_ATTEMPT, Integer.toString(job.info.attempt()));
-    Completion completion;
+    AttemptResult result;
     try {
-      completion = execute(job);
+      result = execute(job);
     } finally {
       job.detach();
       Thread.interrupted(); // a late interrupt must not leak into the thread's next task
@@ -387,7 +385,8 @@ public final class Engine {
         held.remove(job.info.id(), job);
         job.producer.resultWritten();
       } else {
-        completer.submit(completion);
+        job.result = result;
+        completer.submit(job);
       }
     }
     job.producer.slotFreed();
@@ -395,7 +394,7 @@ public final class Engine {
   }
 
   @SuppressWarnings("unchecked")
-  private <A extends JobArgs> Completion execute(HeldAttempt running) {
+  private <A extends JobArgs> AttemptResult execute(HeldAttempt running) {
     WorkerRegistration<A> registration =
         (WorkerRegistration<A>) config.workers().get(running.info.kind());
     if (registration == null) {
@@ -473,10 +472,9 @@ public final class Engine {
     return timeout;
   }
 
-  private Completion succeeded(HeldAttempt running, Outcome outcome, List<NewJob> followUps) {
-    AttemptResult result =
-        AttemptResult.of(running.ref(), config.clock().instant(), outcome, followUps);
-    return completion(running, result);
+  private AttemptResult succeeded(HeldAttempt running, Outcome outcome, List<NewJob> followUps) {
+    return AttemptResult.of(
+        running.ref(), config.clock().instant(), outcome, followUps, running.elapsed());
   }
 
   /**
@@ -493,22 +491,16 @@ public final class Engine {
     return followUp;
   }
 
-  private Completion failed(HeldAttempt running, Throwable error, Supplier<Duration> backoff) {
+  private AttemptResult failed(HeldAttempt running, Throwable error, Supplier<Duration> backoff) {
     AttemptError attemptError =
         AttemptError.of(running.info.attempt(), config.clock().instant(), error);
-    return completion(
-        running,
-        AttemptResult.failed(
-            running.ref(), running.info.maxAttempts(), running.info.kind(), attemptError, backoff));
-  }
-
-  private static Completion completion(HeldAttempt running, AttemptResult result) {
-    return new Completion(
-        running,
-        result.finish(),
-        result.result(),
-        result.error(),
-        Duration.ofNanos(System.nanoTime() - running.startNanos));
+    return AttemptResult.failed(
+        running.ref(),
+        running.info.maxAttempts(),
+        running.info.kind(),
+        attemptError,
+        backoff,
+        running.elapsed());
   }
 
   private void awaitRunningAttempts(long deadline) {
@@ -553,13 +545,8 @@ public final class Engine {
     if (!job.settled.compareAndSet(false, true)) {
       return false;
     }
-    completer.submit(
-        new Completion(
-            job,
-            new JobFinish.Released(job.ref(), config.clock().instant()),
-            JobEvent.Result.RELEASED,
-            null,
-            Duration.ofNanos(System.nanoTime() - job.startNanos)));
+    job.result = AttemptResult.released(job.ref(), config.clock().instant(), job.elapsed());
+    completer.submit(job);
     return true;
   }
 

@@ -2,6 +2,7 @@ package dev.errand.internal.engine;
 
 import dev.errand.JobInfo;
 import dev.errand.spi.JobRef;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -28,6 +29,12 @@ final class HeldAttempt {
   /** When the worker's timeout ends ({@link System#nanoTime()}), or 0 while none applies. */
   volatile long deadlineNanos;
 
+  /**
+   * What the store is to record: set by whoever settled the attempt, before handing it to the
+   * completer, whose queue makes it visible to the completer's thread.
+   */
+  AttemptResult result;
+
   private Thread thread;
 
   HeldAttempt(JobInfo info, Producer producer) {
@@ -37,6 +44,11 @@ final class HeldAttempt {
 
   JobRef ref() {
     return new JobRef(info.id(), info.attempt());
+  }
+
+  /** How long the attempt has run, or, if it never started, how long since it was claimed. */
+  Duration elapsed() {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
   synchronized void attach(Thread t) {
