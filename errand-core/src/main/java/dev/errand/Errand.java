@@ -40,7 +40,7 @@ import java.util.Set;
  * <p>Enqueue works before {@code start()} and without queues (an insert-only client). Secondary
  * operations live in {@link #jobs()} and {@link #queues()}.
  */
-public final class Errand implements AutoCloseable {
+public final class Errand implements AutoCloseable, Enqueuer {
 
   private enum Lifecycle {
     NEW,
@@ -188,6 +188,7 @@ public final class Errand implements AutoCloseable {
    * @throws JobArgsException if the args cannot be written as JSON or are too large
    * @throws StoreException if the store failed; then nothing was stored
    */
+  @Override
   public Enqueued enqueue(JobArgs args) {
     return enqueue(args, EnqueueOptions.defaults());
   }
@@ -198,11 +199,13 @@ public final class Errand implements AutoCloseable {
    * @throws JobArgsException if the args cannot be written as JSON or are too large
    * @throws StoreException if the store failed; then nothing was stored
    */
+  @Override
   public Enqueued enqueue(JobArgs args, EnqueueOptions options) {
     return insert(List.of(encoder.encode(args, options, now()))).get(0);
   }
 
   /** Enqueues many jobs with default options in one store call: all or none are stored. */
+  @Override
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args) {
     return enqueueAll(args, EnqueueOptions.defaults());
   }
@@ -212,6 +215,7 @@ public final class Errand implements AutoCloseable {
    *
    * @return one entry per job, in order
    */
+  @Override
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options) {
     Instant now = now();
     List<NewJob> batch = new ArrayList<>(args.size());

@@ -6,6 +6,7 @@ import dev.errand.Config;
 import dev.errand.Config.WorkerRegistration;
 import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
+import dev.errand.Enqueuer;
 import dev.errand.Errand;
 import dev.errand.ErrandException;
 import dev.errand.Job;
@@ -61,7 +62,10 @@ public final class Engine {
   private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
   private final Config config;
-  private final Errand errand;
+
+  /** Where a running job's follow-ups are enqueued at once. */
+  private final Enqueuer enqueuer;
+
   private final JobEncoder encoder;
   private final Map<String, Producer> producers = new LinkedHashMap<>();
   private final Map<Long, HeldAttempt> held = new ConcurrentHashMap<>();
@@ -80,9 +84,9 @@ public final class Engine {
   /** The store's notifier subscription once started; read by enqueuing threads. */
   private volatile AutoCloseable subscription;
 
-  public Engine(Config config, Errand errand, JobEncoder encoder) {
+  public Engine(Config config, Enqueuer enqueuer, JobEncoder encoder) {
     this.config = config;
-    this.errand = errand;
+    this.enqueuer = enqueuer;
     this.encoder = encoder;
     // The leader's services run a pass as soon as this node is elected.
     List<Service> leaderServices = new ArrayList<>();
@@ -418,7 +422,7 @@ public final class Engine {
         new Job<>(
             running.info,
             args,
-            errand,
+            enqueuer,
             () -> running.cancelled,
             (a, options) -> followUps.add(followUp(a, options)));
     Duration timeout;
