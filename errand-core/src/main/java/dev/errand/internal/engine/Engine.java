@@ -1,24 +1,13 @@
 package dev.errand.internal.engine;
 
-import dev.errand.AttemptError;
-import dev.errand.Backoff;
 import dev.errand.Config;
-import dev.errand.Config.WorkerRegistration;
-import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
 import dev.errand.Enqueuer;
 import dev.errand.Errand;
-import dev.errand.ErrandException;
-import dev.errand.Job;
-import dev.errand.JobArgs;
 import dev.errand.JobEvent;
 import dev.errand.JobInfo;
 import dev.errand.JobListener;
-import dev.errand.JobTimeoutException;
-import dev.errand.Outcome;
 import dev.errand.QueueConfig;
-import dev.errand.UnknownDependencyException;
-import dev.errand.Worker;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
@@ -37,13 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Runs jobs for one {@link Errand}: a {@link Producer} per queue, one {@link Completer}, one {@link
@@ -51,22 +37,11 @@ import org.slf4j.MDC;
  * {@link Errand}.
  */
 public final class Engine {
-  /** MDC keys set while a job runs. */
-  public static final String MDC_JOB_ID = "errand.job_id";
-
-  public static final String MDC_KIND = "errand.kind";
-  public static final String MDC_QUEUE = "errand.queue";
-  public static final String MDC_ATTEMPT = "errand.attempt";
-
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
   private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
   private final Config config;
-
-  /** Where a running job's follow-ups are enqueued at once. */
-  private final Enqueuer enqueuer;
-
-  private final JobEncoder encoder;
+  private final AttemptRunner runner;
   private final Map<String, Producer> producers = new LinkedHashMap<>();
   private final Map<Long, HeldAttempt> held = new ConcurrentHashMap<>();
   private final Completer completer = new Completer(this);
@@ -86,8 +61,7 @@ public final class Engine {
 
   public Engine(Config config, Enqueuer enqueuer, JobEncoder encoder) {
     this.config = config;
-    this.enqueuer = enqueuer;
-    this.encoder = encoder;
+    this.runner = new AttemptRunner(config, encoder, enqueuer);
     // The leader's services run a pass as soon as this node is elected.
     List<Service> leaderServices = new ArrayList<>();
     this.elector = new LeaderElector(config, () -> leaderServices.forEach(Service::wake));
@@ -367,23 +341,7 @@ public final class Engine {
       attemptEnded.signal();
       return;
     }
-    job.startNanos = System.nanoTime();
-    job.attach(Thread.currentThread());
-    MDC.put(MDC_JOB_ID, Long.toString(job.info.id()));
-    MDC.put(MDC_KIND, job.info.kind());
-    MDC.put(MDC_QUEUE, job.info.queue());
-    MDC.put(MDC_ATTEMPT, Integer.toString(job.info.attempt()));
-    AttemptResult result;
-    try {
-      result = execute(job);
-    } finally {
-      job.detach();
-      Thread.interrupted(); // a late interrupt must not leak into the thread's next task
-      MDC.remove(MDC_JOB_ID);
-      MDC.remove(MDC_KIND);
-      MDC.remove(MDC_QUEUE);
-      MDC.remove(MDC_ATTEMPT);
-    }
+    AttemptResult result = runner.run(job);
     if (job.settled.compareAndSet(false, true)) {
       if (job.cancelled) {
         held.remove(job.info.id(), job);
@@ -395,116 +353,6 @@ public final class Engine {
     }
     job.producer.slotFreed();
     attemptEnded.signal();
-  }
-
-  @SuppressWarnings("unchecked")
-  private <A extends JobArgs> AttemptResult execute(HeldAttempt running) {
-    WorkerRegistration<A> registration =
-        (WorkerRegistration<A>) config.workers().get(running.info.kind());
-    if (registration == null) {
-      return failed(
-          running,
-          new ErrandException(
-              "no worker is registered for kind '"
-                  + running.info.kind()
-                  + "' on node "
-                  + config.nodeId()),
-          () -> Backoff.DEFAULT.delay(running.info.attempt()));
-    }
-    A args;
-    try {
-      args = config.codec().decode(running.info.argsJson(), registration.argsType());
-    } catch (RuntimeException e) {
-      return failed(running, e, () -> Backoff.DEFAULT.delay(running.info.attempt()));
-    }
-    List<NewJob> followUps = new CopyOnWriteArrayList<>();
-    Job<A> job =
-        new Job<>(
-            running.info,
-            args,
-            enqueuer,
-            () -> running.cancelled,
-            (a, options) -> followUps.add(followUp(a, options)));
-    Duration timeout;
-    try {
-      timeout = timeout(registration, job);
-    } catch (RuntimeException e) {
-      return failed(running, e, () -> registration.worker().backoff(job));
-    }
-    if (timeout != null && timeout.isPositive()) {
-      running.deadlineNanos = System.nanoTime() + timeout.toNanos();
-    }
-    Outcome outcome = null;
-    Throwable error = null;
-    try {
-      outcome = registration.worker().work(job);
-    } catch (Throwable t) {
-      error = t;
-    } finally {
-      running.deadlineNanos = 0;
-    }
-    if (running.timedOut) {
-      JobTimeoutException timedOut = new JobTimeoutException(timeout);
-      if (error != null) {
-        timedOut.initCause(error);
-      }
-      error = timedOut;
-    } else if (error == null && outcome == null) {
-      error =
-          new ErrandException(
-              "the worker of kind '"
-                  + running.info.kind()
-                  + "' returned null; return Outcome.complete() instead");
-    }
-    if (error != null) {
-      return failed(running, error, () -> registration.worker().backoff(job));
-    }
-    return succeeded(running, outcome, followUps);
-  }
-
-  /** The worker's timeout for {@code job}, checked: a longer one would overflow the deadline. */
-  private static <A extends JobArgs> Duration timeout(
-      WorkerRegistration<A> registration, Job<A> job) {
-    Duration timeout = registration.worker().timeout(job);
-    if (timeout != null && timeout.compareTo(Worker.MAX_TIMEOUT) > 0) {
-      throw new IllegalArgumentException(
-          "timeout of the worker of kind '"
-              + registration.kind()
-              + "' must be at most P36525D (100 years), or zero for none, was "
-              + timeout);
-    }
-    return timeout;
-  }
-
-  private AttemptResult succeeded(HeldAttempt running, Outcome outcome, List<NewJob> followUps) {
-    return AttemptResult.of(
-        running.ref(), config.clock().instant(), outcome, followUps, running.elapsed());
-  }
-
-  /**
-   * A job of {@link Job#enqueueOnCompletion}, checked now: a dependency that does not exist would
-   * otherwise fail the completion's write over and over, so the attempt fails instead.
-   */
-  private NewJob followUp(JobArgs args, EnqueueOptions options) {
-    NewJob followUp = encoder.encode(args, options, config.clock().instant());
-    for (long dependency : followUp.dependsOn()) {
-      if (config.store().jobGet(dependency).isEmpty()) {
-        throw new UnknownDependencyException(dependency);
-      }
-    }
-    return followUp;
-  }
-
-  private AttemptResult failed(HeldAttempt running, Throwable error, Supplier<Duration> backoff) {
-    AttemptError attemptError =
-        AttemptError.of(running.info.attempt(), config.clock().instant(), error);
-    return AttemptResult.failed(
-        running.ref(),
-        running.info.maxAttempts(),
-        running.info.kind(),
-        attemptError,
-        backoff,
-        running.elapsed());
   }
 
   private void awaitRunningAttempts(long deadline) {
