@@ -45,7 +45,7 @@ public final class Engine {
   private final Map<String, Producer> producers = new LinkedHashMap<>();
   private final Map<Long, HeldAttempt> held = new ConcurrentHashMap<>();
   private final Completer completer = new Completer(this);
-  private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
+  private final LeaseKeeper leaseKeeper;
   private final List<Service> maintenance = new ArrayList<>();
   private final LeaderElector elector;
 
@@ -53,7 +53,7 @@ public final class Engine {
   private final NodeReporter reporter;
 
   private final Wakeup attemptEnded = new Wakeup();
-  private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
+  private final TimeoutSweeper timeouts = new TimeoutSweeper(this::interruptOverdue);
   private final UnworkedQueueCheck unworked;
 
   /** The store's notifier subscription once started; read by enqueuing threads. */
@@ -62,6 +62,8 @@ public final class Engine {
   public Engine(Config config, Enqueuer enqueuer, JobEncoder encoder) {
     this.config = config;
     this.runner = new AttemptRunner(config, encoder, enqueuer);
+    this.leaseKeeper =
+        new LeaseKeeper(config, this::heldAttempts, id -> stopLocally(id, LeaseKeeper.LOST));
     // The leader's services run a pass as soon as this node is elected.
     List<Service> leaderServices = new ArrayList<>();
     this.elector = new LeaderElector(config, () -> leaderServices.forEach(Service::wake));
@@ -259,7 +261,7 @@ public final class Engine {
   }
 
   /** Interrupts every attempt past its deadline; called by the {@link TimeoutSweeper}. */
-  void interruptOverdue(long nowNanos) {
+  private void interruptOverdue(long nowNanos) {
     for (HeldAttempt job : held.values()) {
       long deadline = job.deadlineNanos;
       if (deadline != 0 && nowNanos - deadline > 0 && !job.timedOut) {
@@ -269,7 +271,7 @@ public final class Engine {
     }
   }
 
-  List<JobRef> heldAttempts() {
+  private List<JobRef> heldAttempts() {
     List<JobRef> refs = new ArrayList<>(held.size());
     for (HeldAttempt job : held.values()) {
       refs.add(job.ref());
