@@ -4,9 +4,6 @@ import dev.errand.Config;
 import dev.errand.Enqueued;
 import dev.errand.Enqueuer;
 import dev.errand.Errand;
-import dev.errand.JobEvent;
-import dev.errand.JobInfo;
-import dev.errand.JobListener;
 import dev.errand.QueueConfig;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
@@ -17,7 +14,6 @@ import dev.errand.internal.maintain.PeriodicEnqueuer;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
-import dev.errand.spi.Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,26 +21,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs jobs for one {@link Errand}: a {@link Producer} per queue, one {@link Completer}, one {@link
- * LeaseKeeper} and the maintenance services, plus the attempts this node holds. Internal: use
- * {@link Errand}.
+ * Runs jobs for one {@link Errand}: builds, starts and stops its parts, and routes the calls of
+ * {@link Errand} and of the store's notifier to them. The parts: a {@link Producer} per queue,
+ * which claims jobs and owns each attempt ({@link HeldAttempt}) until its result is written; one
+ * {@link AttemptRunner}, which runs an attempt in a producer's slot; one {@link Completer}, which
+ * writes results in batches and tells the producer through {@link ResultWritten}; one {@link
+ * AttemptReporter} for the log and the job listeners; one {@link LeaseKeeper} and one {@link
+ * TimeoutSweeper} over the held attempts; and the maintenance services. No part holds the engine.
+ * Internal: use {@link Errand}.
  */
 public final class Engine {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
   private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
   private final Config config;
-  private final AttemptRunner runner;
   private final Map<String, Producer> producers = new LinkedHashMap<>();
-  private final Map<Long, HeldAttempt> held = new ConcurrentHashMap<>();
-  private final Completer completer = new Completer(this);
+  private final Completer completer;
   private final LeaseKeeper leaseKeeper;
   private final List<Service> maintenance = new ArrayList<>();
   private final LeaderElector elector;
@@ -52,7 +48,6 @@ public final class Engine {
   /** Null when the store keeps no node registry. */
   private final NodeReporter reporter;
 
-  private final Wakeup attemptEnded = new Wakeup();
   private final TimeoutSweeper timeouts = new TimeoutSweeper(this::interruptOverdue);
   private final UnworkedQueueCheck unworked;
 
@@ -61,14 +56,16 @@ public final class Engine {
 
   public Engine(Config config, Enqueuer enqueuer, JobEncoder encoder) {
     this.config = config;
-    this.runner = new AttemptRunner(config, encoder, enqueuer);
+    AttemptRunner runner = new AttemptRunner(config, encoder, enqueuer);
+    this.completer = new Completer(config);
+    AttemptReporter attemptReporter = new AttemptReporter(config.listeners());
     this.leaseKeeper =
         new LeaseKeeper(config, this::heldAttempts, id -> stopLocally(id, LeaseKeeper.LOST));
     // The leader's services run a pass as soon as this node is elected.
     List<Service> leaderServices = new ArrayList<>();
     this.elector = new LeaderElector(config, () -> leaderServices.forEach(Service::wake));
     for (QueueConfig queue : config.queues().values()) {
-      producers.put(queue.name(), new Producer(queue, this));
+      producers.put(queue.name(), new Producer(queue, config, runner, completer, attemptReporter));
     }
     // The stager runs on every node: staging is idempotent and wakes local producers at once.
     maintenance.add(new JobStager(config, this::wakeQueue));
@@ -84,14 +81,6 @@ public final class Engine {
             ? new NodeReporter(config, elector::isLeader)
             : null;
     this.unworked = new UnworkedQueueCheck(config);
-  }
-
-  Config config() {
-    return config;
-  }
-
-  Store store() {
-    return config.store();
   }
 
   /**
@@ -156,8 +145,13 @@ public final class Engine {
       producer.releaseWaiting();
     }
     closeSubscription();
-    awaitRunningAttempts(deadline);
-    int released = releaseRunningAttempts();
+    for (Producer producer : producers.values()) {
+      producer.awaitSettled(deadline);
+    }
+    int released = 0;
+    for (Producer producer : producers.values()) {
+      released += producer.releaseRunning();
+    }
     if (released > 0) {
       log.warn(
           "{} jobs still ran after the drain period of {}; interrupted them and made them"
@@ -166,7 +160,7 @@ public final class Engine {
           drain);
     }
     for (Producer producer : producers.values()) {
-      producer.executor().shutdownNow();
+      producer.shutdownExecutor();
     }
     completer.stop(Duration.ofSeconds(5));
     completer.flush(FLUSH_TIMEOUT);
@@ -251,157 +245,29 @@ public final class Engine {
    * interrupts it and drops whatever it returns.
    */
   public void stopLocally(long id, String why) {
-    HeldAttempt job = held.get(id);
-    if (job == null || job.settled.get()) {
-      return;
+    for (Producer producer : producers.values()) {
+      producer.stopLocally(id, why);
     }
-    job.cancelled = true;
-    log.info("stopping job {} ({}) because {}", id, job.info.kind(), why);
-    job.interrupt();
   }
 
   /** Interrupts every attempt past its deadline; called by the {@link TimeoutSweeper}. */
   private void interruptOverdue(long nowNanos) {
-    for (HeldAttempt job : held.values()) {
-      long deadline = job.deadlineNanos;
-      if (deadline != 0 && nowNanos - deadline > 0 && !job.timedOut) {
-        job.timedOut = true;
-        job.interrupt();
-      }
+    for (Producer producer : producers.values()) {
+      producer.interruptOverdue(nowNanos);
     }
   }
 
+  /** The attempts this node holds, for the {@link LeaseKeeper}. */
   private List<JobRef> heldAttempts() {
-    List<JobRef> refs = new ArrayList<>(held.size());
-    for (HeldAttempt job : held.values()) {
-      refs.add(job.ref());
+    int count = 0;
+    for (Producer producer : producers.values()) {
+      count += producer.heldCount();
+    }
+    List<JobRef> refs = new ArrayList<>(count);
+    for (Producer producer : producers.values()) {
+      producer.addHeldTo(refs);
     }
     return refs;
-  }
-
-  /**
-   * Takes a claimed attempt into this node's keeping: from here on its lease is renewed, and
-   * cancellation and shutdown reach it, whether it runs at once or waits for a slot.
-   */
-  HeldAttempt hold(JobInfo info, Producer producer) {
-    HeldAttempt job = new HeldAttempt(info, producer);
-    held.put(info.id(), job);
-    return job;
-  }
-
-  /** Runs a held attempt in one of its producer's slots. */
-  void launch(HeldAttempt job) {
-    try {
-      job.producer.executor().execute(() -> run(job));
-    } catch (RejectedExecutionException e) {
-      job.producer.slotFreed();
-      release(job);
-    }
-  }
-
-  /** Called by the completer for each result, once written (or fenced out). */
-  void written(HeldAttempt attempt, boolean applied) {
-    held.remove(attempt.info.id(), attempt);
-    attempt.producer.resultWritten();
-    if (!applied) {
-      log.info(
-          "result of job {} attempt {} was not recorded: the job is no longer ours",
-          attempt.info.id(),
-          attempt.info.attempt());
-      return;
-    }
-    AttemptResult result = attempt.result;
-    if (result.result() == JobEvent.Result.RETRYING
-        || result.result() == JobEvent.Result.DISCARDED) {
-      log.warn(
-          "job {} ({}) attempt {} failed{}: {}: {}",
-          attempt.info.id(),
-          attempt.info.kind(),
-          attempt.info.attempt(),
-          result.result() == JobEvent.Result.DISCARDED ? " for good" : ", will retry",
-          result.error().errorClass(),
-          result.error().message());
-    }
-    JobEvent event = new JobEvent(attempt.info, result.result(), result.duration(), result.error());
-    for (JobListener listener : config.listeners()) {
-      try {
-        listener.onJobEvent(event);
-      } catch (RuntimeException e) {
-        log.warn("job listener {} threw; ignored", listener, e);
-      }
-    }
-  }
-
-  private void run(HeldAttempt job) {
-    // Cancelled, or its lease lost, while it waited for a slot: it must not start.
-    if (job.cancelled && job.settled.compareAndSet(false, true)) {
-      held.remove(job.info.id(), job);
-      job.producer.resultWritten();
-    }
-    if (job.settled.get()) {
-      job.producer.slotFreed();
-      attemptEnded.signal();
-      return;
-    }
-    AttemptResult result = runner.run(job);
-    if (job.settled.compareAndSet(false, true)) {
-      if (job.cancelled) {
-        held.remove(job.info.id(), job);
-        job.producer.resultWritten();
-      } else {
-        job.result = result;
-        completer.submit(job);
-      }
-    }
-    job.producer.slotFreed();
-    attemptEnded.signal();
-  }
-
-  private void awaitRunningAttempts(long deadline) {
-    while (countUnsettled() > 0) {
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
-        return;
-      }
-      try {
-        attemptEnded.await(
-            Duration.ofNanos(Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(100))));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private int countUnsettled() {
-    int count = 0;
-    for (HeldAttempt job : held.values()) {
-      if (!job.settled.get()) {
-        count++;
-      }
-    }
-    return count;
-  }
-
-  private int releaseRunningAttempts() {
-    int released = 0;
-    for (HeldAttempt job : held.values()) {
-      if (release(job)) {
-        job.interrupt();
-        released++;
-      }
-    }
-    return released;
-  }
-
-  /** Gives a held attempt back to the store as available, unless its fate is already decided. */
-  boolean release(HeldAttempt job) {
-    if (!job.settled.compareAndSet(false, true)) {
-      return false;
-    }
-    job.result = AttemptResult.released(job.ref(), config.clock().instant(), job.elapsed());
-    completer.submit(job);
-    return true;
   }
 
   private void closeSubscription() {
