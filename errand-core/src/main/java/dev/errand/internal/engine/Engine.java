@@ -4,6 +4,7 @@ import dev.errand.Config;
 import dev.errand.Enqueued;
 import dev.errand.Enqueuer;
 import dev.errand.Errand;
+import dev.errand.JobState;
 import dev.errand.QueueConfig;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
@@ -18,9 +19,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,37 +190,64 @@ public final class Engine {
   }
 
   /**
-   * Before an enqueue on this node into {@code queues}: what the enqueue must tell {@link
-   * #enqueued} afterwards. With a notifier, each producer here expects the store's announcement of
-   * it, so that the announcement does not wake it a second time.
+   * Enqueues on this node: runs {@code insert}, which stores {@code jobs} and returns their entries
+   * in order, then wakes this node's producers of the queues that received available jobs at once,
+   * without waiting for the store's announcement. With a notifier, each producer here of the jobs'
+   * queues expects that announcement from before the insert (it comes only on commit, so it cannot
+   * arrive first), so that it does not wake the producer a second time; the expectation is
+   * withdrawn where no job became available, or the insert failed.
+   *
+   * @return what {@code insert} returned
    */
-  public Map<String, Object> enqueuing(Set<String> queues) {
-    if (subscription == null) {
-      return Map.of();
+  public List<Enqueued> enqueue(List<NewJob> jobs, Supplier<List<Enqueued>> insert) {
+    Map<String, Producer.Echo> echoes = subscription == null ? Map.of() : expectEchoes(jobs);
+    List<Enqueued> result;
+    try {
+      result = insert.get();
+    } catch (RuntimeException e) {
+      echoes.forEach((queue, echo) -> producers.get(queue).cancelEcho(echo));
+      throw e;
     }
-    Map<String, Object> echoes = new HashMap<>();
-    for (String queue : queues) {
-      Producer producer = producers.get(queue);
-      if (producer != null) {
-        echoes.put(queue, producer.expectEcho());
+    Set<String> available = availableQueues(jobs, result);
+    echoes.forEach(
+        (queue, echo) -> {
+          if (!available.contains(queue)) {
+            producers.get(queue).cancelEcho(echo);
+          }
+        });
+    available.forEach(this::wakeQueue);
+    return result;
+  }
+
+  private Map<String, Producer.Echo> expectEchoes(List<NewJob> jobs) {
+    Map<String, Producer.Echo> echoes = new HashMap<>();
+    for (NewJob job : jobs) {
+      if (!echoes.containsKey(job.queue())) {
+        Producer producer = producers.get(job.queue());
+        if (producer != null) {
+          echoes.put(job.queue(), producer.expectEcho());
+        }
       }
     }
     return echoes;
   }
 
   /**
-   * After an enqueue on this node: wakes the producers of the queues that received available jobs
-   * ({@code available}; empty when the enqueue failed) at once, without waiting for the store's
-   * announcement, and withdraws the expectation of the others.
+   * Wakes this node's producers of the queues where {@code jobs} became available ({@code result},
+   * their entries in order), whether or not the store has a notifier.
    */
-  public void enqueued(Map<String, Object> echoes, Set<String> available) {
-    echoes.forEach(
-        (queue, echo) -> {
-          if (!available.contains(queue)) {
-            producers.get(queue).cancelEcho((Producer.Echo) echo);
-          }
-        });
-    available.forEach(this::wakeQueue);
+  public void wakeAvailable(List<NewJob> jobs, List<Enqueued> result) {
+    availableQueues(jobs, result).forEach(this::wakeQueue);
+  }
+
+  private static Set<String> availableQueues(List<NewJob> jobs, List<Enqueued> result) {
+    Set<String> queues = new LinkedHashSet<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      if (result.get(i).state() == JobState.AVAILABLE) {
+        queues.add(jobs.get(i).queue());
+      }
+    }
+    return queues;
   }
 
   /**
