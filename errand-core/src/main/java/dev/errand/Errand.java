@@ -12,11 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The entry point: enqueues jobs, and, once {@link #start() started}, works the queues of its
@@ -40,7 +37,7 @@ import java.util.Set;
  * <p>Enqueue works before {@code start()} and without queues (an insert-only client). Secondary
  * operations live in {@link #jobs()} and {@link #queues()}.
  */
-public final class Errand implements AutoCloseable {
+public final class Errand implements AutoCloseable, Enqueuer {
 
   private enum Lifecycle {
     NEW,
@@ -188,6 +185,7 @@ public final class Errand implements AutoCloseable {
    * @throws JobArgsException if the args cannot be written as JSON or are too large
    * @throws StoreException if the store failed; then nothing was stored
    */
+  @Override
   public Enqueued enqueue(JobArgs args) {
     return enqueue(args, EnqueueOptions.defaults());
   }
@@ -198,11 +196,13 @@ public final class Errand implements AutoCloseable {
    * @throws JobArgsException if the args cannot be written as JSON or are too large
    * @throws StoreException if the store failed; then nothing was stored
    */
+  @Override
   public Enqueued enqueue(JobArgs args, EnqueueOptions options) {
     return insert(List.of(encoder.encode(args, options, now()))).get(0);
   }
 
   /** Enqueues many jobs with default options in one store call: all or none are stored. */
+  @Override
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args) {
     return enqueueAll(args, EnqueueOptions.defaults());
   }
@@ -212,6 +212,7 @@ public final class Errand implements AutoCloseable {
    *
    * @return one entry per job, in order
    */
+  @Override
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options) {
     Instant now = now();
     List<NewJob> batch = new ArrayList<>(args.size());
@@ -290,7 +291,7 @@ public final class Errand implements AutoCloseable {
       result = config.store().jobInsertBatch(connection, params);
     } else {
       result = config.store().jobInsertBatch(params);
-      wakeAvailable(all, result);
+      engine.wakeAvailable(all, result);
     }
     engine.checkWorked(all, result);
     return new BatchEnqueued(result.subList(0, members.size()), result.get(result.size() - 1));
@@ -328,36 +329,11 @@ public final class Errand implements AutoCloseable {
     if (batch.isEmpty()) {
       return List.of();
     }
-    Set<String> queues = new LinkedHashSet<>();
-    for (NewJob job : batch) {
-      queues.add(job.queue());
-    }
-    Map<String, Object> echoes = engine.enqueuing(queues);
-    List<Enqueued> result;
-    try {
-      result = config.store().jobInsertMany(new JobInsertManyParams(batch, now()));
-    } catch (RuntimeException e) {
-      engine.enqueued(echoes, Set.of());
-      throw e;
-    }
-    engine.enqueued(echoes, availableQueues(batch, result));
+    List<Enqueued> result =
+        engine.enqueue(
+            batch, () -> config.store().jobInsertMany(new JobInsertManyParams(batch, now())));
     engine.checkWorked(batch, result);
     return result;
-  }
-
-  /** Wakes this node's producers even when the store has no notifier. */
-  private void wakeAvailable(List<NewJob> batch, List<Enqueued> result) {
-    availableQueues(batch, result).forEach(engine::wakeQueue);
-  }
-
-  private static Set<String> availableQueues(List<NewJob> batch, List<Enqueued> result) {
-    Set<String> queues = new LinkedHashSet<>();
-    for (int i = 0; i < batch.size(); i++) {
-      if (result.get(i).state() == JobState.AVAILABLE) {
-        queues.add(batch.get(i).queue());
-      }
-    }
-    return queues;
   }
 
   private Instant now() {

@@ -18,7 +18,7 @@ public final class Job<A extends JobArgs> {
 
   private final JobInfo info;
   private final A args;
-  private final Errand errand;
+  private final Enqueuer enqueuer;
   private final BooleanSupplier cancelled;
   private final BiConsumer<JobArgs, EnqueueOptions> onCompletion;
 
@@ -27,7 +27,7 @@ public final class Job<A extends JobArgs> {
    *
    * @param info the stored job
    * @param args its decoded args
-   * @param errand where follow-up jobs are enqueued at once
+   * @param enqueuer where follow-up jobs are enqueued at once: the {@link Errand} that runs the job
    * @param cancelled tells whether the job was cancelled while it runs
    * @param onCompletion collects the jobs of {@link #enqueueOnCompletion}; it validates and encodes
    *     them at once, throwing {@link JobArgsException} for bad args
@@ -35,12 +35,12 @@ public final class Job<A extends JobArgs> {
   public Job(
       JobInfo info,
       A args,
-      Errand errand,
+      Enqueuer enqueuer,
       BooleanSupplier cancelled,
       BiConsumer<JobArgs, EnqueueOptions> onCompletion) {
     this.info = Objects.requireNonNull(info, "info");
     this.args = Objects.requireNonNull(args, "args");
-    this.errand = Objects.requireNonNull(errand, "errand");
+    this.enqueuer = Objects.requireNonNull(enqueuer, "enqueuer");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
     this.onCompletion = Objects.requireNonNull(onCompletion, "onCompletion");
   }
@@ -141,22 +141,22 @@ public final class Job<A extends JobArgs> {
 
   /** Enqueues a follow-up job now, whatever becomes of this attempt. */
   public Enqueued enqueue(JobArgs args) {
-    return errand.enqueue(args);
+    return enqueuer.enqueue(args);
   }
 
   /** Enqueues a follow-up job now, with options. */
   public Enqueued enqueue(JobArgs args, EnqueueOptions options) {
-    return errand.enqueue(args, options);
+    return enqueuer.enqueue(args, options);
   }
 
   /** Enqueues many follow-up jobs now, with default options, in one batch. */
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args) {
-    return errand.enqueueAll(args);
+    return enqueuer.enqueueAll(args);
   }
 
   /** Enqueues many follow-up jobs now in one batch. */
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options) {
-    return errand.enqueueAll(args, options);
+    return enqueuer.enqueueAll(args, options);
   }
 
   @Override

@@ -100,7 +100,7 @@ public final class Leases {
 
   /** Records the attempt as completed; false if the lease was lost. */
   public boolean complete(AttemptRef attempt) {
-    return write(AttemptResult.of(ref(attempt), now(), Outcome.complete(), List.of()));
+    return write(AttemptResult.of(ref(attempt), now(), Outcome.complete(), List.of(), null));
   }
 
   /**
@@ -109,7 +109,7 @@ public final class Leases {
    * @throws IllegalArgumentException as {@link Outcome#snooze(Duration)}
    */
   public boolean snooze(AttemptRef attempt, Duration delay) {
-    return write(AttemptResult.of(ref(attempt), now(), Outcome.snooze(delay), List.of()));
+    return write(AttemptResult.of(ref(attempt), now(), Outcome.snooze(delay), List.of(), null));
   }
 
   /**
@@ -118,7 +118,7 @@ public final class Leases {
    * @throws IllegalArgumentException as {@link Outcome#discard(String)}
    */
   public boolean discard(AttemptRef attempt, String reason) {
-    return write(AttemptResult.of(ref(attempt), now(), Outcome.discard(reason), List.of()));
+    return write(AttemptResult.of(ref(attempt), now(), Outcome.discard(reason), List.of(), null));
   }
 
   /**
@@ -153,7 +153,8 @@ public final class Leases {
             job.get().maxAttempts(),
             job.get().kind(),
             error,
-            () -> retryIn != null ? retryIn : Backoff.DEFAULT.delay(attempt.attempt())));
+            () -> retryIn != null ? retryIn : Backoff.DEFAULT.delay(attempt.attempt()),
+            null));
   }
 
   private boolean write(AttemptResult result) {

@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.errand.TestArgs.Noop;
 import dev.errand.TestArgs.Step;
-import dev.errand.internal.engine.Engine;
+import dev.errand.internal.engine.AttemptRunner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -80,10 +80,10 @@ class EngineTest extends EngineHarness {
 
       await().until(() -> state(id) == JobState.COMPLETED);
       assertThat(mdc)
-          .containsEntry(Engine.MDC_JOB_ID, Long.toString(id))
-          .containsEntry(Engine.MDC_KIND, "noop")
-          .containsEntry(Engine.MDC_QUEUE, "default")
-          .containsEntry(Engine.MDC_ATTEMPT, "1");
+          .containsEntry(AttemptRunner.MDC_JOB_ID, Long.toString(id))
+          .containsEntry(AttemptRunner.MDC_KIND, "noop")
+          .containsEntry(AttemptRunner.MDC_QUEUE, "default")
+          .containsEntry(AttemptRunner.MDC_ATTEMPT, "1");
     }
 
     @Test

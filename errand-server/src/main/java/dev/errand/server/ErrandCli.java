@@ -797,7 +797,10 @@ public final class ErrandCli implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       // Each refused mail call is a retry the progress line counts; a log line for each would
-      // scroll the progress line away.
+      // scroll the progress line away. The engine's own lines (node started, stopped) stay quiet
+      // as well.
+      System.setProperty(
+          "org.slf4j.simpleLogger.log.dev.errand.internal.engine.AttemptReporter", "error");
       System.setProperty("org.slf4j.simpleLogger.log.dev.errand.internal.engine.Engine", "error");
       Duration limit = duration == null ? null : CliDuration.positive("--duration", duration);
       Settings settings = demoSettings(root.env);

@@ -1,5 +1,6 @@
 package dev.errand.internal.engine;
 
+import dev.errand.Config;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
@@ -13,35 +14,37 @@ import java.util.concurrent.TimeUnit;
  * Writes attempt results in batches: whatever accumulated while the previous batch was being
  * written goes in the next store call. Under load this turns thousands of completions a second into
  * a few round-trips; when idle a single result is written at once. A batch that fails is kept and
- * retried (with the loop's backoff) before anything newer.
+ * retried (with the loop's backoff) before anything newer. Once a batch is written, it tells each
+ * attempt's owner through {@link ResultWritten}.
  */
 final class Completer extends Service {
   private static final long POLL_MILLIS = 200;
 
-  private final Engine engine;
-  private final LinkedBlockingQueue<Completion> pending = new LinkedBlockingQueue<>();
-  private volatile List<Completion> failedBatch;
+  private final Config config;
+  private final LinkedBlockingQueue<HeldAttempt> pending = new LinkedBlockingQueue<>();
+  private volatile List<HeldAttempt> failedBatch;
 
-  Completer(Engine engine) {
+  Completer(Config config) {
     super("completer");
-    this.engine = engine;
+    this.config = config;
   }
 
-  void submit(Completion completion) {
-    pending.add(completion);
+  /** Queues a settled attempt's {@link HeldAttempt#result} to be written. */
+  void submit(HeldAttempt attempt) {
+    pending.add(attempt);
   }
 
   @Override
   protected Duration runOnce() throws InterruptedException {
-    List<Completion> batch = failedBatch;
+    List<HeldAttempt> batch = failedBatch;
     if (batch == null) {
-      Completion first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+      HeldAttempt first = pending.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
       if (first == null) {
         return Duration.ZERO;
       }
       batch = new ArrayList<>();
       batch.add(first);
-      pending.drainTo(batch, engine.config().completerBatchMax() - 1);
+      pending.drainTo(batch, config.completerBatchMax() - 1);
     }
     failedBatch = batch;
     write(batch);
@@ -57,10 +60,10 @@ final class Completer extends Service {
     long deadline = System.nanoTime() + timeout.toNanos();
     int failures = 0;
     while (true) {
-      List<Completion> batch = failedBatch;
+      List<HeldAttempt> batch = failedBatch;
       if (batch == null) {
         batch = new ArrayList<>();
-        pending.drainTo(batch, engine.config().completerBatchMax());
+        pending.drainTo(batch, config.completerBatchMax());
         if (batch.isEmpty()) {
           return;
         }
@@ -90,14 +93,15 @@ final class Completer extends Service {
     }
   }
 
-  private void write(List<Completion> batch) {
+  private void write(List<HeldAttempt> batch) {
     List<JobFinish> finishes = new ArrayList<>(batch.size());
-    for (Completion c : batch) {
-      finishes.add(c.finish());
+    for (HeldAttempt attempt : batch) {
+      finishes.add(attempt.result.finish());
     }
-    JobFinishManyResult result = engine.store().jobFinishMany(new JobFinishManyParams(finishes));
-    for (Completion c : batch) {
-      engine.written(c, result.applied().contains(c.finish().ref().id()));
+    JobFinishManyResult result = config.store().jobFinishMany(new JobFinishManyParams(finishes));
+    for (HeldAttempt attempt : batch) {
+      attempt.owner.resultWritten(
+          attempt, result.applied().contains(attempt.result.finish().ref().id()));
     }
   }
 }

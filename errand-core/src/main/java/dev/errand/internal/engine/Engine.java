@@ -1,23 +1,11 @@
 package dev.errand.internal.engine;
 
-import dev.errand.AttemptError;
-import dev.errand.Backoff;
 import dev.errand.Config;
-import dev.errand.Config.WorkerRegistration;
-import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
+import dev.errand.Enqueuer;
 import dev.errand.Errand;
-import dev.errand.ErrandException;
-import dev.errand.Job;
-import dev.errand.JobArgs;
-import dev.errand.JobEvent;
-import dev.errand.JobInfo;
-import dev.errand.JobListener;
-import dev.errand.JobTimeoutException;
-import dev.errand.Outcome;
+import dev.errand.JobState;
 import dev.errand.QueueConfig;
-import dev.errand.UnknownDependencyException;
-import dev.errand.Worker;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
@@ -25,71 +13,62 @@ import dev.errand.internal.maintain.LeaderElector;
 import dev.errand.internal.maintain.NodeReporter;
 import dev.errand.internal.maintain.PeriodicEnqueuer;
 import dev.errand.spi.Capability;
-import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRef;
 import dev.errand.spi.NewJob;
-import dev.errand.spi.Store;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
- * Runs jobs for one {@link Errand}: a {@link Producer} per queue, one {@link Completer}, one {@link
- * LeaseKeeper} and the maintenance services, plus the attempts this node holds. Internal: use
- * {@link Errand}.
+ * Runs jobs for one {@link Errand}: builds, starts and stops its parts, and routes the calls of
+ * {@link Errand} and of the store's notifier to them. The parts: a {@link Producer} per queue,
+ * which claims jobs and owns each attempt ({@link HeldAttempt}) until its result is written; one
+ * {@link AttemptRunner}, which runs an attempt in a producer's slot; one {@link Completer}, which
+ * writes results in batches and tells the producer through {@link ResultWritten}; one {@link
+ * AttemptReporter} for the log and the job listeners; one {@link LeaseKeeper} and one {@link
+ * TimeoutSweeper} over the held attempts; and the maintenance services. No part holds the engine.
+ * Internal: use {@link Errand}.
  */
 public final class Engine {
-  /** MDC keys set while a job runs. */
-  public static final String MDC_JOB_ID = "errand.job_id";
-
-  public static final String MDC_KIND = "errand.kind";
-  public static final String MDC_QUEUE = "errand.queue";
-  public static final String MDC_ATTEMPT = "errand.attempt";
-
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
   private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
   private final Config config;
-  private final Errand errand;
-  private final JobEncoder encoder;
   private final Map<String, Producer> producers = new LinkedHashMap<>();
-  private final Map<Long, RunningJob> held = new ConcurrentHashMap<>();
-  private final Completer completer = new Completer(this);
-  private final LeaseKeeper leaseKeeper = new LeaseKeeper(this);
+  private final Completer completer;
+  private final LeaseKeeper leaseKeeper;
   private final List<Service> maintenance = new ArrayList<>();
   private final LeaderElector elector;
 
   /** Null when the store keeps no node registry. */
   private final NodeReporter reporter;
 
-  private final Wakeup attemptEnded = new Wakeup();
-  private final TimeoutSweeper timeouts = new TimeoutSweeper(this);
+  private final TimeoutSweeper timeouts = new TimeoutSweeper(this::interruptOverdue);
   private final UnworkedQueueCheck unworked;
 
   /** The store's notifier subscription once started; read by enqueuing threads. */
   private volatile AutoCloseable subscription;
 
-  public Engine(Config config, Errand errand, JobEncoder encoder) {
+  public Engine(Config config, Enqueuer enqueuer, JobEncoder encoder) {
     this.config = config;
-    this.errand = errand;
-    this.encoder = encoder;
+    AttemptRunner runner = new AttemptRunner(config, encoder, enqueuer);
+    this.completer = new Completer(config);
+    AttemptReporter attemptReporter = new AttemptReporter(config.listeners());
+    this.leaseKeeper =
+        new LeaseKeeper(config, this::heldAttempts, id -> stopLocally(id, LeaseKeeper.LOST));
     // The leader's services run a pass as soon as this node is elected.
     List<Service> leaderServices = new ArrayList<>();
     this.elector = new LeaderElector(config, () -> leaderServices.forEach(Service::wake));
     for (QueueConfig queue : config.queues().values()) {
-      producers.put(queue.name(), new Producer(queue, this));
+      producers.put(queue.name(), new Producer(queue, config, runner, completer, attemptReporter));
     }
     // The stager runs on every node: staging is idempotent and wakes local producers at once.
     maintenance.add(new JobStager(config, this::wakeQueue));
@@ -105,14 +84,6 @@ public final class Engine {
             ? new NodeReporter(config, elector::isLeader)
             : null;
     this.unworked = new UnworkedQueueCheck(config);
-  }
-
-  Config config() {
-    return config;
-  }
-
-  Store store() {
-    return config.store();
   }
 
   /**
@@ -177,8 +148,13 @@ public final class Engine {
       producer.releaseWaiting();
     }
     closeSubscription();
-    awaitRunningAttempts(deadline);
-    int released = releaseRunningAttempts();
+    for (Producer producer : producers.values()) {
+      producer.awaitSettled(deadline);
+    }
+    int released = 0;
+    for (Producer producer : producers.values()) {
+      released += producer.releaseRunning();
+    }
     if (released > 0) {
       log.warn(
           "{} jobs still ran after the drain period of {}; interrupted them and made them"
@@ -187,7 +163,7 @@ public final class Engine {
           drain);
     }
     for (Producer producer : producers.values()) {
-      producer.executor().shutdownNow();
+      producer.shutdownExecutor();
     }
     completer.stop(Duration.ofSeconds(5));
     completer.flush(FLUSH_TIMEOUT);
@@ -214,37 +190,64 @@ public final class Engine {
   }
 
   /**
-   * Before an enqueue on this node into {@code queues}: what the enqueue must tell {@link
-   * #enqueued} afterwards. With a notifier, each producer here expects the store's announcement of
-   * it, so that the announcement does not wake it a second time.
+   * Enqueues on this node: runs {@code insert}, which stores {@code jobs} and returns their entries
+   * in order, then wakes this node's producers of the queues that received available jobs at once,
+   * without waiting for the store's announcement. With a notifier, each producer here of the jobs'
+   * queues expects that announcement from before the insert (it comes only on commit, so it cannot
+   * arrive first), so that it does not wake the producer a second time; the expectation is
+   * withdrawn where no job became available, or the insert failed.
+   *
+   * @return what {@code insert} returned
    */
-  public Map<String, Object> enqueuing(Set<String> queues) {
-    if (subscription == null) {
-      return Map.of();
+  public List<Enqueued> enqueue(List<NewJob> jobs, Supplier<List<Enqueued>> insert) {
+    Map<String, Producer.Echo> echoes = subscription == null ? Map.of() : expectEchoes(jobs);
+    List<Enqueued> result;
+    try {
+      result = insert.get();
+    } catch (RuntimeException e) {
+      echoes.forEach((queue, echo) -> producers.get(queue).cancelEcho(echo));
+      throw e;
     }
-    Map<String, Object> echoes = new HashMap<>();
-    for (String queue : queues) {
-      Producer producer = producers.get(queue);
-      if (producer != null) {
-        echoes.put(queue, producer.expectEcho());
+    Set<String> available = availableQueues(jobs, result);
+    echoes.forEach(
+        (queue, echo) -> {
+          if (!available.contains(queue)) {
+            producers.get(queue).cancelEcho(echo);
+          }
+        });
+    available.forEach(this::wakeQueue);
+    return result;
+  }
+
+  private Map<String, Producer.Echo> expectEchoes(List<NewJob> jobs) {
+    Map<String, Producer.Echo> echoes = new HashMap<>();
+    for (NewJob job : jobs) {
+      if (!echoes.containsKey(job.queue())) {
+        Producer producer = producers.get(job.queue());
+        if (producer != null) {
+          echoes.put(job.queue(), producer.expectEcho());
+        }
       }
     }
     return echoes;
   }
 
   /**
-   * After an enqueue on this node: wakes the producers of the queues that received available jobs
-   * ({@code available}; empty when the enqueue failed) at once, without waiting for the store's
-   * announcement, and withdraws the expectation of the others.
+   * Wakes this node's producers of the queues where {@code jobs} became available ({@code result},
+   * their entries in order), whether or not the store has a notifier.
    */
-  public void enqueued(Map<String, Object> echoes, Set<String> available) {
-    echoes.forEach(
-        (queue, echo) -> {
-          if (!available.contains(queue)) {
-            producers.get(queue).cancelEcho((Producer.Echo) echo);
-          }
-        });
-    available.forEach(this::wakeQueue);
+  public void wakeAvailable(List<NewJob> jobs, List<Enqueued> result) {
+    availableQueues(jobs, result).forEach(this::wakeQueue);
+  }
+
+  private static Set<String> availableQueues(List<NewJob> jobs, List<Enqueued> result) {
+    Set<String> queues = new LinkedHashSet<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      if (result.get(i).state() == JobState.AVAILABLE) {
+        queues.add(jobs.get(i).queue());
+      }
+    }
+    return queues;
   }
 
   /**
@@ -272,295 +275,29 @@ public final class Engine {
    * interrupts it and drops whatever it returns.
    */
   public void stopLocally(long id, String why) {
-    RunningJob job = held.get(id);
-    if (job == null || job.settled.get()) {
-      return;
+    for (Producer producer : producers.values()) {
+      producer.stopLocally(id, why);
     }
-    job.cancelled = true;
-    log.info("stopping job {} ({}) because {}", id, job.info.kind(), why);
-    job.interrupt();
   }
 
   /** Interrupts every attempt past its deadline; called by the {@link TimeoutSweeper}. */
-  void interruptOverdue(long nowNanos) {
-    for (RunningJob job : held.values()) {
-      long deadline = job.deadlineNanos;
-      if (deadline != 0 && nowNanos - deadline > 0 && !job.timedOut) {
-        job.timedOut = true;
-        job.interrupt();
-      }
+  private void interruptOverdue(long nowNanos) {
+    for (Producer producer : producers.values()) {
+      producer.interruptOverdue(nowNanos);
     }
   }
 
-  List<JobRef> heldAttempts() {
-    List<JobRef> refs = new ArrayList<>(held.size());
-    for (RunningJob job : held.values()) {
-      refs.add(job.ref());
+  /** The attempts this node holds, for the {@link LeaseKeeper}. */
+  private List<JobRef> heldAttempts() {
+    int count = 0;
+    for (Producer producer : producers.values()) {
+      count += producer.heldCount();
+    }
+    List<JobRef> refs = new ArrayList<>(count);
+    for (Producer producer : producers.values()) {
+      producer.addHeldTo(refs);
     }
     return refs;
-  }
-
-  /**
-   * Takes a claimed attempt into this node's keeping: from here on its lease is renewed, and
-   * cancellation and shutdown reach it, whether it runs at once or waits for a slot.
-   */
-  RunningJob hold(JobInfo info, Producer producer) {
-    RunningJob job = new RunningJob(info, producer);
-    held.put(info.id(), job);
-    return job;
-  }
-
-  /** Runs a held attempt in one of its producer's slots. */
-  void launch(RunningJob job) {
-    try {
-      job.producer.executor().execute(() -> run(job));
-    } catch (RejectedExecutionException e) {
-      job.producer.slotFreed();
-      release(job);
-    }
-  }
-
-  /** Called by the completer for each result, once written (or fenced out). */
-  void written(Completion completion, boolean applied) {
-    held.remove(completion.job().info.id(), completion.job());
-    completion.job().producer.resultWritten();
-    if (!applied) {
-      log.info(
-          "result of job {} attempt {} was not recorded: the job is no longer ours",
-          completion.job().info.id(),
-          completion.job().info.attempt());
-      return;
-    }
-    if (completion.result() == JobEvent.Result.RETRYING
-        || completion.result() == JobEvent.Result.DISCARDED) {
-      log.warn(
-          "job {} ({}) attempt {} failed{}: {}: {}",
-          completion.job().info.id(),
-          completion.job().info.kind(),
-          completion.job().info.attempt(),
-          completion.result() == JobEvent.Result.DISCARDED ? " for good" : ", will retry",
-          completion.error().errorClass(),
-          completion.error().message());
-    }
-    JobEvent event =
-        new JobEvent(
-            completion.job().info, completion.result(), completion.duration(), completion.error());
-    for (JobListener listener : config.listeners()) {
-      try {
-        listener.onJobEvent(event);
-      } catch (RuntimeException e) {
-        log.warn("job listener {} threw; ignored", listener, e);
-      }
-    }
-  }
-
-  private void run(RunningJob job) {
-    // Cancelled, or its lease lost, while it waited for a slot: it must not start.
-    if (job.cancelled && job.settled.compareAndSet(false, true)) {
-      held.remove(job.info.id(), job);
-      job.producer.resultWritten();
-    }
-    if (job.settled.get()) {
-      job.producer.slotFreed();
-      attemptEnded.signal();
-      return;
-    }
-    job.startNanos = System.nanoTime();
-    job.attach(Thread.currentThread());
-    MDC.put(MDC_JOB_ID, Long.toString(job.info.id()));
-    MDC.put(MDC_KIND, job.info.kind());
-    MDC.put(MDC_QUEUE, job.info.queue());
-    MDC.put(MDC_ATTEMPT, Integer.toString(job.info.attempt()));
-    Completion completion;
-    try {
-      completion = execute(job);
-    } finally {
-      job.detach();
-      Thread.interrupted(); // a late interrupt must not leak into the thread's next task
-      MDC.remove(MDC_JOB_ID);
-      MDC.remove(MDC_KIND);
-      MDC.remove(MDC_QUEUE);
-      MDC.remove(MDC_ATTEMPT);
-    }
-    if (job.settled.compareAndSet(false, true)) {
-      if (job.cancelled) {
-        held.remove(job.info.id(), job);
-        job.producer.resultWritten();
-      } else {
-        completer.submit(completion);
-      }
-    }
-    job.producer.slotFreed();
-    attemptEnded.signal();
-  }
-
-  @SuppressWarnings("unchecked")
-  private <A extends JobArgs> Completion execute(RunningJob running) {
-    WorkerRegistration<A> registration =
-        (WorkerRegistration<A>) config.workers().get(running.info.kind());
-    if (registration == null) {
-      return failed(
-          running,
-          new ErrandException(
-              "no worker is registered for kind '"
-                  + running.info.kind()
-                  + "' on node "
-                  + config.nodeId()),
-          () -> Backoff.DEFAULT.delay(running.info.attempt()));
-    }
-    A args;
-    try {
-      args = config.codec().decode(running.info.argsJson(), registration.argsType());
-    } catch (RuntimeException e) {
-      return failed(running, e, () -> Backoff.DEFAULT.delay(running.info.attempt()));
-    }
-    List<NewJob> followUps = new CopyOnWriteArrayList<>();
-    Job<A> job =
-        new Job<>(
-            running.info,
-            args,
-            errand,
-            () -> running.cancelled,
-            (a, options) -> followUps.add(followUp(a, options)));
-    Duration timeout;
-    try {
-      timeout = timeout(registration, job);
-    } catch (RuntimeException e) {
-      return failed(running, e, () -> registration.worker().backoff(job));
-    }
-    if (timeout != null && timeout.isPositive()) {
-      running.deadlineNanos = System.nanoTime() + timeout.toNanos();
-    }
-    Outcome outcome = null;
-    Throwable error = null;
-    try {
-      outcome = registration.worker().work(job);
-    } catch (Throwable t) {
-      error = t;
-    } finally {
-      running.deadlineNanos = 0;
-    }
-    if (running.timedOut) {
-      JobTimeoutException timedOut = new JobTimeoutException(timeout);
-      if (error != null) {
-        timedOut.initCause(error);
-      }
-      error = timedOut;
-    } else if (error == null && outcome == null) {
-      error =
-          new ErrandException(
-              "the worker of kind '"
-                  + running.info.kind()
-                  + "' returned null; return Outcome.complete() instead");
-    }
-    if (error != null) {
-      return failed(running, error, () -> registration.worker().backoff(job));
-    }
-    return succeeded(running, outcome, followUps);
-  }
-
-  /** The worker's timeout for {@code job}, checked: a longer one would overflow the deadline. */
-  private static <A extends JobArgs> Duration timeout(
-      WorkerRegistration<A> registration, Job<A> job) {
-    Duration timeout = registration.worker().timeout(job);
-    if (timeout != null && timeout.compareTo(Worker.MAX_TIMEOUT) > 0) {
-      throw new IllegalArgumentException(
-          "timeout of the worker of kind '"
-              + registration.kind()
-              + "' must be at most P36525D (100 years), or zero for none, was "
-              + timeout);
-    }
-    return timeout;
-  }
-
-  private Completion succeeded(RunningJob running, Outcome outcome, List<NewJob> followUps) {
-    AttemptResult result =
-        AttemptResult.of(running.ref(), config.clock().instant(), outcome, followUps);
-    return completion(running, result);
-  }
-
-  /**
-   * A job of {@link Job#enqueueOnCompletion}, checked now: a dependency that does not exist would
-   * otherwise fail the completion's write over and over, so the attempt fails instead.
-   */
-  private NewJob followUp(JobArgs args, EnqueueOptions options) {
-    NewJob followUp = encoder.encode(args, options, config.clock().instant());
-    for (long dependency : followUp.dependsOn()) {
-      if (config.store().jobGet(dependency).isEmpty()) {
-        throw new UnknownDependencyException(dependency);
-      }
-    }
-    return followUp;
-  }
-
-  private Completion failed(RunningJob running, Throwable error, Supplier<Duration> backoff) {
-    AttemptError attemptError =
-        AttemptError.of(running.info.attempt(), config.clock().instant(), error);
-    return completion(
-        running,
-        AttemptResult.failed(
-            running.ref(), running.info.maxAttempts(), running.info.kind(), attemptError, backoff));
-  }
-
-  private static Completion completion(RunningJob running, AttemptResult result) {
-    return new Completion(
-        running,
-        result.finish(),
-        result.result(),
-        result.error(),
-        Duration.ofNanos(System.nanoTime() - running.startNanos));
-  }
-
-  private void awaitRunningAttempts(long deadline) {
-    while (countUnsettled() > 0) {
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
-        return;
-      }
-      try {
-        attemptEnded.await(
-            Duration.ofNanos(Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(100))));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-  }
-
-  private int countUnsettled() {
-    int count = 0;
-    for (RunningJob job : held.values()) {
-      if (!job.settled.get()) {
-        count++;
-      }
-    }
-    return count;
-  }
-
-  private int releaseRunningAttempts() {
-    int released = 0;
-    for (RunningJob job : held.values()) {
-      if (release(job)) {
-        job.interrupt();
-        released++;
-      }
-    }
-    return released;
-  }
-
-  /** Gives a held attempt back to the store as available, unless its fate is already decided. */
-  boolean release(RunningJob job) {
-    if (!job.settled.compareAndSet(false, true)) {
-      return false;
-    }
-    completer.submit(
-        new Completion(
-            job,
-            new JobFinish.Released(job.ref(), config.clock().instant()),
-            JobEvent.Result.RELEASED,
-            null,
-            Duration.ofNanos(System.nanoTime() - job.startNanos)));
-    return true;
   }
 
   private void closeSubscription() {

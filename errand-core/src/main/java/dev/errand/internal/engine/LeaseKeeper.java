@@ -1,40 +1,54 @@
 package dev.errand.internal.engine;
 
+import dev.errand.Config;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
 import dev.errand.spi.JobRef;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
- * Renews the leases of every attempt this node holds, in one store call per heartbeat, and stops
- * the attempts whose lease the store says we lost (cancelled, or rescued after a long pause).
+ * Renews the leases of every attempt this node holds, in one store call per heartbeat, and reports
+ * the attempts whose lease the store says we lost (cancelled, or rescued after a long pause), so
+ * that they are stopped.
  */
 final class LeaseKeeper extends Service {
-  private final Engine engine;
+  /** Why the attempt of a job whose lease was lost is stopped. */
+  static final String LOST = "its lease was lost (the job was cancelled, rescued or deleted)";
 
-  LeaseKeeper(Engine engine) {
+  private final Config config;
+
+  /** The attempts this node holds now, waiting for a slot or running or waiting to be written. */
+  private final Supplier<List<JobRef>> held;
+
+  /** Told the id of each job whose lease was lost, to stop its attempt here. */
+  private final LongConsumer lost;
+
+  LeaseKeeper(Config config, Supplier<List<JobRef>> held, LongConsumer lost) {
     super("lease-keeper");
-    this.engine = engine;
+    this.config = config;
+    this.held = held;
+    this.lost = lost;
   }
 
   @Override
   protected Duration runOnce() {
-    Duration interval = engine.config().heartbeatInterval();
-    List<JobRef> held = engine.heldAttempts();
-    if (held.isEmpty()) {
+    Duration interval = config.heartbeatInterval();
+    List<JobRef> refs = held.get();
+    if (refs.isEmpty()) {
       return interval;
     }
-    Instant now = engine.config().clock().instant();
+    Instant now = config.clock().instant();
     JobHeartbeatResult result =
-        engine
+        config
             .store()
             .jobHeartbeat(
-                new JobHeartbeatParams(
-                    engine.config().nodeId(), held, now.plus(engine.config().leaseDuration())));
+                new JobHeartbeatParams(config.nodeId(), refs, now.plus(config.leaseDuration())));
     for (long id : result.lost()) {
-      engine.stopLocally(id, "its lease was lost (the job was cancelled, rescued or deleted)");
+      lost.accept(id);
     }
     return interval;
   }
@@ -46,6 +60,6 @@ final class LeaseKeeper extends Service {
    */
   @Override
   protected Duration maxRetryDelay() {
-    return engine.config().heartbeatInterval();
+    return config.heartbeatInterval();
   }
 }

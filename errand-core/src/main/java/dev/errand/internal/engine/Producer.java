@@ -1,17 +1,23 @@
 package dev.errand.internal.engine;
 
+import dev.errand.Config;
 import dev.errand.JobInfo;
 import dev.errand.QueueConfig;
 import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.JobRef;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,8 +33,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * a queue of long jobs, which finishes few per window, buffers next to nothing, so no node sits on
  * jobs that another could start. Buffered jobs are held like running ones: their leases are
  * renewed, a cancellation drops them, and shutdown gives them back.
+ *
+ * <p>It owns the attempts it claims ({@link HeldAttempt}) until their results are written: it runs
+ * each in a slot of its executor through the {@link AttemptRunner}, hands the result to the {@link
+ * Completer}, and forgets the attempt when the completer reports it written ({@link
+ * ResultWritten}).
  */
-final class Producer extends Service {
+final class Producer extends Service implements ResultWritten {
   /** How far back the finished jobs that size the buffer are counted. */
   static final Duration BUFFER_WINDOW = Duration.ofMillis(100);
 
@@ -44,7 +55,10 @@ final class Producer extends Service {
   }
 
   private final QueueConfig queue;
-  private final Engine engine;
+  private final Config config;
+  private final AttemptRunner runner;
+  private final Completer completer;
+  private final AttemptReporter reporter;
 
   /**
    * The kinds this node has workers for: the only ones it claims. A job of another kind (meant for
@@ -54,7 +68,18 @@ final class Producer extends Service {
   private final Set<String> kinds;
 
   private final ExecutorService executor;
+
+  /**
+   * Every attempt claimed here whose result is not yet written, by job id: waiting for a slot,
+   * running, or waiting for the completer.
+   */
+  private final Map<Long, HeldAttempt> held = new ConcurrentHashMap<>();
+
+  /** Attempts launched in a slot and not yet finished there. */
   private final AtomicInteger active = new AtomicInteger();
+
+  /** Signalled whenever an attempt leaves its slot; shutdown waits on it. */
+  private final Wakeup attemptEnded = new Wakeup();
 
   /**
    * Claimed jobs waiting for a slot, in fetch order (priority, run time, id); only the producer's
@@ -62,11 +87,11 @@ final class Producer extends Service {
    * fill the buffer starts before them, instead of after up to three batches of them (during a
    * burn-down with arrivals, that wait was most of the arrivals' pickup latency).
    */
-  private final PriorityQueue<RunningJob> waiting =
+  private final PriorityQueue<HeldAttempt> waiting =
       new PriorityQueue<>(
-          Comparator.comparingInt((RunningJob j) -> j.info.priority())
-              .thenComparing(j -> j.info.scheduledAt())
-              .thenComparingLong(j -> j.info.id()));
+          Comparator.comparingInt((HeldAttempt a) -> a.info.priority())
+              .thenComparing(a -> a.info.scheduledAt())
+              .thenComparingLong(a -> a.info.id()));
 
   /** {@code waiting.size()}, readable by the threads that free slots. */
   private final AtomicInteger waitingCount = new AtomicInteger();
@@ -111,12 +136,20 @@ final class Producer extends Service {
 
   private long lastFetchNanos = System.nanoTime() - Duration.ofDays(1).toNanos();
 
-  Producer(QueueConfig queue, Engine engine) {
+  Producer(
+      QueueConfig queue,
+      Config config,
+      AttemptRunner runner,
+      Completer completer,
+      AttemptReporter reporter) {
     super("producer-" + queue.name());
     this.queue = queue;
-    this.engine = engine;
-    this.kinds = Set.copyOf(engine.config().workers().keySet());
-    this.unwrittenMax = queue.concurrency() + engine.config().completerBatchMax();
+    this.config = config;
+    this.runner = runner;
+    this.completer = completer;
+    this.reporter = reporter;
+    this.kinds = Set.copyOf(config.workers().keySet());
+    this.unwrittenMax = queue.concurrency() + config.completerBatchMax();
     this.executor =
         switch (queue.threads()) {
           case VIRTUAL ->
@@ -132,13 +165,9 @@ final class Producer extends Service {
         };
   }
 
-  ExecutorService executor() {
-    return executor;
-  }
-
   @Override
   protected Duration runOnce() {
-    Duration poll = engine.config().pollInterval();
+    Duration poll = config.pollInterval();
     if (isStopping() || kinds.isEmpty()) {
       return poll; // no kinds to claim: an empty kind filter would mean "any kind"
     }
@@ -153,29 +182,33 @@ final class Producer extends Service {
     // under load this turns many tiny claims into few large ones. An idle queue fetched long ago,
     // or one with most of its room free, fetches at once, so pickup stays fast.
     long sinceLastFetch = System.nanoTime() - lastFetchNanos;
-    long cooldown = engine.config().fetchCooldown().toNanos();
+    long cooldown = config.fetchCooldown().toNanos();
     if (sinceLastFetch < cooldown && room < capacity / 2) {
       return Duration.ofNanos(cooldown - sinceLastFetch);
     }
-    int limit = Math.min(room, engine.config().fetchBatchMax());
-    Instant now = engine.config().clock().instant();
+    int limit = Math.min(room, config.fetchBatchMax());
+    Instant now = config.clock().instant();
     lastFetchNanos = System.nanoTime();
     // Cleared before the fetch: a wake-up that arrives during it sets it again.
     moreLikely = false;
     List<JobInfo> jobs =
-        engine
+        config
             .store()
             .jobFetch(
                 new JobFetchParams(
                     queue.name(),
                     kinds,
                     limit,
-                    engine.config().nodeId(),
+                    config.nodeId(),
                     now,
-                    now.plus(engine.config().leaseDuration())));
+                    now.plus(config.leaseDuration())));
     for (JobInfo job : jobs) {
       unwritten.incrementAndGet();
-      waiting.add(engine.hold(job, this));
+      // Held from here on: its lease is renewed, and cancellation and shutdown reach it, whether
+      // it runs at once or waits for a slot.
+      HeldAttempt attempt = new HeldAttempt(job, this);
+      held.put(job.id(), attempt);
+      waiting.add(attempt);
       waitingCount.incrementAndGet();
     }
     startWaiting();
@@ -189,11 +222,53 @@ final class Producer extends Service {
   /** Starts waiting jobs, first in fetch order first, in the free slots. */
   private void startWaiting() {
     while (!waiting.isEmpty() && active.get() < queue.concurrency()) {
-      RunningJob job = waiting.poll();
+      HeldAttempt attempt = waiting.poll();
       waitingCount.decrementAndGet();
       active.incrementAndGet();
-      engine.launch(job);
+      launch(attempt);
     }
+  }
+
+  /** Runs a held attempt in one of the slots. */
+  private void launch(HeldAttempt attempt) {
+    try {
+      executor.execute(() -> run(attempt));
+    } catch (RejectedExecutionException e) {
+      slotFreed();
+      release(attempt);
+    }
+  }
+
+  /** One slot's task: runs the attempt, unless it was dropped while it waited. */
+  private void run(HeldAttempt attempt) {
+    // Cancelled, or its lease lost, while it waited for a slot: it must not start.
+    if (attempt.cancelled && attempt.settle()) {
+      forget(attempt);
+    }
+    if (!attempt.isSettled()) {
+      AttemptResult result = runner.run(attempt);
+      if (attempt.settle()) {
+        if (attempt.cancelled) {
+          forget(attempt); // the job is no longer ours: its result is dropped
+        } else {
+          attempt.result = result;
+          completer.submit(attempt);
+        }
+      }
+    }
+    slotFreed();
+    attemptEnded.signal();
+  }
+
+  /** Gives a held attempt back to the store as available, unless its fate is already decided. */
+  private boolean release(HeldAttempt attempt) {
+    if (!attempt.settle()) {
+      return false;
+    }
+    attempt.result =
+        AttemptResult.released(attempt.ref(), config.clock().instant(), attempt.elapsed());
+    completer.submit(attempt);
+    return true;
   }
 
   /** Once per {@link #BUFFER_WINDOW}: the buffer may hold what the last window finished. */
@@ -214,11 +289,95 @@ final class Producer extends Service {
    * stopped, so nothing else touches the buffer.
    */
   void releaseWaiting() {
-    RunningJob job;
-    while ((job = waiting.poll()) != null) {
+    HeldAttempt attempt;
+    while ((attempt = waiting.poll()) != null) {
       waitingCount.decrementAndGet();
-      engine.release(job);
+      release(attempt);
     }
+  }
+
+  /**
+   * Waits until every attempt held here is settled (its result handed to the completer, or
+   * dropped), or until {@code deadlineNanos} ({@link System#nanoTime()}); called once this producer
+   * has stopped.
+   */
+  void awaitSettled(long deadlineNanos) {
+    while (countUnsettled() > 0) {
+      long remaining = deadlineNanos - System.nanoTime();
+      if (remaining <= 0) {
+        return;
+      }
+      try {
+        attemptEnded.await(
+            Duration.ofNanos(Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(100))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private int countUnsettled() {
+    int count = 0;
+    for (HeldAttempt attempt : held.values()) {
+      if (!attempt.isSettled()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Gives every attempt still running here back to the store and interrupts it, after the drain
+   * period; returns how many there were.
+   */
+  int releaseRunning() {
+    int released = 0;
+    for (HeldAttempt attempt : held.values()) {
+      if (release(attempt)) {
+        attempt.interrupt();
+        released++;
+      }
+    }
+    return released;
+  }
+
+  /** Interrupts whatever still runs in the slots; the last step of shutdown. */
+  void shutdownExecutor() {
+    executor.shutdownNow();
+  }
+
+  /**
+   * Stops the attempt of job {@code id}, if held here, because the job is no longer ours
+   * (cancelled, lease lost): it does not start, or is interrupted, and whatever it returns is
+   * dropped.
+   */
+  void stopLocally(long id, String why) {
+    HeldAttempt attempt = held.get(id);
+    if (attempt == null || attempt.isSettled()) {
+      return;
+    }
+    attempt.cancelled = true;
+    reporter.stopping(attempt, why);
+    attempt.interrupt();
+  }
+
+  /** Interrupts every attempt held here that runs past its deadline at {@code nowNanos}. */
+  void interruptOverdue(long nowNanos) {
+    for (HeldAttempt attempt : held.values()) {
+      attempt.interruptIfOverdue(nowNanos);
+    }
+  }
+
+  /** Adds the attempts held here, whose leases are to be renewed, to {@code refs}. */
+  void addHeldTo(List<JobRef> refs) {
+    for (HeldAttempt attempt : held.values()) {
+      refs.add(attempt.ref());
+    }
+  }
+
+  int heldCount() {
+    return held.size();
   }
 
   /**
@@ -264,8 +423,15 @@ final class Producer extends Service {
     wake();
   }
 
+  @Override
+  public void resultWritten(HeldAttempt attempt, boolean applied) {
+    forget(attempt);
+    reporter.written(attempt, applied);
+  }
+
   /** An attempt fetched here had its result written, or was dropped. */
-  void resultWritten() {
+  private void forget(HeldAttempt attempt) {
+    held.remove(attempt.info.id(), attempt);
     unwritten.decrementAndGet();
     if (moreLikely) {
       wake();
@@ -273,7 +439,7 @@ final class Producer extends Service {
   }
 
   /** One of this queue's attempts finished running here. */
-  void slotFreed() {
+  private void slotFreed() {
     active.decrementAndGet();
     freedInWindow.incrementAndGet();
     if (moreLikely || waitingCount.get() > 0) {

@@ -1,6 +1,7 @@
 package dev.errand.internal.engine;
 
 import java.time.Duration;
+import java.util.function.LongConsumer;
 
 /**
  * Interrupts attempts that ran past their worker's timeout. One sweep over the held attempts every
@@ -12,16 +13,17 @@ final class TimeoutSweeper extends Service {
   /** How late, at most, an attempt is interrupted after its timeout. */
   static final Duration PRECISION = Duration.ofMillis(25);
 
-  private final Engine engine;
+  /** Interrupts every held attempt past its deadline at the given {@link System#nanoTime()}. */
+  private final LongConsumer interruptOverdue;
 
-  TimeoutSweeper(Engine engine) {
+  TimeoutSweeper(LongConsumer interruptOverdue) {
     super("timeout-sweeper");
-    this.engine = engine;
+    this.interruptOverdue = interruptOverdue;
   }
 
   @Override
   protected Duration runOnce() {
-    engine.interruptOverdue(System.nanoTime());
+    interruptOverdue.accept(System.nanoTime());
     return PRECISION;
   }
 }
