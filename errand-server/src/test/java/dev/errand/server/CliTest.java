@@ -470,25 +470,23 @@ class CliTest {
 
   @Test
   void withoutAStoreTheDemoRunsOnASqliteFileOfItsOwn() {
-    ErrandCli.DemoCommand demo = new ErrandCli.DemoCommand();
+    DemoCommand demo = new DemoCommand();
     new picocli.CommandLine(demo).parseArgs("--port", "0");
 
     Settings settings = demo.demoSettings(Map.of());
 
     assertThat(settings.get(Settings.STORE)).isEqualTo("sqlite");
-    assertThat(settings.get(Settings.URL))
-        .isEqualTo("jdbc:sqlite:" + ErrandCli.DemoCommand.DEFAULT_FILE);
-    assertThat(ErrandCli.DemoCommand.DEFAULT_FILE)
+    assertThat(settings.get(Settings.URL)).isEqualTo("jdbc:sqlite:" + DemoCommand.DEFAULT_FILE);
+    assertThat(DemoCommand.DEFAULT_FILE)
         .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "errand-demo", "errand-demo.db"));
-    assertThat(Stores.describe(settings))
-        .isEqualTo("the SQLite file " + ErrandCli.DemoCommand.DEFAULT_FILE);
+    assertThat(Stores.describe(settings)).isEqualTo("the SQLite file " + DemoCommand.DEFAULT_FILE);
   }
 
   @Test
   void aChosenStoreOrFileIsKept(@TempDir Path dir) {
-    ErrandCli.DemoCommand onPostgres = new ErrandCli.DemoCommand();
+    DemoCommand onPostgres = new DemoCommand();
     new picocli.CommandLine(onPostgres).parseArgs();
-    ErrandCli.DemoCommand onAFile = new ErrandCli.DemoCommand();
+    DemoCommand onAFile = new DemoCommand();
     String url = "jdbc:sqlite:" + dir.resolve("mine.db");
     new picocli.CommandLine(onAFile).parseArgs("--store", "sqlite", "--url", url);
 
