@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     // Each refused mail call is a retry the progress line counts; a log line for each would
     // scroll the progress line away.
     System.setProperty("org.slf4j.simpleLogger.log.dev.errand.internal.engine.Engine", "error");
-    Duration limit = duration == null ? null : CliDuration.positive("--duration", duration);
+    Duration limit = duration == null ? null : Durations.positive("--duration", duration);
     Settings settings = demoSettings(root.env);
     int apiPort = settings.getInt(Settings.PORT, Demo.DEFAULT_PORT, 0, 65_535);
     // Rewriting the progress line in place needs a terminal; a pipe or a file gets a line

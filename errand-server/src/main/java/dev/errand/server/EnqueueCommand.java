@@ -2,14 +2,12 @@ package dev.errand.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.errand.Config;
-import dev.errand.EnqueueOptions;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.errand.EnqueueRequest;
 import dev.errand.Enqueued;
-import dev.errand.RawArgs;
-import dev.errand.UniqueOptions;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,9 +15,32 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code errand enqueue}: stores one job, straight into the store. */
+/**
+ * {@code errand enqueue}: stores one job, straight into the store. Its flags are gathered into the
+ * JSON of {@code POST /api/jobs} and read by the API's reader ({@link EnqueueRequests}), so a bad
+ * option is refused in the API's words, naming the flag.
+ */
 @Command(name = "enqueue", mixinStandardHelpOptions = true, description = "Enqueues one job.")
 final class EnqueueCommand implements Callable<Integer> {
+  /**
+   * The name of each field of the job as the user gave it: the flag. Durations may be short ({@code
+   * 5m}).
+   */
+  private static final Body.Spelling FLAGS =
+      new Body.Spelling(
+          Map.of(
+              "kind", "KIND",
+              "args", "--args",
+              "queue", "--queue",
+              "priority", "--priority",
+              "maxAttempts", "--max-attempts",
+              "runIn", "--run-in",
+              "unique", "--unique-by",
+              "unique.args", "--unique-by",
+              "unique.queue", "--unique-by",
+              "unique.period", "--unique-period"),
+          true);
+
   @ParentCommand ErrandCli root;
   @Mixin ErrandCli.StoreOptions store;
 
@@ -60,46 +81,14 @@ final class EnqueueCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Config.checkKind(kind);
-    JsonNode node;
-    try {
-      node = Body.MAPPER.readTree(args);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("--args is not valid JSON: " + e.getOriginalMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw new IllegalArgumentException("--args must be a JSON object");
-    }
-    EnqueueOptions options = EnqueueOptions.defaults();
-    if (queue != null) {
-      options = options.queue(queue);
-    }
-    if (priority != null) {
-      options = options.priority(priority);
-    }
-    if (maxAttempts != null) {
-      options = options.maxAttempts(maxAttempts);
-    }
-    if (runIn != null) {
-      Duration delay = CliDuration.parse("--run-in", runIn);
-      try {
-        options = options.runIn(delay);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--run-in: " + e.getMessage(), e);
-      }
-    }
-    UniqueOptions unique = unique();
-    if (unique != null) {
-      options = options.unique(unique);
-    }
-    EnqueueOptions o = options;
-    String json = Body.MAPPER.writeValueAsString(node);
+    EnqueueRequest job =
+        EnqueueRequests.forCommandLine().job(Body.flags(job(), EnqueueRequests.JOB_FIELDS, FLAGS));
     return ErrandCli.withErrand(
         root,
         store,
         false,
         errand -> {
-          Enqueued enqueued = errand.enqueue(new RawArgs(kind, json), o);
+          Enqueued enqueued = errand.enqueue(job.args(), job.options());
           String state = JobJson.state(enqueued.state());
           root.out.println(
               enqueued.duplicate()
@@ -109,39 +98,65 @@ final class EnqueueCommand implements Callable<Integer> {
         });
   }
 
-  /** The uniqueness --unique-by and --unique-period ask for, or null for none. */
-  private UniqueOptions unique() {
-    if (uniqueBy == null && uniquePeriod == null) {
-      return null;
+  /** The job the flags describe, as the API's JSON: the API's reader checks it. */
+  private ObjectNode job() {
+    ObjectNode job = Body.MAPPER.createObjectNode();
+    job.put("kind", kind);
+    JsonNode node;
+    try {
+      node = Body.MAPPER.readTree(args);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("--args is not valid JSON: " + e.getOriginalMessage());
     }
-    UniqueOptions unique = UniqueOptions.byKind();
-    List<String> fields = new ArrayList<>();
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      // The API reads "args": null as no args; on the command line it is a mistake.
+      throw new IllegalArgumentException(
+          "--args must be a JSON object, was " + (node == null ? "missing" : Body.describe(node)));
+    }
+    job.set("args", node);
+    if (queue != null) {
+      job.put("queue", queue);
+    }
+    if (priority != null) {
+      job.put("priority", priority);
+    }
+    if (maxAttempts != null) {
+      job.put("maxAttempts", maxAttempts);
+    }
+    if (runIn != null) {
+      job.put("runIn", runIn);
+    }
+    if (uniqueBy != null || uniquePeriod != null) {
+      job.set("unique", unique());
+    }
+    return job;
+  }
+
+  /** The API's {@code unique} object that --unique-by and --unique-period describe. */
+  private ObjectNode unique() {
+    ObjectNode unique = Body.MAPPER.createObjectNode();
+    ArrayNode fields = Body.MAPPER.createArrayNode();
     for (String part : uniqueBy == null ? List.<String>of() : uniqueBy) {
       String p = part.trim();
       if (p.equals("args")) {
-        unique = unique.byArgs();
+        unique.put("args", true);
       } else if (p.startsWith("args.") && p.length() > "args.".length()) {
         fields.add(p.substring("args.".length()));
       } else if (p.equals("queue")) {
-        unique = unique.byQueue();
+        unique.put("queue", true);
       } else if (!p.equals("kind")) {
         throw new IllegalArgumentException(
             "--unique-by part '" + part + "' is not one of kind, args, args.FIELD, queue");
       }
     }
     if (!fields.isEmpty()) {
-      if (unique.isByArgs()) {
+      if (unique.has("args")) {
         throw new IllegalArgumentException("--unique-by takes args or args.FIELD parts, not both");
       }
-      unique = unique.byArgs(fields.toArray(String[]::new));
+      unique.set("args", fields);
     }
     if (uniquePeriod != null) {
-      Duration period = CliDuration.parse("--unique-period", uniquePeriod);
-      try {
-        unique = unique.byPeriod(period);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--unique-period: " + e.getMessage(), e);
-      }
+      unique.put("period", uniquePeriod);
     }
     return unique;
   }

@@ -28,8 +28,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * Reads jobs to enqueue, each its kind, args and options, from the JSON the API takes ({@code POST
- * /api/jobs}, {@code POST /api/batches}); each refusal is an {@link ApiError} naming the field by
- * its path ({@code jobs[1].unique.period}).
+ * /api/jobs}, {@code POST /api/batches}) and from the flags of {@code errand enqueue}, which the
+ * command line gathers into the same JSON ({@link Body#flags}). One reader, so both refuse the same
+ * things in the same words: each refusal is an {@link ApiError} naming the field or the flag as the
+ * user wrote it ({@code jobs[1].unique.period}, {@code --unique-period}).
  */
 final class EnqueueRequests {
   /** The fields of one job. */
@@ -66,6 +68,14 @@ final class EnqueueRequests {
   /** For the API: args up to {@code errand}'s limit, to the queues the server accepts. */
   static EnqueueRequests forServer(Errand errand, ServerOptions options) {
     return new EnqueueRequests(errand.config().maxArgsBytes(), options::checkAccepted);
+  }
+
+  /**
+   * For {@code errand enqueue}: args up to the default limit, which the command line's Errand has;
+   * any queue, as the command writes to the store itself.
+   */
+  static EnqueueRequests forCommandLine() {
+    return new EnqueueRequests(Config.DEFAULT_MAX_ARGS_BYTES, (field, queue) -> {});
   }
 
   /** Jobs to enqueue together, each with the path of its fields in the request ("jobs[2]."). */
@@ -222,7 +232,7 @@ final class EnqueueRequests {
       }
       options = withOption(body.path("runAt"), options, o -> o.runAt(at));
     }
-    Optional<Duration> runIn = duration(body, "runIn", "PT30S or PT5M");
+    Optional<Duration> runIn = body.duration("runIn", "PT30S or PT5M");
     if (runIn.isPresent()) {
       options = withOption(body.path("runIn"), options, o -> o.runIn(runIn.get()));
     }
@@ -240,7 +250,7 @@ final class EnqueueRequests {
       options = withOption(body.path("metadata"), options, o -> o.metadata(metadata.get()));
     }
     if (body.has("unique")) {
-      options = options.unique(unique(body));
+      options = options.unique(unique(body.object("unique", UNIQUE_FIELDS)));
     }
     Optional<List<Long>> dependsOn =
         body.longs("dependsOn", EnqueueOptions.MAX_DEPENDENCIES, 1, Long.MAX_VALUE);
@@ -274,9 +284,7 @@ final class EnqueueRequests {
    * are checked here rather than left to {@link UniqueOptions#byStates}, so that the message names
    * states as the API spells them.
    */
-  private static UniqueOptions unique(Body job) {
-    String path = job.path("unique");
-    Body body = Body.of(job.get("unique"), path + ".", path, UNIQUE_FIELDS);
+  private static UniqueOptions unique(Body body) {
     UniqueOptions unique = UniqueOptions.byKind();
     JsonNode args = body.get("args");
     if (args != null && args.isArray()) {
@@ -305,7 +313,7 @@ final class EnqueueRequests {
     if (body.bool("queue").orElse(false)) {
       unique = unique.byQueue();
     }
-    Optional<Duration> period = duration(body, "period", "PT1H or P1D");
+    Optional<Duration> period = body.duration("period", "PT1H or P1D");
     if (period.isPresent()) {
       UniqueOptions u = unique;
       unique = ApiError.checked(body.path("period"), () -> u.byPeriod(period.get()));
@@ -341,25 +349,6 @@ final class EnqueueRequests {
     throw ApiError.badRequest(
         body.path("ifDependencyFails"),
         body.path("ifDependencyFails") + " must be 'cancel' or 'run', was '" + text + "'");
-  }
-
-  private static Optional<Duration> duration(Body body, String name, String examples) {
-    Optional<String> text = body.string(name);
-    if (text.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Duration.parse(text.get()));
-    } catch (DateTimeParseException e) {
-      throw ApiError.badRequest(
-          body.path(name),
-          body.path(name)
-              + " must be an ISO-8601 duration such as "
-              + examples
-              + ", was '"
-              + text.get()
-              + "'");
-    }
   }
 
   private static EnqueueOptions withOption(

@@ -72,7 +72,9 @@ public final class ErrandCli implements Callable<Integer> {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           err.println("errand: " + message(e));
-          return e instanceof IllegalArgumentException ? 2 : 1;
+          // An ApiError is a flag refused in the API's words (errand enqueue reads its flags with
+          // the API's reader): bad usage, like an IllegalArgumentException.
+          return e instanceof IllegalArgumentException || e instanceof ApiError ? 2 : 1;
         });
     return cli.execute(args);
   }

@@ -11,12 +11,10 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,7 +70,11 @@ final class JobsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       JobQuery query = JobQuery.all().withLimit(limit).withAfterId(after);
       if (states != null) {
-        query = query.withStates(states.stream().map(JobsCommand::state).toArray(JobState[]::new));
+        query =
+            query.withStates(
+                states.stream()
+                    .map(state -> JobJson.parseState("--state", state.trim()))
+                    .toArray(JobState[]::new));
       }
       if (queue != null) {
         query = query.withQueue(queue);
@@ -173,20 +175,6 @@ final class JobsCommand implements Callable<Integer> {
     @Override
     Optional<JobInfo> change(Errand errand) {
       return errand.jobs().cancel(id);
-    }
-  }
-
-  private static JobState state(String text) {
-    try {
-      return JobState.valueOf(text.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "state '"
-              + text
-              + "' is not one of "
-              + Arrays.stream(JobState.values())
-                  .map(JobJson::state)
-                  .collect(Collectors.joining(", ")));
     }
   }
 

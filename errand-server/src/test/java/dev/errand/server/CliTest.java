@@ -434,6 +434,37 @@ class CliTest {
     assertThat(err()).isEqualTo(message + "\n");
   }
 
+  /** The API's reader checks the flags: a refusal is in the API's words, naming the flag. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--priority|12|errand: --priority must be between 0 and 9, was 12",
+        "--max-attempts|0|errand: --max-attempts must be between 1 and 1000, was 0",
+        "--queue|a b|errand: --queue: queue name must be 1 to 128 characters of letters, digits,"
+            + " '_', '.', ':' or '-', was 'a b'",
+        "--args|[1]|errand: --args must be a JSON object, was an array",
+        "--args|null|errand: --args must be a JSON object, was null",
+        "--run-in|-PT5S|errand: --run-in: runIn must not be negative, was PT-5S",
+        "--run-in|soon|errand: --run-in must be a duration such as 30s, 5m, 1h30m, 2d or PT5M,"
+            + " was 'soon'"
+      })
+  void enqueueRefusesABadOptionInTheApisWordsNamingTheFlag(
+      String option, String value, String message) {
+    // option=value: picocli would take a value starting with '-' for an option.
+    assertThat(run("enqueue", "a", option + "=" + value)).isEqualTo(2);
+    assertThat(err()).isEqualTo(message + "\n");
+  }
+
+  @Test
+  void enqueueRefusesABadKindNamingItAsTheUsageDoes() {
+    assertThat(run("enqueue", "bad kind")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: KIND: job kind must be 1 to 128 characters of letters, digits, '_', '.', ':'"
+                + " or '-', was 'bad kind'\n");
+  }
+
   @Test
   void enqueueRefusesArgsThatAreNotAJsonObject() {
     assertThat(run("enqueue", "a", "--args", "[1")).isEqualTo(2);
