@@ -93,14 +93,7 @@ final class DemoCommand implements Callable<Integer> {
   Settings demoSettings(Map<String, String> env) {
     Map<String, String> flags = new LinkedHashMap<>();
     flags.put(Settings.PORT, port);
-    Settings settings = store.settings(env, flags);
-    String chosen = settings.get(Settings.STORE);
-    if (settings.get(Settings.URL) == null && (chosen == null || chosen.equals("sqlite"))) {
-      store.store = "sqlite";
-      store.url = Stores.SQLITE_URL + DEFAULT_FILE;
-      settings = store.settings(env, flags);
-    }
-    return settings;
+    return Stores.sqliteByDefault(store.settings(env, flags), DEFAULT_FILE);
   }
 
   /** Opens the store; a SQLite file another store holds is most likely another demo's. */

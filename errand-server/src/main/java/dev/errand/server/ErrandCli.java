@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Errand's command line, behind {@code ./errand}. Commands that read or change jobs and queues open
- * the store directly (PostgreSQL in practice: the memory store of a CLI process is empty). Exit
- * codes: 0 success, 1 the command failed (no such job, store unreachable), 2 bad usage or
+ * the store directly (PostgreSQL or a SQLite file: the memory store of a CLI process is empty).
+ * Exit codes: 0 success, 1 the command failed (no such job, store unreachable), 2 bad usage or
  * configuration. Each command is a class of its own ({@link ServerCommand}, {@link MigrateCommand},
  * {@link JobsCommand}, {@link QueuesCommand}, {@link EnqueueCommand}, {@link DemoCommand}); this
  * one is the top-level command and what they share: the store options and how a command opens the
@@ -42,26 +42,41 @@ import picocli.CommandLine.Option;
       "ERRAND_POOL_SIZE), else the --config properties file (pool-size=4)."
     })
 public final class ErrandCli implements Callable<Integer> {
+  /**
+   * The SQLite file, in the working directory, that {@code errand server} keeps its jobs in when no
+   * store is named, and that {@code --store sqlite} without {@code --url} opens.
+   */
+  static final String DEFAULT_FILE_NAME = "errand.db";
+
   final PrintStream out;
   final PrintStream err;
   final Map<String, String> env;
 
+  /** Where {@link #DEFAULT_FILE_NAME} lives: the process's working directory, or a test's. */
+  final Path workingDirectory;
+
   /** Counted down to stop a running {@code errand server}: by Ctrl-C, or by a test. */
   final CountDownLatch stopServer = new CountDownLatch(1);
 
-  ErrandCli(PrintStream out, PrintStream err, Map<String, String> env) {
+  ErrandCli(PrintStream out, PrintStream err, Map<String, String> env, Path workingDirectory) {
     this.out = out;
     this.err = err;
     this.env = env;
+    this.workingDirectory = workingDirectory.toAbsolutePath();
   }
 
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err, System.getenv()));
   }
 
-  /** Runs {@code args}; the exit code. */
+  /** Runs {@code args} in the process's working directory; the exit code. */
   static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> env) {
-    return new ErrandCli(out, err, env).run(args);
+    return new ErrandCli(out, err, env, Path.of("")).run(args);
+  }
+
+  /** The SQLite file a store that is not named, or SQLite without a URL, defaults to. */
+  Path defaultFile() {
+    return workingDirectory.resolve(DEFAULT_FILE_NAME);
   }
 
   /** Runs {@code args} on this command line; the exit code. */
@@ -104,12 +119,18 @@ public final class ErrandCli implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "a properties file of settings")
     Path config;
 
-    @Option(names = "--store", description = "memory, postgres or sqlite (default: memory)")
+    @Option(
+        names = "--store",
+        description =
+            "memory, postgres or sqlite (errand server and errand demo: sqlite unless named)")
     String store;
 
     @Option(
         names = "--url",
-        description = "the store's JDBC URL: jdbc:postgresql:…, or jdbc:sqlite:<file>")
+        description =
+            "the store's JDBC URL: jdbc:postgresql:…, or jdbc:sqlite:<file> (sqlite without it: "
+                + DEFAULT_FILE_NAME
+                + " in the working directory; errand demo: a file of its own)")
     String url;
 
     @Option(names = "--schema", description = "the postgres schema (default: errand)")
@@ -139,9 +160,13 @@ public final class ErrandCli implements Callable<Integer> {
       throw new IllegalArgumentException(
           (store == null ? "no store named" : "the memory store of a command-line process is empty")
               + ": name the store the jobs live in, --store postgres --url"
-              + " 'jdbc:postgresql://host/db?user=...' [--schema errand], or --store sqlite --url"
-              + " jdbc:sqlite:<file> (or ERRAND_STORE and ERRAND_URL)");
+              + " 'jdbc:postgresql://host/db?user=...' [--schema errand], or --store sqlite [--url"
+              + " jdbc:sqlite:<file>; without it, "
+              + DEFAULT_FILE_NAME
+              + " in the working directory, errand server's default] (or ERRAND_STORE and"
+              + " ERRAND_URL)");
     }
+    settings = Stores.sqliteFileByDefault(settings, root.defaultFile());
     try (Stores.Opened opened = Stores.open(settings, migrate)) {
       // Before anything else: a store without tables (a wrong schema, a new file) gets a message
       // that says what to run, instead of an SQL error from the first query.

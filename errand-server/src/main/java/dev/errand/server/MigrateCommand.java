@@ -36,7 +36,9 @@ final class MigrateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Settings settings = store.settings(root.env, Map.of(Settings.STORE, "postgres"));
+    Settings settings =
+        Stores.sqliteFileByDefault(
+            store.settings(root.env, Map.of(Settings.STORE, "postgres")), root.defaultFile());
     if (after < 0) {
       throw new IllegalArgumentException("--after must be 0 or more, was " + after);
     }

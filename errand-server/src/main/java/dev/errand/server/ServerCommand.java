@@ -20,6 +20,12 @@ import picocli.CommandLine.ParentCommand;
     mixinStandardHelpOptions = true,
     description = {
       "Runs the HTTP API and the worker protocol until stopped (Ctrl-C).",
+      "Keeps its jobs in the SQLite file "
+          + ErrandCli.DEFAULT_FILE_NAME
+          + " in the working directory, created",
+      "if missing, and says so at start; --store names another store: sqlite --url",
+      "jdbc:sqlite:<file>, postgres --url jdbc:postgresql:..., or memory (its jobs are",
+      "gone when it stops).",
       "Binds 127.0.0.1 unless --host says otherwise; any other address needs --token."
     })
 final class ServerCommand implements Callable<Integer> {
@@ -70,11 +76,12 @@ final class ServerCommand implements Callable<Integer> {
     flags.put(Settings.QUEUES, queues);
     flags.put(Settings.MAX_BODY_BYTES, maxBodyBytes);
     flags.put(Settings.MAX_ARGS_BYTES, maxArgsBytes);
-    Settings settings = store.settings(root.env, flags);
+    Settings settings = Stores.sqliteByDefault(store.settings(root.env, flags), root.defaultFile());
     ServerOptions options = serverOptions(settings);
     int maxArgs =
         settings.getInt(
             Settings.MAX_ARGS_BYTES, Config.DEFAULT_MAX_ARGS_BYTES, 1, Integer.MAX_VALUE);
+    boolean createsFile = Stores.createsFile(settings);
     Stores.Opened opened = Stores.open(settings, !noMigrate);
     Errand errand;
     ApiServer server;
@@ -90,14 +97,14 @@ final class ServerCommand implements Callable<Integer> {
       throw e;
     }
     root.out.println(
+        "errand server on " + Stores.describe(settings) + (createsFile ? " (created)" : ""));
+    root.out.println(
         "errand server listening on http://"
             + options.host()
             + ":"
             + server.port()
-            + " (store: "
-            + settings.get(Settings.STORE, "memory")
-            + (options.token() == null ? ", no token" : ", bearer token required")
-            + "); Ctrl-C stops it");
+            + (options.token() == null ? " (no token)" : " (bearer token required)")
+            + "; Ctrl-C stops it");
     // Ctrl-C (or a test) asks the server to stop; the JVM waits until it has closed the store.
     CountDownLatch closed = new CountDownLatch(1);
     Thread onExit =
