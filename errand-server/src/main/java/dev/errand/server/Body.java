@@ -17,6 +17,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -29,7 +30,9 @@ import java.util.TreeSet;
 
 /**
  * One JSON object of a request, read strictly: unknown fields, missing required fields and wrong
- * types are refused with a 400 naming the field by its path ({@code jobs[2].priority}).
+ * types are refused with a 400 naming the field by its path ({@code jobs[2].priority}). The job
+ * that {@code errand enqueue}'s flags describe is read as one too ({@link #flags}), its fields
+ * named as the flags are.
  */
 final class Body {
   /**
@@ -51,19 +54,36 @@ final class Body {
 
   private final ObjectNode node;
   private final String prefix;
+  private final Spelling spelling;
 
-  private Body(ObjectNode node, String prefix, Set<String> allowed) {
+  /**
+   * How the user wrote the fields: as the API's JSON, each named by its path ({@code
+   * unique.period}), or as flags of the command line ({@code --unique-period}), where durations may
+   * also be short ({@code 5m}, see {@link Durations}).
+   *
+   * @param names the name the user wrote for each path that has another
+   * @param shortDurations whether durations may be short as well as ISO-8601
+   */
+  record Spelling(Map<String, String> names, boolean shortDurations) {
+    static final Spelling JSON = new Spelling(Map.of(), false);
+
+    String name(String path) {
+      return names.getOrDefault(path, path);
+    }
+  }
+
+  private Body(ObjectNode node, String prefix, Set<String> allowed, Spelling spelling) {
     this.node = node;
     this.prefix = prefix;
+    this.spelling = spelling;
     Iterator<String> names = node.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
       if (!allowed.contains(name)) {
         throw ApiError.badRequest(
-            prefix + name,
+            path(name),
             "unknown field '"
-                + prefix
-                + name
+                + path(name)
                 + "'; allowed: "
                 + String.join(", ", new TreeSet<>(allowed)));
       }
@@ -195,20 +215,39 @@ final class Body {
 
   /** {@code node} as an object named {@code path}, with only {@code allowed} fields. */
   static Body of(JsonNode node, String prefix, String what, Set<String> allowed) {
+    return of(node, prefix, what, allowed, Spelling.JSON);
+  }
+
+  /**
+   * The JSON object that a command's flags were gathered into, with only {@code allowed} fields,
+   * each named as {@code spelling} says.
+   */
+  static Body flags(ObjectNode node, Set<String> allowed, Spelling spelling) {
+    return of(node, "", "the command line", allowed, spelling);
+  }
+
+  private static Body of(
+      JsonNode node, String prefix, String what, Set<String> allowed, Spelling spelling) {
     if (!(node instanceof ObjectNode object)) {
       throw ApiError.badRequest(
-          prefix.isEmpty() ? null : prefix.substring(0, prefix.length() - 1),
+          prefix.isEmpty() ? null : spelling.name(prefix.substring(0, prefix.length() - 1)),
           what + " must be a JSON object, was " + describe(node));
     }
-    return new Body(object, prefix, allowed);
+    return new Body(object, prefix, allowed, spelling);
+  }
+
+  /** The object in field {@code name}, with only {@code allowed} fields. */
+  Body object(String name, Set<String> allowed) {
+    return of(get(name), prefix + name + ".", path(name), allowed, spelling);
   }
 
   boolean has(String name) {
     return node.has(name) && !node.get(name).isNull();
   }
 
+  /** The name of field {@code name} as the user wrote it, for messages. */
   String path(String name) {
-    return prefix + name;
+    return spelling.name(prefix + name);
   }
 
   JsonNode required(String name) {
@@ -260,6 +299,15 @@ final class Body {
 
   Optional<Long> integer(String name, long min, long max) {
     return has(name) ? Optional.of(requiredLong(name, min, max)) : Optional.empty();
+  }
+
+  /**
+   * A duration in ISO-8601 (such as {@code isoExamples}), or also short ({@code 5m}) when the user
+   * wrote flags.
+   */
+  Optional<Duration> duration(String name, String isoExamples) {
+    return string(name)
+        .map(text -> Durations.parse(path(name), text, spelling.shortDurations(), isoExamples));
   }
 
   List<JsonNode> array(String name) {

@@ -11,8 +11,10 @@ import dev.errand.JobInfo;
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** The JSON shapes of jobs and queues, as documented in {@code openapi.yaml}. */
 final class JobJson {
@@ -79,6 +81,29 @@ final class JobJson {
 
   static String state(JobState state) {
     return state.name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The state {@code text} names as {@link #state} spells it (in any case), or a 400 naming {@code
+   * field}: {@code state=} of {@code GET /api/jobs}, {@code unique.states[i]}, or {@code errand
+   * jobs list --state}.
+   */
+  static JobState parseState(String field, String text) {
+    try {
+      return JobState.valueOf(text.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest(
+          field,
+          "state '"
+              + text
+              + "' is not one of "
+              + String.join(", ", Arrays.stream(JobState.values()).map(JobJson::state).toList()));
+    }
+  }
+
+  /** {@code states} as a list for a message: "scheduled, available, running". */
+  static String states(Set<JobState> states) {
+    return String.join(", ", states.stream().map(JobJson::state).toList());
   }
 
   private static JsonNode args(String json) {

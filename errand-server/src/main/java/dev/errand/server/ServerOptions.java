@@ -122,6 +122,18 @@ public record ServerOptions(
     return queues.contains(ANY_QUEUE) || queues.contains(queue);
   }
 
+  /** Refuses, naming {@code field}, a queue this server does not accept. */
+  void checkAccepted(String field, String queue) {
+    if (!acceptsQueue(queue)) {
+      throw ApiError.badRequest(
+          field,
+          "unknown queue '"
+              + queue
+              + "'; this server accepts "
+              + String.join(", ", new TreeSet<>(queues)));
+    }
+  }
+
   static boolean isLoopback(String host) {
     if (host == null || host.isBlank()) {
       return false;

@@ -13,7 +13,8 @@ import java.util.Properties;
 /**
  * The command line's settings, each from the first source that has it: a flag, else an {@code
  * ERRAND_*} environment variable ({@code pool-size} → {@code ERRAND_POOL_SIZE}), else the {@code
- * --config} properties file. Every error names the setting and where its value came from.
+ * --config} properties file, else the command's default ({@link #withDefault}). Every error names
+ * the setting and where its value came from.
  */
 final class Settings {
   static final String STORE = "store";
@@ -32,13 +33,19 @@ final class Settings {
   private final Map<String, String> env;
   private final Map<String, String> file;
   private final Path filePath;
+  private final Map<String, String> defaults;
 
   private Settings(
-      Map<String, String> flags, Map<String, String> env, Map<String, String> file, Path filePath) {
+      Map<String, String> flags,
+      Map<String, String> env,
+      Map<String, String> file,
+      Path filePath,
+      Map<String, String> defaults) {
     this.flags = flags;
     this.env = env;
     this.file = file;
     this.filePath = filePath;
+    this.defaults = defaults;
   }
 
   /**
@@ -67,7 +74,14 @@ final class Settings {
           .stringPropertyNames()
           .forEach(k -> fromFile.put(k, properties.getProperty(k).trim()));
     }
-    return new Settings(given, env, fromFile, configFile);
+    return new Settings(given, env, fromFile, configFile, Map.of());
+  }
+
+  /** These settings, with {@code value} for {@code key} when no source gives one. */
+  Settings withDefault(String key, String value) {
+    Map<String, String> more = new LinkedHashMap<>(defaults);
+    more.put(key, value);
+    return new Settings(flags, env, file, filePath, more);
   }
 
   String get(String key, String fallback) {
@@ -142,6 +156,7 @@ final class Settings {
     if (fromEnv != null) {
       return fromEnv;
     }
-    return file.get(key);
+    String fromFile = file.get(key);
+    return fromFile != null ? fromFile : defaults.get(key);
   }
 }

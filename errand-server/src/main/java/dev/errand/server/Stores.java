@@ -65,6 +65,37 @@ final class Stores {
     return opener.open(settings, migrate, create);
   }
 
+  /**
+   * The settings with {@code file} as the SQLite store's file when they choose SQLite without a
+   * URL.
+   */
+  static Settings sqliteFileByDefault(Settings settings, Path file) {
+    if ("sqlite".equals(settings.get(Settings.STORE)) && settings.get(Settings.URL) == null) {
+      return settings.withDefault(Settings.URL, SQLITE_URL + file);
+    }
+    return settings;
+  }
+
+  /**
+   * The settings with the SQLite file {@code file} as the store when they name none, or name SQLite
+   * without a URL.
+   */
+  static Settings sqliteByDefault(Settings settings, Path file) {
+    if (settings.get(Settings.STORE) == null) {
+      settings = settings.withDefault(Settings.STORE, "sqlite");
+    }
+    return sqliteFileByDefault(settings, file);
+  }
+
+  /** Whether opening the store creates its file: a SQLite file that does not exist yet. */
+  static boolean createsFile(Settings settings) {
+    String url = settings.get(Settings.URL);
+    return "sqlite".equals(settings.get(Settings.STORE))
+        && url != null
+        && url.startsWith(SQLITE_URL)
+        && !Files.exists(Path.of(url.substring(SQLITE_URL.length())));
+  }
+
   /** Names the store the settings choose, for a reader: which one, and where its data lives. */
   static String describe(Settings settings) {
     String name = settings.get(Settings.STORE, "memory");

@@ -1,6 +1,7 @@
 package dev.errand.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.errand.AttemptRef;
 import dev.errand.Config;
@@ -11,14 +12,23 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,10 +43,17 @@ class CliTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
   private final Map<String, String> env = new HashMap<>();
+  private final List<RunningServer> servers = new ArrayList<>();
   private TestPostgres pg;
 
+  /** The command line's working directory: where a default SQLite file would be created. */
+  @TempDir Path workingDirectory;
+
   @AfterEach
-  void dropSchema() {
+  void stopServersAndDropSchema() throws Exception {
+    for (RunningServer server : List.copyOf(servers)) {
+      server.stop();
+    }
     if (pg != null) {
       pg.close();
     }
@@ -116,35 +133,52 @@ class CliTest {
       assertThat(run("migrate")).as(err()).isZero();
       assertThat(out()).isEqualTo("schema " + schema + " is up to date\n");
 
-      ErrandCli server =
-          new ErrandCli(
-              new PrintStream(out, true, StandardCharsets.UTF_8),
-              new PrintStream(err, true, StandardCharsets.UTF_8),
-              env);
-      out.reset();
-      var exit =
-          java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> server.run("server", "--port", "0", "--no-migrate"));
-      org.awaitility.Awaitility.await()
-          .atMost(java.time.Duration.ofSeconds(30))
-          .until(() -> out().contains("listening on") || exit.isDone());
-      assertThat(exit).as(err()).isNotDone();
-      java.util.regex.Matcher port =
-          java.util.regex.Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(out());
-      assertThat(port.find()).as(out()).isTrue();
-      var health =
-          java.net.http.HttpClient.newHttpClient()
-              .send(
-                  java.net.http.HttpRequest.newBuilder(
-                          java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/ready"))
-                      .build(),
-                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      RunningServer server = new RunningServer("--no-migrate");
+      HttpResponse<String> health = server.get("/ready");
       assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
-      server.stopServer.countDown();
-      assertThat(exit.get(30, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+      server.stop();
     } finally {
       TestPostgres.dropSchema(schema);
     }
+  }
+
+  @Test
+  void withoutAStoreTheServerKeepsItsJobsInErrandDbInTheWorkingDirectoryAcrossRestarts()
+      throws Exception {
+    Path file = workingDirectory.resolve("errand.db");
+
+    RunningServer first = new RunningServer();
+    assertThat(first.printed())
+        .startsWith("errand server on the SQLite file " + file + " (created)\n")
+        .contains("errand server listening on http://127.0.0.1:", " (no token); Ctrl-C stops it");
+    assertThat(file).exists();
+    HttpResponse<String> created = first.post("/api/jobs", "{\"kind\": \"hello\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    first.stop();
+
+    RunningServer second = new RunningServer();
+    assertThat(second.printed()).startsWith("errand server on the SQLite file " + file + "\n");
+    HttpResponse<String> job = second.get("/api/jobs/1");
+    assertThat(job.statusCode()).as(job.body()).isEqualTo(200);
+    assertThat(job.body()).contains("\"kind\":\"hello\"");
+    second.stop();
+
+    // --store sqlite without --url is the same file, for the server and the other commands.
+    RunningServer third = new RunningServer("--store", "sqlite");
+    assertThat(third.printed()).startsWith("errand server on the SQLite file " + file + "\n");
+    third.stop();
+    assertThat(run("jobs", "list", "--store", "sqlite")).as(err()).isZero();
+    assertThat(out()).contains(" hello ");
+  }
+
+  @Test
+  void theInMemoryStoreIsStillThereByNameAndLeavesNoFile() throws Exception {
+    RunningServer server = new RunningServer("--store", "memory");
+    assertThat(server.printed())
+        .startsWith("errand server on the in-memory store (its jobs are gone when it stops)\n");
+    server.stop();
+
+    assertThat(workingDirectory.toFile().list()).isEmpty();
   }
 
   @Test
@@ -434,6 +468,37 @@ class CliTest {
     assertThat(err()).isEqualTo(message + "\n");
   }
 
+  /** The API's reader checks the flags: a refusal is in the API's words, naming the flag. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "--priority|12|errand: --priority must be between 0 and 9, was 12",
+        "--max-attempts|0|errand: --max-attempts must be between 1 and 1000, was 0",
+        "--queue|a b|errand: --queue: queue name must be 1 to 128 characters of letters, digits,"
+            + " '_', '.', ':' or '-', was 'a b'",
+        "--args|[1]|errand: --args must be a JSON object, was an array",
+        "--args|null|errand: --args must be a JSON object, was null",
+        "--run-in|-PT5S|errand: --run-in: runIn must not be negative, was PT-5S",
+        "--run-in|soon|errand: --run-in must be a duration such as 30s, 5m, 1h30m, 2d or PT5M,"
+            + " was 'soon'"
+      })
+  void enqueueRefusesABadOptionInTheApisWordsNamingTheFlag(
+      String option, String value, String message) {
+    // option=value: picocli would take a value starting with '-' for an option.
+    assertThat(run("enqueue", "a", option + "=" + value)).isEqualTo(2);
+    assertThat(err()).isEqualTo(message + "\n");
+  }
+
+  @Test
+  void enqueueRefusesABadKindNamingItAsTheUsageDoes() {
+    assertThat(run("enqueue", "bad kind")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: KIND: job kind must be 1 to 128 characters of letters, digits, '_', '.', ':'"
+                + " or '-', was 'bad kind'\n");
+  }
+
   @Test
   void enqueueRefusesArgsThatAreNotAJsonObject() {
     assertThat(run("enqueue", "a", "--args", "[1")).isEqualTo(2);
@@ -470,25 +535,23 @@ class CliTest {
 
   @Test
   void withoutAStoreTheDemoRunsOnASqliteFileOfItsOwn() {
-    ErrandCli.DemoCommand demo = new ErrandCli.DemoCommand();
+    DemoCommand demo = new DemoCommand();
     new picocli.CommandLine(demo).parseArgs("--port", "0");
 
     Settings settings = demo.demoSettings(Map.of());
 
     assertThat(settings.get(Settings.STORE)).isEqualTo("sqlite");
-    assertThat(settings.get(Settings.URL))
-        .isEqualTo("jdbc:sqlite:" + ErrandCli.DemoCommand.DEFAULT_FILE);
-    assertThat(ErrandCli.DemoCommand.DEFAULT_FILE)
+    assertThat(settings.get(Settings.URL)).isEqualTo("jdbc:sqlite:" + DemoCommand.DEFAULT_FILE);
+    assertThat(DemoCommand.DEFAULT_FILE)
         .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "errand-demo", "errand-demo.db"));
-    assertThat(Stores.describe(settings))
-        .isEqualTo("the SQLite file " + ErrandCli.DemoCommand.DEFAULT_FILE);
+    assertThat(Stores.describe(settings)).isEqualTo("the SQLite file " + DemoCommand.DEFAULT_FILE);
   }
 
   @Test
   void aChosenStoreOrFileIsKept(@TempDir Path dir) {
-    ErrandCli.DemoCommand onPostgres = new ErrandCli.DemoCommand();
+    DemoCommand onPostgres = new DemoCommand();
     new picocli.CommandLine(onPostgres).parseArgs();
-    ErrandCli.DemoCommand onAFile = new ErrandCli.DemoCommand();
+    DemoCommand onAFile = new DemoCommand();
     String url = "jdbc:sqlite:" + dir.resolve("mine.db");
     new picocli.CommandLine(onAFile).parseArgs("--store", "sqlite", "--url", url);
 
@@ -537,11 +600,75 @@ class CliTest {
   private int run(String... args) {
     out.reset();
     err.reset();
-    return ErrandCli.run(
-        args,
-        new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8),
-        env);
+    return new ErrandCli(
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8),
+            env,
+            workingDirectory)
+        .run(args);
+  }
+
+  /**
+   * {@code errand server --port 0} with {@code args}, run in the background in {@link
+   * #workingDirectory} until {@link #stop}; started once it prints where it listens.
+   */
+  private final class RunningServer {
+    private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream errors = new ByteArrayOutputStream();
+    private final ErrandCli cli;
+    private final CompletableFuture<Integer> exit;
+    private final String base;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    RunningServer(String... args) {
+      cli =
+          new ErrandCli(
+              new PrintStream(printed, true, StandardCharsets.UTF_8),
+              new PrintStream(errors, true, StandardCharsets.UTF_8),
+              env,
+              workingDirectory);
+      List<String> command = new ArrayList<>(List.of("server", "--port", "0"));
+      command.addAll(List.of(args));
+      exit =
+          CompletableFuture.supplyAsync(
+              () -> cli.run(command.toArray(String[]::new)),
+              task -> new Thread(task, "errand-server").start());
+      servers.add(this);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> printed().contains("listening on") || exit.isDone());
+      assertThat(exit).as(errors.toString(StandardCharsets.UTF_8)).isNotDone();
+      Matcher port = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(printed());
+      assertThat(port.find()).as(printed()).isTrue();
+      base = "http://127.0.0.1:" + port.group(1);
+    }
+
+    String printed() {
+      return printed.toString(StandardCharsets.UTF_8);
+    }
+
+    HttpResponse<String> get(String path) throws Exception {
+      return http.send(
+          HttpRequest.newBuilder(URI.create(base + path)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String json) throws Exception {
+      return http.send(
+          HttpRequest.newBuilder(URI.create(base + path))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(json))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Stops it, as Ctrl-C does, and waits until it has closed its store: exit code 0. */
+    void stop() throws Exception {
+      if (servers.remove(this)) {
+        cli.stopServer.countDown();
+        assertThat(exit.get(30, TimeUnit.SECONDS)).isZero();
+      }
+    }
   }
 
   private String out() {
