@@ -1,7 +1,7 @@
 package dev.errand.postgres;
 
 import dev.errand.StoreException;
-import dev.errand.spi.NamedSql;
+import dev.errand.jdbc.internal.NamedSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

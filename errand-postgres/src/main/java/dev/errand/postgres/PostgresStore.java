@@ -10,6 +10,8 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
+import dev.errand.jdbc.internal.JdbcRunner;
+import dev.errand.jdbc.internal.NamedSql;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
@@ -31,7 +33,6 @@ import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
-import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.NodeColumns;
 import dev.errand.spi.NodeListParams;
@@ -114,6 +115,7 @@ public final class PostgresStore implements Store {
   private final DataSource dataSource;
   private final String schema;
   private final NamedSql sql;
+  private final JdbcRunner jdbc;
   private final String channel;
   private final PostgresNotifier notifier;
   private final NotifyDebouncer debouncer;
@@ -139,6 +141,7 @@ public final class PostgresStore implements Store {
     this.dataSource = builder.dataSource;
     this.schema = checkSchema(builder.schema);
     this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
+    this.jdbc = new JdbcRunner("PostgreSQL store (schema " + schema + ")", dataSource, e -> "");
     this.channel = "errand_" + schema;
     this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;
     this.debouncer = new NotifyDebouncer(builder.notifyWindow, this::announceEnqueued);
@@ -1583,8 +1586,7 @@ public final class PostgresStore implements Store {
   }
 
   private StoreException failed(String what, SQLException e) {
-    return new StoreException(
-        "PostgreSQL store (schema " + schema + ") could not " + what + ": " + e.getMessage(), e);
+    return jdbc.failed(what, e);
   }
 
   /** Collects a {@link PostgresStore}'s settings. */

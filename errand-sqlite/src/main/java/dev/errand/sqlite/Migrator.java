@@ -1,6 +1,6 @@
 package dev.errand.sqlite;
 
-import dev.errand.spi.NamedSql;
+import dev.errand.jdbc.internal.NamedSql;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -11,6 +11,8 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
+import dev.errand.jdbc.internal.JdbcRunner;
+import dev.errand.jdbc.internal.NamedSql;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
@@ -32,7 +34,6 @@ import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
-import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.NodeColumns;
 import dev.errand.spi.NodeListParams;
@@ -130,6 +131,7 @@ public final class SqliteStore implements Store {
   }
 
   private final Path file;
+  private final JdbcRunner jdbc;
   private final NamedSql sql = NamedSql.load(SqliteStore.class, "store.sql");
   private final String insertChunkSql =
       sql.get("JobInsert")
@@ -141,6 +143,7 @@ public final class SqliteStore implements Store {
 
   private SqliteStore(Builder builder) {
     this.file = builder.file;
+    this.jdbc = new JdbcRunner("SQLite store " + file, null, SqliteStore::hint);
     this.connections =
         new SqliteConnections(
             file,
@@ -991,19 +994,11 @@ public final class SqliteStore implements Store {
   }
 
   private <T> T write(String what, SqliteConnections.Work<T> work) {
-    try {
-      return connections.write(work);
-    } catch (SQLException e) {
-      throw failed(what, e);
-    }
+    return jdbc.call(what, () -> connections.write(work));
   }
 
   private <T> T read(String what, SqliteConnections.Work<T> work) {
-    try {
-      return connections.read(work);
-    } catch (SQLException e) {
-      throw failed(what, e);
-    }
+    return jdbc.call(what, () -> connections.read(work));
   }
 
   private static List<JobInfo> readAll(PreparedStatement ps) throws SQLException {
@@ -1025,13 +1020,11 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private StoreException failed(String what, SQLException e) {
-    String hint =
-        e.getMessage() != null && e.getMessage().contains("no such table")
-            ? " (has migrate() been called?)"
-            : "";
-    return new StoreException(
-        "SQLite store " + file + " could not " + what + ": " + e.getMessage() + hint, e);
+  /** The remedy for a store whose tables are missing. */
+  private static String hint(SQLException e) {
+    return e.getMessage() != null && e.getMessage().contains("no such table")
+        ? " (has migrate() been called?)"
+        : "";
   }
 
   /** Collects a {@link SqliteStore}'s settings. */
