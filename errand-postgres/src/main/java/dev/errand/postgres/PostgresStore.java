@@ -10,6 +10,7 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
+import dev.errand.jdbc.internal.Binder;
 import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.jdbc.internal.NamedSql;
 import dev.errand.spi.Capability;
@@ -41,7 +42,6 @@ import dev.errand.spi.NodeRemoveParams;
 import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -551,20 +551,21 @@ public final class PostgresStore implements Store {
       args[i] = jobs.get(i).argsJson();
     }
     try (PreparedStatement ps = planEachTime(c, "JobInsertManyAlike")) {
+      Binder b = sql.query("JobInsertManyAlike").bind(ps);
       // Type inferred, like setTimestamp: the enum's input function is stable, too.
-      ps.setObject(1, JobColumns.stateName(state), Types.OTHER);
-      ps.setString(2, first.queue());
-      ps.setString(3, first.kind());
-      ps.setShort(4, (short) first.priority());
-      ps.setShort(5, (short) first.maxAttempts());
-      setTimestamp(ps, 6, now);
-      setTimestamp(ps, 7, first.scheduledAt());
-      ps.setArray(8, c.createArrayOf("text", first.tags().toArray(String[]::new)));
-      ps.setString(9, first.metadata().isEmpty() ? "{}" : JobColumns.json(first.metadata()));
-      ps.setArray(10, c.createArrayOf("text", args));
-      ps.setString(11, channel);
-      ps.setString(12, first.queue());
-      ps.setBoolean(13, state == JobState.AVAILABLE);
+      b.setObject("state", JobColumns.stateName(state), Types.OTHER)
+          .setString("queue", first.queue())
+          .setString("kind", first.kind())
+          .setShort("priority", (short) first.priority())
+          .setShort("maxAttempts", (short) first.maxAttempts())
+          .setArray("tags", c.createArrayOf("text", first.tags().toArray(String[]::new)))
+          .setString(
+              "metadata", first.metadata().isEmpty() ? "{}" : JobColumns.json(first.metadata()))
+          .setArray("args", c.createArrayOf("text", args))
+          .setString("channel", channel)
+          .setBoolean("notify", state == JobState.AVAILABLE);
+      setTimestamp(b, "now", now);
+      setTimestamp(b, "scheduledAt", first.scheduledAt());
       List<Enqueued> result = new ArrayList<>(args.length);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -792,20 +793,18 @@ public final class PostgresStore implements Store {
   private Enqueued insertOne(Connection c, NewJob job, Instant now, boolean notify)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("JobInsertOne"))) {
-      String scheduledAt = job.scheduledAt().toString();
-      setTimestamp(ps, 1, scheduledAt);
-      setTimestamp(ps, 2, now);
-      ps.setString(3, job.queue());
-      ps.setString(4, job.kind());
-      ps.setString(5, job.argsJson());
-      ps.setShort(6, (short) job.priority());
-      ps.setShort(7, (short) job.maxAttempts());
-      setTimestamp(ps, 8, now);
-      setTimestamp(ps, 9, scheduledAt);
-      ps.setArray(10, c.createArrayOf("text", job.tags().toArray(String[]::new)));
-      ps.setString(11, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
-      ps.setString(12, channel);
-      ps.setBoolean(13, notify);
+      Binder b = sql.query("JobInsertOne").bind(ps);
+      setTimestamp(b, "scheduledAt", job.scheduledAt());
+      setTimestamp(b, "now", now);
+      b.setString("queue", job.queue())
+          .setString("kind", job.kind())
+          .setString("args", job.argsJson())
+          .setShort("priority", (short) job.priority())
+          .setShort("maxAttempts", (short) job.maxAttempts())
+          .setArray("tags", c.createArrayOf("text", job.tags().toArray(String[]::new)))
+          .setString("metadata", job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()))
+          .setString("channel", channel)
+          .setBoolean("notify", notify);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new StoreException("inserting a job returned no id");
@@ -821,16 +820,22 @@ public final class PostgresStore implements Store {
     long began = System.nanoTime();
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
-      Array kinds = c.createArrayOf("text", params.kinds().toArray());
-      setTimestamp(ps, 1, params.now().toString());
-      ps.setString(2, params.owner());
-      setTimestamp(ps, 3, params.leaseExpiresAt());
-      int next = bindFetchWalk(ps, 4, params, kinds, start.aheadOrHead());
-      ps.setShort(next++, (short) start.aheadEndsBeforePriority());
-      ps.setInt(next++, params.limit());
-      next = bindFetchWalk(ps, next, params, kinds, start.key());
-      ps.setInt(next++, params.limit());
-      ps.setInt(next, params.limit());
+      FetchHints.Key ahead = start.aheadOrHead();
+      FetchHints.Key key = start.key();
+      Binder b = sql.query("JobFetch").bind(ps);
+      setTimestamp(b, "now", params.now());
+      b.setString("owner", params.owner())
+          .setString("queue", params.queue())
+          .setArray("kinds", c.createArrayOf("text", params.kinds().toArray()))
+          .setShort("aheadPriority", (short) ahead.priority())
+          .setLong("aheadId", ahead.id())
+          .setShort("aheadEndsBeforePriority", (short) start.aheadEndsBeforePriority())
+          .setShort("keyPriority", (short) key.priority())
+          .setLong("keyId", key.id())
+          .setInt("limit", params.limit());
+      setTimestamp(b, "leaseExpiresAt", params.leaseExpiresAt());
+      setTimestamp(b, "aheadScheduledAt", ahead.scheduledAtText());
+      setTimestamp(b, "keyScheduledAt", key.scheduledAtText());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -850,25 +855,6 @@ public final class PostgresStore implements Store {
     } catch (SQLException e) {
       throw failed("fetch jobs of queue '" + params.queue() + "'", e);
     }
-  }
-
-  /**
-   * Binds what JobFetch's two index walks share, the walk from {@code from}, at parameter {@code
-   * first}; returns the next parameter's index.
-   */
-  private static int bindFetchWalk(
-      PreparedStatement ps, int first, JobFetchParams params, Array kinds, FetchHints.Key from)
-      throws SQLException {
-    int i = first;
-    ps.setString(i++, params.queue());
-    setTimestamp(ps, i++, params.now().toString());
-    ps.setShort(i++, (short) from.priority());
-    setTimestamp(ps, i++, from.scheduledAtText());
-    ps.setLong(i++, from.id());
-    ps.setArray(i++, kinds);
-    ps.setArray(i++, kinds);
-    ps.setString(i++, params.queue());
-    return i;
   }
 
   @Override
@@ -954,9 +940,11 @@ public final class PostgresStore implements Store {
       }
       try {
         try (PreparedStatement ps = planEachTime(c, "JobFinishMany")) {
-          ps.setString(1, JobColumns.json(byId));
-          ps.setArray(2, c.createArrayOf("int8", ids));
-          ps.setBoolean(3, transaction);
+          sql.query("JobFinishMany")
+              .bind(ps)
+              .setString("results", JobColumns.json(byId))
+              .setArray("ids", c.createArrayOf("int8", ids))
+              .setBoolean("inTransaction", transaction);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               applied.add(rs.getLong(1));
@@ -1037,8 +1025,10 @@ public final class PostgresStore implements Store {
     // Autocommitted, leaving out jobs others wait on: see finishMany.
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
-      ps.setString(1, held.toString());
-      ps.setArray(2, c.createArrayOf("int8", ids));
+      sql.query("JobCompleteMany")
+          .bind(ps)
+          .setString("held", held.toString())
+          .setArray("ids", c.createArrayOf("int8", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           applied.add(rs.getLong(1));
@@ -1574,6 +1564,11 @@ public final class PostgresStore implements Store {
   private static void setTimestamp(PreparedStatement ps, int index, Object instant)
       throws SQLException {
     ps.setObject(index, instant.toString(), Types.OTHER);
+  }
+
+  /** {@link #setTimestamp(PreparedStatement, int, Object)} for a named parameter. */
+  private static void setTimestamp(Binder b, String name, Object instant) throws SQLException {
+    b.setObject(name, instant.toString(), Types.OTHER);
   }
 
   private static void setNullableText(PreparedStatement ps, int index, String value)

@@ -36,27 +36,30 @@ SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY
 WITH inserted AS (
   INSERT INTO {schema}.job
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
-  SELECT ?::{schema}.job_state, ?, ?, a::json, ?, ?, ?::timestamptz, ?::timestamptz, ?::text[], ?::jsonb
-  FROM unnest(?::text[]) AS a
+  SELECT :state::{schema}.job_state, :queue, :kind, a::json, :priority, :maxAttempts,
+         :now::timestamptz, :scheduledAt::timestamptz, :tags::text[], :metadata::jsonb
+  FROM unnest(:args::text[]) AS a
   RETURNING id
 ), notified AS (
-  SELECT pg_notify(?, ?) WHERE ?::boolean
+  SELECT pg_notify(:channel, :queue) WHERE :notify::boolean
 )
 SELECT id FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
 
 -- name: JobInsertOne
 -- The single enqueue of a request handler: plain values instead of arrays, so the statement is
--- the cheapest to plan and run; the same notify as JobInsertMany, unless the last parameter is
+-- the cheapest to plan and run; the same notify as JobInsertMany, unless :notify is
 -- false (NotifyDebouncer: the queue was announced moments ago, a trailing notification follows).
 WITH inserted AS (
   INSERT INTO {schema}.job
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
   VALUES (
-    CASE WHEN ?::timestamptz > ?::timestamptz THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
-    ?, ?, ?::json, ?, ?, ?::timestamptz, ?::timestamptz, ?::text[], ?::jsonb)
+    CASE WHEN :scheduledAt::timestamptz > :now::timestamptz
+         THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
+    :queue, :kind, :args::json, :priority, :maxAttempts, :now::timestamptz,
+    :scheduledAt::timestamptz, :tags::text[], :metadata::jsonb)
   RETURNING id, queue, state
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM inserted WHERE state = 'available' AND ?::boolean
+  SELECT pg_notify(:channel, queue) FROM inserted WHERE state = 'available' AND :notify::boolean
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n;
 
@@ -236,37 +239,39 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- the dead entries of the key's own priority either; when there are none it is an empty range
 -- (priority < -32768). The walk from the key takes what the walk ahead left of the limit: the
 -- CTEs run only as far as the outer LIMIT reads them, so it locks no more rows than it returns.
--- Every LIMIT is a plain parameter: "LIMIT ? - (SELECT count(*) FROM ahead)" made the planner
+-- Every LIMIT is a plain parameter: "LIMIT :limit - (SELECT count(*) FROM ahead)" made the planner
 -- expect a tenth of the table, and on 10,000,000 jobs that estimate crossed jit_above_cost, so
 -- PostgreSQL compiled each claim with LLVM (three quarters of its time, a sixth of the speed).
 -- The claimed ids come back as one array that the update looks up by primary key, so the update
 -- joins nothing: joining a CTE of the ids instead made PostgreSQL copy each joined row into a
 -- whole-row value for its concurrent-update recheck (about an eighth of its time in a burn-down).
 UPDATE {schema}.job j
-SET state = 'running', attempt = j.attempt + 1, attempted_at = ?::timestamptz,
-    lease_owner = ?, lease_expires_at = ?::timestamptz
+SET state = 'running', attempt = j.attempt + 1, attempted_at = :now::timestamptz,
+    lease_owner = :owner, lease_expires_at = :leaseExpiresAt::timestamptz
 WHERE j.id = ANY(ARRAY(
   WITH ahead AS (
     SELECT id FROM {schema}.job
-    WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
-      AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
-      AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
-      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
-      AND priority < ?::smallint
+    WHERE state = 'available' AND queue = :queue AND scheduled_at <= :now::timestamptz
+      AND (priority, scheduled_at, id)
+          >= (:aheadPriority::smallint, :aheadScheduledAt::timestamptz, :aheadId::bigint)
+      AND (cardinality(:kinds::text[]) = 0 OR kind = ANY(:kinds::text[]))
+      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = :queue AND q.paused)
+      AND priority < :aheadEndsBeforePriority::smallint
     ORDER BY priority, scheduled_at, id
-    LIMIT ?
+    LIMIT :limit
     FOR UPDATE SKIP LOCKED),
   from_key AS (
     SELECT id FROM {schema}.job
-    WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
-      AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
-      AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
-      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
+    WHERE state = 'available' AND queue = :queue AND scheduled_at <= :now::timestamptz
+      AND (priority, scheduled_at, id)
+          >= (:keyPriority::smallint, :keyScheduledAt::timestamptz, :keyId::bigint)
+      AND (cardinality(:kinds::text[]) = 0 OR kind = ANY(:kinds::text[]))
+      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = :queue AND q.paused)
     ORDER BY priority, scheduled_at, id
-    LIMIT ?
+    LIMIT :limit
     FOR UPDATE SKIP LOCKED)
   SELECT id FROM ahead UNION ALL SELECT id FROM from_key
-  LIMIT ?))
+  LIMIT :limit))
 -- Only the columns the claim did not just set: fewer values to send and parse per job. Times as
 -- microseconds since the epoch: pgjdbc parses a timestamp's text through a Calendar, which was a
 -- tenth of the Java side of a burn-down. JobRows.readClaimed reads these by position.
@@ -295,12 +300,12 @@ SET state = (b.results -> j.id::text ->> 'state')::{schema}.job_state,
                   ELSE j.errors || jsonb_build_array((b.results -> j.id::text ->> 'error')::jsonb) END,
     lease_owner = NULL,
     lease_expires_at = NULL
-FROM (SELECT ?::jsonb AS results) b
-WHERE j.id = ANY(?::bigint[]) AND j.state = 'running'
+FROM (SELECT :results::jsonb AS results) b
+WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
   AND j.attempt = (b.results -> j.id::text ->> 'attempt')::int
   -- Outside a transaction (false), a result that ends a job others wait on is left out, to be
   -- written again in one together with its dependents (see JobDependentsResolve).
-  AND (?::boolean
+  AND (:inTransaction::boolean
        OR NOT (j.has_dependents AND b.results -> j.id::text ->> 'finalizedAt' IS NOT NULL))
 RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 
@@ -313,8 +318,8 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 UPDATE {schema}.job j
 SET state = 'completed', finalized_at = (b.held -> j.id::text ->> 1)::timestamptz,
     lease_owner = NULL, lease_expires_at = NULL
-FROM (SELECT ?::jsonb AS held) b
-WHERE j.id = ANY(?::bigint[]) AND j.state = 'running'
+FROM (SELECT :held::jsonb AS held) b
+WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
   AND j.attempt = (b.held -> j.id::text ->> 0)::int
   AND NOT j.has_dependents
 RETURNING j.id;
