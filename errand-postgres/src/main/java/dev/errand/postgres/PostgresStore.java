@@ -344,17 +344,18 @@ public final class PostgresStore implements Store {
     }
     List<Enqueued> result = new ArrayList<>(n);
     try (PreparedStatement ps = planEachTime(c, "JobInsertWithDependencies")) {
-      setTimestamp(ps, 1, now);
-      bindColumns(c, ps, 2, jobs);
-      ps.setArray(10, c.createArrayOf("text", jobStates));
-      ps.setArray(11, c.createArrayOf("text", finalizedAt));
-      ps.setArray(12, c.createArrayOf("text", errors));
-      ps.setArray(13, c.createArrayOf("int4", waiting));
-      ps.setArray(14, c.createArrayOf("int4", completed));
-      ps.setArray(15, c.createArrayOf("int4", discarded));
-      ps.setArray(16, c.createArrayOf("int4", cancelled));
-      ps.setArray(17, c.createArrayOf("bool", cancelOnFailure));
-      ps.setString(18, channel);
+      Binder b = sql.query("JobInsertWithDependencies").bind(ps);
+      setTimestamp(b, "now", now);
+      bindColumns(c, b, jobs);
+      b.setArray("states", c.createArrayOf("text", jobStates))
+          .setArray("finalizedAt", c.createArrayOf("text", finalizedAt))
+          .setArray("errors", c.createArrayOf("text", errors))
+          .setArray("waiting", c.createArrayOf("int4", waiting))
+          .setArray("completed", c.createArrayOf("int4", completed))
+          .setArray("discarded", c.createArrayOf("int4", discarded))
+          .setArray("cancelled", c.createArrayOf("int4", cancelled))
+          .setArray("cancelOnFailure", c.createArrayOf("bool", cancelOnFailure))
+          .setString("channel", channel);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           result.add(new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), false));
@@ -507,11 +508,10 @@ public final class PostgresStore implements Store {
       return insertAlike(c, jobs, params.now());
     }
     try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
-      String now = params.now().toString();
-      setTimestamp(ps, 1, now);
-      setTimestamp(ps, 2, now);
-      bindColumns(c, ps, 3, jobs);
-      ps.setString(11, channel);
+      Binder b = sql.query("JobInsertMany").bind(ps);
+      setTimestamp(b, "now", params.now());
+      bindColumns(c, b, jobs);
+      b.setString("channel", channel);
       List<Enqueued> result = new ArrayList<>(n);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -581,11 +581,10 @@ public final class PostgresStore implements Store {
 
   /**
    * Binds the eight column arrays that JobInsertMany, JobInsertUnique and JobInsertWithDependencies
-   * share (queue, kind, args, priority, max attempts, run time, tags, metadata) from parameter
-   * {@code first} on.
+   * share, by name ({@code :queues, :kinds, :args, :priorities, :maxAttempts, :scheduledAt, :tags,
+   * :metadata}).
    */
-  private static void bindColumns(Connection c, PreparedStatement ps, int first, List<NewJob> jobs)
-      throws SQLException {
+  private static void bindColumns(Connection c, Binder b, List<NewJob> jobs) throws SQLException {
     int n = jobs.size();
     String[] queues = new String[n];
     String[] kinds = new String[n];
@@ -606,14 +605,14 @@ public final class PostgresStore implements Store {
       tags[i] = job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags());
       metadata[i] = job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata());
     }
-    ps.setArray(first, c.createArrayOf("text", queues));
-    ps.setArray(first + 1, c.createArrayOf("text", kinds));
-    ps.setArray(first + 2, c.createArrayOf("text", args));
-    ps.setArray(first + 3, c.createArrayOf("int2", priorities));
-    ps.setArray(first + 4, c.createArrayOf("int2", maxAttempts));
-    ps.setArray(first + 5, c.createArrayOf("text", scheduledAt));
-    ps.setArray(first + 6, c.createArrayOf("text", tags));
-    ps.setArray(first + 7, c.createArrayOf("text", metadata));
+    b.setArray("queues", c.createArrayOf("text", queues))
+        .setArray("kinds", c.createArrayOf("text", kinds))
+        .setArray("args", c.createArrayOf("text", args))
+        .setArray("priorities", c.createArrayOf("int2", priorities))
+        .setArray("maxAttempts", c.createArrayOf("int2", maxAttempts))
+        .setArray("scheduledAt", c.createArrayOf("text", scheduledAt))
+        .setArray("tags", c.createArrayOf("text", tags))
+        .setArray("metadata", c.createArrayOf("text", metadata));
   }
 
   private static boolean hasUnique(List<NewJob> jobs) {
@@ -692,12 +691,12 @@ public final class PostgresStore implements Store {
     Map<String, Enqueued> insertedByKey = new HashMap<>();
     Map<String, Enqueued> holders = new HashMap<>();
     try (PreparedStatement ps = planEachTime(c, "JobInsertUnique")) {
-      bindColumns(c, ps, 1, batch);
-      ps.setArray(9, c.createArrayOf("text", uniqueKeys));
-      ps.setArray(10, c.createArrayOf("int2", uniqueStates));
-      setTimestamp(ps, 11, now);
-      setTimestamp(ps, 12, now);
-      ps.setString(13, channel);
+      Binder b = sql.query("JobInsertUnique").bind(ps);
+      bindColumns(c, b, batch);
+      b.setArray("uniqueKeys", c.createArrayOf("text", uniqueKeys))
+          .setArray("uniqueStates", c.createArrayOf("int2", uniqueStates))
+          .setString("channel", channel);
+      setTimestamp(b, "now", now);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String key = rs.getString(3);

@@ -13,18 +13,19 @@ WITH inserted AS (
   INSERT INTO {schema}.job
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
   SELECT
-    CASE WHEN u.scheduled_at::timestamptz > ?::timestamptz
+    CASE WHEN u.scheduled_at::timestamptz > :now::timestamptz
          THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
-    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, ?::timestamptz,
+    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, :now::timestamptz,
     u.scheduled_at::timestamptz,
     CASE WHEN u.tags = '[]' THEN '{}'::text[]
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
     u.metadata::jsonb
-  FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[], ?::text[], ?::text[])
+  FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
+              :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[], :metadata::text[])
     AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata)
   RETURNING id, queue, state
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+  SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
 
@@ -77,8 +78,10 @@ SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n;
 -- batches of the same keys in different orders cannot deadlock. The price: unique jobs of one
 -- batch get ids in key order, not batch order.
 WITH input AS (
-  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[],
-                       ?::text[], ?::text[], ?::text[], ?::smallint[]) WITH ORDINALITY
+  SELECT * FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
+                       :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[],
+                       :metadata::text[], :uniqueKeys::text[], :uniqueStates::smallint[])
+    WITH ORDINALITY
     AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata, unique_key,
          unique_states, ord)
 ), inserted AS (
@@ -86,9 +89,9 @@ WITH input AS (
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata,
      unique_key, unique_states)
   SELECT
-    CASE WHEN u.scheduled_at::timestamptz > ?::timestamptz
+    CASE WHEN u.scheduled_at::timestamptz > :now::timestamptz
          THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
-    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, ?::timestamptz,
+    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, :now::timestamptz,
     u.scheduled_at::timestamptz,
     CASE WHEN u.tags = '[]' THEN '{}'::text[]
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
@@ -101,7 +104,7 @@ WITH input AS (
     DO NOTHING
   RETURNING id, queue, state, unique_key
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+  SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
 )
 SELECT id, state::text, encode(unique_key, 'hex'), true FROM inserted, (SELECT count(*) FROM notified) n
 UNION ALL
@@ -144,20 +147,21 @@ WITH inserted AS (
      cancel_on_dependency_failure)
   SELECT
     u.state::{schema}.job_state, u.queue, u.kind, u.args::json, u.priority, u.max_attempts,
-    ?::timestamptz, u.scheduled_at::timestamptz, u.finalized_at::timestamptz,
+    :now::timestamptz, u.scheduled_at::timestamptz, u.finalized_at::timestamptz,
     CASE WHEN u.tags = '[]' THEN '{}'::text[]
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
     u.metadata::jsonb, u.errors::jsonb, u.waiting, u.completed, u.discarded, u.cancelled,
     u.cancel_on_failure
   -- The first eight columns as in JobInsertMany (PostgresStore.bindColumns), then this insert's own.
-  FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[], ?::text[],
-              ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::int[],
-              ?::boolean[])
+  FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
+              :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[], :metadata::text[],
+              :states::text[], :finalizedAt::text[], :errors::text[], :waiting::int[],
+              :completed::int[], :discarded::int[], :cancelled::int[], :cancelOnFailure::boolean[])
     AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata, state,
          finalized_at, errors, waiting, completed, discarded, cancelled, cancel_on_failure)
   RETURNING id, queue, state
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+  SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
 
