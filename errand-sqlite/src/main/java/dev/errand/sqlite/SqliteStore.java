@@ -12,6 +12,7 @@ import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
 import dev.errand.jdbc.internal.JdbcRunner;
+import dev.errand.jdbc.internal.Migrations.Migration;
 import dev.errand.jdbc.internal.NamedSql;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
@@ -190,7 +191,7 @@ public final class SqliteStore implements Store {
     Set<Integer> done =
         read("read the applied migrations", c -> Migrator.appliedVersions(c.connection()));
     List<Integer> missing = new ArrayList<>();
-    for (Migrator.Migration m : Migrator.migrations()) {
+    for (Migration m : Migrator.migrations()) {
       if (!done.contains(m.version())) {
         missing.add(m.version());
       }
