@@ -1056,10 +1056,11 @@ public final class PostgresStore implements Store {
     Set<Long> lost = new HashSet<>(List.of(ids));
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobHeartbeat")) {
-      setTimestamp(ps, 1, params.leaseExpiresAt());
-      ps.setString(2, JobColumns.json(held));
-      ps.setArray(3, c.createArrayOf("int8", ids));
-      ps.setString(4, params.owner());
+      Binder b = sql.query("JobHeartbeat").bind(ps);
+      setTimestamp(b, "leaseExpiresAt", params.leaseExpiresAt());
+      b.setString("held", JobColumns.json(held))
+          .setArray("ids", c.createArrayOf("int8", ids))
+          .setString("owner", params.owner());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           lost.remove(rs.getLong(1));
@@ -1083,11 +1084,10 @@ public final class PostgresStore implements Store {
             Map<Long, String> ended = new LinkedHashMap<>();
             try (PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
               String now = params.now().toString();
-              setTimestamp(ps, 1, now);
-              setTimestamp(ps, 2, RescueWatermark.text(start));
-              ps.setInt(3, params.limit());
-              setTimestamp(ps, 4, now);
-              setTimestamp(ps, 5, now);
+              Binder b = sql.query("JobRescueExpired").bind(ps);
+              setTimestamp(b, "now", now);
+              setTimestamp(b, "watermark", RescueWatermark.text(start));
+              b.setInt("limit", params.limit());
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   boolean isDiscarded = rs.getString(2).equals("discarded");
@@ -1116,9 +1116,9 @@ public final class PostgresStore implements Store {
     Map<String, Integer> staged = new HashMap<>();
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobStage")) {
-      setTimestamp(ps, 1, params.now());
-      ps.setInt(2, params.limit());
-      ps.setString(3, channel);
+      Binder b = sql.query("JobStage").bind(ps);
+      setTimestamp(b, "now", params.now());
+      b.setInt("limit", params.limit()).setString("channel", channel);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           staged.put(rs.getString(1), rs.getInt(2));
@@ -1141,10 +1141,11 @@ public final class PostgresStore implements Store {
         // One node prunes at a time: the others skip their turn instead of competing for rows.
         if (tryLock(c, "errand.prune." + schema)) {
           try (PreparedStatement ps = planEachTime(c, "JobPrune")) {
-            setTimestamp(ps, 1, params.completedBefore());
-            setTimestamp(ps, 2, params.discardedBefore());
-            setTimestamp(ps, 3, params.cancelledBefore());
-            ps.setInt(4, params.limit());
+            Binder b = sql.query("JobPrune").bind(ps);
+            setTimestamp(b, "completedBefore", params.completedBefore());
+            setTimestamp(b, "discardedBefore", params.discardedBefore());
+            setTimestamp(b, "cancelledBefore", params.cancelledBefore());
+            b.setInt("limit", params.limit());
             deleted = ps.executeUpdate();
           }
         }
@@ -1212,13 +1213,14 @@ public final class PostgresStore implements Store {
 
   @Override
   public Optional<JobInfo> jobGet(long id) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("JobGet"))) {
-      ps.setLong(1, id);
-      return readOne(ps);
-    } catch (SQLException e) {
-      throw failed("get job " + id, e);
-    }
+    return jdbc.run(
+        "get job " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("JobGet"))) {
+            sql.query("JobGet").bind(ps).setLong("id", id);
+            return readOne(ps);
+          }
+        });
   }
 
   @Override
@@ -1226,14 +1228,13 @@ public final class PostgresStore implements Store {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("JobList"))) {
       String[] states = query.states().stream().map(JobColumns::stateName).toArray(String[]::new);
-      ps.setLong(1, query.afterId());
-      ps.setArray(2, c.createArrayOf("text", states));
-      ps.setArray(3, c.createArrayOf("text", states));
-      setNullableText(ps, 4, query.queue());
-      setNullableText(ps, 5, query.queue());
-      setNullableText(ps, 6, query.kind());
-      setNullableText(ps, 7, query.kind());
-      ps.setInt(8, query.limit());
+      sql.query("JobList")
+          .bind(ps)
+          .setLong("afterId", query.afterId())
+          .setArray("states", c.createArrayOf("text", states))
+          .setNullableString("queue", query.queue())
+          .setNullableString("kind", query.kind())
+          .setInt("limit", query.limit());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -1257,10 +1258,9 @@ public final class PostgresStore implements Store {
                 Optional<JobInfo> job = Optional.empty();
                 try (PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
                   String now = params.now().toString();
-                  setTimestamp(ps, 1, now);
-                  setTimestamp(ps, 2, now);
-                  ps.setString(3, params.reason());
-                  ps.setLong(4, params.id());
+                  Binder b = sql.query("JobCancel").bind(ps);
+                  setTimestamp(b, "now", now);
+                  b.setString("reason", params.reason()).setLong("id", params.id());
                   try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                       job = Optional.of(JobRows.read(rs));
@@ -1359,36 +1359,38 @@ public final class PostgresStore implements Store {
   @Override
   public void queueResume(String queue) {
     execute("resume queue '" + queue + "'", "QueueResume", queue);
-    try (Connection c = dataSource.getConnection()) {
-      notify(c, Set.of(queue));
-    } catch (SQLException e) {
-      throw failed("wake queue '" + queue + "'", e);
-    }
+    jdbc.run(
+        "wake queue '" + queue + "'",
+        c -> {
+          notify(c, Set.of(queue));
+          return null;
+        });
   }
 
   @Override
   public List<QueueInfo> queueList() {
     Map<String, Map<JobState, Long>> counts = new TreeMap<>();
     Set<String> paused = new HashSet<>();
-    try (Connection c = dataSource.getConnection()) {
-      try (PreparedStatement ps = c.prepareStatement(sql.get("QueueCounts"));
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          counts
-              .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
-              .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql.get("QueuePaused"));
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          paused.add(rs.getString(1));
-          counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
-        }
-      }
-    } catch (SQLException e) {
-      throw failed("count queues", e);
-    }
+    jdbc.run(
+        "count queues",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("QueueCounts"));
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              counts
+                  .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
+                  .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
+            }
+          }
+          try (PreparedStatement ps = c.prepareStatement(sql.get("QueuePaused"));
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              paused.add(rs.getString(1));
+              counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
+            }
+          }
+          return null;
+        });
     List<QueueInfo> queues = new ArrayList<>(counts.size());
     counts.forEach(
         (name, byState) -> queues.add(new QueueInfo(name, paused.contains(name), byState)));
@@ -1397,46 +1399,52 @@ public final class PostgresStore implements Store {
 
   @Override
   public boolean leaderElect(LeaderElectParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("LeaderElect"))) {
-      ps.setString(1, params.name());
-      ps.setString(2, params.owner());
-      setTimestamp(ps, 3, params.now());
-      setTimestamp(ps, 4, params.expiresAt());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    } catch (SQLException e) {
-      throw failed("elect a leader for '" + params.name() + "'", e);
-    }
+    return jdbc.run(
+        "elect a leader for '" + params.name() + "'",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("LeaderElect"))) {
+            Binder b = sql.query("LeaderElect").bind(ps);
+            b.setString("name", params.name()).setString("owner", params.owner());
+            setTimestamp(b, "now", params.now());
+            setTimestamp(b, "expiresAt", params.expiresAt());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next();
+            }
+          }
+        });
   }
 
   @Override
   public void leaderResign(LeaderResignParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("LeaderResign"))) {
-      ps.setString(1, params.name());
-      ps.setString(2, params.owner());
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed("resign leadership of '" + params.name() + "'", e);
-    }
+    jdbc.run(
+        "resign leadership of '" + params.name() + "'",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("LeaderResign"))) {
+            sql.query("LeaderResign")
+                .bind(ps)
+                .setString("name", params.name())
+                .setString("owner", params.owner());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
   public void nodeReport(NodeReportParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("NodeReport"))) {
-      ps.setString(1, params.nodeId());
-      ps.setString(2, NodeColumns.queuesJson(params.queues()));
-      ps.setString(3, NodeColumns.kindsJson(params.kinds()));
-      setTimestamp(ps, 4, params.startedAt());
-      setTimestamp(ps, 5, params.now());
-      setTimestamp(ps, 6, params.expiresAt());
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed("record the report of node " + params.nodeId(), e);
-    }
+    jdbc.run(
+        "record the report of node " + params.nodeId(),
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("NodeReport"))) {
+            Binder b = sql.query("NodeReport").bind(ps);
+            b.setString("id", params.nodeId())
+                .setString("queues", NodeColumns.queuesJson(params.queues()))
+                .setString("kinds", NodeColumns.kindsJson(params.kinds()));
+            setTimestamp(b, "startedAt", params.startedAt());
+            setTimestamp(b, "now", params.now());
+            setTimestamp(b, "expiresAt", params.expiresAt());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
@@ -1446,37 +1454,39 @@ public final class PostgresStore implements Store {
 
   @Override
   public List<NodeInfo> nodeList(NodeListParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("NodeList"))) {
-      setTimestamp(ps, 1, params.now());
-      List<NodeInfo> nodes = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          nodes.add(
-              new NodeInfo(
-                  rs.getString(1),
-                  NodeColumns.queues(rs.getString(2)),
-                  NodeColumns.kinds(rs.getString(3)),
-                  rs.getObject(4, OffsetDateTime.class).toInstant(),
-                  rs.getObject(5, OffsetDateTime.class).toInstant(),
-                  rs.getObject(6, OffsetDateTime.class).toInstant()));
-        }
-      }
-      return nodes;
-    } catch (SQLException e) {
-      throw failed("list nodes", e);
-    }
+    return jdbc.run(
+        "list nodes",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("NodeList"))) {
+            setTimestamp(sql.query("NodeList").bind(ps), "now", params.now());
+            List<NodeInfo> nodes = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                nodes.add(
+                    new NodeInfo(
+                        rs.getString(1),
+                        NodeColumns.queues(rs.getString(2)),
+                        NodeColumns.kinds(rs.getString(3)),
+                        rs.getObject(4, OffsetDateTime.class).toInstant(),
+                        rs.getObject(5, OffsetDateTime.class).toInstant(),
+                        rs.getObject(6, OffsetDateTime.class).toInstant()));
+              }
+            }
+            return nodes;
+          }
+        });
   }
 
   @Override
   public int nodePrune(NodePruneParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("NodePrune"))) {
-      setTimestamp(ps, 1, params.now());
-      return ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed("prune expired nodes", e);
-    }
+    return jdbc.run(
+        "prune expired nodes",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("NodePrune"))) {
+            setTimestamp(sql.query("NodePrune").bind(ps), "now", params.now());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
@@ -1538,13 +1548,14 @@ public final class PostgresStore implements Store {
   }
 
   private void execute(String what, String name, String value) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get(name))) {
-      ps.setString(1, value);
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed(what, e);
-    }
+    jdbc.run(
+        what,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get(name))) {
+            ps.setString(1, value);
+            return ps.executeUpdate();
+          }
+        });
   }
 
   private static Optional<JobInfo> readOne(PreparedStatement ps) throws SQLException {
@@ -1568,15 +1579,6 @@ public final class PostgresStore implements Store {
   /** {@link #setTimestamp(PreparedStatement, int, Object)} for a named parameter. */
   private static void setTimestamp(Binder b, String name, Object instant) throws SQLException {
     b.setObject(name, instant.toString(), Types.OTHER);
-  }
-
-  private static void setNullableText(PreparedStatement ps, int index, String value)
-      throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.VARCHAR);
-    } else {
-      ps.setString(index, value);
-    }
   }
 
   private StoreException failed(String what, SQLException e) {

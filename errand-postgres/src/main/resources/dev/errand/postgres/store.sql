@@ -334,11 +334,11 @@ SELECT pg_notify(?, queue) FROM unnest(?::text[]) AS queue;
 -- name: JobHeartbeat
 -- Each job id maps to the attempt whose lease is renewed; free of joins like JobFinishMany.
 UPDATE {schema}.job j
-SET lease_expires_at = ?::timestamptz
-FROM (SELECT ?::jsonb AS held) b
-WHERE j.id = ANY(?::bigint[]) AND j.state = 'running'
+SET lease_expires_at = :leaseExpiresAt::timestamptz
+FROM (SELECT :held::jsonb AS held) b
+WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
   AND j.attempt = (b.held ->> j.id::text)::int
-  AND j.lease_owner = ?
+  AND j.lease_owner = :owner
 RETURNING j.id;
 
 -- name: JobRescueExpired
@@ -350,17 +350,17 @@ RETURNING j.id;
 -- takes, the dead entries of finished jobs, which a walk from the start would read every time.
 WITH expired AS (
   SELECT id FROM {schema}.job
-  WHERE state = 'running' AND lease_expires_at < ?::timestamptz
-    AND lease_expires_at >= ?::timestamptz
+  WHERE state = 'running' AND lease_expires_at < :now::timestamptz
+    AND lease_expires_at >= :watermark::timestamptz
   ORDER BY lease_expires_at
-  LIMIT ?
+  LIMIT :limit
   FOR UPDATE SKIP LOCKED
 )
 UPDATE {schema}.job j
 SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryable' END::{schema}.job_state,
-    finalized_at = CASE WHEN j.attempt >= j.max_attempts THEN ?::timestamptz END,
+    finalized_at = CASE WHEN j.attempt >= j.max_attempts THEN :now::timestamptz END,
     errors = j.errors || jsonb_build_array(jsonb_build_object(
-      'attempt', j.attempt, 'at', ?::text, 'errorClass', 'lease_expired',
+      'attempt', j.attempt, 'at', :now::text, 'errorClass', 'lease_expired',
       'message', 'lease of ' || j.lease_owner || ' expired at '
                  || to_char(j.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
       'stackTrace', '')),
@@ -373,9 +373,9 @@ RETURNING j.id, j.state::text, j.has_dependents;
 -- name: JobStage
 WITH due AS (
   SELECT id FROM {schema}.job
-  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= ?::timestamptz
+  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= :now::timestamptz
   ORDER BY scheduled_at, id
-  LIMIT ?
+  LIMIT :limit
   FOR UPDATE SKIP LOCKED
 ), staged AS (
   UPDATE {schema}.job j SET state = 'available'
@@ -384,7 +384,7 @@ WITH due AS (
 ), counted AS (
   SELECT queue, count(*) AS n FROM staged GROUP BY queue
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM counted
+  SELECT pg_notify(:channel, queue) FROM counted
 )
 SELECT queue, n FROM counted, (SELECT count(*) FROM notified) x;
 
@@ -393,10 +393,10 @@ SELECT queue, n FROM counted, (SELECT count(*) FROM notified) x;
 DELETE FROM {schema}.job
 WHERE id IN (
   SELECT id FROM {schema}.job
-  WHERE (state = 'completed' AND finalized_at < ?::timestamptz)
-     OR (state = 'discarded' AND finalized_at < ?::timestamptz)
-     OR (state = 'cancelled' AND finalized_at < ?::timestamptz)
-  LIMIT ?
+  WHERE (state = 'completed' AND finalized_at < :completedBefore::timestamptz)
+     OR (state = 'discarded' AND finalized_at < :discardedBefore::timestamptz)
+     OR (state = 'cancelled' AND finalized_at < :cancelledBefore::timestamptz)
+  LIMIT :limit
 );
 
 -- name: AutovacuumOff
@@ -419,24 +419,24 @@ VACUUM (ANALYZE) {schema}.job, {schema}.job_dependency;
 SELECT pg_try_advisory_xact_lock(hashtext(?));
 
 -- name: JobGet
-SELECT * FROM {schema}.job WHERE id = ?;
+SELECT * FROM {schema}.job WHERE id = :id;
 
 -- name: JobList
 SELECT * FROM {schema}.job
-WHERE id > ?
-  AND (cardinality(?::text[]) = 0 OR state::text = ANY(?::text[]))
-  AND (?::text IS NULL OR queue = ?)
-  AND (?::text IS NULL OR kind = ?)
+WHERE id > :afterId
+  AND (cardinality(:states::text[]) = 0 OR state::text = ANY(:states::text[]))
+  AND (:queue::text IS NULL OR queue = :queue)
+  AND (:kind::text IS NULL OR kind = :kind)
 ORDER BY id
-LIMIT ?;
+LIMIT :limit;
 
 -- name: JobCancel
 -- A running job's holder learns of it at its next heartbeat, which no longer matches a running row.
 UPDATE {schema}.job
-SET state = 'cancelled', finalized_at = ?::timestamptz, lease_owner = NULL, lease_expires_at = NULL,
+SET state = 'cancelled', finalized_at = :now::timestamptz, lease_owner = NULL, lease_expires_at = NULL,
     errors = errors || jsonb_build_array(jsonb_build_object(
-      'attempt', attempt, 'at', ?::text, 'errorClass', 'cancelled', 'message', ?::text, 'stackTrace', ''))
-WHERE id = ? AND state NOT IN ('completed', 'discarded', 'cancelled')
+      'attempt', attempt, 'at', :now::text, 'errorClass', 'cancelled', 'message', :reason::text, 'stackTrace', ''))
+WHERE id = :id AND state NOT IN ('completed', 'discarded', 'cancelled')
 RETURNING *;
 
 -- name: JobRetry
@@ -468,7 +468,7 @@ SELECT name FROM {schema}.queue WHERE paused;
 -- leads; otherwise the update applies only for the current owner (a renewal) or once the
 -- holder's term has expired. A row comes back only if the asker now leads.
 INSERT INTO {schema}.leader AS l (name, owner, elected_at, expires_at)
-VALUES (?, ?, ?::timestamptz, ?::timestamptz)
+VALUES (:name, :owner, :now::timestamptz, :expiresAt::timestamptz)
 ON CONFLICT (name) DO UPDATE
 SET owner = EXCLUDED.owner,
     expires_at = EXCLUDED.expires_at,
@@ -477,12 +477,13 @@ WHERE l.owner = EXCLUDED.owner OR l.expires_at < EXCLUDED.elected_at
 RETURNING owner;
 
 -- name: LeaderResign
-DELETE FROM {schema}.leader WHERE name = ? AND owner = ?;
+DELETE FROM {schema}.leader WHERE name = :name AND owner = :owner;
 
 -- name: NodeReport
 -- The node's whole entry, replaced: a report says everything about the node as it is now.
 INSERT INTO {schema}.node AS n (id, queues, kinds, started_at, reported_at, expires_at)
-VALUES (?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz, ?::timestamptz)
+VALUES (:id, :queues::jsonb, :kinds::jsonb, :startedAt::timestamptz, :now::timestamptz,
+        :expiresAt::timestamptz)
 ON CONFLICT (id) DO UPDATE
 SET queues = EXCLUDED.queues, kinds = EXCLUDED.kinds, started_at = EXCLUDED.started_at,
     reported_at = EXCLUDED.reported_at, expires_at = EXCLUDED.expires_at;
@@ -494,8 +495,8 @@ DELETE FROM {schema}.node WHERE id = ?;
 -- Expired rows are left out here rather than trusted to be pruned: a dead node's row lingers
 -- until the maintenance leader's next prune.
 SELECT id, queues::text, kinds::text, started_at, reported_at, expires_at FROM {schema}.node
-WHERE expires_at >= ?::timestamptz
+WHERE expires_at >= :now::timestamptz
 ORDER BY id;
 
 -- name: NodePrune
-DELETE FROM {schema}.node WHERE expires_at < ?::timestamptz;
+DELETE FROM {schema}.node WHERE expires_at < :now::timestamptz;
