@@ -11,6 +11,7 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
+import dev.errand.jdbc.internal.Binder;
 import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.jdbc.internal.Migrations.Migration;
 import dev.errand.jdbc.internal.NamedSql;
@@ -505,13 +506,15 @@ public final class SqliteStore implements Store {
             "fetch jobs of queue '" + params.queue() + "'",
             c -> {
               PreparedStatement ps = c.prepare(sql.get("JobFetch"));
-              ps.setLong(1, JobRows.micros(params.now()));
-              ps.setString(2, params.owner());
-              ps.setLong(3, JobRows.micros(params.leaseExpiresAt()));
-              ps.setString(4, params.queue());
-              ps.setInt(5, params.limit());
-              setNullableText(
-                  ps, 6, params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
+              sql.query("JobFetch")
+                  .bind(ps)
+                  .setLong("now", JobRows.micros(params.now()))
+                  .setString("owner", params.owner())
+                  .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
+                  .setString("queue", params.queue())
+                  .setInt("limit", params.limit())
+                  .setNullableString(
+                      "kinds", params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
               return readAll(ps);
             });
     // RETURNING follows no order; the contract promises fetch order.
@@ -594,7 +597,7 @@ public final class SqliteStore implements Store {
     List<Finished> applied = new ArrayList<>(rows.size());
     List<Finished> endedWithDependents = new ArrayList<>();
     PreparedStatement ps = c.prepare(sql.get("JobFinishMany"));
-    ps.setString(1, JobRows.finishJson(rows));
+    sql.query("JobFinishMany").bind(ps).setString("results", JobRows.finishJson(rows));
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         Finished f = new Finished(rs.getLong(1), rs.getString(2), rs.getString(3));
@@ -626,11 +629,11 @@ public final class SqliteStore implements Store {
             c -> {
               Set<Long> notRenewed = new HashSet<>();
               PreparedStatement ps = c.prepare(sql.get("JobHeartbeat"));
-              ps.setLong(1, JobRows.micros(params.leaseExpiresAt()));
-              ps.setString(4, params.owner());
+              Binder b = sql.query("JobHeartbeat").bind(ps);
+              b.setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
+                  .setString("owner", params.owner());
               for (JobRef ref : params.jobs()) {
-                ps.setLong(2, ref.id());
-                ps.setInt(3, ref.attempt());
+                b.setLong("id", ref.id()).setInt("attempt", ref.attempt());
                 if (ps.executeUpdate() == 0) {
                   notRenewed.add(ref.id());
                 }
