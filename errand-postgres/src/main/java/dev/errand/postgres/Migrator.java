@@ -1,7 +1,8 @@
 package dev.errand.postgres;
 
 import dev.errand.StoreException;
-import dev.errand.spi.NamedSql;
+import dev.errand.jdbc.internal.Migrations;
+import dev.errand.jdbc.internal.Migrations.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -11,8 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Migrator {
   private static final Logger log = LoggerFactory.getLogger(Migrator.class);
-  private static final Pattern FILE = Pattern.compile("V(\\d{3})__([a-z0-9_]+)\\.sql");
 
   private final DataSource dataSource;
   private final String schema;
@@ -34,25 +32,8 @@ final class Migrator {
     this.schema = schema;
   }
 
-  /** A migration file. */
-  record Migration(int version, String name, String sql) {}
-
   List<Migration> migrations() {
-    List<Migration> migrations = new ArrayList<>();
-    for (String file : NamedSql.read(PostgresStore.class, "migrations/index").split("\n")) {
-      file = file.strip();
-      if (file.isEmpty() || file.startsWith("#")) {
-        continue;
-      }
-      Matcher m = FILE.matcher(file);
-      if (!m.matches()) {
-        throw new IllegalStateException("bad migration file name " + file);
-      }
-      String sql =
-          NamedSql.read(PostgresStore.class, "migrations/" + file).replace("{schema}", schema);
-      migrations.add(new Migration(Integer.parseInt(m.group(1)), m.group(2), sql));
-    }
-    return migrations;
+    return Migrations.load(PostgresStore.class, sql -> sql.replace("{schema}", schema));
   }
 
   /**
@@ -68,17 +49,7 @@ final class Migrator {
     out.append("-- know it is applied. Apply it whole, e.g. psql --single-transaction -f FILE.\n");
     out.append("CREATE SCHEMA IF NOT EXISTS ").append(schema).append(";\n");
     out.append(migrationTable()).append(";\n\n");
-    for (Migration m : migrations()) {
-      if (m.version() <= afterVersion) {
-        continue;
-      }
-      out.append("-- V").append(String.format("%03d", m.version())).append(' ').append(m.name());
-      out.append('\n').append(m.sql().strip()).append('\n');
-      out.append("INSERT INTO ")
-          .append(schema)
-          .append(".schema_migration (version, name) VALUES (");
-      out.append(m.version()).append(", '").append(m.name()).append("');\n\n");
-    }
+    Migrations.appendScript(out, migrations(), afterVersion, schema + ".schema_migration");
     return out.toString();
   }
 

@@ -10,6 +10,9 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
+import dev.errand.jdbc.internal.Binder;
+import dev.errand.jdbc.internal.JdbcRunner;
+import dev.errand.jdbc.internal.NamedSql;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
@@ -31,7 +34,6 @@ import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
-import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.NodeColumns;
 import dev.errand.spi.NodeListParams;
@@ -40,7 +42,6 @@ import dev.errand.spi.NodeRemoveParams;
 import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -114,6 +115,7 @@ public final class PostgresStore implements Store {
   private final DataSource dataSource;
   private final String schema;
   private final NamedSql sql;
+  private final JdbcRunner jdbc;
   private final String channel;
   private final PostgresNotifier notifier;
   private final NotifyDebouncer debouncer;
@@ -139,6 +141,7 @@ public final class PostgresStore implements Store {
     this.dataSource = builder.dataSource;
     this.schema = checkSchema(builder.schema);
     this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
+    this.jdbc = new JdbcRunner("PostgreSQL store (schema " + schema + ")", dataSource, e -> "");
     this.channel = "errand_" + schema;
     this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;
     this.debouncer = new NotifyDebouncer(builder.notifyWindow, this::announceEnqueued);
@@ -341,17 +344,18 @@ public final class PostgresStore implements Store {
     }
     List<Enqueued> result = new ArrayList<>(n);
     try (PreparedStatement ps = planEachTime(c, "JobInsertWithDependencies")) {
-      setTimestamp(ps, 1, now);
-      bindColumns(c, ps, 2, jobs);
-      ps.setArray(10, c.createArrayOf("text", jobStates));
-      ps.setArray(11, c.createArrayOf("text", finalizedAt));
-      ps.setArray(12, c.createArrayOf("text", errors));
-      ps.setArray(13, c.createArrayOf("int4", waiting));
-      ps.setArray(14, c.createArrayOf("int4", completed));
-      ps.setArray(15, c.createArrayOf("int4", discarded));
-      ps.setArray(16, c.createArrayOf("int4", cancelled));
-      ps.setArray(17, c.createArrayOf("bool", cancelOnFailure));
-      ps.setString(18, channel);
+      Binder b = sql.query("JobInsertWithDependencies").bind(ps);
+      setTimestamp(b, "now", now);
+      bindColumns(c, b, jobs);
+      b.setArray("states", c.createArrayOf("text", jobStates))
+          .setArray("finalizedAt", c.createArrayOf("text", finalizedAt))
+          .setArray("errors", c.createArrayOf("text", errors))
+          .setArray("waiting", c.createArrayOf("int4", waiting))
+          .setArray("completed", c.createArrayOf("int4", completed))
+          .setArray("discarded", c.createArrayOf("int4", discarded))
+          .setArray("cancelled", c.createArrayOf("int4", cancelled))
+          .setArray("cancelOnFailure", c.createArrayOf("bool", cancelOnFailure))
+          .setString("channel", channel);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           result.add(new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), false));
@@ -504,11 +508,10 @@ public final class PostgresStore implements Store {
       return insertAlike(c, jobs, params.now());
     }
     try (PreparedStatement ps = planEachTime(c, "JobInsertMany")) {
-      String now = params.now().toString();
-      setTimestamp(ps, 1, now);
-      setTimestamp(ps, 2, now);
-      bindColumns(c, ps, 3, jobs);
-      ps.setString(11, channel);
+      Binder b = sql.query("JobInsertMany").bind(ps);
+      setTimestamp(b, "now", params.now());
+      bindColumns(c, b, jobs);
+      b.setString("channel", channel);
       List<Enqueued> result = new ArrayList<>(n);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -548,20 +551,21 @@ public final class PostgresStore implements Store {
       args[i] = jobs.get(i).argsJson();
     }
     try (PreparedStatement ps = planEachTime(c, "JobInsertManyAlike")) {
+      Binder b = sql.query("JobInsertManyAlike").bind(ps);
       // Type inferred, like setTimestamp: the enum's input function is stable, too.
-      ps.setObject(1, JobColumns.stateName(state), Types.OTHER);
-      ps.setString(2, first.queue());
-      ps.setString(3, first.kind());
-      ps.setShort(4, (short) first.priority());
-      ps.setShort(5, (short) first.maxAttempts());
-      setTimestamp(ps, 6, now);
-      setTimestamp(ps, 7, first.scheduledAt());
-      ps.setArray(8, c.createArrayOf("text", first.tags().toArray(String[]::new)));
-      ps.setString(9, first.metadata().isEmpty() ? "{}" : JobColumns.json(first.metadata()));
-      ps.setArray(10, c.createArrayOf("text", args));
-      ps.setString(11, channel);
-      ps.setString(12, first.queue());
-      ps.setBoolean(13, state == JobState.AVAILABLE);
+      b.setObject("state", JobColumns.stateName(state), Types.OTHER)
+          .setString("queue", first.queue())
+          .setString("kind", first.kind())
+          .setShort("priority", (short) first.priority())
+          .setShort("maxAttempts", (short) first.maxAttempts())
+          .setArray("tags", c.createArrayOf("text", first.tags().toArray(String[]::new)))
+          .setString(
+              "metadata", first.metadata().isEmpty() ? "{}" : JobColumns.json(first.metadata()))
+          .setArray("args", c.createArrayOf("text", args))
+          .setString("channel", channel)
+          .setBoolean("notify", state == JobState.AVAILABLE);
+      setTimestamp(b, "now", now);
+      setTimestamp(b, "scheduledAt", first.scheduledAt());
       List<Enqueued> result = new ArrayList<>(args.length);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -577,11 +581,10 @@ public final class PostgresStore implements Store {
 
   /**
    * Binds the eight column arrays that JobInsertMany, JobInsertUnique and JobInsertWithDependencies
-   * share (queue, kind, args, priority, max attempts, run time, tags, metadata) from parameter
-   * {@code first} on.
+   * share, by name ({@code :queues, :kinds, :args, :priorities, :maxAttempts, :scheduledAt, :tags,
+   * :metadata}).
    */
-  private static void bindColumns(Connection c, PreparedStatement ps, int first, List<NewJob> jobs)
-      throws SQLException {
+  private static void bindColumns(Connection c, Binder b, List<NewJob> jobs) throws SQLException {
     int n = jobs.size();
     String[] queues = new String[n];
     String[] kinds = new String[n];
@@ -602,14 +605,14 @@ public final class PostgresStore implements Store {
       tags[i] = job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags());
       metadata[i] = job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata());
     }
-    ps.setArray(first, c.createArrayOf("text", queues));
-    ps.setArray(first + 1, c.createArrayOf("text", kinds));
-    ps.setArray(first + 2, c.createArrayOf("text", args));
-    ps.setArray(first + 3, c.createArrayOf("int2", priorities));
-    ps.setArray(first + 4, c.createArrayOf("int2", maxAttempts));
-    ps.setArray(first + 5, c.createArrayOf("text", scheduledAt));
-    ps.setArray(first + 6, c.createArrayOf("text", tags));
-    ps.setArray(first + 7, c.createArrayOf("text", metadata));
+    b.setArray("queues", c.createArrayOf("text", queues))
+        .setArray("kinds", c.createArrayOf("text", kinds))
+        .setArray("args", c.createArrayOf("text", args))
+        .setArray("priorities", c.createArrayOf("int2", priorities))
+        .setArray("maxAttempts", c.createArrayOf("int2", maxAttempts))
+        .setArray("scheduledAt", c.createArrayOf("text", scheduledAt))
+        .setArray("tags", c.createArrayOf("text", tags))
+        .setArray("metadata", c.createArrayOf("text", metadata));
   }
 
   private static boolean hasUnique(List<NewJob> jobs) {
@@ -688,12 +691,12 @@ public final class PostgresStore implements Store {
     Map<String, Enqueued> insertedByKey = new HashMap<>();
     Map<String, Enqueued> holders = new HashMap<>();
     try (PreparedStatement ps = planEachTime(c, "JobInsertUnique")) {
-      bindColumns(c, ps, 1, batch);
-      ps.setArray(9, c.createArrayOf("text", uniqueKeys));
-      ps.setArray(10, c.createArrayOf("int2", uniqueStates));
-      setTimestamp(ps, 11, now);
-      setTimestamp(ps, 12, now);
-      ps.setString(13, channel);
+      Binder b = sql.query("JobInsertUnique").bind(ps);
+      bindColumns(c, b, batch);
+      b.setArray("uniqueKeys", c.createArrayOf("text", uniqueKeys))
+          .setArray("uniqueStates", c.createArrayOf("int2", uniqueStates))
+          .setString("channel", channel);
+      setTimestamp(b, "now", now);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String key = rs.getString(3);
@@ -789,20 +792,18 @@ public final class PostgresStore implements Store {
   private Enqueued insertOne(Connection c, NewJob job, Instant now, boolean notify)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("JobInsertOne"))) {
-      String scheduledAt = job.scheduledAt().toString();
-      setTimestamp(ps, 1, scheduledAt);
-      setTimestamp(ps, 2, now);
-      ps.setString(3, job.queue());
-      ps.setString(4, job.kind());
-      ps.setString(5, job.argsJson());
-      ps.setShort(6, (short) job.priority());
-      ps.setShort(7, (short) job.maxAttempts());
-      setTimestamp(ps, 8, now);
-      setTimestamp(ps, 9, scheduledAt);
-      ps.setArray(10, c.createArrayOf("text", job.tags().toArray(String[]::new)));
-      ps.setString(11, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
-      ps.setString(12, channel);
-      ps.setBoolean(13, notify);
+      Binder b = sql.query("JobInsertOne").bind(ps);
+      setTimestamp(b, "scheduledAt", job.scheduledAt());
+      setTimestamp(b, "now", now);
+      b.setString("queue", job.queue())
+          .setString("kind", job.kind())
+          .setString("args", job.argsJson())
+          .setShort("priority", (short) job.priority())
+          .setShort("maxAttempts", (short) job.maxAttempts())
+          .setArray("tags", c.createArrayOf("text", job.tags().toArray(String[]::new)))
+          .setString("metadata", job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()))
+          .setString("channel", channel)
+          .setBoolean("notify", notify);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new StoreException("inserting a job returned no id");
@@ -818,16 +819,22 @@ public final class PostgresStore implements Store {
     long began = System.nanoTime();
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobFetch")) {
-      Array kinds = c.createArrayOf("text", params.kinds().toArray());
-      setTimestamp(ps, 1, params.now().toString());
-      ps.setString(2, params.owner());
-      setTimestamp(ps, 3, params.leaseExpiresAt());
-      int next = bindFetchWalk(ps, 4, params, kinds, start.aheadOrHead());
-      ps.setShort(next++, (short) start.aheadEndsBeforePriority());
-      ps.setInt(next++, params.limit());
-      next = bindFetchWalk(ps, next, params, kinds, start.key());
-      ps.setInt(next++, params.limit());
-      ps.setInt(next, params.limit());
+      FetchHints.Key ahead = start.aheadOrHead();
+      FetchHints.Key key = start.key();
+      Binder b = sql.query("JobFetch").bind(ps);
+      setTimestamp(b, "now", params.now());
+      b.setString("owner", params.owner())
+          .setString("queue", params.queue())
+          .setArray("kinds", c.createArrayOf("text", params.kinds().toArray()))
+          .setShort("aheadPriority", (short) ahead.priority())
+          .setLong("aheadId", ahead.id())
+          .setShort("aheadEndsBeforePriority", (short) start.aheadEndsBeforePriority())
+          .setShort("keyPriority", (short) key.priority())
+          .setLong("keyId", key.id())
+          .setInt("limit", params.limit());
+      setTimestamp(b, "leaseExpiresAt", params.leaseExpiresAt());
+      setTimestamp(b, "aheadScheduledAt", ahead.scheduledAtText());
+      setTimestamp(b, "keyScheduledAt", key.scheduledAtText());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -847,25 +854,6 @@ public final class PostgresStore implements Store {
     } catch (SQLException e) {
       throw failed("fetch jobs of queue '" + params.queue() + "'", e);
     }
-  }
-
-  /**
-   * Binds what JobFetch's two index walks share, the walk from {@code from}, at parameter {@code
-   * first}; returns the next parameter's index.
-   */
-  private static int bindFetchWalk(
-      PreparedStatement ps, int first, JobFetchParams params, Array kinds, FetchHints.Key from)
-      throws SQLException {
-    int i = first;
-    ps.setString(i++, params.queue());
-    setTimestamp(ps, i++, params.now().toString());
-    ps.setShort(i++, (short) from.priority());
-    setTimestamp(ps, i++, from.scheduledAtText());
-    ps.setLong(i++, from.id());
-    ps.setArray(i++, kinds);
-    ps.setArray(i++, kinds);
-    ps.setString(i++, params.queue());
-    return i;
   }
 
   @Override
@@ -951,9 +939,11 @@ public final class PostgresStore implements Store {
       }
       try {
         try (PreparedStatement ps = planEachTime(c, "JobFinishMany")) {
-          ps.setString(1, JobColumns.json(byId));
-          ps.setArray(2, c.createArrayOf("int8", ids));
-          ps.setBoolean(3, transaction);
+          sql.query("JobFinishMany")
+              .bind(ps)
+              .setString("results", JobColumns.json(byId))
+              .setArray("ids", c.createArrayOf("int8", ids))
+              .setBoolean("inTransaction", transaction);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               applied.add(rs.getLong(1));
@@ -1034,8 +1024,10 @@ public final class PostgresStore implements Store {
     // Autocommitted, leaving out jobs others wait on: see finishMany.
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobCompleteMany")) {
-      ps.setString(1, held.toString());
-      ps.setArray(2, c.createArrayOf("int8", ids));
+      sql.query("JobCompleteMany")
+          .bind(ps)
+          .setString("held", held.toString())
+          .setArray("ids", c.createArrayOf("int8", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           applied.add(rs.getLong(1));
@@ -1064,10 +1056,11 @@ public final class PostgresStore implements Store {
     Set<Long> lost = new HashSet<>(List.of(ids));
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobHeartbeat")) {
-      setTimestamp(ps, 1, params.leaseExpiresAt());
-      ps.setString(2, JobColumns.json(held));
-      ps.setArray(3, c.createArrayOf("int8", ids));
-      ps.setString(4, params.owner());
+      Binder b = sql.query("JobHeartbeat").bind(ps);
+      setTimestamp(b, "leaseExpiresAt", params.leaseExpiresAt());
+      b.setString("held", JobColumns.json(held))
+          .setArray("ids", c.createArrayOf("int8", ids))
+          .setString("owner", params.owner());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           lost.remove(rs.getLong(1));
@@ -1091,11 +1084,10 @@ public final class PostgresStore implements Store {
             Map<Long, String> ended = new LinkedHashMap<>();
             try (PreparedStatement ps = planEachTime(c, "JobRescueExpired")) {
               String now = params.now().toString();
-              setTimestamp(ps, 1, now);
-              setTimestamp(ps, 2, RescueWatermark.text(start));
-              ps.setInt(3, params.limit());
-              setTimestamp(ps, 4, now);
-              setTimestamp(ps, 5, now);
+              Binder b = sql.query("JobRescueExpired").bind(ps);
+              setTimestamp(b, "now", now);
+              setTimestamp(b, "watermark", RescueWatermark.text(start));
+              b.setInt("limit", params.limit());
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   boolean isDiscarded = rs.getString(2).equals("discarded");
@@ -1124,9 +1116,9 @@ public final class PostgresStore implements Store {
     Map<String, Integer> staged = new HashMap<>();
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = planEachTime(c, "JobStage")) {
-      setTimestamp(ps, 1, params.now());
-      ps.setInt(2, params.limit());
-      ps.setString(3, channel);
+      Binder b = sql.query("JobStage").bind(ps);
+      setTimestamp(b, "now", params.now());
+      b.setInt("limit", params.limit()).setString("channel", channel);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           staged.put(rs.getString(1), rs.getInt(2));
@@ -1149,10 +1141,11 @@ public final class PostgresStore implements Store {
         // One node prunes at a time: the others skip their turn instead of competing for rows.
         if (tryLock(c, "errand.prune." + schema)) {
           try (PreparedStatement ps = planEachTime(c, "JobPrune")) {
-            setTimestamp(ps, 1, params.completedBefore());
-            setTimestamp(ps, 2, params.discardedBefore());
-            setTimestamp(ps, 3, params.cancelledBefore());
-            ps.setInt(4, params.limit());
+            Binder b = sql.query("JobPrune").bind(ps);
+            setTimestamp(b, "completedBefore", params.completedBefore());
+            setTimestamp(b, "discardedBefore", params.discardedBefore());
+            setTimestamp(b, "cancelledBefore", params.cancelledBefore());
+            b.setInt("limit", params.limit());
             deleted = ps.executeUpdate();
           }
         }
@@ -1220,13 +1213,14 @@ public final class PostgresStore implements Store {
 
   @Override
   public Optional<JobInfo> jobGet(long id) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("JobGet"))) {
-      ps.setLong(1, id);
-      return readOne(ps);
-    } catch (SQLException e) {
-      throw failed("get job " + id, e);
-    }
+    return jdbc.run(
+        "get job " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("JobGet"))) {
+            sql.query("JobGet").bind(ps).setLong("id", id);
+            return readOne(ps);
+          }
+        });
   }
 
   @Override
@@ -1234,14 +1228,13 @@ public final class PostgresStore implements Store {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(sql.get("JobList"))) {
       String[] states = query.states().stream().map(JobColumns::stateName).toArray(String[]::new);
-      ps.setLong(1, query.afterId());
-      ps.setArray(2, c.createArrayOf("text", states));
-      ps.setArray(3, c.createArrayOf("text", states));
-      setNullableText(ps, 4, query.queue());
-      setNullableText(ps, 5, query.queue());
-      setNullableText(ps, 6, query.kind());
-      setNullableText(ps, 7, query.kind());
-      ps.setInt(8, query.limit());
+      sql.query("JobList")
+          .bind(ps)
+          .setLong("afterId", query.afterId())
+          .setArray("states", c.createArrayOf("text", states))
+          .setNullableString("queue", query.queue())
+          .setNullableString("kind", query.kind())
+          .setInt("limit", query.limit());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -1265,10 +1258,9 @@ public final class PostgresStore implements Store {
                 Optional<JobInfo> job = Optional.empty();
                 try (PreparedStatement ps = c.prepareStatement(sql.get("JobCancel"))) {
                   String now = params.now().toString();
-                  setTimestamp(ps, 1, now);
-                  setTimestamp(ps, 2, now);
-                  ps.setString(3, params.reason());
-                  ps.setLong(4, params.id());
+                  Binder b = sql.query("JobCancel").bind(ps);
+                  setTimestamp(b, "now", now);
+                  b.setString("reason", params.reason()).setLong("id", params.id());
                   try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                       job = Optional.of(JobRows.read(rs));
@@ -1367,36 +1359,38 @@ public final class PostgresStore implements Store {
   @Override
   public void queueResume(String queue) {
     execute("resume queue '" + queue + "'", "QueueResume", queue);
-    try (Connection c = dataSource.getConnection()) {
-      notify(c, Set.of(queue));
-    } catch (SQLException e) {
-      throw failed("wake queue '" + queue + "'", e);
-    }
+    jdbc.run(
+        "wake queue '" + queue + "'",
+        c -> {
+          notify(c, Set.of(queue));
+          return null;
+        });
   }
 
   @Override
   public List<QueueInfo> queueList() {
     Map<String, Map<JobState, Long>> counts = new TreeMap<>();
     Set<String> paused = new HashSet<>();
-    try (Connection c = dataSource.getConnection()) {
-      try (PreparedStatement ps = c.prepareStatement(sql.get("QueueCounts"));
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          counts
-              .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
-              .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(sql.get("QueuePaused"));
-          ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          paused.add(rs.getString(1));
-          counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
-        }
-      }
-    } catch (SQLException e) {
-      throw failed("count queues", e);
-    }
+    jdbc.run(
+        "count queues",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("QueueCounts"));
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              counts
+                  .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
+                  .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
+            }
+          }
+          try (PreparedStatement ps = c.prepareStatement(sql.get("QueuePaused"));
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              paused.add(rs.getString(1));
+              counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
+            }
+          }
+          return null;
+        });
     List<QueueInfo> queues = new ArrayList<>(counts.size());
     counts.forEach(
         (name, byState) -> queues.add(new QueueInfo(name, paused.contains(name), byState)));
@@ -1405,46 +1399,52 @@ public final class PostgresStore implements Store {
 
   @Override
   public boolean leaderElect(LeaderElectParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("LeaderElect"))) {
-      ps.setString(1, params.name());
-      ps.setString(2, params.owner());
-      setTimestamp(ps, 3, params.now());
-      setTimestamp(ps, 4, params.expiresAt());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    } catch (SQLException e) {
-      throw failed("elect a leader for '" + params.name() + "'", e);
-    }
+    return jdbc.run(
+        "elect a leader for '" + params.name() + "'",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("LeaderElect"))) {
+            Binder b = sql.query("LeaderElect").bind(ps);
+            b.setString("name", params.name()).setString("owner", params.owner());
+            setTimestamp(b, "now", params.now());
+            setTimestamp(b, "expiresAt", params.expiresAt());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next();
+            }
+          }
+        });
   }
 
   @Override
   public void leaderResign(LeaderResignParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("LeaderResign"))) {
-      ps.setString(1, params.name());
-      ps.setString(2, params.owner());
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed("resign leadership of '" + params.name() + "'", e);
-    }
+    jdbc.run(
+        "resign leadership of '" + params.name() + "'",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("LeaderResign"))) {
+            sql.query("LeaderResign")
+                .bind(ps)
+                .setString("name", params.name())
+                .setString("owner", params.owner());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
   public void nodeReport(NodeReportParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("NodeReport"))) {
-      ps.setString(1, params.nodeId());
-      ps.setString(2, NodeColumns.queuesJson(params.queues()));
-      ps.setString(3, NodeColumns.kindsJson(params.kinds()));
-      setTimestamp(ps, 4, params.startedAt());
-      setTimestamp(ps, 5, params.now());
-      setTimestamp(ps, 6, params.expiresAt());
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed("record the report of node " + params.nodeId(), e);
-    }
+    jdbc.run(
+        "record the report of node " + params.nodeId(),
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("NodeReport"))) {
+            Binder b = sql.query("NodeReport").bind(ps);
+            b.setString("id", params.nodeId())
+                .setString("queues", NodeColumns.queuesJson(params.queues()))
+                .setString("kinds", NodeColumns.kindsJson(params.kinds()));
+            setTimestamp(b, "startedAt", params.startedAt());
+            setTimestamp(b, "now", params.now());
+            setTimestamp(b, "expiresAt", params.expiresAt());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
@@ -1454,37 +1454,39 @@ public final class PostgresStore implements Store {
 
   @Override
   public List<NodeInfo> nodeList(NodeListParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("NodeList"))) {
-      setTimestamp(ps, 1, params.now());
-      List<NodeInfo> nodes = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          nodes.add(
-              new NodeInfo(
-                  rs.getString(1),
-                  NodeColumns.queues(rs.getString(2)),
-                  NodeColumns.kinds(rs.getString(3)),
-                  rs.getObject(4, OffsetDateTime.class).toInstant(),
-                  rs.getObject(5, OffsetDateTime.class).toInstant(),
-                  rs.getObject(6, OffsetDateTime.class).toInstant()));
-        }
-      }
-      return nodes;
-    } catch (SQLException e) {
-      throw failed("list nodes", e);
-    }
+    return jdbc.run(
+        "list nodes",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("NodeList"))) {
+            setTimestamp(sql.query("NodeList").bind(ps), "now", params.now());
+            List<NodeInfo> nodes = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                nodes.add(
+                    new NodeInfo(
+                        rs.getString(1),
+                        NodeColumns.queues(rs.getString(2)),
+                        NodeColumns.kinds(rs.getString(3)),
+                        rs.getObject(4, OffsetDateTime.class).toInstant(),
+                        rs.getObject(5, OffsetDateTime.class).toInstant(),
+                        rs.getObject(6, OffsetDateTime.class).toInstant()));
+              }
+            }
+            return nodes;
+          }
+        });
   }
 
   @Override
   public int nodePrune(NodePruneParams params) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get("NodePrune"))) {
-      setTimestamp(ps, 1, params.now());
-      return ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed("prune expired nodes", e);
-    }
+    return jdbc.run(
+        "prune expired nodes",
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get("NodePrune"))) {
+            setTimestamp(sql.query("NodePrune").bind(ps), "now", params.now());
+            return ps.executeUpdate();
+          }
+        });
   }
 
   @Override
@@ -1546,13 +1548,14 @@ public final class PostgresStore implements Store {
   }
 
   private void execute(String what, String name, String value) {
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.get(name))) {
-      ps.setString(1, value);
-      ps.executeUpdate();
-    } catch (SQLException e) {
-      throw failed(what, e);
-    }
+    jdbc.run(
+        what,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(sql.get(name))) {
+            ps.setString(1, value);
+            return ps.executeUpdate();
+          }
+        });
   }
 
   private static Optional<JobInfo> readOne(PreparedStatement ps) throws SQLException {
@@ -1573,18 +1576,13 @@ public final class PostgresStore implements Store {
     ps.setObject(index, instant.toString(), Types.OTHER);
   }
 
-  private static void setNullableText(PreparedStatement ps, int index, String value)
-      throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.VARCHAR);
-    } else {
-      ps.setString(index, value);
-    }
+  /** {@link #setTimestamp(PreparedStatement, int, Object)} for a named parameter. */
+  private static void setTimestamp(Binder b, String name, Object instant) throws SQLException {
+    b.setObject(name, instant.toString(), Types.OTHER);
   }
 
   private StoreException failed(String what, SQLException e) {
-    return new StoreException(
-        "PostgreSQL store (schema " + schema + ") could not " + what + ": " + e.getMessage(), e);
+    return jdbc.failed(what, e);
   }
 
   /** Collects a {@link PostgresStore}'s settings. */

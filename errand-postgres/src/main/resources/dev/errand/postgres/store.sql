@@ -13,18 +13,19 @@ WITH inserted AS (
   INSERT INTO {schema}.job
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
   SELECT
-    CASE WHEN u.scheduled_at::timestamptz > ?::timestamptz
+    CASE WHEN u.scheduled_at::timestamptz > :now::timestamptz
          THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
-    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, ?::timestamptz,
+    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, :now::timestamptz,
     u.scheduled_at::timestamptz,
     CASE WHEN u.tags = '[]' THEN '{}'::text[]
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
     u.metadata::jsonb
-  FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[], ?::text[], ?::text[])
+  FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
+              :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[], :metadata::text[])
     AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata)
   RETURNING id, queue, state
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+  SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
 
@@ -36,27 +37,30 @@ SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY
 WITH inserted AS (
   INSERT INTO {schema}.job
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
-  SELECT ?::{schema}.job_state, ?, ?, a::json, ?, ?, ?::timestamptz, ?::timestamptz, ?::text[], ?::jsonb
-  FROM unnest(?::text[]) AS a
+  SELECT :state::{schema}.job_state, :queue, :kind, a::json, :priority, :maxAttempts,
+         :now::timestamptz, :scheduledAt::timestamptz, :tags::text[], :metadata::jsonb
+  FROM unnest(:args::text[]) AS a
   RETURNING id
 ), notified AS (
-  SELECT pg_notify(?, ?) WHERE ?::boolean
+  SELECT pg_notify(:channel, :queue) WHERE :notify::boolean
 )
 SELECT id FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
 
 -- name: JobInsertOne
 -- The single enqueue of a request handler: plain values instead of arrays, so the statement is
--- the cheapest to plan and run; the same notify as JobInsertMany, unless the last parameter is
+-- the cheapest to plan and run; the same notify as JobInsertMany, unless :notify is
 -- false (NotifyDebouncer: the queue was announced moments ago, a trailing notification follows).
 WITH inserted AS (
   INSERT INTO {schema}.job
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata)
   VALUES (
-    CASE WHEN ?::timestamptz > ?::timestamptz THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
-    ?, ?, ?::json, ?, ?, ?::timestamptz, ?::timestamptz, ?::text[], ?::jsonb)
+    CASE WHEN :scheduledAt::timestamptz > :now::timestamptz
+         THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
+    :queue, :kind, :args::json, :priority, :maxAttempts, :now::timestamptz,
+    :scheduledAt::timestamptz, :tags::text[], :metadata::jsonb)
   RETURNING id, queue, state
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM inserted WHERE state = 'available' AND ?::boolean
+  SELECT pg_notify(:channel, queue) FROM inserted WHERE state = 'available' AND :notify::boolean
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n;
 
@@ -74,8 +78,10 @@ SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n;
 -- batches of the same keys in different orders cannot deadlock. The price: unique jobs of one
 -- batch get ids in key order, not batch order.
 WITH input AS (
-  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[],
-                       ?::text[], ?::text[], ?::text[], ?::smallint[]) WITH ORDINALITY
+  SELECT * FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
+                       :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[],
+                       :metadata::text[], :uniqueKeys::text[], :uniqueStates::smallint[])
+    WITH ORDINALITY
     AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata, unique_key,
          unique_states, ord)
 ), inserted AS (
@@ -83,9 +89,9 @@ WITH input AS (
     (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, tags, metadata,
      unique_key, unique_states)
   SELECT
-    CASE WHEN u.scheduled_at::timestamptz > ?::timestamptz
+    CASE WHEN u.scheduled_at::timestamptz > :now::timestamptz
          THEN 'scheduled' ELSE 'available' END::{schema}.job_state,
-    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, ?::timestamptz,
+    u.queue, u.kind, u.args::json, u.priority, u.max_attempts, :now::timestamptz,
     u.scheduled_at::timestamptz,
     CASE WHEN u.tags = '[]' THEN '{}'::text[]
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
@@ -98,7 +104,7 @@ WITH input AS (
     DO NOTHING
   RETURNING id, queue, state, unique_key
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+  SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
 )
 SELECT id, state::text, encode(unique_key, 'hex'), true FROM inserted, (SELECT count(*) FROM notified) n
 UNION ALL
@@ -141,20 +147,21 @@ WITH inserted AS (
      cancel_on_dependency_failure)
   SELECT
     u.state::{schema}.job_state, u.queue, u.kind, u.args::json, u.priority, u.max_attempts,
-    ?::timestamptz, u.scheduled_at::timestamptz, u.finalized_at::timestamptz,
+    :now::timestamptz, u.scheduled_at::timestamptz, u.finalized_at::timestamptz,
     CASE WHEN u.tags = '[]' THEN '{}'::text[]
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
     u.metadata::jsonb, u.errors::jsonb, u.waiting, u.completed, u.discarded, u.cancelled,
     u.cancel_on_failure
   -- The first eight columns as in JobInsertMany (PostgresStore.bindColumns), then this insert's own.
-  FROM unnest(?::text[], ?::text[], ?::text[], ?::smallint[], ?::smallint[], ?::text[], ?::text[],
-              ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::int[],
-              ?::boolean[])
+  FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
+              :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[], :metadata::text[],
+              :states::text[], :finalizedAt::text[], :errors::text[], :waiting::int[],
+              :completed::int[], :discarded::int[], :cancelled::int[], :cancelOnFailure::boolean[])
     AS u(queue, kind, args, priority, max_attempts, scheduled_at, tags, metadata, state,
          finalized_at, errors, waiting, completed, discarded, cancelled, cancel_on_failure)
   RETURNING id, queue, state
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
+  SELECT pg_notify(:channel, queue) FROM (SELECT DISTINCT queue FROM inserted WHERE state = 'available') q
 )
 SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY id;
 
@@ -236,37 +243,39 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- the dead entries of the key's own priority either; when there are none it is an empty range
 -- (priority < -32768). The walk from the key takes what the walk ahead left of the limit: the
 -- CTEs run only as far as the outer LIMIT reads them, so it locks no more rows than it returns.
--- Every LIMIT is a plain parameter: "LIMIT ? - (SELECT count(*) FROM ahead)" made the planner
+-- Every LIMIT is a plain parameter: "LIMIT :limit - (SELECT count(*) FROM ahead)" made the planner
 -- expect a tenth of the table, and on 10,000,000 jobs that estimate crossed jit_above_cost, so
 -- PostgreSQL compiled each claim with LLVM (three quarters of its time, a sixth of the speed).
 -- The claimed ids come back as one array that the update looks up by primary key, so the update
 -- joins nothing: joining a CTE of the ids instead made PostgreSQL copy each joined row into a
 -- whole-row value for its concurrent-update recheck (about an eighth of its time in a burn-down).
 UPDATE {schema}.job j
-SET state = 'running', attempt = j.attempt + 1, attempted_at = ?::timestamptz,
-    lease_owner = ?, lease_expires_at = ?::timestamptz
+SET state = 'running', attempt = j.attempt + 1, attempted_at = :now::timestamptz,
+    lease_owner = :owner, lease_expires_at = :leaseExpiresAt::timestamptz
 WHERE j.id = ANY(ARRAY(
   WITH ahead AS (
     SELECT id FROM {schema}.job
-    WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
-      AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
-      AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
-      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
-      AND priority < ?::smallint
+    WHERE state = 'available' AND queue = :queue AND scheduled_at <= :now::timestamptz
+      AND (priority, scheduled_at, id)
+          >= (:aheadPriority::smallint, :aheadScheduledAt::timestamptz, :aheadId::bigint)
+      AND (cardinality(:kinds::text[]) = 0 OR kind = ANY(:kinds::text[]))
+      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = :queue AND q.paused)
+      AND priority < :aheadEndsBeforePriority::smallint
     ORDER BY priority, scheduled_at, id
-    LIMIT ?
+    LIMIT :limit
     FOR UPDATE SKIP LOCKED),
   from_key AS (
     SELECT id FROM {schema}.job
-    WHERE state = 'available' AND queue = ? AND scheduled_at <= ?::timestamptz
-      AND (priority, scheduled_at, id) >= (?::smallint, ?::timestamptz, ?::bigint)
-      AND (cardinality(?::text[]) = 0 OR kind = ANY(?::text[]))
-      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = ? AND q.paused)
+    WHERE state = 'available' AND queue = :queue AND scheduled_at <= :now::timestamptz
+      AND (priority, scheduled_at, id)
+          >= (:keyPriority::smallint, :keyScheduledAt::timestamptz, :keyId::bigint)
+      AND (cardinality(:kinds::text[]) = 0 OR kind = ANY(:kinds::text[]))
+      AND NOT EXISTS (SELECT 1 FROM {schema}.queue q WHERE q.name = :queue AND q.paused)
     ORDER BY priority, scheduled_at, id
-    LIMIT ?
+    LIMIT :limit
     FOR UPDATE SKIP LOCKED)
   SELECT id FROM ahead UNION ALL SELECT id FROM from_key
-  LIMIT ?))
+  LIMIT :limit))
 -- Only the columns the claim did not just set: fewer values to send and parse per job. Times as
 -- microseconds since the epoch: pgjdbc parses a timestamp's text through a Calendar, which was a
 -- tenth of the Java side of a burn-down. JobRows.readClaimed reads these by position.
@@ -295,12 +304,12 @@ SET state = (b.results -> j.id::text ->> 'state')::{schema}.job_state,
                   ELSE j.errors || jsonb_build_array((b.results -> j.id::text ->> 'error')::jsonb) END,
     lease_owner = NULL,
     lease_expires_at = NULL
-FROM (SELECT ?::jsonb AS results) b
-WHERE j.id = ANY(?::bigint[]) AND j.state = 'running'
+FROM (SELECT :results::jsonb AS results) b
+WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
   AND j.attempt = (b.results -> j.id::text ->> 'attempt')::int
   -- Outside a transaction (false), a result that ends a job others wait on is left out, to be
   -- written again in one together with its dependents (see JobDependentsResolve).
-  AND (?::boolean
+  AND (:inTransaction::boolean
        OR NOT (j.has_dependents AND b.results -> j.id::text ->> 'finalizedAt' IS NOT NULL))
 RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 
@@ -313,8 +322,8 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 UPDATE {schema}.job j
 SET state = 'completed', finalized_at = (b.held -> j.id::text ->> 1)::timestamptz,
     lease_owner = NULL, lease_expires_at = NULL
-FROM (SELECT ?::jsonb AS held) b
-WHERE j.id = ANY(?::bigint[]) AND j.state = 'running'
+FROM (SELECT :held::jsonb AS held) b
+WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
   AND j.attempt = (b.held -> j.id::text ->> 0)::int
   AND NOT j.has_dependents
 RETURNING j.id;
@@ -325,11 +334,11 @@ SELECT pg_notify(?, queue) FROM unnest(?::text[]) AS queue;
 -- name: JobHeartbeat
 -- Each job id maps to the attempt whose lease is renewed; free of joins like JobFinishMany.
 UPDATE {schema}.job j
-SET lease_expires_at = ?::timestamptz
-FROM (SELECT ?::jsonb AS held) b
-WHERE j.id = ANY(?::bigint[]) AND j.state = 'running'
+SET lease_expires_at = :leaseExpiresAt::timestamptz
+FROM (SELECT :held::jsonb AS held) b
+WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
   AND j.attempt = (b.held ->> j.id::text)::int
-  AND j.lease_owner = ?
+  AND j.lease_owner = :owner
 RETURNING j.id;
 
 -- name: JobRescueExpired
@@ -341,17 +350,17 @@ RETURNING j.id;
 -- takes, the dead entries of finished jobs, which a walk from the start would read every time.
 WITH expired AS (
   SELECT id FROM {schema}.job
-  WHERE state = 'running' AND lease_expires_at < ?::timestamptz
-    AND lease_expires_at >= ?::timestamptz
+  WHERE state = 'running' AND lease_expires_at < :now::timestamptz
+    AND lease_expires_at >= :watermark::timestamptz
   ORDER BY lease_expires_at
-  LIMIT ?
+  LIMIT :limit
   FOR UPDATE SKIP LOCKED
 )
 UPDATE {schema}.job j
 SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryable' END::{schema}.job_state,
-    finalized_at = CASE WHEN j.attempt >= j.max_attempts THEN ?::timestamptz END,
+    finalized_at = CASE WHEN j.attempt >= j.max_attempts THEN :now::timestamptz END,
     errors = j.errors || jsonb_build_array(jsonb_build_object(
-      'attempt', j.attempt, 'at', ?::text, 'errorClass', 'lease_expired',
+      'attempt', j.attempt, 'at', :now::text, 'errorClass', 'lease_expired',
       'message', 'lease of ' || j.lease_owner || ' expired at '
                  || to_char(j.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
       'stackTrace', '')),
@@ -364,9 +373,9 @@ RETURNING j.id, j.state::text, j.has_dependents;
 -- name: JobStage
 WITH due AS (
   SELECT id FROM {schema}.job
-  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= ?::timestamptz
+  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= :now::timestamptz
   ORDER BY scheduled_at, id
-  LIMIT ?
+  LIMIT :limit
   FOR UPDATE SKIP LOCKED
 ), staged AS (
   UPDATE {schema}.job j SET state = 'available'
@@ -375,7 +384,7 @@ WITH due AS (
 ), counted AS (
   SELECT queue, count(*) AS n FROM staged GROUP BY queue
 ), notified AS (
-  SELECT pg_notify(?, queue) FROM counted
+  SELECT pg_notify(:channel, queue) FROM counted
 )
 SELECT queue, n FROM counted, (SELECT count(*) FROM notified) x;
 
@@ -384,10 +393,10 @@ SELECT queue, n FROM counted, (SELECT count(*) FROM notified) x;
 DELETE FROM {schema}.job
 WHERE id IN (
   SELECT id FROM {schema}.job
-  WHERE (state = 'completed' AND finalized_at < ?::timestamptz)
-     OR (state = 'discarded' AND finalized_at < ?::timestamptz)
-     OR (state = 'cancelled' AND finalized_at < ?::timestamptz)
-  LIMIT ?
+  WHERE (state = 'completed' AND finalized_at < :completedBefore::timestamptz)
+     OR (state = 'discarded' AND finalized_at < :discardedBefore::timestamptz)
+     OR (state = 'cancelled' AND finalized_at < :cancelledBefore::timestamptz)
+  LIMIT :limit
 );
 
 -- name: AutovacuumOff
@@ -410,24 +419,24 @@ VACUUM (ANALYZE) {schema}.job, {schema}.job_dependency;
 SELECT pg_try_advisory_xact_lock(hashtext(?));
 
 -- name: JobGet
-SELECT * FROM {schema}.job WHERE id = ?;
+SELECT * FROM {schema}.job WHERE id = :id;
 
 -- name: JobList
 SELECT * FROM {schema}.job
-WHERE id > ?
-  AND (cardinality(?::text[]) = 0 OR state::text = ANY(?::text[]))
-  AND (?::text IS NULL OR queue = ?)
-  AND (?::text IS NULL OR kind = ?)
+WHERE id > :afterId
+  AND (cardinality(:states::text[]) = 0 OR state::text = ANY(:states::text[]))
+  AND (:queue::text IS NULL OR queue = :queue)
+  AND (:kind::text IS NULL OR kind = :kind)
 ORDER BY id
-LIMIT ?;
+LIMIT :limit;
 
 -- name: JobCancel
 -- A running job's holder learns of it at its next heartbeat, which no longer matches a running row.
 UPDATE {schema}.job
-SET state = 'cancelled', finalized_at = ?::timestamptz, lease_owner = NULL, lease_expires_at = NULL,
+SET state = 'cancelled', finalized_at = :now::timestamptz, lease_owner = NULL, lease_expires_at = NULL,
     errors = errors || jsonb_build_array(jsonb_build_object(
-      'attempt', attempt, 'at', ?::text, 'errorClass', 'cancelled', 'message', ?::text, 'stackTrace', ''))
-WHERE id = ? AND state NOT IN ('completed', 'discarded', 'cancelled')
+      'attempt', attempt, 'at', :now::text, 'errorClass', 'cancelled', 'message', :reason::text, 'stackTrace', ''))
+WHERE id = :id AND state NOT IN ('completed', 'discarded', 'cancelled')
 RETURNING *;
 
 -- name: JobRetry
@@ -459,7 +468,7 @@ SELECT name FROM {schema}.queue WHERE paused;
 -- leads; otherwise the update applies only for the current owner (a renewal) or once the
 -- holder's term has expired. A row comes back only if the asker now leads.
 INSERT INTO {schema}.leader AS l (name, owner, elected_at, expires_at)
-VALUES (?, ?, ?::timestamptz, ?::timestamptz)
+VALUES (:name, :owner, :now::timestamptz, :expiresAt::timestamptz)
 ON CONFLICT (name) DO UPDATE
 SET owner = EXCLUDED.owner,
     expires_at = EXCLUDED.expires_at,
@@ -468,12 +477,13 @@ WHERE l.owner = EXCLUDED.owner OR l.expires_at < EXCLUDED.elected_at
 RETURNING owner;
 
 -- name: LeaderResign
-DELETE FROM {schema}.leader WHERE name = ? AND owner = ?;
+DELETE FROM {schema}.leader WHERE name = :name AND owner = :owner;
 
 -- name: NodeReport
 -- The node's whole entry, replaced: a report says everything about the node as it is now.
 INSERT INTO {schema}.node AS n (id, queues, kinds, started_at, reported_at, expires_at)
-VALUES (?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz, ?::timestamptz)
+VALUES (:id, :queues::jsonb, :kinds::jsonb, :startedAt::timestamptz, :now::timestamptz,
+        :expiresAt::timestamptz)
 ON CONFLICT (id) DO UPDATE
 SET queues = EXCLUDED.queues, kinds = EXCLUDED.kinds, started_at = EXCLUDED.started_at,
     reported_at = EXCLUDED.reported_at, expires_at = EXCLUDED.expires_at;
@@ -485,8 +495,8 @@ DELETE FROM {schema}.node WHERE id = ?;
 -- Expired rows are left out here rather than trusted to be pruned: a dead node's row lingers
 -- until the maintenance leader's next prune.
 SELECT id, queues::text, kinds::text, started_at, reported_at, expires_at FROM {schema}.node
-WHERE expires_at >= ?::timestamptz
+WHERE expires_at >= :now::timestamptz
 ORDER BY id;
 
 -- name: NodePrune
-DELETE FROM {schema}.node WHERE expires_at < ?::timestamptz;
+DELETE FROM {schema}.node WHERE expires_at < :now::timestamptz;

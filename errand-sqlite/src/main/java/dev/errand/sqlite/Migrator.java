@@ -1,6 +1,7 @@
 package dev.errand.sqlite;
 
-import dev.errand.spi.NamedSql;
+import dev.errand.jdbc.internal.Migrations;
+import dev.errand.jdbc.internal.Migrations.Migration;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,8 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,31 +21,11 @@ import org.slf4j.LoggerFactory;
  */
 final class Migrator {
   private static final Logger log = LoggerFactory.getLogger(Migrator.class);
-  private static final Pattern FILE = Pattern.compile("V(\\d{3})__([a-z0-9_]+)\\.sql");
 
   private Migrator() {}
 
-  /** A migration file. */
-  record Migration(int version, String name, String sql) {}
-
   static List<Migration> migrations() {
-    List<Migration> migrations = new ArrayList<>();
-    for (String file : NamedSql.read(SqliteStore.class, "migrations/index").split("\n")) {
-      file = file.strip();
-      if (file.isEmpty() || file.startsWith("#")) {
-        continue;
-      }
-      Matcher m = FILE.matcher(file);
-      if (!m.matches()) {
-        throw new IllegalStateException("bad migration file name " + file);
-      }
-      migrations.add(
-          new Migration(
-              Integer.parseInt(m.group(1)),
-              m.group(2),
-              NamedSql.read(SqliteStore.class, "migrations/" + file)));
-    }
-    return migrations;
+    return Migrations.load(SqliteStore.class, sql -> sql);
   }
 
   private static final String MIGRATION_TABLE =
@@ -64,15 +43,7 @@ final class Migrator {
     out.append("-- Each migration records its version in schema_migration, so that errand\n");
     out.append("-- migrate knows it is applied. Apply it whole: sqlite3 FILE < SCRIPT.\n");
     out.append("BEGIN IMMEDIATE;\n").append(MIGRATION_TABLE).append(";\n\n");
-    for (Migration m : migrations()) {
-      if (m.version() <= afterVersion) {
-        continue;
-      }
-      out.append("-- V").append(String.format("%03d", m.version())).append(' ').append(m.name());
-      out.append('\n').append(m.sql().strip()).append('\n');
-      out.append("INSERT INTO schema_migration (version, name) VALUES (");
-      out.append(m.version()).append(", '").append(m.name()).append("');\n\n");
-    }
+    Migrations.appendScript(out, migrations(), afterVersion, "schema_migration");
     return out.append("COMMIT;\n").toString();
   }
 

@@ -11,6 +11,10 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.UnknownDependencyException;
+import dev.errand.jdbc.internal.Binder;
+import dev.errand.jdbc.internal.JdbcRunner;
+import dev.errand.jdbc.internal.Migrations.Migration;
+import dev.errand.jdbc.internal.NamedSql;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
@@ -32,7 +36,6 @@ import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
-import dev.errand.spi.NamedSql;
 import dev.errand.spi.NewJob;
 import dev.errand.spi.NodeColumns;
 import dev.errand.spi.NodeListParams;
@@ -130,6 +133,7 @@ public final class SqliteStore implements Store {
   }
 
   private final Path file;
+  private final JdbcRunner jdbc;
   private final NamedSql sql = NamedSql.load(SqliteStore.class, "store.sql");
   private final String insertChunkSql =
       sql.get("JobInsert")
@@ -141,6 +145,7 @@ public final class SqliteStore implements Store {
 
   private SqliteStore(Builder builder) {
     this.file = builder.file;
+    this.jdbc = new JdbcRunner("SQLite store " + file, null, SqliteStore::hint);
     this.connections =
         new SqliteConnections(
             file,
@@ -187,7 +192,7 @@ public final class SqliteStore implements Store {
     Set<Integer> done =
         read("read the applied migrations", c -> Migrator.appliedVersions(c.connection()));
     List<Integer> missing = new ArrayList<>();
-    for (Migrator.Migration m : Migrator.migrations()) {
+    for (Migration m : Migrator.migrations()) {
       if (!done.contains(m.version())) {
         missing.add(m.version());
       }
@@ -501,13 +506,15 @@ public final class SqliteStore implements Store {
             "fetch jobs of queue '" + params.queue() + "'",
             c -> {
               PreparedStatement ps = c.prepare(sql.get("JobFetch"));
-              ps.setLong(1, JobRows.micros(params.now()));
-              ps.setString(2, params.owner());
-              ps.setLong(3, JobRows.micros(params.leaseExpiresAt()));
-              ps.setString(4, params.queue());
-              ps.setInt(5, params.limit());
-              setNullableText(
-                  ps, 6, params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
+              sql.query("JobFetch")
+                  .bind(ps)
+                  .setLong("now", JobRows.micros(params.now()))
+                  .setString("owner", params.owner())
+                  .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
+                  .setString("queue", params.queue())
+                  .setInt("limit", params.limit())
+                  .setNullableString(
+                      "kinds", params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
               return readAll(ps);
             });
     // RETURNING follows no order; the contract promises fetch order.
@@ -590,7 +597,7 @@ public final class SqliteStore implements Store {
     List<Finished> applied = new ArrayList<>(rows.size());
     List<Finished> endedWithDependents = new ArrayList<>();
     PreparedStatement ps = c.prepare(sql.get("JobFinishMany"));
-    ps.setString(1, JobRows.finishJson(rows));
+    sql.query("JobFinishMany").bind(ps).setString("results", JobRows.finishJson(rows));
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
         Finished f = new Finished(rs.getLong(1), rs.getString(2), rs.getString(3));
@@ -622,11 +629,11 @@ public final class SqliteStore implements Store {
             c -> {
               Set<Long> notRenewed = new HashSet<>();
               PreparedStatement ps = c.prepare(sql.get("JobHeartbeat"));
-              ps.setLong(1, JobRows.micros(params.leaseExpiresAt()));
-              ps.setString(4, params.owner());
+              Binder b = sql.query("JobHeartbeat").bind(ps);
+              b.setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
+                  .setString("owner", params.owner());
               for (JobRef ref : params.jobs()) {
-                ps.setLong(2, ref.id());
-                ps.setInt(3, ref.attempt());
+                b.setLong("id", ref.id()).setInt("attempt", ref.attempt());
                 if (ps.executeUpdate() == 0) {
                   notRenewed.add(ref.id());
                 }
@@ -991,19 +998,11 @@ public final class SqliteStore implements Store {
   }
 
   private <T> T write(String what, SqliteConnections.Work<T> work) {
-    try {
-      return connections.write(work);
-    } catch (SQLException e) {
-      throw failed(what, e);
-    }
+    return jdbc.call(what, () -> connections.write(work));
   }
 
   private <T> T read(String what, SqliteConnections.Work<T> work) {
-    try {
-      return connections.read(work);
-    } catch (SQLException e) {
-      throw failed(what, e);
-    }
+    return jdbc.call(what, () -> connections.read(work));
   }
 
   private static List<JobInfo> readAll(PreparedStatement ps) throws SQLException {
@@ -1025,13 +1024,11 @@ public final class SqliteStore implements Store {
     }
   }
 
-  private StoreException failed(String what, SQLException e) {
-    String hint =
-        e.getMessage() != null && e.getMessage().contains("no such table")
-            ? " (has migrate() been called?)"
-            : "";
-    return new StoreException(
-        "SQLite store " + file + " could not " + what + ": " + e.getMessage() + hint, e);
+  /** The remedy for a store whose tables are missing. */
+  private static String hint(SQLException e) {
+    return e.getMessage() != null && e.getMessage().contains("no such table")
+        ? " (has migrate() been called?)"
+        : "";
   }
 
   /** Collects a {@link SqliteStore}'s settings. */

@@ -89,19 +89,19 @@ WHERE id = ?1 AND state = 'pending';
 
 -- name: JobFetch
 -- The subquery walks job_fetch_idx (queue, then fetch order) and stops at the limit; the pause
--- check is one primary-key probe of the queue table. ?6, the kinds to claim as a JSON array (null
+-- check is one primary-key probe of the queue table. :kinds, the kinds to claim as a JSON array (null
 -- for any kind), is a plain filter on that walk: external workers name the kinds they can work,
 -- and the rows they skip stay available. RETURNING follows no order: the store sorts.
 UPDATE job
-SET state = 'running', attempt = attempt + 1, attempted_at = ?1,
-    lease_owner = ?2, lease_expires_at = ?3
+SET state = 'running', attempt = attempt + 1, attempted_at = :now,
+    lease_owner = :owner, lease_expires_at = :leaseExpiresAt
 WHERE id IN (
   SELECT id FROM job
-  WHERE state = 'available' AND queue = ?4 AND scheduled_at <= ?1
-    AND (?6 IS NULL OR kind IN (SELECT value FROM json_each(?6)))
-    AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.name = ?4 AND q.paused = 1)
+  WHERE state = 'available' AND queue = :queue AND scheduled_at <= :now
+    AND (:kinds IS NULL OR kind IN (SELECT value FROM json_each(:kinds)))
+    AND NOT EXISTS (SELECT 1 FROM queue q WHERE q.name = :queue AND q.paused = 1)
   ORDER BY priority, scheduled_at, id
-  LIMIT ?5
+  LIMIT :limit
 )
 -- The columns JobRows.read takes, in its order: by position, which is cheaper than by name.
 RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
@@ -109,7 +109,7 @@ RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created
   deps_waiting, deps_completed, deps_discarded, deps_cancelled;
 
 -- name: JobFinishMany
--- Every kind of result of a whole batch in one statement: ?1 is a JSON array with one row per
+-- Every kind of result of a whole batch in one statement: :results is a JSON array with one row per
 -- result, [id, attempt, state, attempt delta, scheduled_at or null, finalized_at or null, error
 -- JSON text or null]; each row is a primary-key lookup. The WHERE clause is the fence: a row
 -- applies only while the job still runs at the attempt that produced the result. The rescuer
@@ -127,14 +127,14 @@ FROM (
   SELECT value ->> 0 AS id, value ->> 1 AS attempt, value ->> 2 AS state,
          value ->> 3 AS attempt_delta, value ->> 4 AS scheduled_at, value ->> 5 AS finalized_at,
          value ->> 6 AS error
-  FROM json_each(?1)
+  FROM json_each(:results)
 ) AS u
 WHERE job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt
 RETURNING job.id, job.queue, job.state, job.has_dependents;
 
 -- name: JobHeartbeat
-UPDATE job SET lease_expires_at = ?1
-WHERE id = ?2 AND attempt = ?3 AND state = 'running' AND lease_owner = ?4;
+UPDATE job SET lease_expires_at = :leaseExpiresAt
+WHERE id = :id AND attempt = :attempt AND state = 'running' AND lease_owner = :owner;
 
 -- name: JobExpired
 -- Walks job_lease_idx, oldest expiry first.

@@ -225,7 +225,7 @@ class SqliteStoreTest {
       st.execute(
           "CREATE TABLE schema_migration (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
               + " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP) STRICT");
-      for (Migrator.Migration m : Migrator.migrations()) {
+      for (var m : Migrator.migrations()) {
         if (m.version() < 3) {
           st.executeUpdate(m.sql());
           st.execute(

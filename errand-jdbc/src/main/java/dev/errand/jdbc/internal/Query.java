@@ -1,0 +1,116 @@
+package dev.errand.jdbc.internal;
+
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One named SQL block, parsed once: its JDBC text, where each named parameter ({@code :queue})
+ * became a {@code ?}, and each name's positions, so that a parameter used twice is bound once by
+ * name ({@link Binder}). A block uses either named parameters or plain {@code ?}, never both.
+ *
+ * <p>The parser skips string literals, quoted identifiers and comments, and a {@code ::} cast is
+ * never a parameter ({@code :now::timestamptz} is the parameter {@code now} cast to timestamptz).
+ *
+ * <p>Internal and unstable: for Errand's own SQL stores only.
+ */
+public final class Query {
+  private final String name;
+  private final String sql;
+  private final Map<String, int[]> positions;
+
+  private Query(String name, String sql, Map<String, int[]> positions) {
+    this.name = name;
+    this.sql = sql;
+    this.positions = positions;
+  }
+
+  /** Parses block {@code name}'s text {@code text}. */
+  public static Query parse(String name, String text) {
+    StringBuilder sql = new StringBuilder(text.length());
+    Map<String, List<Integer>> found = new HashMap<>();
+    int plain = 0;
+    int index = 0;
+    int n = text.length();
+    int i = 0;
+    while (i < n) {
+      char ch = text.charAt(i);
+      int end;
+      if (ch == '\'' || ch == '"') {
+        end = text.indexOf(ch, i + 1);
+        while (end >= 0 && end + 1 < n && text.charAt(end + 1) == ch) {
+          end = text.indexOf(ch, end + 2);
+        }
+        end = end < 0 ? n : end + 1;
+      } else if (ch == '-' && i + 1 < n && text.charAt(i + 1) == '-') {
+        end = text.indexOf('\n', i);
+        end = end < 0 ? n : end;
+      } else if (ch == '/' && i + 1 < n && text.charAt(i + 1) == '*') {
+        end = text.indexOf("*/", i + 2);
+        end = end < 0 ? n : end + 2;
+      } else if (ch == ':' && i + 1 < n && text.charAt(i + 1) == ':') {
+        end = i + 2;
+      } else if (ch == ':' && i + 1 < n && Character.isJavaIdentifierStart(text.charAt(i + 1))) {
+        end = i + 2;
+        while (end < n && Character.isJavaIdentifierPart(text.charAt(end))) {
+          end++;
+        }
+        found.computeIfAbsent(text.substring(i + 1, end), k -> new ArrayList<>()).add(++index);
+        sql.append('?');
+        i = end;
+        continue;
+      } else {
+        if (ch == '?') {
+          plain++;
+          index++;
+        }
+        end = i + 1;
+      }
+      sql.append(text, i, end);
+      i = end;
+    }
+    if (plain > 0 && !found.isEmpty()) {
+      throw new IllegalStateException(
+          "SQL block '" + name + "' mixes ? with named parameters " + found.keySet());
+    }
+    Map<String, int[]> positions = new HashMap<>();
+    found.forEach(
+        (param, at) -> positions.put(param, at.stream().mapToInt(Integer::intValue).toArray()));
+    return new Query(name, sql.toString(), Map.copyOf(positions));
+  }
+
+  /** This block's name. */
+  public String name() {
+    return name;
+  }
+
+  /** The JDBC text, with {@code ?} for every parameter. */
+  public String sql() {
+    return sql;
+  }
+
+  /** The 1-based JDBC positions of parameter {@code param}; fails fast on an unknown name. */
+  public int[] positions(String param) {
+    int[] at = positions.get(param);
+    if (at == null) {
+      throw new IllegalArgumentException("SQL block '" + name + "' has no parameter :" + param);
+    }
+    return at;
+  }
+
+  /** The named parameters of this block. */
+  public java.util.Set<String> parameters() {
+    return positions.keySet();
+  }
+
+  /** Binds this block's named parameters on {@code statement}, prepared from {@link #sql()}. */
+  public Binder bind(PreparedStatement statement) {
+    return new Binder(this, statement);
+  }
+
+  Query replace(String placeholder, String value) {
+    return new Query(name, sql.replace(placeholder, value), positions);
+  }
+}
