@@ -322,6 +322,48 @@ class EngineTest extends EngineHarness {
     }
 
     @Test
+    void anErrorThrownOutsideWorkFailsTheAttemptAndFreesItsSlot() {
+      AtomicInteger calls = new AtomicInteger();
+      Errand errand =
+          start(
+              c ->
+                  c.queue("default", 1)
+                      .worker(
+                          "noop",
+                          Noop.class,
+                          new Worker<Noop>() {
+                            @Override
+                            public Outcome work(Job<Noop> job) {
+                              return Outcome.complete();
+                            }
+
+                            @Override
+                            public Duration timeout(Job<Noop> job) {
+                              // Only the first job's first attempt: an Error, not an exception.
+                              if (job.args().n() == 1 && calls.getAndIncrement() == 0) {
+                                throw new AssertionError("timeout of attempt " + job.attempt());
+                              }
+                              return Worker.super.timeout(job);
+                            }
+
+                            @Override
+                            public int maxAttempts() {
+                              return 1;
+                            }
+                          }));
+
+      long failing = errand.enqueue(new Noop(1)).id();
+      await().until(() -> state(failing) == JobState.DISCARDED);
+      // The queue's one slot came back: the next job runs.
+      long next = errand.enqueue(new Noop(2)).id();
+      await().until(() -> state(next) == JobState.COMPLETED);
+
+      assertThat(job(failing).errors())
+          .extracting(AttemptError::message)
+          .containsExactly("timeout of attempt 1");
+    }
+
+    @Test
     void afterTheLastAttemptTheJobIsDiscardedWithEveryError() {
       Errand errand =
           start(

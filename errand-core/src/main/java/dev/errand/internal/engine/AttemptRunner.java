@@ -58,6 +58,12 @@ public final class AttemptRunner {
     MDC.put(MDC_ATTEMPT, Integer.toString(attempt.info.attempt()));
     try {
       return execute(attempt);
+    } catch (Throwable t) {
+      // What the worker throws is caught in execute; this is anything else, an Error thrown while
+      // decoding the args or asking the worker for its timeout, say. Let through, it would end
+      // the slot's task without a result: the slot lost, and the job held (its lease renewed)
+      // until shutdown. So it fails the attempt like a worker's exception, and keeps the error.
+      return failed(attempt, t, () -> Backoff.DEFAULT.delay(attempt.info.attempt()));
     } finally {
       attempt.detach();
       Thread.interrupted(); // a late interrupt must not leak into the thread's next task
