@@ -97,11 +97,6 @@ final class FetchHints {
       return new Key(job.priority(), job.scheduledAt(), job.id());
     }
 
-    /** The run time as PostgreSQL reads it; before every other for {@link #HEAD}. */
-    String scheduledAtText() {
-      return scheduledAt.equals(Instant.MIN) ? "-infinity" : scheduledAt.toString();
-    }
-
     @Override
     public int compareTo(Key other) {
       int c = Integer.compare(priority, other.priority);

@@ -833,8 +833,8 @@ public final class PostgresStore implements Store {
           .setLong("keyId", key.id())
           .setInt("limit", params.limit());
       setTimestamp(b, "leaseExpiresAt", params.leaseExpiresAt());
-      setTimestamp(b, "aheadScheduledAt", ahead.scheduledAtText());
-      setTimestamp(b, "keyScheduledAt", key.scheduledAtText());
+      setTimestamp(b, "aheadScheduledAt", ahead.scheduledAt());
+      setTimestamp(b, "keyScheduledAt", key.scheduledAt());
       List<JobInfo> jobs = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -1086,7 +1086,7 @@ public final class PostgresStore implements Store {
               String now = params.now().toString();
               Binder b = sql.query("JobRescueExpired").bind(ps);
               setTimestamp(b, "now", now);
-              setTimestamp(b, "watermark", RescueWatermark.text(start));
+              setTimestamp(b, "watermark", start);
               b.setInt("limit", params.limit());
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -1573,12 +1573,20 @@ public final class PostgresStore implements Store {
    */
   private static void setTimestamp(PreparedStatement ps, int index, Object instant)
       throws SQLException {
-    ps.setObject(index, instant.toString(), Types.OTHER);
+    ps.setObject(index, timestampText(instant), Types.OTHER);
   }
 
   /** {@link #setTimestamp(PreparedStatement, int, Object)} for a named parameter. */
   private static void setTimestamp(Binder b, String name, Object instant) throws SQLException {
-    b.setObject(name, instant.toString(), Types.OTHER);
+    b.setObject(name, timestampText(instant), Types.OTHER);
+  }
+
+  /**
+   * A time as PostgreSQL reads it; {@link Instant#MIN}, where a walk starts from the head of an
+   * index ({@link FetchHints#HEAD}, {@link RescueWatermark#FROM_THE_START}), as {@code -infinity}.
+   */
+  private static String timestampText(Object instant) {
+    return Instant.MIN.equals(instant) ? "-infinity" : instant.toString();
   }
 
   private StoreException failed(String what, SQLException e) {

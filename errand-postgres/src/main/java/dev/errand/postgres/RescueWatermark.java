@@ -75,9 +75,4 @@ final class RescueWatermark {
       mark = now;
     }
   }
-
-  /** The time as PostgreSQL reads it; before every lease for {@link #FROM_THE_START}. */
-  static String text(Instant start) {
-    return start.equals(FROM_THE_START) ? "-infinity" : start.toString();
-  }
 }
