@@ -210,6 +210,7 @@ class PostgresEngineTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the worker only has to run while the client enqueues
   void anEnqueueWhoseNotificationWasDebouncedWakesTheWorkersWithTheTrailingOne() {
     // The worker node polls every ten minutes, so only notifications can wake it. The client's
     // window is a second: its second enqueue, right after the first was worked, does not notify

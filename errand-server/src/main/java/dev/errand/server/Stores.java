@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.errand.postgres.PostgresStore;
 import dev.errand.spi.Store;
 import dev.errand.sqlite.SqliteStore;
+import java.io.Closeable;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,9 +19,9 @@ import java.util.Map;
 final class Stores {
 
   /** A store and what must be closed with it. */
-  record Opened(Store store, AutoCloseable resources) implements AutoCloseable {
+  record Opened(Store store, Closeable resources) implements AutoCloseable {
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
       store.close();
       if (resources != null) {
         resources.close();

@@ -46,7 +46,7 @@ final class JobRows {
         JobColumns.dependencies(rs.getInt(18), rs.getInt(19), rs.getInt(20), rs.getInt(21)));
   }
 
-  /** NONE for a job that never had dependencies, as the other stores report it. */
+  // NONE for a job that never had dependencies, as the other stores report it.
   /** Microseconds since the epoch; anything finer is dropped, as PostgreSQL does. */
   static long micros(Instant instant) {
     return Math.addExact(
