@@ -21,6 +21,7 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.NodeInfo;
 import dev.errand.Outcome;
+import dev.errand.Stores;
 import dev.errand.UniqueOptions;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.Store;
@@ -329,7 +330,7 @@ class PostgresEngineTest {
 
   @Test
   void aStoreWithoutTransactionsRefusesTransactionalEnqueue() {
-    Errand memory = Errand.create(Config.builder(Store.inMemory()).build());
+    Errand memory = Errand.create(Config.builder(Stores.inMemory()).build());
 
     assertThatThrownBy(() -> memory.enqueue(TestDatabase.pool().getConnection(), new Order(1)))
         .isInstanceOf(UnsupportedOperationException.class)

@@ -40,7 +40,8 @@ final class Stores {
   private static final Map<String, Opener> OPENERS = new LinkedHashMap<>();
 
   static {
-    OPENERS.put("memory", (settings, migrate, create) -> new Opened(Store.inMemory(), null));
+    OPENERS.put(
+        "memory", (settings, migrate, create) -> new Opened(dev.errand.Stores.inMemory(), null));
     OPENERS.put("postgres", Stores::postgres);
     OPENERS.put("sqlite", Stores::sqlite);
   }

@@ -81,7 +81,7 @@ final class TestServer implements AutoCloseable {
 
   /** On a new in-memory store. */
   static TestServer memory() {
-    return new TestServer(Store.inMemory(), null, TOKEN);
+    return new TestServer(dev.errand.Stores.inMemory(), null, TOKEN);
   }
 
   /** On a new PostgreSQL schema, dropped on close. */

@@ -1,5 +1,6 @@
 package dev.errand.contract;
 
+import dev.errand.Stores;
 import dev.errand.spi.Store;
 
 /** The in-memory store passes the full contract: otherwise it would be a test double that lies. */
@@ -7,6 +8,6 @@ class MemoryStoreContractTest extends StoreContract {
 
   @Override
   protected Store createStore() {
-    return Store.inMemory();
+    return Stores.inMemory();
   }
 }
