@@ -140,7 +140,9 @@ public final class PostgresStore implements Store {
   private PostgresStore(Builder builder) {
     this.dataSource = builder.dataSource;
     this.schema = checkSchema(builder.schema);
-    this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
+    this.sql =
+        NamedSql.load(name -> PostgresStore.class.getResourceAsStream(name), "store.sql")
+            .replace("{schema}", schema);
     this.jdbc = new JdbcRunner("PostgreSQL store (schema " + schema + ")", dataSource, e -> "");
     this.channel = "errand_" + schema;
     this.notifier = builder.listen ? new PostgresNotifier(dataSource, channel) : null;

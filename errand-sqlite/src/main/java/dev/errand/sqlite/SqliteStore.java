@@ -134,7 +134,8 @@ public final class SqliteStore implements Store {
 
   private final Path file;
   private final JdbcRunner jdbc;
-  private final NamedSql sql = NamedSql.load(SqliteStore.class, "store.sql");
+  private final NamedSql sql =
+      NamedSql.load(name -> SqliteStore.class.getResourceAsStream(name), "store.sql");
   private final String insertChunkSql =
       sql.get("JobInsert")
           .replace(
