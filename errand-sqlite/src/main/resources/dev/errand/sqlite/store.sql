@@ -110,7 +110,7 @@ WHERE id IN (
   ORDER BY priority, scheduled_at, id
   LIMIT :limit
 )
--- The columns JobRows.read takes, in its order: by position, which is cheaper than by name.
+-- The columns of JobRowMapper.COLUMNS, in its order: read by position, cheaper than by name.
 RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
   deps_waiting, deps_completed, deps_discarded, deps_cancelled;
