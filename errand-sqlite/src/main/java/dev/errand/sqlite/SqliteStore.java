@@ -16,6 +16,7 @@ import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.jdbc.internal.Migrations.Migration;
 import dev.errand.jdbc.internal.NamedSql;
 import dev.errand.jdbc.internal.Query;
+import dev.errand.jdbc.internal.StoreMigrations;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
@@ -44,6 +45,7 @@ import dev.errand.spi.NodePruneParams;
 import dev.errand.spi.NodeRemoveParams;
 import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
+import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
@@ -202,6 +204,18 @@ public final class SqliteStore implements Store {
               + file
               + "', or call migrate()");
     }
+  }
+
+  /** This file's {@link #migrate}, {@link #migrationSql} and {@link #checkMigrated}. */
+  @Override
+  public Optional<SchemaMigrations> migrations() {
+    return Optional.of(
+        new StoreMigrations(
+            "file " + file,
+            Migrator::latestVersion,
+            this::migrate,
+            SqliteStore::migrationSql,
+            this::checkMigrated));
   }
 
   @Override
