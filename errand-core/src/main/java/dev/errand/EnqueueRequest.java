@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * One job of a batch whose jobs each have their own options, for {@link
- * Errand#enqueueMany(java.util.List)}.
+ * Errand#enqueueMany(java.util.List)} and its transactional twin.
  *
  * @param args the job's args
  * @param options its options

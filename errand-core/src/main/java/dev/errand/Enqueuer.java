@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Enqueues jobs at once, outside any transaction: what a running {@link Job} enqueues its follow-up
- * jobs through. {@link Errand} is one; a test that calls a worker directly may pass its own to
+ * jobs through, with {@link Errand}'s verbs ({@code enqueue}, {@code enqueueAll}, {@code
+ * enqueueMany}). {@link Errand} is one; a test that calls a worker directly may pass its own to
  * {@link Job#of(JobInfo, JobArgs, Enqueuer)}. Implementations are thread-safe.
  */
 public interface Enqueuer {
@@ -39,4 +40,11 @@ public interface Enqueuer {
    * @return one entry per job, in order
    */
   List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options);
+
+  /**
+   * Enqueues jobs that each have their own options in one store call: all or none are stored.
+   *
+   * @return one entry per job, in order
+   */
+  List<Enqueued> enqueueMany(List<EnqueueRequest> requests);
 }

@@ -34,6 +34,21 @@ import java.util.Objects;
  * } // closes the Errand, then the store
  * }</pre>
  *
+ * <p>The enqueue verbs, each all-or-none in one store call:
+ *
+ * <ul>
+ *   <li>{@link #enqueue(JobArgs, EnqueueOptions) enqueue}: one job;
+ *   <li>{@link #enqueueAll(Collection, EnqueueOptions) enqueueAll}: many jobs with the same options
+ *       (an import's items);
+ *   <li>{@link #enqueueMany(List) enqueueMany}: many jobs, each with its own options ({@link
+ *       EnqueueRequest}).
+ * </ul>
+ *
+ * Each comes without options (the defaults) where that makes sense, and each has a twin that takes
+ * a {@link Connection} first and joins the caller's open transaction. A {@link Job} enqueues its
+ * follow-ups with the same verbs ({@link Enqueuer}); {@link #batch()} adds a callback that runs
+ * once all of a batch's jobs have finished.
+ *
  * <p>Enqueue works before {@code start()} and without queues (an insert-only client). Secondary
  * operations live in {@link #jobs()} and {@link #queues()}.
  */
@@ -211,15 +226,12 @@ public final class Errand implements AutoCloseable, Enqueuer {
    * Enqueues many jobs with the same options in one store call: all or none are stored.
    *
    * @return one entry per job, in order
+   * @throws JobArgsException if any job's args cannot be written or are too large; then nothing was
+   *     stored
    */
   @Override
   public List<Enqueued> enqueueAll(Collection<? extends JobArgs> args, EnqueueOptions options) {
-    Instant now = now();
-    List<NewJob> batch = new ArrayList<>(args.size());
-    for (JobArgs a : args) {
-      batch.add(encoder.encode(a, options, now));
-    }
-    return insert(batch);
+    return insert(encodeAlike(args, options));
   }
 
   /**
@@ -229,19 +241,15 @@ public final class Errand implements AutoCloseable, Enqueuer {
    * @throws JobArgsException if any job's args cannot be written or are too large; then nothing was
    *     stored
    */
+  @Override
   public List<Enqueued> enqueueMany(List<EnqueueRequest> requests) {
-    Instant now = now();
-    List<NewJob> batch = new ArrayList<>(requests.size());
-    for (EnqueueRequest request : requests) {
-      batch.add(encoder.encode(request.args(), request.options(), now));
-    }
-    return insert(batch);
+    return insert(encodeEach(requests));
   }
 
   /**
    * Enqueues a job inside the caller's open transaction on {@code connection}: the job exists, and
    * workers are woken, only if the caller commits. Errand neither commits nor closes the
-   * connection.
+   * connection. Every enqueue shape has such a twin, taking the connection first.
    *
    * @throws UnsupportedOperationException if the store cannot join a transaction ({@link
    *     Capability#TX_ENQUEUE})
@@ -250,20 +258,43 @@ public final class Errand implements AutoCloseable, Enqueuer {
     return enqueue(connection, args, EnqueueOptions.defaults());
   }
 
-  /** {@link #enqueue(Connection, JobArgs)} with options. */
+  /** {@link #enqueue(JobArgs, EnqueueOptions)} inside the caller's transaction. */
   public Enqueued enqueue(Connection connection, JobArgs args, EnqueueOptions options) {
     return insertInTransaction(connection, List.of(encoder.encode(args, options, now()))).get(0);
+  }
+
+  /** {@link #enqueueAll(Collection)} inside the caller's transaction. */
+  public List<Enqueued> enqueueAll(Connection connection, Collection<? extends JobArgs> args) {
+    return enqueueAll(connection, args, EnqueueOptions.defaults());
   }
 
   /** {@link #enqueueAll(Collection, EnqueueOptions)} inside the caller's transaction. */
   public List<Enqueued> enqueueAll(
       Connection connection, Collection<? extends JobArgs> args, EnqueueOptions options) {
+    return insertInTransaction(connection, encodeAlike(args, options));
+  }
+
+  /** {@link #enqueueMany(List)} inside the caller's transaction. */
+  public List<Enqueued> enqueueMany(Connection connection, List<EnqueueRequest> requests) {
+    return insertInTransaction(connection, encodeEach(requests));
+  }
+
+  private List<NewJob> encodeAlike(Collection<? extends JobArgs> args, EnqueueOptions options) {
     Instant now = now();
     List<NewJob> batch = new ArrayList<>(args.size());
     for (JobArgs a : args) {
       batch.add(encoder.encode(a, options, now));
     }
-    return insertInTransaction(connection, batch);
+    return batch;
+  }
+
+  private List<NewJob> encodeEach(List<EnqueueRequest> requests) {
+    Instant now = now();
+    List<NewJob> batch = new ArrayList<>(requests.size());
+    for (EnqueueRequest request : requests) {
+      batch.add(encoder.encode(request.args(), request.options(), now));
+    }
+    return batch;
   }
 
   BatchEnqueued insertBatch(

@@ -190,6 +190,11 @@ public final class Job<A extends JobArgs> {
     return enqueuer.enqueueAll(args, options);
   }
 
+  /** Enqueues follow-up jobs now, each with its own options, in one batch. */
+  public List<Enqueued> enqueueMany(List<EnqueueRequest> requests) {
+    return enqueuer.enqueueMany(requests);
+  }
+
   @Override
   public String toString() {
     return "Job[id="

@@ -1,6 +1,6 @@
 package dev.errand;
 
-import dev.errand.internal.engine.Engine;
+import dev.errand.internal.engine.JobSignals;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobRetryParams;
@@ -10,9 +10,9 @@ import java.util.Optional;
 /** Reading and managing single jobs, from {@link Errand#jobs()}. Thread-safe. */
 public final class Jobs {
   private final Config config;
-  private final Engine engine;
+  private final JobSignals engine;
 
-  Jobs(Config config, Engine engine) {
+  Jobs(Config config, JobSignals engine) {
     this.config = config;
     this.engine = engine;
   }

@@ -1,6 +1,7 @@
 package dev.errand;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.errand.TestArgs.Noop;
@@ -111,6 +112,44 @@ class EngineTest extends EngineHarness {
               () ->
                   errand.jobs().list(JobQuery.all().withStates(JobState.COMPLETED)).jobs().size()
                       == 3);
+    }
+
+    @Test
+    void aWorkerEnqueuesFollowUpJobsEachWithItsOwnOptions() {
+      Errand errand =
+          start(
+              c ->
+                  c.queue("default", 4)
+                      .queue("later", 1)
+                      .worker(
+                          "step",
+                          Step.class,
+                          job -> {
+                            if (job.args().name().equals("parent")) {
+                              job.enqueueMany(
+                                  List.of(
+                                      new EnqueueRequest(
+                                          new Step("child-1"), EnqueueOptions.defaults()),
+                                      new EnqueueRequest(
+                                          new Step("child-2"),
+                                          EnqueueOptions.defaults().queue("later").priority(3))));
+                            }
+                            return Outcome.complete();
+                          }));
+
+      errand.enqueue(new Step("parent"));
+
+      await()
+          .until(
+              () ->
+                  errand.jobs().list(JobQuery.all().withStates(JobState.COMPLETED)).jobs().size()
+                      == 3);
+      assertThat(errand.jobs().list(JobQuery.all()).jobs())
+          .extracting(JobInfo::argsJson, JobInfo::queue, JobInfo::priority)
+          .containsExactlyInAnyOrder(
+              tuple("{\"name\":\"parent\"}", "default", 0),
+              tuple("{\"name\":\"child-1\"}", "default", 0),
+              tuple("{\"name\":\"child-2\"}", "later", 3));
     }
 
     @Test

@@ -31,6 +31,11 @@ class JobOfTest {
             Collection<? extends JobArgs> args, EnqueueOptions options) {
           return args.stream().map(a -> enqueue(a, options)).toList();
         }
+
+        @Override
+        public List<Enqueued> enqueueMany(List<EnqueueRequest> requests) {
+          return requests.stream().map(r -> enqueue(r.args(), r.options())).toList();
+        }
       };
 
   private final Worker<TestArgs.Step> worker =

@@ -130,7 +130,7 @@ public record NewJob(
       }
       if (cancellation == null
           && ifDependencyFails == DependencyFailure.CANCEL
-          && (state == JobState.DISCARDED || state == JobState.CANCELLED)) {
+          && JobRules.failsDependents(state)) {
         cancellation = DependencyFailure.cancellation(id, state, now);
       }
     }
@@ -140,7 +140,7 @@ public record NewJob(
     } else if (waiting > 0) {
       state = JobState.PENDING;
     } else {
-      state = scheduledAt.isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+      state = JobRules.runnableState(scheduledAt, now);
     }
     DependencyCounts counts =
         dependsOn.isEmpty()

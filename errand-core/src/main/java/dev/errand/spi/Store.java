@@ -41,6 +41,15 @@ public interface Store extends AutoCloseable {
   }
 
   /**
+   * The schema migrations of a store that keeps tables (the SQL stores); empty for one that needs
+   * none (the in-memory store). Tools create, upgrade and check any store's tables through it,
+   * instead of asking which store it is.
+   */
+  default Optional<SchemaMigrations> migrations() {
+    return Optional.empty();
+  }
+
+  /**
    * Inserts jobs, all or none. Each is {@code AVAILABLE} if its {@code scheduledAt} is not after
    * {@code now}, else {@code SCHEDULED}, with {@code attempt = 0}. Wakes the queues' listeners.
    *

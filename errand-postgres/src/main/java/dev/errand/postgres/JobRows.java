@@ -1,8 +1,8 @@
 package dev.errand.postgres;
 
-import dev.errand.DependencyCounts;
 import dev.errand.JobInfo;
 import dev.errand.JobState;
+import dev.errand.jdbc.internal.JobRowMapper;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobFetchParams;
 import java.sql.Array;
@@ -12,31 +12,32 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 
-/** Turns job rows into {@link JobInfo} and the JSON columns both ways. */
+/**
+ * PostgreSQL's side of reading job rows: times as {@code timestamptz}, tags as a {@code text[]}.
+ * {@link JobRowMapper} maps the columns.
+ */
 final class JobRows {
+
+  private static final JobRowMapper MAPPER =
+      new JobRowMapper(
+          new JobRowMapper.Decoding() {
+            @Override
+            public Instant instant(ResultSet rs, int column) throws SQLException {
+              OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
+              return time == null ? null : time.toInstant();
+            }
+
+            @Override
+            public List<String> tags(ResultSet rs, int column) throws SQLException {
+              return JobRows.tags(rs.getArray(column));
+            }
+          });
 
   private JobRows() {}
 
+  /** A whole job row ({@code SELECT *}, {@code RETURNING *}), its columns found by name. */
   static JobInfo read(ResultSet rs) throws SQLException {
-    return new JobInfo(
-        rs.getLong("id"),
-        rs.getString("kind"),
-        rs.getString("queue"),
-        JobColumns.state(rs.getString("state")),
-        rs.getString("args"),
-        rs.getInt("priority"),
-        rs.getInt("attempt"),
-        rs.getInt("max_attempts"),
-        instant(rs, "created_at"),
-        instant(rs, "scheduled_at"),
-        instant(rs, "attempted_at"),
-        instant(rs, "finalized_at"),
-        rs.getString("lease_owner"),
-        instant(rs, "lease_expires_at"),
-        tags(rs.getArray("tags")),
-        JobColumns.metadata(rs.getString("metadata")),
-        JobColumns.errors(rs.getString("errors")),
-        dependencies(rs));
+    return MAPPER.readByName(rs);
   }
 
   /**
@@ -58,8 +59,8 @@ final class JobRows {
         rs.getInt(5),
         rs.getInt(6),
         rs.getInt(7),
-        epochMicros(rs.getLong(8)),
-        epochMicros(rs.getLong(9)),
+        JobRowMapper.epochMicros(rs.getLong(8)),
+        JobRowMapper.epochMicros(rs.getLong(9)),
         claim.now(),
         null,
         claim.owner(),
@@ -68,24 +69,6 @@ final class JobRows {
         JobColumns.metadata(rs.getString(11)),
         JobColumns.errors(rs.getString(12)),
         JobColumns.dependencies(waiting, completed, discarded, cancelled));
-  }
-
-  private static Instant epochMicros(long micros) {
-    return Instant.ofEpochSecond(
-        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-  }
-
-  private static DependencyCounts dependencies(ResultSet rs) throws SQLException {
-    int waiting = rs.getInt("deps_waiting");
-    int completed = rs.getInt("deps_completed");
-    int discarded = rs.getInt("deps_discarded");
-    int cancelled = rs.getInt("deps_cancelled");
-    return JobColumns.dependencies(waiting, completed, discarded, cancelled);
-  }
-
-  private static Instant instant(ResultSet rs, String column) throws SQLException {
-    OffsetDateTime time = rs.getObject(column, OffsetDateTime.class);
-    return time == null ? null : time.toInstant();
   }
 
   private static List<String> tags(Array array) throws SQLException {

@@ -13,6 +13,7 @@ import dev.errand.UnknownDependencyException;
 import dev.errand.jdbc.internal.Binder;
 import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.jdbc.internal.NamedSql;
+import dev.errand.jdbc.internal.StoreMigrations;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
@@ -41,6 +42,7 @@ import dev.errand.spi.NodePruneParams;
 import dev.errand.spi.NodeRemoveParams;
 import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
+import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -201,6 +203,18 @@ public final class PostgresStore implements Store {
    */
   public void checkMigrated() {
     new Migrator(dataSource, schema).checkMigrated();
+  }
+
+  /** This schema's {@link #migrate}, {@link #migrationSql(int)} and {@link #checkMigrated}. */
+  @Override
+  public Optional<SchemaMigrations> migrations() {
+    return Optional.of(
+        new StoreMigrations(
+            "schema " + schema,
+            this::latestMigration,
+            this::migrate,
+            this::migrationSql,
+            this::checkMigrated));
   }
 
   @Override

@@ -13,6 +13,7 @@ import dev.errand.BatchEnqueued;
 import dev.errand.Config;
 import dev.errand.DependencyCounts;
 import dev.errand.EnqueueOptions;
+import dev.errand.EnqueueRequest;
 import dev.errand.Enqueued;
 import dev.errand.Errand;
 import dev.errand.JobArgs;
@@ -177,6 +178,41 @@ class PostgresEngineTest {
 
   private static List<String> ids(Errand node) {
     return node.nodes().stream().map(NodeInfo::id).toList();
+  }
+
+  @Test
+  void everyBatchShapeHasATwinThatJoinsTheCallersTransaction() throws Exception {
+    try (Connection c = TestDatabase.pool().getConnection()) {
+      c.setAutoCommit(false);
+      errand.enqueueAll(c, List.of(new Order(20)));
+      errand.enqueueMany(c, List.of(new EnqueueRequest(new Order(21), EnqueueOptions.defaults())));
+      c.rollback();
+    }
+    List<Enqueued> alike;
+    List<Enqueued> each;
+    try (Connection c = TestDatabase.pool().getConnection()) {
+      c.setAutoCommit(false);
+      alike = errand.enqueueAll(c, List.of(new Order(10), new Order(11)));
+      each =
+          errand.enqueueMany(
+              c,
+              List.of(
+                  new EnqueueRequest(new Order(12), EnqueueOptions.defaults()),
+                  new EnqueueRequest(
+                      new Note("audited"), EnqueueOptions.defaults().queue("audit").priority(2))));
+      c.commit();
+    }
+
+    await().until(() -> receiptsSent.containsAll(List.of(10L, 11L, 12L)));
+    assertThat(ordersWorked).containsExactlyInAnyOrder(10L, 11L, 12L);
+    assertThat(alike).extracting(Enqueued::id).doesNotContainNull().doesNotHaveDuplicates();
+    JobInfo note = store.jobGet(each.get(1).id()).orElseThrow();
+    assertThat(note.argsJson()).isEqualTo("{\"note\":\"audited\"}");
+    assertThat(note.queue()).isEqualTo("audit");
+    assertThat(note.priority()).isEqualTo(2);
+    assertThat(store.jobList(JobQuery.all().withKind("order_placed")))
+        .extracting(JobInfo::argsJson)
+        .containsExactlyInAnyOrder("{\"orderId\":10}", "{\"orderId\":11}", "{\"orderId\":12}");
   }
 
   @Test

@@ -1,6 +1,6 @@
 package dev.errand.server;
 
-import dev.errand.postgres.PostgresStore;
+import dev.errand.spi.SchemaMigrations;
 import dev.errand.sqlite.SqliteStore;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -58,24 +58,20 @@ final class MigrateCommand implements Callable<Integer> {
       return 0;
     }
     try (Stores.Opened opened = Stores.openToMigrate(settings)) {
-      if (opened.store() instanceof SqliteStore sqlite) {
-        var applied = sqlite.migrate();
-        root.out.println(
-            applied.isEmpty()
-                ? "file " + sqlite.file() + " is up to date"
-                : "applied migrations " + applied);
-        return 0;
-      }
-      if (!(opened.store() instanceof PostgresStore pg)) {
-        throw new IllegalArgumentException(
-            "migrate needs a postgres or sqlite store, was '"
-                + settings.get(Settings.STORE, "memory")
-                + "'");
-      }
-      var applied = pg.migrate();
+      SchemaMigrations migrations =
+          opened
+              .store()
+              .migrations()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "migrate needs a postgres or sqlite store, was '"
+                              + settings.get(Settings.STORE, "memory")
+                              + "'"));
+      var applied = migrations.apply();
       root.out.println(
           applied.isEmpty()
-              ? "schema " + settings.get(Settings.SCHEMA, "errand") + " is up to date"
+              ? migrations.location() + " is up to date"
               : "applied migrations " + applied);
     }
     return 0;

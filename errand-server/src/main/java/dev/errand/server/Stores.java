@@ -3,6 +3,7 @@ package dev.errand.server;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.errand.postgres.PostgresStore;
+import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import dev.errand.sqlite.SqliteStore;
 import java.io.Closeable;
@@ -160,11 +161,7 @@ final class Stores {
 
   /** Fails, saying what to run, when {@code store}'s tables are older than this version's. */
   static void checkMigrated(Store store) {
-    if (store instanceof PostgresStore pg) {
-      pg.checkMigrated();
-    } else if (store instanceof SqliteStore sqlite) {
-      sqlite.checkMigrated();
-    }
+    store.migrations().ifPresent(SchemaMigrations::checkMigrated);
   }
 
   static PostgresStore postgresStore(

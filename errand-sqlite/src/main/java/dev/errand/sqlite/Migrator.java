@@ -28,6 +28,12 @@ final class Migrator {
     return Migrations.load(name -> Migrator.class.getResourceAsStream(name), sql -> sql);
   }
 
+  /** The newest migration this version of Errand has. */
+  static int latestVersion() {
+    List<Migration> all = migrations();
+    return all.get(all.size() - 1).version();
+  }
+
   private static final String MIGRATION_TABLE =
       "CREATE TABLE IF NOT EXISTS schema_migration (version INTEGER PRIMARY KEY,"
           + " name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP) STRICT";

@@ -15,6 +15,8 @@ import dev.errand.jdbc.internal.Binder;
 import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.jdbc.internal.Migrations.Migration;
 import dev.errand.jdbc.internal.NamedSql;
+import dev.errand.jdbc.internal.Query;
+import dev.errand.jdbc.internal.StoreMigrations;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
@@ -43,6 +45,7 @@ import dev.errand.spi.NodePruneParams;
 import dev.errand.spi.NodeRemoveParams;
 import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
+import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
@@ -54,7 +57,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.EnumMap;
@@ -136,11 +138,7 @@ public final class SqliteStore implements Store {
   private final JdbcRunner jdbc;
   private final NamedSql sql =
       NamedSql.load(name -> SqliteStore.class.getResourceAsStream(name), "store.sql");
-  private final String insertChunkSql =
-      sql.get("JobInsert")
-          .replace(
-              "{rows}",
-              String.join(", ", Collections.nCopies(INSERT_CHUNK, sql.get("JobInsertRow"))));
+  private final Query insertFullChunk = insertQuery(INSERT_CHUNK);
   private final SqliteConnections connections;
   private final LocalNotifier notifier = new LocalNotifier();
 
@@ -207,6 +205,18 @@ public final class SqliteStore implements Store {
               + file
               + "', or call migrate()");
     }
+  }
+
+  /** This file's {@link #migrate}, {@link #migrationSql} and {@link #checkMigrated}. */
+  @Override
+  public Optional<SchemaMigrations> migrations() {
+    return Optional.of(
+        new StoreMigrations(
+            "file " + file,
+            Migrator::latestVersion,
+            this::migrate,
+            SqliteStore::migrationSql,
+            this::checkMigrated));
   }
 
   @Override
@@ -302,9 +312,9 @@ public final class SqliteStore implements Store {
   private Enqueued insertWithDependencies(SqliteConnections.Session c, NewJob job, Instant now)
       throws SQLException {
     Map<Long, JobState> states = new HashMap<>();
-    PreparedStatement read = c.prepare(sql.get("JobDependencyStates"));
-    read.setString(1, JobColumns.json(job.dependsOn()));
-    try (ResultSet rs = read.executeQuery()) {
+    Binder read =
+        prepare(c, "JobDependencyStates").setString("ids", JobColumns.json(job.dependsOn()));
+    try (ResultSet rs = read.statement().executeQuery()) {
       while (rs.next()) {
         states.put(rs.getLong(1), JobColumns.state(rs.getString(2)));
       }
@@ -320,49 +330,51 @@ public final class SqliteStore implements Store {
       }
     }
     NewJob.Start start = job.start(states, now);
-    PreparedStatement ps = c.prepare(sql.get("JobInsertWithDependencies"));
-    int p = 0;
-    ps.setString(++p, JobColumns.stateName(start.state()));
-    ps.setString(++p, job.queue());
-    ps.setString(++p, job.kind());
-    ps.setString(++p, job.argsJson());
-    ps.setInt(++p, job.priority());
-    ps.setInt(++p, job.maxAttempts());
-    ps.setLong(++p, JobRows.micros(now));
-    ps.setLong(++p, JobRows.micros(job.scheduledAt()));
+    Binder insert =
+        prepare(c, "JobInsertWithDependencies")
+            .setString("state", JobColumns.stateName(start.state()))
+            .setString("queue", job.queue())
+            .setString("kind", job.kind())
+            .setString("args", job.argsJson())
+            .setInt("priority", job.priority())
+            .setInt("maxAttempts", job.maxAttempts())
+            .setLong("createdAt", JobRows.micros(now))
+            .setLong("scheduledAt", JobRows.micros(job.scheduledAt()));
     if (start.cancellation() != null) {
-      ps.setLong(++p, JobRows.micros(now));
+      insert.setLong("finalizedAt", JobRows.micros(now));
     } else {
-      ps.setNull(++p, Types.INTEGER);
+      insert.setNull("finalizedAt", Types.INTEGER);
     }
-    ps.setString(++p, job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()));
-    ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
-    ps.setString(
-        ++p,
-        start.cancellation() == null
-            ? "[]"
-            : "[" + JobColumns.errorJson(start.cancellation()) + "]");
-    ps.setInt(++p, start.dependencies().waiting());
-    ps.setInt(++p, start.dependencies().completed());
-    ps.setInt(++p, start.dependencies().discarded());
-    ps.setInt(++p, start.dependencies().cancelled());
-    ps.setInt(++p, job.ifDependencyFails() == DependencyFailure.CANCEL ? 1 : 0);
+    insert
+        .setString("tags", job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()))
+        .setString("metadata", job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()))
+        .setString(
+            "errors",
+            start.cancellation() == null
+                ? "[]"
+                : "[" + JobColumns.errorJson(start.cancellation()) + "]")
+        .setInt("depsWaiting", start.dependencies().waiting())
+        .setInt("depsCompleted", start.dependencies().completed())
+        .setInt("depsDiscarded", start.dependencies().discarded())
+        .setInt("depsCancelled", start.dependencies().cancelled())
+        .setInt(
+            "cancelOnDependencyFailure",
+            job.ifDependencyFails() == DependencyFailure.CANCEL ? 1 : 0);
     long id;
-    try (ResultSet rs = ps.executeQuery()) {
+    try (ResultSet rs = insert.statement().executeQuery()) {
       if (!rs.next()) {
         throw new StoreException("inserted no job");
       }
       id = rs.getLong(1);
     }
     if (!unfinished.isEmpty()) {
-      PreparedStatement mark = c.prepare(sql.get("JobDependenciesMark"));
-      mark.setString(1, JobColumns.json(unfinished));
-      mark.executeUpdate();
-      PreparedStatement edge = c.prepare(sql.get("JobDependencyInsert"));
-      edge.setLong(2, id);
+      prepare(c, "JobDependenciesMark")
+          .setString("ids", JobColumns.json(unfinished))
+          .statement()
+          .executeUpdate();
+      Binder edge = prepare(c, "JobDependencyInsert").setLong("jobId", id);
       for (long dependency : unfinished) {
-        edge.setLong(1, dependency);
-        edge.executeUpdate();
+        edge.setLong("dependsOnId", dependency).statement().executeUpdate();
       }
     }
     return new Enqueued(id, start.state(), false);
@@ -383,23 +395,23 @@ public final class SqliteStore implements Store {
     ended.add(new Ended(id, outcome));
     for (Ended e = ended.poll(); e != null; e = ended.poll()) {
       List<Long> dependents = new ArrayList<>();
-      PreparedStatement take = c.prepare(sql.get("JobDependencyTake"));
-      take.setLong(1, e.id());
-      try (ResultSet rs = take.executeQuery()) {
+      Binder take = prepare(c, "JobDependencyTake").setLong("id", e.id());
+      try (ResultSet rs = take.statement().executeQuery()) {
         while (rs.next()) {
           dependents.add(rs.getLong(1));
         }
       }
       for (long dependent : dependents) {
-        PreparedStatement count = c.prepare(sql.get("JobDependencyCount"));
-        count.setLong(1, dependent);
-        count.setString(2, JobColumns.stateName(e.outcome()));
+        Binder count =
+            prepare(c, "JobDependencyCount")
+                .setLong("id", dependent)
+                .setString("outcome", JobColumns.stateName(e.outcome()));
         String state;
         String queue;
         int waiting;
         boolean cancelOnFailure;
         Instant scheduledAt;
-        try (ResultSet rs = count.executeQuery()) {
+        try (ResultSet rs = count.statement().executeQuery()) {
           if (!rs.next()) {
             continue;
           }
@@ -413,19 +425,22 @@ public final class SqliteStore implements Store {
           continue; // cancelled or retried by hand meanwhile: only the counts change
         }
         if (e.outcome() != JobState.COMPLETED && cancelOnFailure) {
-          PreparedStatement cancel = c.prepare(sql.get("JobDependentCancel"));
-          cancel.setLong(1, dependent);
-          cancel.setLong(2, JobRows.micros(at));
-          cancel.setString(
-              3, JobColumns.errorJson(DependencyFailure.cancellation(e.id(), e.outcome(), at)));
-          cancel.executeUpdate();
+          prepare(c, "JobDependentCancel")
+              .setLong("id", dependent)
+              .setLong("finalizedAt", JobRows.micros(at))
+              .setString(
+                  "error",
+                  JobColumns.errorJson(DependencyFailure.cancellation(e.id(), e.outcome(), at)))
+              .statement()
+              .executeUpdate();
           ended.add(new Ended(dependent, JobState.CANCELLED));
         } else if (waiting == 0) {
           boolean later = scheduledAt.isAfter(at);
-          PreparedStatement release = c.prepare(sql.get("JobDependentRelease"));
-          release.setLong(1, dependent);
-          release.setString(2, later ? "scheduled" : "available");
-          release.executeUpdate();
+          prepare(c, "JobDependentRelease")
+              .setLong("id", dependent)
+              .setString("state", later ? "scheduled" : "available")
+              .statement()
+              .executeUpdate();
           if (!later) {
             woken.add(queue);
           }
@@ -436,9 +451,8 @@ public final class SqliteStore implements Store {
 
   private Optional<Enqueued> uniqueHolder(SqliteConnections.Session c, String uniqueKey)
       throws SQLException {
-    PreparedStatement ps = c.prepare(sql.get("JobUniqueHolder"));
-    ps.setString(1, uniqueKey);
-    try (ResultSet rs = ps.executeQuery()) {
+    Binder holder = prepare(c, "JobUniqueHolder").setString("uniqueKey", uniqueKey);
+    try (ResultSet rs = holder.statement().executeQuery()) {
       return rs.next()
           ? Optional.of(new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), true))
           : Optional.empty();
@@ -451,31 +465,34 @@ public final class SqliteStore implements Store {
     JobState[] states = new JobState[n];
     long[] ids = new long[n];
     long createdAt = JobRows.micros(now);
-    PreparedStatement ps = c.prepare(insertSql(n));
-    int p = 0;
+    Query query = n == INSERT_CHUNK ? insertFullChunk : insertQuery(n);
+    Binder insert = query.bind(c.prepare(query.sql()));
     for (int i = 0; i < n; i++) {
       NewJob job = chunk.get(i);
       states[i] = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
-      ps.setString(++p, JobColumns.stateName(states[i]));
-      ps.setString(++p, job.queue());
-      ps.setString(++p, job.kind());
-      ps.setString(++p, job.argsJson());
-      ps.setInt(++p, job.priority());
-      ps.setInt(++p, job.maxAttempts());
-      ps.setLong(++p, createdAt);
-      ps.setLong(++p, JobRows.micros(job.scheduledAt()));
-      ps.setString(++p, job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()));
-      ps.setString(++p, job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
+      Binder row =
+          insert
+              .row(i)
+              .setString("state", JobColumns.stateName(states[i]))
+              .setString("queue", job.queue())
+              .setString("kind", job.kind())
+              .setString("args", job.argsJson())
+              .setInt("priority", job.priority())
+              .setInt("maxAttempts", job.maxAttempts())
+              .setLong("createdAt", createdAt)
+              .setLong("scheduledAt", JobRows.micros(job.scheduledAt()))
+              .setString("tags", job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()))
+              .setString(
+                  "metadata", job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
       if (job.isUnique()) {
-        ps.setString(++p, job.uniqueKey());
-        ps.setInt(++p, JobColumns.uniqueStateBits(job.uniqueStates()));
+        row.setString("uniqueKey", job.uniqueKey())
+            .setInt("uniqueStates", JobColumns.uniqueStateBits(job.uniqueStates()));
       } else {
-        ps.setNull(++p, Types.VARCHAR);
-        ps.setNull(++p, Types.INTEGER);
+        row.setNull("uniqueKey", Types.VARCHAR).setNull("uniqueStates", Types.INTEGER);
       }
     }
     int returned = 0;
-    try (ResultSet rs = ps.executeQuery()) {
+    try (ResultSet rs = insert.statement().executeQuery()) {
       while (rs.next() && returned < n) {
         ids[returned++] = rs.getLong(1);
       }
@@ -492,12 +509,9 @@ public final class SqliteStore implements Store {
     return result;
   }
 
-  private String insertSql(int rows) {
-    if (rows == INSERT_CHUNK) {
-      return insertChunkSql;
-    }
-    return sql.get("JobInsert")
-        .replace("{rows}", String.join(", ", Collections.nCopies(rows, sql.get("JobInsertRow"))));
+  /** The insert of {@code rows} jobs: JobInsert with JobInsertRow once per job. */
+  private Query insertQuery(int rows) {
+    return sql.query("JobInsert").repeat("{rows}", sql.query("JobInsertRow"), rows);
   }
 
   @Override
@@ -506,17 +520,17 @@ public final class SqliteStore implements Store {
         write(
             "fetch jobs of queue '" + params.queue() + "'",
             c -> {
-              PreparedStatement ps = c.prepare(sql.get("JobFetch"));
-              sql.query("JobFetch")
-                  .bind(ps)
-                  .setLong("now", JobRows.micros(params.now()))
-                  .setString("owner", params.owner())
-                  .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
-                  .setString("queue", params.queue())
-                  .setInt("limit", params.limit())
-                  .setNullableString(
-                      "kinds", params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
-              return readAll(ps);
+              Binder fetch =
+                  prepare(c, "JobFetch")
+                      .setLong("now", JobRows.micros(params.now()))
+                      .setString("owner", params.owner())
+                      .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
+                      .setString("queue", params.queue())
+                      .setInt("limit", params.limit())
+                      .setNullableString(
+                          "kinds",
+                          params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
+              return readAll(fetch.statement());
             });
     // RETURNING follows no order; the contract promises fetch order.
     jobs.sort(FETCH_ORDER);
@@ -597,9 +611,8 @@ public final class SqliteStore implements Store {
       SqliteConnections.Session c, List<FinishRow> rows, Set<String> woken) throws SQLException {
     List<Finished> applied = new ArrayList<>(rows.size());
     List<Finished> endedWithDependents = new ArrayList<>();
-    PreparedStatement ps = c.prepare(sql.get("JobFinishMany"));
-    sql.query("JobFinishMany").bind(ps).setString("results", JobRows.finishJson(rows));
-    try (ResultSet rs = ps.executeQuery()) {
+    Binder finish = prepare(c, "JobFinishMany").setString("results", JobRows.finishJson(rows));
+    try (ResultSet rs = finish.statement().executeQuery()) {
       while (rs.next()) {
         Finished f = new Finished(rs.getLong(1), rs.getString(2), rs.getString(3));
         applied.add(f);
@@ -629,13 +642,13 @@ public final class SqliteStore implements Store {
             "renew " + params.jobs().size() + " leases",
             c -> {
               Set<Long> notRenewed = new HashSet<>();
-              PreparedStatement ps = c.prepare(sql.get("JobHeartbeat"));
-              Binder b = sql.query("JobHeartbeat").bind(ps);
-              b.setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
-                  .setString("owner", params.owner());
+              Binder renew =
+                  prepare(c, "JobHeartbeat")
+                      .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
+                      .setString("owner", params.owner());
               for (JobRef ref : params.jobs()) {
-                b.setLong("id", ref.id()).setInt("attempt", ref.attempt());
-                if (ps.executeUpdate() == 0) {
+                renew.setLong("id", ref.id()).setInt("attempt", ref.attempt());
+                if (renew.statement().executeUpdate() == 0) {
                   notRenewed.add(ref.id());
                 }
               }
@@ -655,10 +668,11 @@ public final class SqliteStore implements Store {
           record Expired(
               JobRef ref, int maxAttempts, String owner, Instant expiredAt, Instant scheduledAt) {}
           List<Expired> expired = new ArrayList<>();
-          PreparedStatement ps = c.prepare(sql.get("JobExpired"));
-          ps.setLong(1, JobRows.micros(params.now()));
-          ps.setInt(2, params.limit());
-          try (ResultSet rs = ps.executeQuery()) {
+          Binder read =
+              prepare(c, "JobExpired")
+                  .setLong("now", JobRows.micros(params.now()))
+                  .setInt("limit", params.limit());
+          try (ResultSet rs = read.statement().executeQuery()) {
             while (rs.next()) {
               expired.add(
                   new Expired(
@@ -700,10 +714,11 @@ public final class SqliteStore implements Store {
             "stage due jobs",
             c -> {
               Map<String, Integer> byQueue = new HashMap<>();
-              PreparedStatement ps = c.prepare(sql.get("JobStage"));
-              ps.setLong(1, JobRows.micros(params.now()));
-              ps.setInt(2, params.limit());
-              try (ResultSet rs = ps.executeQuery()) {
+              Binder stage =
+                  prepare(c, "JobStage")
+                      .setLong("now", JobRows.micros(params.now()))
+                      .setInt("limit", params.limit());
+              try (ResultSet rs = stage.statement().executeQuery()) {
                 while (rs.next()) {
                   byQueue.merge(rs.getString(1), 1, Integer::sum);
                 }
@@ -719,12 +734,13 @@ public final class SqliteStore implements Store {
     return write(
         "prune finished jobs",
         c -> {
-          PreparedStatement ps = c.prepare(sql.get("JobPrune"));
-          ps.setLong(1, JobRows.micros(params.completedBefore()));
-          ps.setLong(2, JobRows.micros(params.discardedBefore()));
-          ps.setLong(3, JobRows.micros(params.cancelledBefore()));
-          ps.setInt(4, params.limit());
-          return ps.executeUpdate();
+          return prepare(c, "JobPrune")
+              .setLong("completedBefore", JobRows.micros(params.completedBefore()))
+              .setLong("discardedBefore", JobRows.micros(params.discardedBefore()))
+              .setLong("cancelledBefore", JobRows.micros(params.cancelledBefore()))
+              .setInt("limit", params.limit())
+              .statement()
+              .executeUpdate();
         });
   }
 
@@ -734,9 +750,7 @@ public final class SqliteStore implements Store {
   }
 
   private Optional<JobInfo> get(SqliteConnections.Session c, long id) throws SQLException {
-    PreparedStatement ps = c.prepare(sql.get("JobGet"));
-    ps.setLong(1, id);
-    List<JobInfo> jobs = readAll(ps);
+    List<JobInfo> jobs = readAll(prepare(c, "JobGet").setLong("id", id).statement());
     return jobs.isEmpty() ? Optional.empty() : Optional.of(jobs.get(0));
   }
 
@@ -745,18 +759,19 @@ public final class SqliteStore implements Store {
     return read(
         "list jobs",
         c -> {
-          PreparedStatement ps = c.prepare(sql.get("JobList"));
-          ps.setLong(1, query.afterId());
-          setNullableText(
-              ps,
-              2,
-              query.states().isEmpty()
-                  ? null
-                  : JobColumns.json(query.states().stream().map(JobColumns::stateName).toList()));
-          setNullableText(ps, 3, query.queue());
-          setNullableText(ps, 4, query.kind());
-          ps.setInt(5, query.limit());
-          return readAll(ps);
+          Binder list =
+              prepare(c, "JobList")
+                  .setLong("afterId", query.afterId())
+                  .setNullableString(
+                      "states",
+                      query.states().isEmpty()
+                          ? null
+                          : JobColumns.json(
+                              query.states().stream().map(JobColumns::stateName).toList()))
+                  .setNullableString("queue", query.queue())
+                  .setNullableString("kind", query.kind())
+                  .setInt("limit", query.limit());
+          return readAll(list.statement());
         });
   }
 
@@ -773,12 +788,13 @@ public final class SqliteStore implements Store {
               }
               AttemptError reason =
                   AttemptError.of(job.get().attempt(), params.now(), "cancelled", params.reason());
-              PreparedStatement ps = c.prepare(sql.get("JobCancel"));
-              ps.setLong(1, JobRows.micros(params.now()));
-              ps.setString(2, JobColumns.errorJson(reason));
-              ps.setLong(3, params.id());
+              Binder cancel =
+                  prepare(c, "JobCancel")
+                      .setLong("now", JobRows.micros(params.now()))
+                      .setString("error", JobColumns.errorJson(reason))
+                      .setLong("id", params.id());
               boolean hasDependents;
-              try (ResultSet rs = ps.executeQuery()) {
+              try (ResultSet rs = cancel.statement().executeQuery()) {
                 hasDependents = rs.next() && rs.getInt(1) == 1;
               }
               if (hasDependents) {
@@ -798,18 +814,18 @@ public final class SqliteStore implements Store {
             c -> {
               Optional<JobInfo> before = get(c, params.id());
               if (before.isPresent() && before.get().state() != JobState.RUNNING) {
-                PreparedStatement other = c.prepare(sql.get("JobUniqueOtherHolder"));
-                other.setLong(1, params.id());
-                try (ResultSet rs = other.executeQuery()) {
+                Binder other = prepare(c, "JobUniqueOtherHolder").setLong("id", params.id());
+                try (ResultSet rs = other.statement().executeQuery()) {
                   if (rs.next()) {
                     throw new DuplicateJobException(params.id(), rs.getLong(1));
                   }
                 }
               }
-              PreparedStatement ps = c.prepare(sql.get("JobRetry"));
-              ps.setLong(1, JobRows.micros(params.now()));
-              ps.setLong(2, params.id());
-              ps.executeUpdate();
+              prepare(c, "JobRetry")
+                  .setLong("now", JobRows.micros(params.now()))
+                  .setLong("id", params.id())
+                  .statement()
+                  .executeUpdate();
               return get(c, params.id());
             });
     job.filter(j -> j.state() == JobState.AVAILABLE)
@@ -825,10 +841,9 @@ public final class SqliteStore implements Store {
         write(
             "delete job " + id,
             c -> {
-              PreparedStatement ps = c.prepare(sql.get("JobDelete"));
-              ps.setLong(1, id);
+              Binder delete = prepare(c, "JobDelete").setLong("id", id);
               boolean hasDependents;
-              try (ResultSet rs = ps.executeQuery()) {
+              try (ResultSet rs = delete.statement().executeQuery()) {
                 if (!rs.next()) {
                   return false;
                 }
@@ -847,23 +862,18 @@ public final class SqliteStore implements Store {
 
   @Override
   public void queuePause(String queue) {
-    writeOne("pause queue '" + queue + "'", "QueuePause", queue);
+    writeOne("pause queue '" + queue + "'", "QueuePause", "queue", queue);
   }
 
   @Override
   public void queueResume(String queue) {
-    writeOne("resume queue '" + queue + "'", "QueueResume", queue);
+    writeOne("resume queue '" + queue + "'", "QueueResume", "queue", queue);
     notifier.wake(Set.of(queue));
   }
 
-  private void writeOne(String what, String name, String value) {
-    write(
-        what,
-        c -> {
-          PreparedStatement ps = c.prepare(sql.get(name));
-          ps.setString(1, value);
-          return ps.executeUpdate();
-        });
+  /** Runs block {@code name}, whose one parameter {@code param} is {@code value}. */
+  private void writeOne(String what, String name, String param, String value) {
+    write(what, c -> prepare(c, name).setString(param, value).statement().executeUpdate());
   }
 
   @Override
@@ -898,12 +908,13 @@ public final class SqliteStore implements Store {
     return write(
         "elect a leader for '" + params.name() + "'",
         c -> {
-          PreparedStatement ps = c.prepare(sql.get("LeaderElect"));
-          ps.setString(1, params.name());
-          ps.setString(2, params.owner());
-          ps.setLong(3, JobRows.micros(params.now()));
-          ps.setLong(4, JobRows.micros(params.expiresAt()));
-          try (ResultSet rs = ps.executeQuery()) {
+          Binder elect =
+              prepare(c, "LeaderElect")
+                  .setString("name", params.name())
+                  .setString("owner", params.owner())
+                  .setLong("now", JobRows.micros(params.now()))
+                  .setLong("expiresAt", JobRows.micros(params.expiresAt()));
+          try (ResultSet rs = elect.statement().executeQuery()) {
             return rs.next();
           }
         });
@@ -914,10 +925,11 @@ public final class SqliteStore implements Store {
     write(
         "resign leadership of '" + params.name() + "'",
         c -> {
-          PreparedStatement ps = c.prepare(sql.get("LeaderResign"));
-          ps.setString(1, params.name());
-          ps.setString(2, params.owner());
-          return ps.executeUpdate();
+          return prepare(c, "LeaderResign")
+              .setString("name", params.name())
+              .setString("owner", params.owner())
+              .statement()
+              .executeUpdate();
         });
   }
 
@@ -926,20 +938,21 @@ public final class SqliteStore implements Store {
     write(
         "record the report of node " + params.nodeId(),
         c -> {
-          PreparedStatement ps = c.prepare(sql.get("NodeReport"));
-          ps.setString(1, params.nodeId());
-          ps.setString(2, NodeColumns.queuesJson(params.queues()));
-          ps.setString(3, NodeColumns.kindsJson(params.kinds()));
-          ps.setLong(4, JobRows.micros(params.startedAt()));
-          ps.setLong(5, JobRows.micros(params.now()));
-          ps.setLong(6, JobRows.micros(params.expiresAt()));
-          return ps.executeUpdate();
+          return prepare(c, "NodeReport")
+              .setString("id", params.nodeId())
+              .setString("queues", NodeColumns.queuesJson(params.queues()))
+              .setString("kinds", NodeColumns.kindsJson(params.kinds()))
+              .setLong("startedAt", JobRows.micros(params.startedAt()))
+              .setLong("now", JobRows.micros(params.now()))
+              .setLong("expiresAt", JobRows.micros(params.expiresAt()))
+              .statement()
+              .executeUpdate();
         });
   }
 
   @Override
   public void nodeRemove(NodeRemoveParams params) {
-    writeOne("remove node " + params.nodeId(), "NodeRemove", params.nodeId());
+    writeOne("remove node " + params.nodeId(), "NodeRemove", "id", params.nodeId());
   }
 
   @Override
@@ -947,10 +960,9 @@ public final class SqliteStore implements Store {
     return read(
         "list nodes",
         c -> {
-          PreparedStatement ps = c.prepare(sql.get("NodeList"));
-          ps.setLong(1, JobRows.micros(params.now()));
+          Binder list = prepare(c, "NodeList").setLong("now", JobRows.micros(params.now()));
           List<NodeInfo> nodes = new ArrayList<>();
-          try (ResultSet rs = ps.executeQuery()) {
+          try (ResultSet rs = list.statement().executeQuery()) {
             while (rs.next()) {
               nodes.add(
                   new NodeInfo(
@@ -971,9 +983,10 @@ public final class SqliteStore implements Store {
     return write(
         "prune expired nodes",
         c -> {
-          PreparedStatement ps = c.prepare(sql.get("NodePrune"));
-          ps.setLong(1, JobRows.micros(params.now()));
-          return ps.executeUpdate();
+          return prepare(c, "NodePrune")
+              .setLong("now", JobRows.micros(params.now()))
+              .statement()
+              .executeUpdate();
         });
   }
 
@@ -1016,13 +1029,12 @@ public final class SqliteStore implements Store {
     return jobs;
   }
 
-  private static void setNullableText(PreparedStatement ps, int index, String value)
-      throws SQLException {
-    if (value == null) {
-      ps.setNull(index, Types.VARCHAR);
-    } else {
-      ps.setString(index, value);
-    }
+  /**
+   * Block {@code name}'s statement on {@code c} (prepared once per connection), to bind by name.
+   */
+  private Binder prepare(SqliteConnections.Session c, String name) throws SQLException {
+    Query query = sql.query(name);
+    return query.bind(c.prepare(query.sql()));
   }
 
   /** The remedy for a store whose tables are missing. */

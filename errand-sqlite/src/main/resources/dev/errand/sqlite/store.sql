@@ -4,8 +4,9 @@
 -- locks or SKIP LOCKED: writers take turns, readers see the last commit (WAL).
 
 -- name: JobInsert
--- {rows} is JobInsertRow repeated, comma-separated, once per job of a chunk: one statement inserts
--- a whole chunk, which costs a third of running a one-row insert per job. SQLite inserts the rows
+-- {rows} is JobInsertRow repeated, comma-separated, once per job of a chunk, each copy bound as its
+-- job's row: one statement inserts a whole chunk, which costs a third of running a one-row insert
+-- per job. SQLite inserts the rows
 -- of a VALUES list in order, each with a larger id (AUTOINCREMENT), so the sorted returned ids are
 -- the jobs' ids in the caller's order.
 INSERT INTO job
@@ -15,36 +16,38 @@ VALUES {rows}
 RETURNING id;
 
 -- name: JobInsertRow
-(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+(:state, :queue, :kind, :args, :priority, :maxAttempts, :createdAt, :scheduledAt, :tags, :metadata,
+ :uniqueKey, :uniqueStates)
 
 -- name: JobUniqueHolder
--- The job that holds unique key ?1, if any. The predicate repeats job_unique_idx's word for word,
--- so that SQLite looks the key up in that index.
+-- The job that holds unique key :uniqueKey, if any. The predicate repeats job_unique_idx's word for
+-- word, so that SQLite looks the key up in that index.
 SELECT id, state FROM job
-WHERE unique_key = ?1
+WHERE unique_key = :uniqueKey
   AND unique_key IS NOT NULL AND (unique_states & CASE state
     WHEN 'scheduled' THEN 1 WHEN 'available' THEN 2 WHEN 'running' THEN 4 WHEN 'retryable' THEN 8
     WHEN 'completed' THEN 16 WHEN 'discarded' THEN 32 WHEN 'cancelled' THEN 64 ELSE 0 END) <> 0;
 
 -- name: JobUniqueOtherHolder
--- The other job that holds the unique key of job ?1: a retry of job ?1 would make a second holder.
+-- The other job that holds the unique key of job :id: a retry of job :id would make a second
+-- holder.
 SELECT h.id FROM job j
 JOIN job h ON h.unique_key = j.unique_key AND h.id <> j.id
-WHERE j.id = ?1
+WHERE j.id = :id
   AND h.unique_key IS NOT NULL AND (h.unique_states & CASE h.state
     WHEN 'scheduled' THEN 1 WHEN 'available' THEN 2 WHEN 'running' THEN 4 WHEN 'retryable' THEN 8
     WHEN 'completed' THEN 16 WHEN 'discarded' THEN 32 WHEN 'cancelled' THEN 64 ELSE 0 END) <> 0;
 
 -- name: JobDependencyStates
--- The states of the jobs that new jobs will depend on, ?1 a JSON array of their ids. Read in the
+-- The states of the jobs that new jobs will depend on, :ids a JSON array of their ids. Read in the
 -- insert's write transaction: no job can end between this read and the insert of the rows of
 -- job_dependency, since every write that ends one waits for this transaction's turn.
-SELECT id, state FROM job WHERE id IN (SELECT value FROM json_each(?1));
+SELECT id, state FROM job WHERE id IN (SELECT value FROM json_each(:ids));
 
 -- name: JobDependenciesMark
--- ?1 the unfinished ones among them, as a JSON array: their end now has dependents to count in.
+-- :ids the unfinished ones among them, as a JSON array: their end now has dependents to count in.
 UPDATE job SET has_dependents = 1
-WHERE id IN (SELECT value FROM json_each(?1)) AND has_dependents = 0;
+WHERE id IN (SELECT value FROM json_each(:ids)) AND has_dependents = 0;
 
 -- name: JobInsertWithDependencies
 -- One job that waits on others. Its state, its counters and, for a job cancelled at once because
@@ -53,39 +56,43 @@ INSERT INTO job
   (state, queue, kind, args, priority, max_attempts, created_at, scheduled_at, finalized_at, tags,
    metadata, errors, deps_waiting, deps_completed, deps_discarded, deps_cancelled,
    cancel_on_dependency_failure)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (:state, :queue, :kind, :args, :priority, :maxAttempts, :createdAt, :scheduledAt,
+  :finalizedAt, :tags, :metadata, :errors, :depsWaiting, :depsCompleted, :depsDiscarded,
+  :depsCancelled, :cancelOnDependencyFailure)
 RETURNING id;
 
 -- name: JobDependencyInsert
-INSERT INTO job_dependency (depends_on_id, job_id) VALUES (?1, ?2);
+INSERT INTO job_dependency (depends_on_id, job_id) VALUES (:dependsOnId, :jobId);
 
 -- name: JobDependencyTake
--- The jobs that wait on job ?1, which has just ended. Deleting the rows is what makes each end
+-- The jobs that wait on job :id, which has just ended. Deleting the rows is what makes each end
 -- count once: a dependency retried by hand and ended again finds none. A range of the primary key.
-DELETE FROM job_dependency WHERE depends_on_id = ?1
+DELETE FROM job_dependency WHERE depends_on_id = :id
 RETURNING job_id;
 
 -- name: JobDependencyCount
--- Counts the end of one dependency, as ?2 (completed, discarded or cancelled), in job ?1; the
--- store decides from the returned row whether the job leaves 'pending'.
+-- Counts the end of one dependency, as :outcome (completed, discarded or cancelled), in job :id;
+-- the store decides from the returned row whether the job leaves 'pending'.
 UPDATE job
 SET deps_waiting = deps_waiting - 1,
-    deps_completed = deps_completed + (?2 = 'completed'),
-    deps_discarded = deps_discarded + (?2 = 'discarded'),
-    deps_cancelled = deps_cancelled + (?2 = 'cancelled')
-WHERE id = ?1
+    deps_completed = deps_completed + (:outcome = 'completed'),
+    deps_discarded = deps_discarded + (:outcome = 'discarded'),
+    deps_cancelled = deps_cancelled + (:outcome = 'cancelled')
+WHERE id = :id
 RETURNING state, queue, deps_waiting, cancel_on_dependency_failure, scheduled_at;
 
 -- name: JobDependentRelease
--- A pending job whose last dependency ended: ?2 is 'available', or 'scheduled' before its run time.
-UPDATE job SET state = ?2 WHERE id = ?1 AND state = 'pending';
+-- A pending job whose last dependency ended: :state is 'available', or 'scheduled' before its run
+-- time.
+UPDATE job SET state = :state WHERE id = :id AND state = 'pending';
 
 -- name: JobDependentCancel
--- A pending job with policy CANCEL whose dependency failed; ?3 is the error DependencyFailure
+-- A pending job with policy CANCEL whose dependency failed; :error is the error DependencyFailure
 -- builds.
 UPDATE job
-SET state = 'cancelled', finalized_at = ?2, errors = json_insert(errors, '$[#]', json(?3))
-WHERE id = ?1 AND state = 'pending';
+SET state = 'cancelled', finalized_at = :finalizedAt,
+    errors = json_insert(errors, '$[#]', json(:error))
+WHERE id = :id AND state = 'pending';
 
 -- name: JobFetch
 -- The subquery walks job_fetch_idx (queue, then fetch order) and stops at the limit; the pause
@@ -103,7 +110,7 @@ WHERE id IN (
   ORDER BY priority, scheduled_at, id
   LIMIT :limit
 )
--- The columns JobRows.read takes, in its order: by position, which is cheaper than by name.
+-- The columns of JobRowMapper.COLUMNS, in its order: read by position, cheaper than by name.
 RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
   deps_waiting, deps_completed, deps_discarded, deps_cancelled;
@@ -139,17 +146,17 @@ WHERE id = :id AND attempt = :attempt AND state = 'running' AND lease_owner = :o
 -- name: JobExpired
 -- Walks job_lease_idx, oldest expiry first.
 SELECT id, attempt, max_attempts, lease_owner, lease_expires_at, scheduled_at FROM job
-WHERE state = 'running' AND lease_expires_at < ?1
+WHERE state = 'running' AND lease_expires_at < :now
 ORDER BY lease_expires_at
-LIMIT ?2;
+LIMIT :limit;
 
 -- name: JobStage
 UPDATE job SET state = 'available'
 WHERE id IN (
   SELECT id FROM job
-  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= ?1
+  WHERE state IN ('scheduled', 'retryable') AND scheduled_at <= :now
   ORDER BY scheduled_at, id
-  LIMIT ?2
+  LIMIT :limit
 )
 RETURNING queue;
 
@@ -161,58 +168,58 @@ DELETE FROM job
 WHERE id IN (
   SELECT id FROM job
   WHERE state IN ('completed', 'discarded', 'cancelled')
-    AND finalized_at < max(?1, ?2, ?3)
-    AND ((state = 'completed' AND finalized_at < ?1)
-      OR (state = 'discarded' AND finalized_at < ?2)
-      OR (state = 'cancelled' AND finalized_at < ?3))
-  LIMIT ?4
+    AND finalized_at < max(:completedBefore, :discardedBefore, :cancelledBefore)
+    AND ((state = 'completed' AND finalized_at < :completedBefore)
+      OR (state = 'discarded' AND finalized_at < :discardedBefore)
+      OR (state = 'cancelled' AND finalized_at < :cancelledBefore))
+  LIMIT :limit
 );
 
 -- name: JobGet
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
   deps_waiting, deps_completed, deps_discarded, deps_cancelled
-FROM job WHERE id = ?1;
+FROM job WHERE id = :id;
 
 -- name: JobList
--- ?2 is the wanted states as a JSON array, or null for all of them.
+-- :states is the wanted states as a JSON array, or null for all of them.
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
   deps_waiting, deps_completed, deps_discarded, deps_cancelled
 FROM job
-WHERE id > ?1
-  AND (?2 IS NULL OR state IN (SELECT value FROM json_each(?2)))
-  AND (?3 IS NULL OR queue = ?3)
-  AND (?4 IS NULL OR kind = ?4)
+WHERE id > :afterId
+  AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states)))
+  AND (:queue IS NULL OR queue = :queue)
+  AND (:kind IS NULL OR kind = :kind)
 ORDER BY id
-LIMIT ?5;
+LIMIT :limit;
 
 -- name: JobCancel
 -- The store checked in the same transaction that the job is not final, and built the error.
 UPDATE job
-SET state = 'cancelled', finalized_at = ?1, lease_owner = NULL, lease_expires_at = NULL,
-    errors = json_insert(errors, '$[#]', json(?2))
-WHERE id = ?3
+SET state = 'cancelled', finalized_at = :now, lease_owner = NULL, lease_expires_at = NULL,
+    errors = json_insert(errors, '$[#]', json(:error))
+WHERE id = :id
 RETURNING has_dependents;
 
 -- name: JobRetry
 UPDATE job
-SET state = 'available', scheduled_at = ?1, finalized_at = NULL,
+SET state = 'available', scheduled_at = :now, finalized_at = NULL,
     lease_owner = NULL, lease_expires_at = NULL,
     max_attempts = max(max_attempts, attempt + 1)
-WHERE id = ?2 AND state <> 'running';
+WHERE id = :id AND state <> 'running';
 
 -- name: JobDelete
 -- The rows of job_dependency in which the job waits go with it (ON DELETE CASCADE).
-DELETE FROM job WHERE id = ?1 AND state <> 'running'
+DELETE FROM job WHERE id = :id AND state <> 'running'
 RETURNING has_dependents;
 
 -- name: QueuePause
-INSERT INTO queue (name, paused) VALUES (?1, 1)
+INSERT INTO queue (name, paused) VALUES (:queue, 1)
 ON CONFLICT (name) DO UPDATE SET paused = 1;
 
 -- name: QueueResume
-UPDATE queue SET paused = 0 WHERE name = ?1;
+UPDATE queue SET paused = 0 WHERE name = :queue;
 
 -- name: QueueCounts
 SELECT queue, state, count(*) FROM job GROUP BY queue, state;
@@ -224,7 +231,7 @@ SELECT name FROM queue WHERE paused = 1;
 -- The insert wins when nobody leads; otherwise the update applies only for the current owner (a
 -- renewal) or once the holder's term has expired. A row comes back only if the asker now leads.
 INSERT INTO leader (name, owner, elected_at, expires_at)
-VALUES (?1, ?2, ?3, ?4)
+VALUES (:name, :owner, :now, :expiresAt)
 ON CONFLICT (name) DO UPDATE
 SET owner = excluded.owner,
     expires_at = excluded.expires_at,
@@ -234,23 +241,23 @@ WHERE leader.owner = excluded.owner OR leader.expires_at < excluded.elected_at
 RETURNING owner;
 
 -- name: LeaderResign
-DELETE FROM leader WHERE name = ?1 AND owner = ?2;
+DELETE FROM leader WHERE name = :name AND owner = :owner;
 
 -- name: NodeReport
 -- The node's whole entry, replaced: a report says everything about the node as it is now.
 INSERT INTO node (id, queues, kinds, started_at, reported_at, expires_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+VALUES (:id, :queues, :kinds, :startedAt, :now, :expiresAt)
 ON CONFLICT (id) DO UPDATE
 SET queues = excluded.queues, kinds = excluded.kinds, started_at = excluded.started_at,
     reported_at = excluded.reported_at, expires_at = excluded.expires_at;
 
 -- name: NodeRemove
-DELETE FROM node WHERE id = ?1;
+DELETE FROM node WHERE id = :id;
 
 -- name: NodeList
 SELECT id, queues, kinds, started_at, reported_at, expires_at FROM node
-WHERE expires_at >= ?1
+WHERE expires_at >= :now
 ORDER BY id;
 
 -- name: NodePrune
-DELETE FROM node WHERE expires_at < ?1;
+DELETE FROM node WHERE expires_at < :now;

@@ -15,6 +15,7 @@ import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.NewJob;
+import dev.errand.spi.SchemaMigrations;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -257,6 +258,36 @@ class SqliteStoreTest {
       assertThat(store.jobGet(dependent.id()).orElseThrow().state())
           .as("a deleted dependency counts as cancelled")
           .isEqualTo(JobState.CANCELLED);
+    }
+  }
+
+  @Test
+  void theSpiMigratesAFreshFileToTheLatestVersionAndPrintsItsTables() {
+    Path file = dir.resolve("spi.db");
+    try (SqliteStore store = SqliteStore.builder(file).build()) {
+      SchemaMigrations migrations = store.migrations().orElseThrow();
+      assertThat(migrations.location()).isEqualTo("file " + store.file());
+      assertThatThrownBy(migrations::checkMigrated)
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("has no Errand tables");
+
+      List<Integer> applied = migrations.apply();
+      assertThat(applied).containsExactly(1, 2, 3, 4);
+      assertThat(migrations.latest()).isEqualTo(applied.get(applied.size() - 1));
+      assertThat(migrations.apply()).isEmpty();
+      migrations.checkMigrated();
+
+      String all = migrations.sql(0);
+      assertThat(all)
+          .startsWith("-- Errand schema for SQLite\n")
+          .contains("CREATE TABLE job (", "CREATE TABLE queue (", "CREATE TABLE leader (")
+          .contains("CREATE TABLE job_dependency (", "CREATE TABLE node (")
+          .contains("INSERT INTO schema_migration (version, name) VALUES (4, 'node_registry');")
+          .endsWith("COMMIT;\n");
+      assertThat(migrations.sql(3))
+          .contains("CREATE TABLE node (")
+          .doesNotContain("CREATE TABLE job (", "CREATE TABLE job_dependency (");
+      assertThat(migrations.sql(0)).isEqualTo(SqliteStore.migrationSql(0));
     }
   }
 

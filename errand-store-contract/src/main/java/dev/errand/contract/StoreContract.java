@@ -75,6 +75,9 @@ import org.junit.jupiter.api.Nested;
  *       or it resigns.
  *   <li>{@link NodesContract Nodes}: a node's report is listed until it expires; removing and
  *       pruning entries. Needs {@code NODE_REGISTRY}.
+ *   <li>{@link MigrationsContract Migrations}: a store that keeps tables has {@link
+ *       Store#migrations()}: once migrated nothing is left to apply, and its script holds the
+ *       migrations after a version; a store without them works as it comes.
  * </ul>
  *
  * <p>A new area is a new {@code ...Contract extends ContractFixtures} file and a nested class here
@@ -347,6 +350,19 @@ public abstract class StoreContract {
 
   @Nested
   class Nodes extends NodesContract {
+    @Override
+    protected Store createStore() {
+      return StoreContract.this.createStore();
+    }
+
+    @Override
+    protected Connection openConnection() throws SQLException {
+      return StoreContract.this.openConnection();
+    }
+  }
+
+  @Nested
+  class Migrations extends MigrationsContract {
     @Override
     protected Store createStore() {
       return StoreContract.this.createStore();

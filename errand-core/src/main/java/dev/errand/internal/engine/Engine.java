@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * TimeoutSweeper} over the held attempts; and the maintenance services. No part holds the engine.
  * Internal: use {@link Errand}.
  */
-public final class Engine {
+public final class Engine implements JobSignals {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
   private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
 
@@ -259,6 +259,7 @@ public final class Engine {
   }
 
   /** Wakes this node's producer of {@code queue}, if it has one; null wakes them all. */
+  @Override
   public void wakeQueue(String queue) {
     if (queue == null) {
       producers.values().forEach(Producer::jobAvailable);
@@ -274,6 +275,7 @@ public final class Engine {
    * Stops an attempt this node holds because the job is no longer ours (cancelled, lease lost):
    * interrupts it and drops whatever it returns.
    */
+  @Override
   public void stopLocally(long id, String why) {
     for (Producer producer : producers.values()) {
       producer.stopLocally(id, why);

@@ -5,6 +5,7 @@ import dev.errand.JobInfo;
 import dev.errand.QueueConfig;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobRef;
+import dev.errand.spi.JobRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -88,10 +89,7 @@ final class Producer extends Service implements ResultWritten {
    * burn-down with arrivals, that wait was most of the arrivals' pickup latency).
    */
   private final PriorityQueue<HeldAttempt> waiting =
-      new PriorityQueue<>(
-          Comparator.comparingInt((HeldAttempt a) -> a.info.priority())
-              .thenComparing(a -> a.info.scheduledAt())
-              .thenComparingLong(a -> a.info.id()));
+      new PriorityQueue<>(Comparator.comparing((HeldAttempt a) -> a.info, JobRules.FETCH_ORDER));
 
   /** {@code waiting.size()}, readable by the threads that free slots. */
   private final AtomicInteger waitingCount = new AtomicInteger();

@@ -1,6 +1,7 @@
 package dev.errand.internal.memory;
 
 import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
 import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
@@ -12,7 +13,6 @@ import dev.errand.QueueInfo;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
-import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
@@ -27,6 +27,7 @@ import dev.errand.spi.JobRef;
 import dev.errand.spi.JobRescueParams;
 import dev.errand.spi.JobRescueResult;
 import dev.errand.spi.JobRetryParams;
+import dev.errand.spi.JobRules;
 import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
@@ -76,9 +77,7 @@ import java.util.function.Consumer;
 public final class MemoryStore implements Store, Notifier {
 
   private static final Comparator<MutableJob> FETCH_ORDER =
-      Comparator.comparingInt((MutableJob j) -> j.priority)
-          .thenComparing(j -> j.scheduledAt)
-          .thenComparingLong(j -> j.id);
+      JobRules.fetchOrder(j -> j.priority, j -> j.scheduledAt, j -> j.id);
   private static final Comparator<MutableJob> SCHEDULE_ORDER =
       Comparator.comparing((MutableJob j) -> j.scheduledAt).thenComparingLong(j -> j.id);
   private static final Comparator<MutableJob> LEASE_ORDER =
@@ -670,10 +669,7 @@ public final class MemoryStore implements Store, Notifier {
     }
     NewJob.Start start = n.start(states, now);
     job.state = start.state();
-    job.depsWaiting = start.dependencies().waiting();
-    job.depsCompleted = start.dependencies().completed();
-    job.depsDiscarded = start.dependencies().discarded();
-    job.depsCancelled = start.dependencies().cancelled();
+    job.dependencies = start.dependencies();
     if (start.cancellation() != null) {
       job.addError(start.cancellation());
       job.finalizedAt = now;
@@ -682,15 +678,6 @@ public final class MemoryStore implements Store, Notifier {
     }
     index(job);
     return new Enqueued(job.id, job.state, false);
-  }
-
-  private static void makeRunnable(MutableJob job, Instant now, Set<String> woken) {
-    if (job.scheduledAt.isAfter(now)) {
-      job.state = JobState.SCHEDULED;
-    } else {
-      job.state = JobState.AVAILABLE;
-      woken.add(job.queue);
-    }
   }
 
   /**
@@ -712,22 +699,28 @@ public final class MemoryStore implements Store, Notifier {
         if (dependent == null) {
           continue; // deleted while it waited
         }
-        dependent.depsWaiting--;
-        dependent.countDependency(endedAs);
-        if (dependent.state != JobState.PENDING) {
-          continue; // cancelled or retried by hand meanwhile: only the counts change
+        dependent.dependencies = JobRules.counted(dependent.dependencies, endedAs);
+        JobState next =
+            JobRules.afterDependencyEnded(
+                dependent.state,
+                endedAs,
+                dependent.ifDependencyFails == DependencyFailure.CANCEL,
+                dependent.dependencies.waiting(),
+                dependent.scheduledAt,
+                at);
+        if (next == dependent.state) {
+          continue;
         }
-        if (endedAs != JobState.COMPLETED
-            && dependent.ifDependencyFails == DependencyFailure.CANCEL) {
+        unindex(dependent);
+        dependent.state = next;
+        if (next == JobState.CANCELLED) {
           dependent.addError(DependencyFailure.cancellation(endedId, endedAs, at));
-          dependent.state = JobState.CANCELLED;
           dependent.finalizedAt = at;
-          index(dependent);
           cancelled.add(dependent.id);
-        } else if (dependent.depsWaiting == 0) {
-          makeRunnable(dependent, at, woken);
-          index(dependent);
+        } else if (next == JobState.AVAILABLE) {
+          woken.add(dependent.queue);
         }
+        index(dependent);
       }
       if (cancelled.isEmpty()) {
         return;
@@ -829,10 +822,7 @@ public final class MemoryStore implements Store, Notifier {
     Instant leaseExpiresAt;
     List<AttemptError> errors = List.of();
     final DependencyFailure ifDependencyFails;
-    int depsWaiting;
-    int depsCompleted;
-    int depsDiscarded;
-    int depsCancelled;
+    DependencyCounts dependencies = DependencyCounts.NONE;
 
     MutableJob(long id, NewJob n, Instant now) {
       this.id = id;
@@ -848,14 +838,6 @@ public final class MemoryStore implements Store, Notifier {
       this.uniqueKey = n.uniqueKey();
       this.uniqueStates = n.uniqueStates();
       this.ifDependencyFails = n.ifDependencyFails();
-    }
-
-    void countDependency(JobState outcome) {
-      switch (outcome) {
-        case COMPLETED -> depsCompleted++;
-        case DISCARDED -> depsDiscarded++;
-        default -> depsCancelled++;
-      }
     }
 
     void addError(AttemptError error) {
@@ -884,7 +866,7 @@ public final class MemoryStore implements Store, Notifier {
           tags,
           metadata,
           errors,
-          JobColumns.dependencies(depsWaiting, depsCompleted, depsDiscarded, depsCancelled));
+          dependencies);
     }
   }
 }

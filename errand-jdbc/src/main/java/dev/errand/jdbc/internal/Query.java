@@ -2,6 +2,8 @@ package dev.errand.jdbc.internal;
 
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +13,9 @@ import java.util.Map;
  * became a {@code ?}, and each name's positions, so that a parameter used twice is bound once by
  * name ({@link Binder}). A block uses either named parameters or plain {@code ?}, never both.
  *
+ * <p>A block may also be a row of a multi-row statement ({@link #repeat}), bound one row at a time
+ * ({@link Binder#row}).
+ *
  * <p>The parser skips string literals, quoted identifiers and comments, and a {@code ::} cast is
  * never a parameter ({@code :now::timestamptz} is the parameter {@code now} cast to timestamptz).
  *
@@ -18,17 +23,39 @@ import java.util.Map;
  */
 public final class Query {
   private final String name;
+  private final String text;
   private final String sql;
   private final Map<String, int[]> positions;
+  private final int rows;
 
-  private Query(String name, String sql, Map<String, int[]> positions) {
+  /** Each parameter's positions split by row, computed once: binding a row allocates nothing. */
+  private final Map<String, int[][]> byRow;
+
+  private Query(String name, String text, String sql, Map<String, int[]> positions, int rows) {
     this.name = name;
+    this.text = text;
     this.sql = sql;
     this.positions = positions;
+    this.rows = rows;
+    Map<String, int[][]> split = new HashMap<>();
+    positions.forEach(
+        (param, at) -> {
+          int[][] rowsAt = new int[rows][];
+          int perRow = at.length / rows;
+          for (int r = 0; r < rows; r++) {
+            rowsAt[r] = Arrays.copyOfRange(at, r * perRow, (r + 1) * perRow);
+          }
+          split.put(param, rowsAt);
+        });
+    this.byRow = Map.copyOf(split);
   }
 
   /** Parses block {@code name}'s text {@code text}. */
   public static Query parse(String name, String text) {
+    return parse(name, text, 1);
+  }
+
+  private static Query parse(String name, String text, int rows) {
     StringBuilder sql = new StringBuilder(text.length());
     Map<String, List<Integer>> found = new HashMap<>();
     int plain = 0;
@@ -78,7 +105,22 @@ public final class Query {
     Map<String, int[]> positions = new HashMap<>();
     found.forEach(
         (param, at) -> positions.put(param, at.stream().mapToInt(Integer::intValue).toArray()));
-    return new Query(name, sql.toString(), Map.copyOf(positions));
+    return new Query(name, text, sql.toString(), Map.copyOf(positions), rows);
+  }
+
+  /**
+   * This block with {@code placeholder} replaced by {@code rows} copies of {@code row},
+   * comma-separated: one statement for many rows ({@code INSERT … VALUES {rows}}), whose row
+   * parameters are bound a row at a time through {@link Binder#row}. This block itself must have no
+   * parameters, and {@code rows} must be at least 1.
+   */
+  public Query repeat(String placeholder, Query row, int rows) {
+    if (!positions.isEmpty() || rows < 1 || !text.contains(placeholder)) {
+      throw new IllegalArgumentException(
+          "SQL block '" + name + "' cannot repeat '" + row.name + "' " + rows + " times");
+    }
+    String joined = String.join(", ", Collections.nCopies(rows, row.text));
+    return parse(name, text.replace(placeholder, joined), rows);
   }
 
   /** This block's name. */
@@ -100,6 +142,17 @@ public final class Query {
     return at;
   }
 
+  /** How many rows this block binds: 1, or as many as {@link #repeat} made. */
+  int rows() {
+    return rows;
+  }
+
+  /** The positions of {@code param} in row {@code row} (from 0) of this block. */
+  int[] positions(String param, int row) {
+    positions(param); // fails fast on an unknown name
+    return byRow.get(param)[row];
+  }
+
   /** The named parameters of this block. */
   public java.util.Set<String> parameters() {
     return positions.keySet();
@@ -111,6 +164,7 @@ public final class Query {
   }
 
   Query replace(String placeholder, String value) {
-    return new Query(name, sql.replace(placeholder, value), positions);
+    return new Query(
+        name, text.replace(placeholder, value), sql.replace(placeholder, value), positions, rows);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * What Errand's SQL stores share: named SQL blocks with named parameters ({@link NamedSql}, {@link
- * Query}, {@link Binder}) and one place that runs JDBC work and translates {@link
- * java.sql.SQLException} ({@link JdbcRunner}).
+ * Query}, {@link Binder}), one place that runs JDBC work and translates {@link
+ * java.sql.SQLException} ({@link JdbcRunner}), one mapping of a job row ({@link JobRowMapper}), and
+ * numbered migrations ({@link Migrations}, shown to the SPI through {@link StoreMigrations}).
  *
  * <p><b>Internal and unstable:</b> for Errand's own SQL stores (errand-postgres, errand-sqlite)
  * only. Nothing here is public API; it changes without notice between any two versions.
