@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * <p>To change the API on purpose, regenerate the file and commit it with the change:
  *
  * <pre>
- * ./mvnw -B -ntp -o test -pl errand-core -Dtest=ApiSnapshotTest -Derrand.api.update=true
+ * ./mvnw -B -ntp test -pl errand-core -Dtest=ApiSnapshotTest -Derrand.api.update=true
  * </pre>
  */
 class ApiSnapshotTest {
@@ -40,7 +40,7 @@ class ApiSnapshotTest {
   private static final List<String> PACKAGES = List.of("dev.errand", "dev.errand.spi");
   private static final String UPDATE = "errand.api.update";
   private static final String REGENERATE =
-      "./mvnw -B -ntp -o test -pl errand-core -Dtest=ApiSnapshotTest -D" + UPDATE + "=true";
+      "./mvnw -B -ntp test -pl errand-core -Dtest=ApiSnapshotTest -D" + UPDATE + "=true";
 
   @Test
   void thePublicApiIsTheCheckedInOne() throws Exception {
