@@ -2,6 +2,7 @@ package dev.errand.jdbc.internal;
 
 import java.sql.Array;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 
@@ -9,9 +10,12 @@ import java.sql.Types;
  * Binds one statement's named parameters by name: each value is set at every position its name has
  * in the {@link Query}, positions computed once when the SQL was loaded.
  *
+ * <p>Closing a binder closes its statement, so that {@code try (Binder b = query.prepare(c))}
+ * prepares, binds and closes one statement.
+ *
  * <p>Internal and unstable: for Errand's own SQL stores only.
  */
-public final class Binder {
+public final class Binder implements AutoCloseable {
   private final Query query;
   private final PreparedStatement ps;
 
@@ -23,6 +27,22 @@ public final class Binder {
   /** The statement bound. */
   public PreparedStatement statement() {
     return ps;
+  }
+
+  /** Runs the statement bound, as {@link PreparedStatement#executeQuery()}. */
+  public ResultSet executeQuery() throws SQLException {
+    return ps.executeQuery();
+  }
+
+  /** Runs the statement bound, as {@link PreparedStatement#executeUpdate()}. */
+  public int executeUpdate() throws SQLException {
+    return ps.executeUpdate();
+  }
+
+  /** Closes the statement bound. */
+  @Override
+  public void close() throws SQLException {
+    ps.close();
   }
 
   /** Binds {@code value} as text. */
