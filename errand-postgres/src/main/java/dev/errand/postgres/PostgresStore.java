@@ -294,7 +294,9 @@ public final class PostgresStore implements Store {
     }
     Map<Long, JobState> states = new HashMap<>();
     try (PreparedStatement ps = planEachTime(c, "JobDependenciesLock")) {
-      ps.setArray(1, c.createArrayOf("int8", dependencyIds.toArray()));
+      sql.query("JobDependenciesLock")
+          .bind(ps)
+          .setArray("ids", c.createArrayOf("int8", dependencyIds.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           states.put(rs.getLong(1), JobColumns.state(rs.getString(2)));
@@ -313,7 +315,9 @@ public final class PostgresStore implements Store {
     }
     if (!unfinished.isEmpty()) {
       try (PreparedStatement ps = planEachTime(c, "JobDependenciesMark")) {
-        ps.setArray(1, c.createArrayOf("int8", unfinished.toArray()));
+        sql.query("JobDependenciesMark")
+            .bind(ps)
+            .setArray("ids", c.createArrayOf("int8", unfinished.toArray()));
         ps.executeUpdate();
       }
     }
@@ -377,8 +381,10 @@ public final class PostgresStore implements Store {
     }
     if (!dependsOn.isEmpty()) {
       try (PreparedStatement ps = planEachTime(c, "JobDependencyInsert")) {
-        ps.setArray(1, c.createArrayOf("int8", dependsOn.toArray()));
-        ps.setArray(2, c.createArrayOf("int8", dependents.toArray()));
+        sql.query("JobDependencyInsert")
+            .bind(ps)
+            .setArray("dependsOn", c.createArrayOf("int8", dependsOn.toArray()))
+            .setArray("dependents", c.createArrayOf("int8", dependents.toArray()));
         ps.executeUpdate();
       }
     }
@@ -398,12 +404,10 @@ public final class PostgresStore implements Store {
       String[] outcomes = ended.values().toArray(String[]::new);
       Map<Long, String> cancelled = new LinkedHashMap<>();
       try (PreparedStatement ps = planEachTime(c, "JobDependentsResolve")) {
-        ps.setArray(1, c.createArrayOf("int8", ids));
-        ps.setArray(2, c.createArrayOf("text", outcomes));
-        ps.setArray(3, c.createArrayOf("int8", ids));
-        setTimestamp(ps, 4, now);
-        setTimestamp(ps, 5, now);
-        setTimestamp(ps, 6, now);
+        Binder b = sql.query("JobDependentsResolve").bind(ps);
+        b.setArray("ids", c.createArrayOf("int8", ids))
+            .setArray("outcomes", c.createArrayOf("text", outcomes));
+        setTimestamp(b, "now", now);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             String state = rs.getString(3);
@@ -748,7 +752,7 @@ public final class PostgresStore implements Store {
     Map<String, Enqueued> holders = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(sql.get("JobUniqueHolders"))) {
       String[] keys = indexes.stream().map(i -> jobs.get(i).uniqueKey()).toArray(String[]::new);
-      ps.setArray(1, c.createArrayOf("text", keys));
+      sql.query("JobUniqueHolders").bind(ps).setArray("keys", c.createArrayOf("text", keys));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           holders.put(
@@ -1204,7 +1208,7 @@ public final class PostgresStore implements Store {
 
   private boolean tryLock(Connection c, String key) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("TryTransactionLock"))) {
-      ps.setString(1, key);
+      sql.query("TryTransactionLock").bind(ps).setString("key", key);
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() && rs.getBoolean(1);
       }
@@ -1290,8 +1294,9 @@ public final class PostgresStore implements Store {
     try (Connection c = dataSource.getConnection()) {
       Optional<JobInfo> retried;
       try (PreparedStatement ps = c.prepareStatement(sql.get("JobRetry"))) {
-        setTimestamp(ps, 1, params.now());
-        ps.setLong(2, params.id());
+        Binder b = sql.query("JobRetry").bind(ps);
+        setTimestamp(b, "now", params.now());
+        b.setLong("id", params.id());
         retried = readOne(ps);
       } catch (SQLException e) {
         if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
@@ -1311,7 +1316,7 @@ public final class PostgresStore implements Store {
 
   private long uniqueHolderOf(Connection c, long id) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql.get("JobUniqueHolderOf"))) {
-      ps.setLong(1, id);
+      sql.query("JobUniqueHolderOf").bind(ps).setLong("id", id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           throw new StoreException("retry of job " + id + " conflicted on a key nobody holds now");
@@ -1329,7 +1334,7 @@ public final class PostgresStore implements Store {
           () -> {
             boolean hasDependents;
             try (PreparedStatement ps = c.prepareStatement(sql.get("JobDelete"))) {
-              ps.setLong(1, params.id());
+              sql.query("JobDelete").bind(ps).setLong("id", params.id());
               try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                   return false;
@@ -1353,12 +1358,12 @@ public final class PostgresStore implements Store {
 
   @Override
   public void queuePause(String queue) {
-    execute("pause queue '" + queue + "'", "QueuePause", queue);
+    execute("pause queue '" + queue + "'", "QueuePause", "name", queue);
   }
 
   @Override
   public void queueResume(String queue) {
-    execute("resume queue '" + queue + "'", "QueueResume", queue);
+    execute("resume queue '" + queue + "'", "QueueResume", "name", queue);
     jdbc.run(
         "wake queue '" + queue + "'",
         c -> {
@@ -1449,7 +1454,7 @@ public final class PostgresStore implements Store {
 
   @Override
   public void nodeRemove(NodeRemoveParams params) {
-    execute("remove node " + params.nodeId(), "NodeRemove", params.nodeId());
+    execute("remove node " + params.nodeId(), "NodeRemove", "id", params.nodeId());
   }
 
   @Override
@@ -1541,18 +1546,21 @@ public final class PostgresStore implements Store {
       return;
     }
     try (PreparedStatement ps = c.prepareStatement(sql.get("Notify"))) {
-      ps.setString(1, channel);
-      ps.setArray(2, c.createArrayOf("text", queues.toArray(String[]::new)));
+      sql.query("Notify")
+          .bind(ps)
+          .setString("channel", channel)
+          .setArray("queues", c.createArrayOf("text", queues.toArray(String[]::new)));
       ps.executeQuery().close();
     }
   }
 
-  private void execute(String what, String name, String value) {
+  /** Runs statement {@code name}, binding {@code value} as its one text parameter {@code param}. */
+  private void execute(String what, String name, String param, String value) {
     jdbc.run(
         what,
         c -> {
           try (PreparedStatement ps = c.prepareStatement(sql.get(name))) {
-            ps.setString(1, value);
+            sql.query(name).bind(ps).setString(param, value);
             return ps.executeUpdate();
           }
         });
@@ -1565,18 +1573,12 @@ public final class PostgresStore implements Store {
   }
 
   /**
-   * Binds an instant (or its ISO-8601 text) to a {@code ?::timestamptz} parameter, its type left
-   * for the server to infer from the cast. Bound as text, the parameter was a varchar, and varchar
-   * to timestamptz is a stable conversion that PostgreSQL does not fold: it parsed the text again
-   * for every row the statement wrote (the claim's lease times, the bulk insert's run time).
+   * Binds an instant (or its ISO-8601 text) to a {@code :name::timestamptz} parameter, its type
+   * left for the server to infer from the cast. Bound as text, the parameter was a varchar, and
+   * varchar to timestamptz is a stable conversion that PostgreSQL does not fold: it parsed the text
+   * again for every row the statement wrote (the claim's lease times, the bulk insert's run time).
    * Inferred, the text is parsed once, when the statement is bound.
    */
-  private static void setTimestamp(PreparedStatement ps, int index, Object instant)
-      throws SQLException {
-    ps.setObject(index, timestampText(instant), Types.OTHER);
-  }
-
-  /** {@link #setTimestamp(PreparedStatement, int, Object)} for a named parameter. */
   private static void setTimestamp(Binder b, String name, Object instant) throws SQLException {
     b.setObject(name, timestampText(instant), Types.OTHER);
   }
