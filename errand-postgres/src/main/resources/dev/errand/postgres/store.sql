@@ -153,7 +153,7 @@ WITH inserted AS (
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
     u.metadata::jsonb, u.errors::jsonb, u.waiting, u.completed, u.discarded, u.cancelled,
     u.cancel_on_failure
-  -- The first eight columns as in JobInsertMany (PostgresStore.bindColumns), then this insert's own.
+  -- The first eight columns as in JobInsertMany (ArrayInserts.bindColumns), then this insert's own.
   FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
               :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[], :metadata::text[],
               :states::text[], :finalizedAt::text[], :errors::text[], :waiting::int[],
@@ -408,7 +408,7 @@ SELECT NOT current_setting('autovacuum')::boolean
                  AND NOT o.option_value::boolean);
 
 -- name: Vacuum
--- Only when autovacuum is off (see PostgresStore.vacuumIfNeeded). Every claim and every result
+-- Only when autovacuum is off (see VacuumSchedule). Every claim and every result
 -- leaves a dead row version and a dead entry in the indexes it touched, and only VACUUM removes
 -- them: without it the claim walks past every job ever claimed at the head of job_fetch_idx
 -- (PostgreSQL's time per job in a burn-down grew by half between 100,000 and 300,000 jobs), and
