@@ -9,10 +9,10 @@ import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
 import dev.errand.spi.JobRef;
+import dev.errand.spi.JobRules;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,11 +24,6 @@ import java.util.Set;
  * renews the leases of the jobs a node still runs (JobHeartbeat).
  */
 final class JobClaims {
-  private static final Comparator<JobInfo> FETCH_ORDER =
-      Comparator.comparingInt(JobInfo::priority)
-          .thenComparing(JobInfo::scheduledAt)
-          .thenComparingLong(JobInfo::id);
-
   private final StoreContext ctx;
 
   JobClaims(StoreContext ctx) {
@@ -64,7 +59,7 @@ final class JobClaims {
               }
             }
             // RETURNING follows no order; the contract promises fetch order.
-            jobs.sort(FETCH_ORDER);
+            jobs.sort(JobRules.FETCH_ORDER);
             ctx.hints.claimed(
                 params.queue(),
                 params.kinds(),

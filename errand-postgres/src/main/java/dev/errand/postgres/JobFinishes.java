@@ -7,6 +7,7 @@ import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.JobRules;
 import dev.errand.spi.NewJob;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -131,7 +132,7 @@ final class JobFinishes {
         }
       }
       case JobFinish.Snoozed sn -> {
-        row.put("state", sn.runAt().isAfter(sn.at()) ? "scheduled" : "available");
+        row.put("state", JobColumns.stateName(JobRules.runnableState(sn.runAt(), sn.at())));
         row.put("scheduledAt", sn.runAt().toString());
         row.put("attemptDelta", -1);
       }

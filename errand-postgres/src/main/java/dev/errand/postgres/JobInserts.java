@@ -12,6 +12,7 @@ import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.JobRules;
 import dev.errand.spi.NewJob;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -167,7 +168,7 @@ final class JobInserts {
   private List<Enqueued> insertAlike(Connection c, List<NewJob> jobs, Instant now)
       throws SQLException {
     NewJob first = jobs.get(0);
-    JobState state = first.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+    JobState state = JobRules.runnableState(first.scheduledAt(), now);
     String[] args = new String[jobs.size()];
     for (int i = 0; i < args.length; i++) {
       args[i] = jobs.get(i).argsJson();

@@ -179,6 +179,8 @@ SELECT * FROM unnest(:dependsOn::bigint[], :dependents::bigint[]);
 -- that two resolutions sharing dependents do not deadlock; the second then re-reads the counters
 -- the first committed (READ COMMITTED re-evaluates an updated row), so exactly one of them sees
 -- deps_waiting reach zero and releases the job. "id = ANY(ARRAY(...))" pins primary-key lookups.
+-- The counting and the state CASE below are JobRules.counted and JobRules.afterDependencyEnded,
+-- applied set-based; the contract's Dependencies area holds every store to the same answers.
 WITH ended AS (
   SELECT * FROM unnest(:ids::bigint[], :outcomes::text[]) AS e(id, outcome)
 ), edges AS (
@@ -235,7 +237,8 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- block each other nor receive the same job. The pause check costs one primary-key probe of the
 -- queue table. The kind filter (an empty array means any kind) is a plain filter on the index
 -- walk: external workers name the kinds they can work, and the rows they skip stay available.
--- The walk starts at a key (priority, scheduled_at, id), a row comparison the index seeks to: the
+-- (priority, scheduled_at, id) is the fetch order, JobRules.FETCH_ORDER, which the store sorts the
+-- claimed rows by. The walk starts at such a key, a row comparison the index seeks to: the
 -- last job this process claimed from the queue (FetchHints), or the head. Every job claimed before
 -- it left a dead entry here until VACUUM, and a walk from the head passed them all: 5,000 index
 -- pages and 9 ms per claim after 800,000 jobs of a burn-down, against 380 pages at its start.
