@@ -116,14 +116,15 @@ WHERE j.unique_key IN (SELECT decode(unique_key, 'hex') FROM input WHERE unique_
 -- The jobs that hold these keys (hex), read after JobInsertUnique with a fresh snapshot. The
 -- predicate repeats job_unique_idx's so that the planner can use that index.
 SELECT id, state::text, encode(unique_key, 'hex') FROM {schema}.job
-WHERE unique_key IN (SELECT decode(k, 'hex') FROM unnest(?::text[]) k)
+WHERE unique_key IN (SELECT decode(k, 'hex') FROM unnest(:keys::text[]) k)
   AND unique_key IS NOT NULL AND {schema}.job_unique_holds(state, unique_states);
 
 -- name: JobUniqueHolderOf
--- The other job that holds the unique key of job ?, when a retry of it conflicted.
+-- The other job that holds the unique key of job :id, when a retry of it conflicted.
 SELECT h.id FROM {schema}.job j
 JOIN {schema}.job h ON h.unique_key = j.unique_key AND h.id <> j.id
-WHERE j.id = ? AND h.unique_key IS NOT NULL AND {schema}.job_unique_holds(h.state, h.unique_states);
+WHERE j.id = :id AND h.unique_key IS NOT NULL AND {schema}.job_unique_holds(h.state, h.unique_states);
+
 -- name: JobDependenciesLock
 -- The jobs that new jobs will depend on, locked in id order (the order in which results are
 -- finished, so the two never deadlock). This is what makes counting race-free: a dependency
@@ -131,10 +132,10 @@ WHERE j.id = ? AND h.unique_key IS NOT NULL AND {schema}.job_unique_holds(h.stat
 -- once), or its write waits for this transaction and then sees has_dependents and the rows of
 -- job_dependency inserted with it. NO KEY UPDATE: the strongest lock an UPDATE of has_dependents
 -- needs, and it does not block inserts of rows that reference the job.
-SELECT id, state::text FROM {schema}.job WHERE id = ANY(?::bigint[]) ORDER BY id FOR NO KEY UPDATE;
+SELECT id, state::text FROM {schema}.job WHERE id = ANY(:ids::bigint[]) ORDER BY id FOR NO KEY UPDATE;
 
 -- name: JobDependenciesMark
-UPDATE {schema}.job SET has_dependents = true WHERE id = ANY(?::bigint[]) AND NOT has_dependents;
+UPDATE {schema}.job SET has_dependents = true WHERE id = ANY(:ids::bigint[]) AND NOT has_dependents;
 
 -- name: JobInsertWithDependencies
 -- Like JobInsertMany, but the state, the dependency counters and, for a job cancelled at once
@@ -152,7 +153,7 @@ WITH inserted AS (
          ELSE ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)) END,
     u.metadata::jsonb, u.errors::jsonb, u.waiting, u.completed, u.discarded, u.cancelled,
     u.cancel_on_failure
-  -- The first eight columns as in JobInsertMany (PostgresStore.bindColumns), then this insert's own.
+  -- The first eight columns as in JobInsertMany (ArrayInserts.bindColumns), then this insert's own.
   FROM unnest(:queues::text[], :kinds::text[], :args::text[], :priorities::smallint[],
               :maxAttempts::smallint[], :scheduledAt::text[], :tags::text[], :metadata::text[],
               :states::text[], :finalizedAt::text[], :errors::text[], :waiting::int[],
@@ -167,7 +168,7 @@ SELECT id, state::text FROM inserted, (SELECT count(*) FROM notified) n ORDER BY
 
 -- name: JobDependencyInsert
 INSERT INTO {schema}.job_dependency (depends_on_id, job_id)
-SELECT * FROM unnest(?::bigint[], ?::bigint[]);
+SELECT * FROM unnest(:dependsOn::bigint[], :dependents::bigint[]);
 
 -- name: JobDependentsResolve
 -- Counts the end of some jobs (completed, discarded or cancelled; a deleted job counts as
@@ -178,11 +179,13 @@ SELECT * FROM unnest(?::bigint[], ?::bigint[]);
 -- that two resolutions sharing dependents do not deadlock; the second then re-reads the counters
 -- the first committed (READ COMMITTED re-evaluates an updated row), so exactly one of them sees
 -- deps_waiting reach zero and releases the job. "id = ANY(ARRAY(...))" pins primary-key lookups.
+-- The counting and the state CASE below are JobRules.counted and JobRules.afterDependencyEnded,
+-- applied set-based; the contract's Dependencies area holds every store to the same answers.
 WITH ended AS (
-  SELECT * FROM unnest(?::bigint[], ?::text[]) AS e(id, outcome)
+  SELECT * FROM unnest(:ids::bigint[], :outcomes::text[]) AS e(id, outcome)
 ), edges AS (
   DELETE FROM {schema}.job_dependency d
-  WHERE d.depends_on_id = ANY(?::bigint[])
+  WHERE d.depends_on_id = ANY(:ids::bigint[])
   RETURNING d.job_id, d.depends_on_id
 ), counted AS (
   SELECT edges.job_id,
@@ -209,16 +212,16 @@ SET deps_waiting = j.deps_waiting - (d.completed + d.discarded + d.cancelled),
       WHEN j.state <> 'pending' THEN j.state
       WHEN j.cancel_on_dependency_failure AND d.failed_id IS NOT NULL THEN 'cancelled'
       WHEN j.deps_waiting > d.completed + d.discarded + d.cancelled THEN 'pending'
-      WHEN j.scheduled_at > ?::timestamptz THEN 'scheduled'
+      WHEN j.scheduled_at > :now::timestamptz THEN 'scheduled'
       ELSE 'available' END::{schema}.job_state,
     finalized_at = CASE WHEN j.state = 'pending' AND j.cancel_on_dependency_failure
                              AND d.failed_id IS NOT NULL
-                        THEN ?::timestamptz ELSE j.finalized_at END,
+                        THEN :now::timestamptz ELSE j.finalized_at END,
     -- The same error as DependencyFailure.cancellation builds in Java.
     errors = CASE WHEN j.state = 'pending' AND j.cancel_on_dependency_failure
                        AND d.failed_id IS NOT NULL
                   THEN j.errors || jsonb_build_array(jsonb_build_object(
-                    'attempt', 0, 'at', ?::text, 'errorClass', 'dependency_failed',
+                    'attempt', 0, 'at', :now::text, 'errorClass', 'dependency_failed',
                     'message', 'dependency ' || d.failed_id || ' was '
                                || (SELECT outcome FROM ended WHERE ended.id = d.failed_id),
                     'stackTrace', ''))
@@ -234,7 +237,8 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- block each other nor receive the same job. The pause check costs one primary-key probe of the
 -- queue table. The kind filter (an empty array means any kind) is a plain filter on the index
 -- walk: external workers name the kinds they can work, and the rows they skip stay available.
--- The walk starts at a key (priority, scheduled_at, id), a row comparison the index seeks to: the
+-- (priority, scheduled_at, id) is the fetch order, JobRules.FETCH_ORDER, which the store sorts the
+-- claimed rows by. The walk starts at such a key, a row comparison the index seeks to: the
 -- last job this process claimed from the queue (FetchHints), or the head. Every job claimed before
 -- it left a dead entry here until VACUUM, and a walk from the head passed them all: 5,000 index
 -- pages and 9 ms per claim after 800,000 jobs of a burn-down, against 380 pages at its start.
@@ -329,7 +333,7 @@ WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
 RETURNING j.id;
 
 -- name: Notify
-SELECT pg_notify(?, queue) FROM unnest(?::text[]) AS queue;
+SELECT pg_notify(:channel, queue) FROM unnest(:queues::text[]) AS queue;
 
 -- name: JobHeartbeat
 -- Each job id maps to the attempt whose lease is renewed; free of joins like JobFinishMany.
@@ -407,7 +411,7 @@ SELECT NOT current_setting('autovacuum')::boolean
                  AND NOT o.option_value::boolean);
 
 -- name: Vacuum
--- Only when autovacuum is off (see PostgresStore.vacuumIfNeeded). Every claim and every result
+-- Only when autovacuum is off (see VacuumSchedule). Every claim and every result
 -- leaves a dead row version and a dead entry in the indexes it touched, and only VACUUM removes
 -- them: without it the claim walks past every job ever claimed at the head of job_fetch_idx
 -- (PostgreSQL's time per job in a burn-down grew by half between 100,000 and 300,000 jobs), and
@@ -416,7 +420,7 @@ VACUUM (ANALYZE) {schema}.job, {schema}.job_dependency;
 
 -- name: TryTransactionLock
 -- An advisory lock held until the transaction ends; false at once if another session holds it.
-SELECT pg_try_advisory_xact_lock(hashtext(?));
+SELECT pg_try_advisory_xact_lock(hashtext(:key));
 
 -- name: JobGet
 SELECT * FROM {schema}.job WHERE id = :id;
@@ -441,21 +445,21 @@ RETURNING *;
 
 -- name: JobRetry
 UPDATE {schema}.job
-SET state = 'available', scheduled_at = ?::timestamptz, finalized_at = NULL,
+SET state = 'available', scheduled_at = :now::timestamptz, finalized_at = NULL,
     lease_owner = NULL, lease_expires_at = NULL,
     max_attempts = GREATEST(max_attempts, attempt + 1)
-WHERE id = ? AND state <> 'running'
+WHERE id = :id AND state <> 'running'
 RETURNING *;
 
 -- name: JobDelete
-DELETE FROM {schema}.job WHERE id = ? AND state <> 'running' RETURNING has_dependents;
+DELETE FROM {schema}.job WHERE id = :id AND state <> 'running' RETURNING has_dependents;
 
 -- name: QueuePause
-INSERT INTO {schema}.queue (name, paused, updated_at) VALUES (?, true, now())
+INSERT INTO {schema}.queue (name, paused, updated_at) VALUES (:name, true, now())
 ON CONFLICT (name) DO UPDATE SET paused = true, updated_at = now();
 
 -- name: QueueResume
-UPDATE {schema}.queue SET paused = false, updated_at = now() WHERE name = ?;
+UPDATE {schema}.queue SET paused = false, updated_at = now() WHERE name = :name;
 
 -- name: QueueCounts
 SELECT queue, state::text, count(*) FROM {schema}.job GROUP BY queue, state;
@@ -489,7 +493,7 @@ SET queues = EXCLUDED.queues, kinds = EXCLUDED.kinds, started_at = EXCLUDED.star
     reported_at = EXCLUDED.reported_at, expires_at = EXCLUDED.expires_at;
 
 -- name: NodeRemove
-DELETE FROM {schema}.node WHERE id = ?;
+DELETE FROM {schema}.node WHERE id = :id;
 
 -- name: NodeList
 -- Expired rows are left out here rather than trusted to be pruned: a dead node's row lingers

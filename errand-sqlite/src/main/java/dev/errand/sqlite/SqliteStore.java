@@ -34,6 +34,7 @@ import dev.errand.spi.JobRef;
 import dev.errand.spi.JobRescueParams;
 import dev.errand.spi.JobRescueResult;
 import dev.errand.spi.JobRetryParams;
+import dev.errand.spi.JobRules;
 import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
@@ -57,7 +58,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -109,11 +109,6 @@ public final class SqliteStore implements Store {
    * How many connections serve the views ({@link #jobGet}, {@link #jobList}, {@link #queueList}).
    */
   public static final int DEFAULT_READ_CONNECTIONS = 4;
-
-  private static final Comparator<JobInfo> FETCH_ORDER =
-      Comparator.comparingInt(JobInfo::priority)
-          .thenComparing(JobInfo::scheduledAt)
-          .thenComparingLong(JobInfo::id);
 
   private static final Set<JobState> FINAL =
       Set.of(JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED);
@@ -421,10 +416,14 @@ public final class SqliteStore implements Store {
           cancelOnFailure = rs.getInt(4) == 1;
           scheduledAt = JobRows.instant(rs.getLong(5));
         }
-        if (!state.equals("pending")) {
-          continue; // cancelled or retried by hand meanwhile: only the counts change
+        JobState current = JobColumns.state(state);
+        JobState next =
+            JobRules.afterDependencyEnded(
+                current, e.outcome(), cancelOnFailure, waiting, scheduledAt, at);
+        if (next == current) {
+          continue; // still waiting, or cancelled or retried by hand meanwhile: only counted
         }
-        if (e.outcome() != JobState.COMPLETED && cancelOnFailure) {
+        if (next == JobState.CANCELLED) {
           prepare(c, "JobDependentCancel")
               .setLong("id", dependent)
               .setLong("finalizedAt", JobRows.micros(at))
@@ -434,14 +433,13 @@ public final class SqliteStore implements Store {
               .statement()
               .executeUpdate();
           ended.add(new Ended(dependent, JobState.CANCELLED));
-        } else if (waiting == 0) {
-          boolean later = scheduledAt.isAfter(at);
+        } else {
           prepare(c, "JobDependentRelease")
               .setLong("id", dependent)
-              .setString("state", later ? "scheduled" : "available")
+              .setString("state", JobColumns.stateName(next))
               .statement()
               .executeUpdate();
-          if (!later) {
+          if (next == JobState.AVAILABLE) {
             woken.add(queue);
           }
         }
@@ -469,7 +467,7 @@ public final class SqliteStore implements Store {
     Binder insert = query.bind(c.prepare(query.sql()));
     for (int i = 0; i < n; i++) {
       NewJob job = chunk.get(i);
-      states[i] = job.scheduledAt().isAfter(now) ? JobState.SCHEDULED : JobState.AVAILABLE;
+      states[i] = JobRules.runnableState(job.scheduledAt(), now);
       Binder row =
           insert
               .row(i)
@@ -533,7 +531,7 @@ public final class SqliteStore implements Store {
               return readAll(fetch.statement());
             });
     // RETURNING follows no order; the contract promises fetch order.
-    jobs.sort(FETCH_ORDER);
+    jobs.sort(JobRules.FETCH_ORDER);
     return jobs;
   }
 
@@ -591,7 +589,7 @@ public final class SqliteStore implements Store {
       case JobFinish.Snoozed s ->
           new FinishRow(
               s.ref(),
-              s.runAt().isAfter(s.at()) ? "scheduled" : "available",
+              JobColumns.stateName(JobRules.runnableState(s.runAt(), s.at())),
               -1,
               s.runAt(),
               null,

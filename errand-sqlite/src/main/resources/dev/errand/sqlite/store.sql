@@ -98,7 +98,8 @@ WHERE id = :id AND state = 'pending';
 -- The subquery walks job_fetch_idx (queue, then fetch order) and stops at the limit; the pause
 -- check is one primary-key probe of the queue table. :kinds, the kinds to claim as a JSON array (null
 -- for any kind), is a plain filter on that walk: external workers name the kinds they can work,
--- and the rows they skip stay available. RETURNING follows no order: the store sorts.
+-- and the rows they skip stay available. RETURNING follows no order: the store sorts, by
+-- JobRules.FETCH_ORDER, the order this ORDER BY and the index spell.
 UPDATE job
 SET state = 'running', attempt = attempt + 1, attempted_at = :now,
     lease_owner = :owner, lease_expires_at = :leaseExpiresAt

@@ -2,6 +2,7 @@ package dev.errand.jdbc.internal;
 
 import java.sql.Array;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 
@@ -12,9 +13,12 @@ import java.sql.Types;
  * <p>A binder for one row of a multi-row statement ({@link #row}) sets each name at that row's
  * positions only.
  *
+ * <p>Closing a binder closes its statement, so that {@code try (Binder b = query.prepare(c))}
+ * prepares, binds and closes one statement.
+ *
  * <p>Internal and unstable: for Errand's own SQL stores only.
  */
-public final class Binder {
+public final class Binder implements AutoCloseable {
   private final Query query;
   private final PreparedStatement ps;
   private final int row;
@@ -57,6 +61,22 @@ public final class Binder {
       ps.setNull(i, sqlType);
     }
     return this;
+  }
+
+  /** Runs the statement bound, as {@link PreparedStatement#executeQuery()}. */
+  public ResultSet executeQuery() throws SQLException {
+    return ps.executeQuery();
+  }
+
+  /** Runs the statement bound, as {@link PreparedStatement#executeUpdate()}. */
+  public int executeUpdate() throws SQLException {
+    return ps.executeUpdate();
+  }
+
+  /** Closes the statement bound. */
+  @Override
+  public void close() throws SQLException {
+    ps.close();
   }
 
   /** Binds {@code value} as text. */

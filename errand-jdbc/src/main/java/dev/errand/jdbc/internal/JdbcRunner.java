@@ -52,6 +52,34 @@ public final class JdbcRunner {
     }
   }
 
+  /**
+   * Runs {@code work} as one transaction on a connection borrowed for it (see {@link
+   * #inTransaction}); {@code what} names it in an error.
+   */
+  public <T> T transaction(String what, Work<T> work) {
+    return run(what, c -> inTransaction(c, work));
+  }
+
+  /**
+   * Runs {@code work} as one transaction on {@code c}, which must be in auto-commit mode: commits
+   * if it returns, rolls back if it throws, and leaves {@code c} in auto-commit mode again. For
+   * JDBC transactions only; a store that begins its own (SQLite's {@code BEGIN IMMEDIATE}) does not
+   * use it.
+   */
+  public static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+    c.setAutoCommit(false);
+    try {
+      T result = work.run(c);
+      c.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      c.rollback();
+      throw e;
+    } finally {
+      c.setAutoCommit(true);
+    }
+  }
+
   /** Runs {@code work} on the caller's connection; {@code what} names it in an error. */
   public <T> T run(Connection c, String what, Work<T> work) {
     try {

@@ -1,6 +1,8 @@
 package dev.errand.jdbc.internal;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -156,6 +158,14 @@ public final class Query {
   /** The named parameters of this block. */
   public java.util.Set<String> parameters() {
     return positions.keySet();
+  }
+
+  /**
+   * Prepares this block on {@code c}, ready to bind by name: the block is looked up once for both.
+   * The binder owns the statement; close it to close the statement.
+   */
+  public Binder prepare(Connection c) throws SQLException {
+    return new Binder(this, c.prepareStatement(sql));
   }
 
   /** Binds this block's named parameters on {@code statement}, prepared from {@link #sql()}. */

@@ -1,0 +1,86 @@
+package dev.errand.postgres;
+
+import static dev.errand.postgres.StoreContext.setTimestamp;
+
+import dev.errand.NodeInfo;
+import dev.errand.jdbc.internal.Binder;
+import dev.errand.spi.NodeColumns;
+import dev.errand.spi.NodeListParams;
+import dev.errand.spi.NodePruneParams;
+import dev.errand.spi.NodeRemoveParams;
+import dev.errand.spi.NodeReportParams;
+import java.sql.ResultSet;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The nodes that work this store: each one's last report, until it expires or leaves. */
+final class NodeRegistry {
+  private final StoreContext ctx;
+
+  NodeRegistry(StoreContext ctx) {
+    this.ctx = ctx;
+  }
+
+  void nodeReport(NodeReportParams params) {
+    ctx.jdbc.run(
+        "record the report of node " + params.nodeId(),
+        c -> {
+          try (Binder b = ctx.prepare(c, "NodeReport")) {
+            b.setString("id", params.nodeId())
+                .setString("queues", NodeColumns.queuesJson(params.queues()))
+                .setString("kinds", NodeColumns.kindsJson(params.kinds()));
+            setTimestamp(b, "startedAt", params.startedAt());
+            setTimestamp(b, "now", params.now());
+            setTimestamp(b, "expiresAt", params.expiresAt());
+            return b.executeUpdate();
+          }
+        });
+  }
+
+  void nodeRemove(NodeRemoveParams params) {
+    ctx.jdbc.run(
+        "remove node " + params.nodeId(),
+        c -> {
+          try (Binder b = ctx.prepare(c, "NodeRemove")) {
+            b.setString("id", params.nodeId());
+            return b.executeUpdate();
+          }
+        });
+  }
+
+  List<NodeInfo> nodeList(NodeListParams params) {
+    return ctx.jdbc.run(
+        "list nodes",
+        c -> {
+          try (Binder b = ctx.prepare(c, "NodeList")) {
+            setTimestamp(b, "now", params.now());
+            List<NodeInfo> nodes = new ArrayList<>();
+            try (ResultSet rs = b.executeQuery()) {
+              while (rs.next()) {
+                nodes.add(
+                    new NodeInfo(
+                        rs.getString(1),
+                        NodeColumns.queues(rs.getString(2)),
+                        NodeColumns.kinds(rs.getString(3)),
+                        rs.getObject(4, OffsetDateTime.class).toInstant(),
+                        rs.getObject(5, OffsetDateTime.class).toInstant(),
+                        rs.getObject(6, OffsetDateTime.class).toInstant()));
+              }
+            }
+            return nodes;
+          }
+        });
+  }
+
+  int nodePrune(NodePruneParams params) {
+    return ctx.jdbc.run(
+        "prune expired nodes",
+        c -> {
+          try (Binder b = ctx.prepare(c, "NodePrune")) {
+            setTimestamp(b, "now", params.now());
+            return b.executeUpdate();
+          }
+        });
+  }
+}
