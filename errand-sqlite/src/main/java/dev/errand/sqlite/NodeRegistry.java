@@ -2,6 +2,7 @@ package dev.errand.sqlite;
 
 import dev.errand.NodeInfo;
 import dev.errand.jdbc.internal.Binder;
+import dev.errand.jdbc.internal.NodeRowMapper;
 import dev.errand.spi.NodeColumns;
 import dev.errand.spi.NodeListParams;
 import dev.errand.spi.NodePruneParams;
@@ -13,6 +14,10 @@ import java.util.List;
 
 /** The nodes that work this file: each one's last report, until it expires or leaves. */
 final class NodeRegistry {
+  /** Times are microseconds since the epoch, as in job rows ({@link JobRows}). */
+  private static final NodeRowMapper ROWS =
+      new NodeRowMapper((rs, column) -> JobRows.instant(rs.getLong(column)));
+
   private final StoreContext ctx;
 
   NodeRegistry(StoreContext ctx) {
@@ -47,14 +52,7 @@ final class NodeRegistry {
           List<NodeInfo> nodes = new ArrayList<>();
           try (ResultSet rs = list.statement().executeQuery()) {
             while (rs.next()) {
-              nodes.add(
-                  new NodeInfo(
-                      rs.getString(1),
-                      NodeColumns.queues(rs.getString(2)),
-                      NodeColumns.kinds(rs.getString(3)),
-                      JobRows.instant(rs.getLong(4)),
-                      JobRows.instant(rs.getLong(5)),
-                      JobRows.instant(rs.getLong(6))));
+              nodes.add(ROWS.read(rs));
             }
           }
           return nodes;
