@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Claims jobs under a lease (JobFetch, a write: it marks the rows it returns running) and renews
- * the leases of the jobs a node still runs (JobHeartbeat), each call one write transaction.
+ * Claims jobs under a lease (JobFetch) and renews the leases of the jobs a node still runs
+ * (JobHeartbeat). Both are writes, each call one transaction in the writer's turn: a claim marks
+ * the rows it returns running, so competing fetchers never receive the same job.
  */
 final class JobClaims {
   private final StoreContext ctx;

@@ -22,7 +22,8 @@ import java.util.Set;
 /**
  * The maintenance leader's statements: rescuing jobs whose lease expired (written as failed
  * attempts through {@link JobFinishes}, so a late worker and the rescuer meet the same fence),
- * staging scheduled and retryable jobs that are due, and pruning finished jobs.
+ * staging scheduled and retryable jobs that are due, and pruning finished jobs. Each round is one
+ * write transaction bounded by its limit: while it runs, every other write of the file waits.
  */
 final class JobMaintenance {
   private final StoreContext ctx;

@@ -7,6 +7,8 @@ import java.sql.ResultSet;
 
 /**
  * Leadership as a lease in the leader table: elected (or renewed) until it expires, or resigned.
+ * Each call is one write transaction, so the check of the holder and its replacement cannot be
+ * split by another write.
  */
 final class Leadership {
   private final StoreContext ctx;

@@ -12,7 +12,11 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The nodes that work this file: each one's last report, until it expires or leaves. */
+/**
+ * The nodes that work this file: each one's last report, until it expires or leaves. Within one
+ * process there is one node per file, but the engine reads the registry through the store as on any
+ * other. Rows are mapped by {@link NodeRowMapper}, shared with the PostgreSQL store.
+ */
 final class NodeRegistry {
   /** Times are microseconds since the epoch, as in job rows ({@link JobRows}). */
   private static final NodeRowMapper ROWS =

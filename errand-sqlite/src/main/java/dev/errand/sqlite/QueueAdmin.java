@@ -12,7 +12,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** What an operator does to queues ({@code errand.queues()}): pause, resume, list with counts. */
+/**
+ * What an operator does to queues ({@code errand.queues()}): pause, resume (which wakes the queue's
+ * producers, rather than leave it to their next poll), list with counts. The list reads on a reader
+ * connection, so a dashboard never waits for the writer.
+ */
 final class QueueAdmin {
   private final StoreContext ctx;
 
