@@ -4,6 +4,7 @@ import static dev.errand.postgres.StoreContext.setTimestamp;
 
 import dev.errand.NodeInfo;
 import dev.errand.jdbc.internal.Binder;
+import dev.errand.jdbc.internal.NodeRowMapper;
 import dev.errand.spi.NodeColumns;
 import dev.errand.spi.NodeListParams;
 import dev.errand.spi.NodePruneParams;
@@ -16,6 +17,10 @@ import java.util.List;
 
 /** The nodes that work this store: each one's last report, until it expires or leaves. */
 final class NodeRegistry {
+  /** Times are {@code timestamptz}, read as {@link OffsetDateTime}. */
+  private static final NodeRowMapper ROWS =
+      new NodeRowMapper((rs, column) -> rs.getObject(column, OffsetDateTime.class).toInstant());
+
   private final StoreContext ctx;
 
   NodeRegistry(StoreContext ctx) {
@@ -58,14 +63,7 @@ final class NodeRegistry {
             List<NodeInfo> nodes = new ArrayList<>();
             try (ResultSet rs = b.executeQuery()) {
               while (rs.next()) {
-                nodes.add(
-                    new NodeInfo(
-                        rs.getString(1),
-                        NodeColumns.queues(rs.getString(2)),
-                        NodeColumns.kinds(rs.getString(3)),
-                        rs.getObject(4, OffsetDateTime.class).toInstant(),
-                        rs.getObject(5, OffsetDateTime.class).toInstant(),
-                        rs.getObject(6, OffsetDateTime.class).toInstant()));
+                nodes.add(ROWS.read(rs));
               }
             }
             return nodes;

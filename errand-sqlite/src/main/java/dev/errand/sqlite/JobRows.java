@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.errand.JobInfo;
 import dev.errand.jdbc.internal.JobRowMapper;
 import dev.errand.spi.JobColumns;
+import dev.errand.sqlite.JobFinishes.FinishRow;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,6 +44,17 @@ final class JobRows {
     return MAPPER.read(rs);
   }
 
+  /** Every row of {@code ps}, run now: a statement that lists the job columns, as {@link #read}. */
+  static List<JobInfo> readAll(PreparedStatement ps) throws SQLException {
+    List<JobInfo> jobs = new ArrayList<>();
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        jobs.add(read(rs));
+      }
+    }
+    return jobs;
+  }
+
   /** Microseconds since the epoch; anything finer is dropped, as PostgreSQL does. */
   static long micros(Instant instant) {
     return Math.addExact(
@@ -57,9 +71,9 @@ final class JobRows {
   }
 
   /** The rows of the JobFinishMany statement, as the JSON array it reads. */
-  static String finishJson(List<SqliteStore.FinishRow> rows) {
+  static String finishJson(List<FinishRow> rows) {
     ArrayNode array = JSON.createArrayNode();
-    for (SqliteStore.FinishRow r : rows) {
+    for (FinishRow r : rows) {
       ArrayNode row = array.addArray();
       row.add(r.ref().id());
       row.add(r.ref().attempt());

@@ -1,28 +1,17 @@
 package dev.errand.sqlite;
 
-import dev.errand.AttemptError;
-import dev.errand.DependencyFailure;
-import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
-import dev.errand.JobState;
 import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
-import dev.errand.UnknownDependencyException;
-import dev.errand.jdbc.internal.Binder;
-import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.jdbc.internal.Migrations.Migration;
-import dev.errand.jdbc.internal.NamedSql;
-import dev.errand.jdbc.internal.Query;
 import dev.errand.jdbc.internal.StoreMigrations;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
-import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
-import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
@@ -30,17 +19,13 @@ import dev.errand.spi.JobHeartbeatResult;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
-import dev.errand.spi.JobRef;
 import dev.errand.spi.JobRescueParams;
 import dev.errand.spi.JobRescueResult;
 import dev.errand.spi.JobRetryParams;
-import dev.errand.spi.JobRules;
 import dev.errand.spi.JobStageParams;
 import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
-import dev.errand.spi.NewJob;
-import dev.errand.spi.NodeColumns;
 import dev.errand.spi.NodeListParams;
 import dev.errand.spi.NodePruneParams;
 import dev.errand.spi.NodeRemoveParams;
@@ -49,26 +34,13 @@ import dev.errand.spi.Notifier;
 import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Deque;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Errand's embedded store: jobs in one SQLite file, no server. Durable, and fast enough for most
@@ -110,15 +82,6 @@ public final class SqliteStore implements Store {
    */
   public static final int DEFAULT_READ_CONNECTIONS = 4;
 
-  private static final Set<JobState> FINAL =
-      Set.of(JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED);
-
-  /**
-   * Jobs per insert statement: 768 bind parameters, under the 999 of SQLite builds with the oldest
-   * default limit; more rows per statement gain little.
-   */
-  private static final int INSERT_CHUNK = 64;
-
   /** How durable a commit is: SQLite's {@code PRAGMA synchronous} in WAL mode. */
   public enum Synchronous {
     /**
@@ -130,22 +93,35 @@ public final class SqliteStore implements Store {
   }
 
   private final Path file;
-  private final JdbcRunner jdbc;
-  private final NamedSql sql =
-      NamedSql.load(name -> SqliteStore.class.getResourceAsStream(name), "store.sql");
-  private final Query insertFullChunk = insertQuery(INSERT_CHUNK);
-  private final SqliteConnections connections;
-  private final LocalNotifier notifier = new LocalNotifier();
+  private final StoreContext ctx;
+
+  // Each Store method is one call to the part that does it; they share a StoreContext.
+  private final JobInserts inserts;
+  private final JobClaims claims;
+  private final JobFinishes finishes;
+  private final JobMaintenance maintenance;
+  private final JobAdmin jobs;
+  private final QueueAdmin queues;
+  private final Leadership leadership;
+  private final NodeRegistry nodes;
 
   private SqliteStore(Builder builder) {
     this.file = builder.file;
-    this.jdbc = new JdbcRunner("SQLite store " + file, null, SqliteStore::hint);
-    this.connections =
-        new SqliteConnections(
+    this.ctx =
+        new StoreContext(
             file,
             builder.synchronous.name(),
             builder.busyTimeout.toMillis(),
             builder.readConnections);
+    JobDependencies dependencies = new JobDependencies(ctx);
+    this.inserts = new JobInserts(ctx, dependencies);
+    this.claims = new JobClaims(ctx);
+    this.finishes = new JobFinishes(ctx, inserts, dependencies);
+    this.maintenance = new JobMaintenance(ctx, finishes);
+    this.jobs = new JobAdmin(ctx, dependencies);
+    this.queues = new QueueAdmin(ctx);
+    this.leadership = new Leadership(ctx);
+    this.nodes = new NodeRegistry(ctx);
   }
 
   /** A builder for a store in {@code file}, created (with its directories) if missing. */
@@ -165,7 +141,7 @@ public final class SqliteStore implements Store {
    * @return the versions applied now (empty when the file was up to date)
    */
   public List<Integer> migrate() {
-    return write("migrate", c -> Migrator.migrate(c.connection()));
+    return ctx.write("migrate", c -> Migrator.migrate(c.connection()));
   }
 
   /**
@@ -184,7 +160,7 @@ public final class SqliteStore implements Store {
    */
   public void checkMigrated() {
     Set<Integer> done =
-        read("read the applied migrations", c -> Migrator.appliedVersions(c.connection()));
+        ctx.read("read the applied migrations", c -> Migrator.appliedVersions(c.connection()));
     List<Integer> missing = new ArrayList<>();
     for (Migration m : Migrator.migrations()) {
       if (!done.contains(m.version())) {
@@ -226,766 +202,117 @@ public final class SqliteStore implements Store {
 
   @Override
   public Optional<Notifier> notifier() {
-    return Optional.of(notifier);
+    return Optional.of(ctx.notifier);
   }
 
   @Override
   public List<Enqueued> jobInsertMany(JobInsertManyParams params) {
-    if (params.jobs().isEmpty()) {
-      return List.of();
-    }
-    Set<String> woken = new LinkedHashSet<>();
-    List<Enqueued> result =
-        write(
-            "insert " + params.jobs().size() + " jobs",
-            c -> insert(c, params.jobs(), params.now(), woken));
-    notifier.wake(woken);
-    return result;
+    return inserts.jobInsertMany(params);
   }
 
   @Override
   public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
-    Set<String> woken = new LinkedHashSet<>();
-    List<Enqueued> result =
-        write(
-            "insert a batch of " + params.members().size() + " jobs",
-            c -> {
-              List<Enqueued> inserted = new ArrayList<>(params.members().size() + 1);
-              inserted.addAll(insert(c, params.members(), params.now(), woken));
-              List<Long> memberIds = inserted.stream().map(Enqueued::id).toList();
-              NewJob callback =
-                  params.callback().withDependencies(memberIds, DependencyFailure.RUN);
-              inserted.addAll(insert(c, List.of(callback), params.now(), woken));
-              return inserted;
-            });
-    notifier.wake(woken);
-    return result;
-  }
-
-  private List<Enqueued> insert(
-      SqliteConnections.Session c, List<NewJob> jobs, Instant now, Set<String> woken)
-      throws SQLException {
-    List<Enqueued> result = new ArrayList<>(jobs.size());
-    if (jobs.stream().allMatch(SqliteStore::isOrdinary)) {
-      for (int from = 0; from < jobs.size(); from += INSERT_CHUNK) {
-        List<NewJob> chunk = jobs.subList(from, Math.min(jobs.size(), from + INSERT_CHUNK));
-        result.addAll(insertChunk(c, chunk, now));
-      }
-    } else {
-      // One at a time, each unique job after a look for its holder: an earlier job of this call
-      // may be that holder; each job with dependencies after a look at their states. The write
-      // transaction keeps any other write from coming between.
-      for (NewJob job : jobs) {
-        if (!job.dependsOn().isEmpty()) {
-          result.add(insertWithDependencies(c, job, now));
-          continue;
-        }
-        Optional<Enqueued> holder =
-            job.isUnique() ? uniqueHolder(c, job.uniqueKey()) : Optional.empty();
-        result.add(holder.isPresent() ? holder.get() : insertChunk(c, List.of(job), now).get(0));
-      }
-    }
-    for (int i = 0; i < jobs.size(); i++) {
-      Enqueued e = result.get(i);
-      if (!e.duplicate() && e.state() == JobState.AVAILABLE) {
-        woken.add(jobs.get(i).queue());
-      }
-    }
-    return result;
-  }
-
-  private static boolean isOrdinary(NewJob job) {
-    return !job.isUnique() && job.dependsOn().isEmpty();
-  }
-
-  /**
-   * Inserts a job that waits on others: counts the dependencies that already ended, stores the job
-   * in the state that follows ({@link NewJob#start}), and records those still to end in
-   * job_dependency, marking them has_dependents so that their end is counted. Inside the caller's
-   * write transaction, so no dependency can end between the read of its state and the rows.
-   */
-  private Enqueued insertWithDependencies(SqliteConnections.Session c, NewJob job, Instant now)
-      throws SQLException {
-    Map<Long, JobState> states = new HashMap<>();
-    Binder read =
-        prepare(c, "JobDependencyStates").setString("ids", JobColumns.json(job.dependsOn()));
-    try (ResultSet rs = read.statement().executeQuery()) {
-      while (rs.next()) {
-        states.put(rs.getLong(1), JobColumns.state(rs.getString(2)));
-      }
-    }
-    List<Long> unfinished = new ArrayList<>();
-    for (long id : job.dependsOn()) {
-      JobState state = states.get(id);
-      if (state == null) {
-        throw new UnknownDependencyException(id);
-      }
-      if (!state.isFinal()) {
-        unfinished.add(id);
-      }
-    }
-    NewJob.Start start = job.start(states, now);
-    Binder insert =
-        prepare(c, "JobInsertWithDependencies")
-            .setString("state", JobColumns.stateName(start.state()))
-            .setString("queue", job.queue())
-            .setString("kind", job.kind())
-            .setString("args", job.argsJson())
-            .setInt("priority", job.priority())
-            .setInt("maxAttempts", job.maxAttempts())
-            .setLong("createdAt", JobRows.micros(now))
-            .setLong("scheduledAt", JobRows.micros(job.scheduledAt()));
-    if (start.cancellation() != null) {
-      insert.setLong("finalizedAt", JobRows.micros(now));
-    } else {
-      insert.setNull("finalizedAt", Types.INTEGER);
-    }
-    insert
-        .setString("tags", job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()))
-        .setString("metadata", job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()))
-        .setString(
-            "errors",
-            start.cancellation() == null
-                ? "[]"
-                : "[" + JobColumns.errorJson(start.cancellation()) + "]")
-        .setInt("depsWaiting", start.dependencies().waiting())
-        .setInt("depsCompleted", start.dependencies().completed())
-        .setInt("depsDiscarded", start.dependencies().discarded())
-        .setInt("depsCancelled", start.dependencies().cancelled())
-        .setInt(
-            "cancelOnDependencyFailure",
-            job.ifDependencyFails() == DependencyFailure.CANCEL ? 1 : 0);
-    long id;
-    try (ResultSet rs = insert.statement().executeQuery()) {
-      if (!rs.next()) {
-        throw new StoreException("inserted no job");
-      }
-      id = rs.getLong(1);
-    }
-    if (!unfinished.isEmpty()) {
-      prepare(c, "JobDependenciesMark")
-          .setString("ids", JobColumns.json(unfinished))
-          .statement()
-          .executeUpdate();
-      Binder edge = prepare(c, "JobDependencyInsert").setLong("jobId", id);
-      for (long dependency : unfinished) {
-        edge.setLong("dependsOnId", dependency).statement().executeUpdate();
-      }
-    }
-    return new Enqueued(id, start.state(), false);
-  }
-
-  /**
-   * Counts the end of job {@code id}, as {@code outcome}, in every job waiting on it, inside the
-   * caller's write transaction, as the memory store does: a pending job whose last dependency ended
-   * becomes runnable, one with policy CANCEL is cancelled by a failed dependency, and that
-   * cancellation is counted in its own dependents in turn. Adds the queues of jobs made available
-   * to {@code woken}. Called only for jobs marked has_dependents: others cost nothing.
-   */
-  private void resolveDependents(
-      SqliteConnections.Session c, long id, JobState outcome, Instant at, Set<String> woken)
-      throws SQLException {
-    record Ended(long id, JobState outcome) {}
-    Deque<Ended> ended = new ArrayDeque<>();
-    ended.add(new Ended(id, outcome));
-    for (Ended e = ended.poll(); e != null; e = ended.poll()) {
-      List<Long> dependents = new ArrayList<>();
-      Binder take = prepare(c, "JobDependencyTake").setLong("id", e.id());
-      try (ResultSet rs = take.statement().executeQuery()) {
-        while (rs.next()) {
-          dependents.add(rs.getLong(1));
-        }
-      }
-      for (long dependent : dependents) {
-        Binder count =
-            prepare(c, "JobDependencyCount")
-                .setLong("id", dependent)
-                .setString("outcome", JobColumns.stateName(e.outcome()));
-        String state;
-        String queue;
-        int waiting;
-        boolean cancelOnFailure;
-        Instant scheduledAt;
-        try (ResultSet rs = count.statement().executeQuery()) {
-          if (!rs.next()) {
-            continue;
-          }
-          state = rs.getString(1);
-          queue = rs.getString(2);
-          waiting = rs.getInt(3);
-          cancelOnFailure = rs.getInt(4) == 1;
-          scheduledAt = JobRows.instant(rs.getLong(5));
-        }
-        JobState current = JobColumns.state(state);
-        JobState next =
-            JobRules.afterDependencyEnded(
-                current, e.outcome(), cancelOnFailure, waiting, scheduledAt, at);
-        if (next == current) {
-          continue; // still waiting, or cancelled or retried by hand meanwhile: only counted
-        }
-        if (next == JobState.CANCELLED) {
-          prepare(c, "JobDependentCancel")
-              .setLong("id", dependent)
-              .setLong("finalizedAt", JobRows.micros(at))
-              .setString(
-                  "error",
-                  JobColumns.errorJson(DependencyFailure.cancellation(e.id(), e.outcome(), at)))
-              .statement()
-              .executeUpdate();
-          ended.add(new Ended(dependent, JobState.CANCELLED));
-        } else {
-          prepare(c, "JobDependentRelease")
-              .setLong("id", dependent)
-              .setString("state", JobColumns.stateName(next))
-              .statement()
-              .executeUpdate();
-          if (next == JobState.AVAILABLE) {
-            woken.add(queue);
-          }
-        }
-      }
-    }
-  }
-
-  private Optional<Enqueued> uniqueHolder(SqliteConnections.Session c, String uniqueKey)
-      throws SQLException {
-    Binder holder = prepare(c, "JobUniqueHolder").setString("uniqueKey", uniqueKey);
-    try (ResultSet rs = holder.statement().executeQuery()) {
-      return rs.next()
-          ? Optional.of(new Enqueued(rs.getLong(1), JobColumns.state(rs.getString(2)), true))
-          : Optional.empty();
-    }
-  }
-
-  private List<Enqueued> insertChunk(SqliteConnections.Session c, List<NewJob> chunk, Instant now)
-      throws SQLException {
-    int n = chunk.size();
-    JobState[] states = new JobState[n];
-    long[] ids = new long[n];
-    long createdAt = JobRows.micros(now);
-    Query query = n == INSERT_CHUNK ? insertFullChunk : insertQuery(n);
-    Binder insert = query.bind(c.prepare(query.sql()));
-    for (int i = 0; i < n; i++) {
-      NewJob job = chunk.get(i);
-      states[i] = JobRules.runnableState(job.scheduledAt(), now);
-      Binder row =
-          insert
-              .row(i)
-              .setString("state", JobColumns.stateName(states[i]))
-              .setString("queue", job.queue())
-              .setString("kind", job.kind())
-              .setString("args", job.argsJson())
-              .setInt("priority", job.priority())
-              .setInt("maxAttempts", job.maxAttempts())
-              .setLong("createdAt", createdAt)
-              .setLong("scheduledAt", JobRows.micros(job.scheduledAt()))
-              .setString("tags", job.tags().isEmpty() ? "[]" : JobColumns.json(job.tags()))
-              .setString(
-                  "metadata", job.metadata().isEmpty() ? "{}" : JobColumns.json(job.metadata()));
-      if (job.isUnique()) {
-        row.setString("uniqueKey", job.uniqueKey())
-            .setInt("uniqueStates", JobColumns.uniqueStateBits(job.uniqueStates()));
-      } else {
-        row.setNull("uniqueKey", Types.VARCHAR).setNull("uniqueStates", Types.INTEGER);
-      }
-    }
-    int returned = 0;
-    try (ResultSet rs = insert.statement().executeQuery()) {
-      while (rs.next() && returned < n) {
-        ids[returned++] = rs.getLong(1);
-      }
-    }
-    if (returned != n) {
-      throw new StoreException("inserted " + returned + " jobs of " + n);
-    }
-    // RETURNING follows no promised order, but the ids grow in the order of the VALUES list.
-    Arrays.sort(ids);
-    List<Enqueued> result = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      result.add(new Enqueued(ids[i], states[i], false));
-    }
-    return result;
-  }
-
-  /** The insert of {@code rows} jobs: JobInsert with JobInsertRow once per job. */
-  private Query insertQuery(int rows) {
-    return sql.query("JobInsert").repeat("{rows}", sql.query("JobInsertRow"), rows);
+    return inserts.jobInsertBatch(params);
   }
 
   @Override
   public List<JobInfo> jobFetch(JobFetchParams params) {
-    List<JobInfo> jobs =
-        write(
-            "fetch jobs of queue '" + params.queue() + "'",
-            c -> {
-              Binder fetch =
-                  prepare(c, "JobFetch")
-                      .setLong("now", JobRows.micros(params.now()))
-                      .setString("owner", params.owner())
-                      .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
-                      .setString("queue", params.queue())
-                      .setInt("limit", params.limit())
-                      .setNullableString(
-                          "kinds",
-                          params.kinds().isEmpty() ? null : JobColumns.json(params.kinds()));
-              return readAll(fetch.statement());
-            });
-    // RETURNING follows no order; the contract promises fetch order.
-    jobs.sort(JobRules.FETCH_ORDER);
-    return jobs;
+    return claims.jobFetch(params);
   }
 
   @Override
   public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
-    if (params.results().isEmpty()) {
-      return new JobFinishManyResult(Set.of());
-    }
-    List<FinishRow> rows = params.results().stream().map(SqliteStore::finishRow).toList();
-    Set<String> woken = new LinkedHashSet<>();
-    Set<Long> applied =
-        write(
-            "record " + rows.size() + " job results",
-            c -> {
-              Set<Long> done = new HashSet<>();
-              for (Finished f : finish(c, rows, woken)) {
-                done.add(f.id());
-                if (f.state().equals("available")) {
-                  woken.add(f.queue());
-                }
-              }
-              // Follow-ups exist only if their parent's completion applied, in the same commit.
-              for (JobFinish result : params.results()) {
-                if (result instanceof JobFinish.Completed completed
-                    && !completed.followUps().isEmpty()
-                    && done.contains(completed.ref().id())) {
-                  insert(c, completed.followUps(), completed.at(), woken);
-                }
-              }
-              return done;
-            });
-    notifier.wake(woken);
-    return new JobFinishManyResult(applied);
-  }
-
-  /** One result as the JobFinishMany statement takes it. */
-  record FinishRow(
-      JobRef ref,
-      String state,
-      int attemptDelta,
-      Instant scheduledAt,
-      Instant finalizedAt,
-      AttemptError error) {}
-
-  /** A result that applied: its job, queue and new state. */
-  private record Finished(long id, String queue, String state) {}
-
-  private static FinishRow finishRow(JobFinish result) {
-    return switch (result) {
-      case JobFinish.Completed c -> new FinishRow(c.ref(), "completed", 0, null, c.at(), null);
-      case JobFinish.Failed f ->
-          f.retryAt() == null
-              ? new FinishRow(f.ref(), "discarded", 0, null, f.at(), f.error())
-              : new FinishRow(f.ref(), "retryable", 0, f.retryAt(), null, f.error());
-      case JobFinish.Snoozed s ->
-          new FinishRow(
-              s.ref(),
-              JobColumns.stateName(JobRules.runnableState(s.runAt(), s.at())),
-              -1,
-              s.runAt(),
-              null,
-              null);
-      case JobFinish.Cancelled x ->
-          new FinishRow(x.ref(), "cancelled", 0, null, x.at(), x.reason());
-      case JobFinish.Released r -> new FinishRow(r.ref(), "available", -1, r.at(), null, null);
-    };
-  }
-
-  /**
-   * Writes {@code rows}, then counts the end of each job that reached a final state and has
-   * dependents in those dependents, in the same transaction; adds the queues of dependents made
-   * available to {@code woken}.
-   */
-  private List<Finished> finish(
-      SqliteConnections.Session c, List<FinishRow> rows, Set<String> woken) throws SQLException {
-    List<Finished> applied = new ArrayList<>(rows.size());
-    List<Finished> endedWithDependents = new ArrayList<>();
-    Binder finish = prepare(c, "JobFinishMany").setString("results", JobRows.finishJson(rows));
-    try (ResultSet rs = finish.statement().executeQuery()) {
-      while (rs.next()) {
-        Finished f = new Finished(rs.getLong(1), rs.getString(2), rs.getString(3));
-        applied.add(f);
-        if (rs.getInt(4) == 1 && FINAL.contains(JobColumns.state(f.state()))) {
-          endedWithDependents.add(f);
-        }
-      }
-    }
-    if (!endedWithDependents.isEmpty()) {
-      Map<Long, FinishRow> byId = new HashMap<>();
-      rows.forEach(r -> byId.put(r.ref().id(), r));
-      for (Finished f : endedWithDependents) {
-        Instant at = byId.get(f.id()).finalizedAt();
-        resolveDependents(c, f.id(), JobColumns.state(f.state()), at, woken);
-      }
-    }
-    return applied;
+    return finishes.jobFinishMany(params);
   }
 
   @Override
   public JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params) {
-    if (params.jobs().isEmpty()) {
-      return new JobHeartbeatResult(Set.of());
-    }
-    Set<Long> lost =
-        write(
-            "renew " + params.jobs().size() + " leases",
-            c -> {
-              Set<Long> notRenewed = new HashSet<>();
-              Binder renew =
-                  prepare(c, "JobHeartbeat")
-                      .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
-                      .setString("owner", params.owner());
-              for (JobRef ref : params.jobs()) {
-                renew.setLong("id", ref.id()).setInt("attempt", ref.attempt());
-                if (renew.statement().executeUpdate() == 0) {
-                  notRenewed.add(ref.id());
-                }
-              }
-              return notRenewed;
-            });
-    return new JobHeartbeatResult(lost);
+    return claims.jobHeartbeat(params);
   }
 
   @Override
   public JobRescueResult jobRescueExpired(JobRescueParams params) {
-    List<Long> retryable = new ArrayList<>();
-    List<Long> discarded = new ArrayList<>();
-    Set<String> woken = new LinkedHashSet<>();
-    write(
-        "rescue expired leases",
-        c -> {
-          record Expired(
-              JobRef ref, int maxAttempts, String owner, Instant expiredAt, Instant scheduledAt) {}
-          List<Expired> expired = new ArrayList<>();
-          Binder read =
-              prepare(c, "JobExpired")
-                  .setLong("now", JobRows.micros(params.now()))
-                  .setInt("limit", params.limit());
-          try (ResultSet rs = read.statement().executeQuery()) {
-            while (rs.next()) {
-              expired.add(
-                  new Expired(
-                      new JobRef(rs.getLong(1), rs.getInt(2)),
-                      rs.getInt(3),
-                      rs.getString(4),
-                      JobRows.instant(rs.getLong(5)),
-                      JobRows.instant(rs.getLong(6))));
-            }
-          }
-          // The expired attempt counts as failed, written like a worker's failure: same fence.
-          List<FinishRow> rows = new ArrayList<>(expired.size());
-          for (Expired e : expired) {
-            AttemptError error =
-                AttemptError.of(
-                    e.ref().attempt(),
-                    params.now(),
-                    "lease_expired",
-                    "lease of " + e.owner() + " expired at " + e.expiredAt());
-            rows.add(
-                e.ref().attempt() >= e.maxAttempts()
-                    ? new FinishRow(e.ref(), "discarded", 0, null, params.now(), error)
-                    // Its run time is kept: it keeps its place ahead of the jobs enqueued since.
-                    : new FinishRow(e.ref(), "retryable", 0, e.scheduledAt(), null, error));
-          }
-          for (Finished f : finish(c, rows, woken)) {
-            (f.state().equals("discarded") ? discarded : retryable).add(f.id());
-          }
-          return null;
-        });
-    notifier.wake(woken);
-    return new JobRescueResult(retryable, discarded);
+    return maintenance.jobRescueExpired(params);
   }
 
   @Override
   public JobStageResult jobStage(JobStageParams params) {
-    Map<String, Integer> staged =
-        write(
-            "stage due jobs",
-            c -> {
-              Map<String, Integer> byQueue = new HashMap<>();
-              Binder stage =
-                  prepare(c, "JobStage")
-                      .setLong("now", JobRows.micros(params.now()))
-                      .setInt("limit", params.limit());
-              try (ResultSet rs = stage.statement().executeQuery()) {
-                while (rs.next()) {
-                  byQueue.merge(rs.getString(1), 1, Integer::sum);
-                }
-              }
-              return byQueue;
-            });
-    notifier.wake(staged.keySet());
-    return new JobStageResult(staged);
+    return maintenance.jobStage(params);
   }
 
   @Override
   public int jobPrune(JobPruneParams params) {
-    return write(
-        "prune finished jobs",
-        c -> {
-          return prepare(c, "JobPrune")
-              .setLong("completedBefore", JobRows.micros(params.completedBefore()))
-              .setLong("discardedBefore", JobRows.micros(params.discardedBefore()))
-              .setLong("cancelledBefore", JobRows.micros(params.cancelledBefore()))
-              .setInt("limit", params.limit())
-              .statement()
-              .executeUpdate();
-        });
+    return maintenance.jobPrune(params);
   }
 
   @Override
   public Optional<JobInfo> jobGet(long id) {
-    return read("get job " + id, c -> get(c, id));
-  }
-
-  private Optional<JobInfo> get(SqliteConnections.Session c, long id) throws SQLException {
-    List<JobInfo> jobs = readAll(prepare(c, "JobGet").setLong("id", id).statement());
-    return jobs.isEmpty() ? Optional.empty() : Optional.of(jobs.get(0));
+    return jobs.jobGet(id);
   }
 
   @Override
   public List<JobInfo> jobList(JobQuery query) {
-    return read(
-        "list jobs",
-        c -> {
-          Binder list =
-              prepare(c, "JobList")
-                  .setLong("afterId", query.afterId())
-                  .setNullableString(
-                      "states",
-                      query.states().isEmpty()
-                          ? null
-                          : JobColumns.json(
-                              query.states().stream().map(JobColumns::stateName).toList()))
-                  .setNullableString("queue", query.queue())
-                  .setNullableString("kind", query.kind())
-                  .setInt("limit", query.limit());
-          return readAll(list.statement());
-        });
+    return jobs.jobList(query);
   }
 
   @Override
   public Optional<JobInfo> jobCancel(JobCancelParams params) {
-    Set<String> woken = new LinkedHashSet<>();
-    Optional<JobInfo> cancelled =
-        write(
-            "cancel job " + params.id(),
-            c -> {
-              Optional<JobInfo> job = get(c, params.id());
-              if (job.isEmpty() || FINAL.contains(job.get().state())) {
-                return job;
-              }
-              AttemptError reason =
-                  AttemptError.of(job.get().attempt(), params.now(), "cancelled", params.reason());
-              Binder cancel =
-                  prepare(c, "JobCancel")
-                      .setLong("now", JobRows.micros(params.now()))
-                      .setString("error", JobColumns.errorJson(reason))
-                      .setLong("id", params.id());
-              boolean hasDependents;
-              try (ResultSet rs = cancel.statement().executeQuery()) {
-                hasDependents = rs.next() && rs.getInt(1) == 1;
-              }
-              if (hasDependents) {
-                resolveDependents(c, params.id(), JobState.CANCELLED, params.now(), woken);
-              }
-              return get(c, params.id());
-            });
-    notifier.wake(woken);
-    return cancelled;
+    return jobs.jobCancel(params);
   }
 
   @Override
   public Optional<JobInfo> jobRetry(JobRetryParams params) {
-    Optional<JobInfo> job =
-        write(
-            "retry job " + params.id(),
-            c -> {
-              Optional<JobInfo> before = get(c, params.id());
-              if (before.isPresent() && before.get().state() != JobState.RUNNING) {
-                Binder other = prepare(c, "JobUniqueOtherHolder").setLong("id", params.id());
-                try (ResultSet rs = other.statement().executeQuery()) {
-                  if (rs.next()) {
-                    throw new DuplicateJobException(params.id(), rs.getLong(1));
-                  }
-                }
-              }
-              prepare(c, "JobRetry")
-                  .setLong("now", JobRows.micros(params.now()))
-                  .setLong("id", params.id())
-                  .statement()
-                  .executeUpdate();
-              return get(c, params.id());
-            });
-    job.filter(j -> j.state() == JobState.AVAILABLE)
-        .ifPresent(j -> notifier.wake(Set.of(j.queue())));
-    return job;
+    return jobs.jobRetry(params);
   }
 
   @Override
   public boolean jobDelete(JobDeleteParams params) {
-    long id = params.id();
-    Set<String> woken = new LinkedHashSet<>();
-    boolean deleted =
-        write(
-            "delete job " + id,
-            c -> {
-              Binder delete = prepare(c, "JobDelete").setLong("id", id);
-              boolean hasDependents;
-              try (ResultSet rs = delete.statement().executeQuery()) {
-                if (!rs.next()) {
-                  return false;
-                }
-                hasDependents = rs.getInt(1) == 1;
-              }
-              if (hasDependents) {
-                // A job deleted before it ended never completes: its dependents count it
-                // cancelled. One deleted after it ended has no rows left in job_dependency.
-                resolveDependents(c, id, JobState.CANCELLED, params.now(), woken);
-              }
-              return true;
-            });
-    notifier.wake(woken);
-    return deleted;
+    return jobs.jobDelete(params);
   }
 
   @Override
   public void queuePause(String queue) {
-    writeOne("pause queue '" + queue + "'", "QueuePause", "queue", queue);
+    queues.queuePause(queue);
   }
 
   @Override
   public void queueResume(String queue) {
-    writeOne("resume queue '" + queue + "'", "QueueResume", "queue", queue);
-    notifier.wake(Set.of(queue));
-  }
-
-  /** Runs block {@code name}, whose one parameter {@code param} is {@code value}. */
-  private void writeOne(String what, String name, String param, String value) {
-    write(what, c -> prepare(c, name).setString(param, value).statement().executeUpdate());
+    queues.queueResume(queue);
   }
 
   @Override
   public List<QueueInfo> queueList() {
-    return read(
-        "count queues",
-        c -> {
-          Map<String, Map<JobState, Long>> counts = new TreeMap<>();
-          Set<String> paused = new HashSet<>();
-          try (ResultSet rs = c.prepare(sql.get("QueueCounts")).executeQuery()) {
-            while (rs.next()) {
-              counts
-                  .computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class))
-                  .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
-            }
-          }
-          try (ResultSet rs = c.prepare(sql.get("QueuePaused")).executeQuery()) {
-            while (rs.next()) {
-              paused.add(rs.getString(1));
-              counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
-            }
-          }
-          List<QueueInfo> queues = new ArrayList<>(counts.size());
-          counts.forEach(
-              (name, byState) -> queues.add(new QueueInfo(name, paused.contains(name), byState)));
-          return queues;
-        });
+    return queues.queueList();
   }
 
   @Override
   public boolean leaderElect(LeaderElectParams params) {
-    return write(
-        "elect a leader for '" + params.name() + "'",
-        c -> {
-          Binder elect =
-              prepare(c, "LeaderElect")
-                  .setString("name", params.name())
-                  .setString("owner", params.owner())
-                  .setLong("now", JobRows.micros(params.now()))
-                  .setLong("expiresAt", JobRows.micros(params.expiresAt()));
-          try (ResultSet rs = elect.statement().executeQuery()) {
-            return rs.next();
-          }
-        });
+    return leadership.leaderElect(params);
   }
 
   @Override
   public void leaderResign(LeaderResignParams params) {
-    write(
-        "resign leadership of '" + params.name() + "'",
-        c -> {
-          return prepare(c, "LeaderResign")
-              .setString("name", params.name())
-              .setString("owner", params.owner())
-              .statement()
-              .executeUpdate();
-        });
+    leadership.leaderResign(params);
   }
 
   @Override
   public void nodeReport(NodeReportParams params) {
-    write(
-        "record the report of node " + params.nodeId(),
-        c -> {
-          return prepare(c, "NodeReport")
-              .setString("id", params.nodeId())
-              .setString("queues", NodeColumns.queuesJson(params.queues()))
-              .setString("kinds", NodeColumns.kindsJson(params.kinds()))
-              .setLong("startedAt", JobRows.micros(params.startedAt()))
-              .setLong("now", JobRows.micros(params.now()))
-              .setLong("expiresAt", JobRows.micros(params.expiresAt()))
-              .statement()
-              .executeUpdate();
-        });
+    nodes.nodeReport(params);
   }
 
   @Override
   public void nodeRemove(NodeRemoveParams params) {
-    writeOne("remove node " + params.nodeId(), "NodeRemove", "id", params.nodeId());
+    nodes.nodeRemove(params);
   }
 
   @Override
   public List<NodeInfo> nodeList(NodeListParams params) {
-    return read(
-        "list nodes",
-        c -> {
-          Binder list = prepare(c, "NodeList").setLong("now", JobRows.micros(params.now()));
-          List<NodeInfo> nodes = new ArrayList<>();
-          try (ResultSet rs = list.statement().executeQuery()) {
-            while (rs.next()) {
-              nodes.add(
-                  new NodeInfo(
-                      rs.getString(1),
-                      NodeColumns.queues(rs.getString(2)),
-                      NodeColumns.kinds(rs.getString(3)),
-                      JobRows.instant(rs.getLong(4)),
-                      JobRows.instant(rs.getLong(5)),
-                      JobRows.instant(rs.getLong(6))));
-            }
-          }
-          return nodes;
-        });
+    return nodes.nodeList(params);
   }
 
   @Override
   public int nodePrune(NodePruneParams params) {
-    return write(
-        "prune expired nodes",
-        c -> {
-          return prepare(c, "NodePrune")
-              .setLong("now", JobRows.micros(params.now()))
-              .statement()
-              .executeUpdate();
-        });
+    return nodes.nodePrune(params);
   }
 
   /** The writer connection's value of a PRAGMA, for tests of the settings. */
@@ -993,7 +320,7 @@ public final class SqliteStore implements Store {
     if (!name.matches("[a-z_]+")) {
       throw new IllegalArgumentException("not a pragma name: " + name);
     }
-    return write(
+    return ctx.write(
         "read PRAGMA " + name,
         c -> {
           try (ResultSet rs = c.prepare("PRAGMA " + name).executeQuery()) {
@@ -1005,41 +332,8 @@ public final class SqliteStore implements Store {
   /** Closes the file's connections and releases it to the next store that opens it. */
   @Override
   public void close() {
-    notifier.close();
-    connections.close();
-  }
-
-  private <T> T write(String what, SqliteConnections.Work<T> work) {
-    return jdbc.call(what, () -> connections.write(work));
-  }
-
-  private <T> T read(String what, SqliteConnections.Work<T> work) {
-    return jdbc.call(what, () -> connections.read(work));
-  }
-
-  private static List<JobInfo> readAll(PreparedStatement ps) throws SQLException {
-    List<JobInfo> jobs = new ArrayList<>();
-    try (ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        jobs.add(JobRows.read(rs));
-      }
-    }
-    return jobs;
-  }
-
-  /**
-   * Block {@code name}'s statement on {@code c} (prepared once per connection), to bind by name.
-   */
-  private Binder prepare(SqliteConnections.Session c, String name) throws SQLException {
-    Query query = sql.query(name);
-    return query.bind(c.prepare(query.sql()));
-  }
-
-  /** The remedy for a store whose tables are missing. */
-  private static String hint(SQLException e) {
-    return e.getMessage() != null && e.getMessage().contains("no such table")
-        ? " (has migrate() been called?)"
-        : "";
+    ctx.notifier.close();
+    ctx.connections.close();
   }
 
   /** Collects a {@link SqliteStore}'s settings. */
