@@ -7,7 +7,7 @@ import java.util.List;
  * Enqueues jobs at once, outside any transaction: what a running {@link Job} enqueues its follow-up
  * jobs through, with {@link Errand}'s verbs ({@code enqueue}, {@code enqueueAll}, {@code
  * enqueueMany}). {@link Errand} is one; a test that calls a worker directly may pass its own to
- * {@link Job}. Implementations are thread-safe.
+ * {@link Job#of(JobInfo, JobArgs, Enqueuer)}. Implementations are thread-safe.
  */
 public interface Enqueuer {
 

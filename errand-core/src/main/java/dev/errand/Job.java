@@ -22,17 +22,7 @@ public final class Job<A extends JobArgs> {
   private final BooleanSupplier cancelled;
   private final BiConsumer<JobArgs, EnqueueOptions> onCompletion;
 
-  /**
-   * Used by the engine and by tests that call a worker directly.
-   *
-   * @param info the stored job
-   * @param args its decoded args
-   * @param enqueuer where follow-up jobs are enqueued at once: the {@link Errand} that runs the job
-   * @param cancelled tells whether the job was cancelled while it runs
-   * @param onCompletion collects the jobs of {@link #enqueueOnCompletion}; it validates and encodes
-   *     them at once, throwing {@link JobArgsException} for bad args
-   */
-  public Job(
+  private Job(
       JobInfo info,
       A args,
       Enqueuer enqueuer,
@@ -43,6 +33,47 @@ public final class Job<A extends JobArgs> {
     this.enqueuer = Objects.requireNonNull(enqueuer, "enqueuer");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
     this.onCompletion = Objects.requireNonNull(onCompletion, "onCompletion");
+  }
+
+  /**
+   * An attempt of a job, to call a worker directly in a test: {@code worker.work(Job.of(info, args,
+   * errand))}. It is never cancelled, and the follow-up jobs of both {@link #enqueue} and {@link
+   * #enqueueOnCompletion} go to {@code enqueuer} at once, since no completion follows; use {@link
+   * #of(JobInfo, JobArgs, Enqueuer, BooleanSupplier, BiConsumer)} to tell them apart or to cancel
+   * the job while it runs.
+   *
+   * @param info the stored job: its id, kind, queue, attempt number, errors …; {@code
+   *     info.argsJson()} is not read
+   * @param args its args, as the worker receives them
+   * @param enqueuer where follow-up jobs are enqueued: an {@link Errand}, or a test's own {@link
+   *     Enqueuer} that records them
+   */
+  public static <A extends JobArgs> Job<A> of(JobInfo info, A args, Enqueuer enqueuer) {
+    Objects.requireNonNull(enqueuer, "enqueuer");
+    return new Job<>(info, args, enqueuer, () -> false, enqueuer::enqueue);
+  }
+
+  /**
+   * An attempt of a job, with every part given: what the engine builds for each attempt it runs,
+   * and what a test uses to cancel a job while its worker runs or to collect the jobs it enqueues
+   * on completion.
+   *
+   * @param info the stored job
+   * @param args its decoded args
+   * @param enqueuer where follow-up jobs are enqueued at once: the {@link Errand} that runs the job
+   * @param cancelled tells whether the job was cancelled while it runs; read from the worker's
+   *     thread
+   * @param onCompletion receives the jobs of {@link #enqueueOnCompletion}, on the worker's thread;
+   *     the engine's validates and encodes them at once, throwing {@link JobArgsException} for bad
+   *     args
+   */
+  public static <A extends JobArgs> Job<A> of(
+      JobInfo info,
+      A args,
+      Enqueuer enqueuer,
+      BooleanSupplier cancelled,
+      BiConsumer<JobArgs, EnqueueOptions> onCompletion) {
+    return new Job<>(info, args, enqueuer, cancelled, onCompletion);
   }
 
   public long id() {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.errand.internal.engine.JacksonCodec;
 
 /**
  * Turns job args into JSON and back. The default, {@link #jackson()}, uses Jackson with {@code

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class ConfigAndEnqueueTest {
   private final TestClock clock = new TestClock();
-  private final Store store = Store.inMemory();
+  private final Store store = Stores.inMemory();
   private final Errand client = Errand.create(Config.builder(store).clock(clock).build());
 
   record Unwritable(Object socket) implements JobArgs {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.errand.TestArgs.Noop;
-import dev.errand.spi.Store;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -191,7 +190,7 @@ class DependenciesAndBatchesTest extends EngineHarness {
 
   @Test
   void aStoreWithoutDependenciesRefusesThemClearly() {
-    FlakyStore plain = new FlakyStore(Store.inMemory(), 0);
+    FlakyStore plain = new FlakyStore(Stores.inMemory(), 0);
     Errand errand = Errand.create(Config.builder(plain).clock(clock).build());
     long existing = errand.enqueue(new Noop(1)).id();
 

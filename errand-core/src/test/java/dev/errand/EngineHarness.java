@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
  */
 abstract class EngineHarness {
   final TestClock clock = new TestClock();
-  final Store store = Store.inMemory();
+  final Store store = Stores.inMemory();
   final Queue<JobEvent> events = new ConcurrentLinkedQueue<>();
   private final List<Errand> nodes = new ArrayList<>();
 

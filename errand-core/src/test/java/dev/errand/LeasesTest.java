@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** External workers through {@link Leases}, with the engine's own retry rules. */
 class LeasesTest {
   private final TestClock clock = new TestClock();
-  private final Store store = Store.inMemory();
+  private final Store store = Stores.inMemory();
   private final Errand errand =
       Errand.create(
           Config.builder(store)

@@ -16,7 +16,7 @@ class StoreOwnershipTest {
 
   @Test
   void closingAnErrandLeavesItsStoreOpenForItsOwnerToClose() {
-    Store memory = Store.inMemory();
+    Store memory = Stores.inMemory();
     AtomicInteger closes = new AtomicInteger();
     Store store =
         (Store)

@@ -184,7 +184,7 @@ class UniqueJobsTest extends EngineHarness {
 
   @Test
   void aStoreWithoutUniqueJobsRefusesUniqueJobsAndPeriodicJobs() {
-    Store plain = new FlakyStore(Store.inMemory(), 0);
+    Store plain = new FlakyStore(Stores.inMemory(), 0);
     Errand onPlain = Errand.create(Config.builder(plain).build());
 
     assertThatThrownBy(() -> onPlain.enqueue(new Tick(), unique(UniqueOptions.byKind())))

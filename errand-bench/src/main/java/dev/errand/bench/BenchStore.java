@@ -1,6 +1,8 @@
 package dev.errand.bench;
 
 import dev.errand.spi.Store;
+import java.io.IOException;
+import java.sql.SQLException;
 
 /**
  * A store the benchmark runs on. The plug-in point for new stores: a store joins the benchmark with
@@ -24,7 +26,12 @@ public interface BenchStore extends AutoCloseable {
    */
   Store open() throws Exception;
 
-  /** Closes the store and removes what {@link #open()} created; safe to call if it failed. */
+  /**
+   * Closes the store and removes what {@link #open()} created; safe to call if it failed.
+   *
+   * @throws IOException if a file it created cannot be removed
+   * @throws SQLException if a database it created cannot be dropped
+   */
   @Override
-  void close() throws Exception;
+  void close() throws IOException, SQLException;
 }

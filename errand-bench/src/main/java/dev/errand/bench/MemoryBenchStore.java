@@ -1,5 +1,6 @@
 package dev.errand.bench;
 
+import dev.errand.Stores;
 import dev.errand.spi.Store;
 
 /** The in-memory store: the engine's own overhead, with no database behind it. */
@@ -13,7 +14,7 @@ final class MemoryBenchStore implements BenchStore {
 
   @Override
   public Store open() {
-    store = Store.inMemory();
+    store = Stores.inMemory();
     return store;
   }
 

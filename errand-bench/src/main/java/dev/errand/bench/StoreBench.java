@@ -84,8 +84,6 @@ final class StoreBench {
    * @param warmup calls before each latency phase that are not counted
    * @param concurrency the concurrency of the worked queue
    * @param warmupJobs jobs of the uncounted {@link #warmUp() warm-up round}; 0 for none
-   */
-  /**
    * @param arrivals jobs a second that arrive during the second burn-down; 0 for no such phase
    */
   record Settings(

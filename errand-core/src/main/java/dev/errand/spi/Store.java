@@ -32,15 +32,6 @@ import java.util.Set;
  */
 public interface Store extends AutoCloseable {
 
-  /**
-   * A new, empty store in this process's memory, with the full semantics of the durable stores but
-   * none of their durability: for tests, and for applications that accept losing queued jobs on
-   * restart.
-   */
-  static Store inMemory() {
-    return new dev.errand.internal.memory.MemoryStore();
-  }
-
   /** What this store can do beyond this interface. */
   Set<Capability> capabilities();
 

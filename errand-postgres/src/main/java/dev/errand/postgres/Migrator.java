@@ -33,7 +33,8 @@ final class Migrator {
   }
 
   List<Migration> migrations() {
-    return Migrations.load(PostgresStore.class, sql -> sql.replace("{schema}", schema));
+    return Migrations.load(
+        name -> Migrator.class.getResourceAsStream(name), sql -> sql.replace("{schema}", schema));
   }
 
   /**

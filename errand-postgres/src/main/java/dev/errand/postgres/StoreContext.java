@@ -27,7 +27,9 @@ final class StoreContext {
   StoreContext(DataSource dataSource, String schema) {
     this.dataSource = dataSource;
     this.schema = schema;
-    this.sql = NamedSql.load(PostgresStore.class, "store.sql").replace("{schema}", schema);
+    this.sql =
+        NamedSql.load(name -> StoreContext.class.getResourceAsStream(name), "store.sql")
+            .replace("{schema}", schema);
     this.jdbc = new JdbcRunner("PostgreSQL store (schema " + schema + ")", dataSource, e -> "");
     this.channel = "errand_" + schema;
   }

@@ -22,6 +22,7 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.NodeInfo;
 import dev.errand.Outcome;
+import dev.errand.Stores;
 import dev.errand.UniqueOptions;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.Store;
@@ -246,6 +247,7 @@ class PostgresEngineTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the worker only has to run while the client enqueues
   void anEnqueueWhoseNotificationWasDebouncedWakesTheWorkersWithTheTrailingOne() {
     // The worker node polls every ten minutes, so only notifications can wake it. The client's
     // window is a second: its second enqueue, right after the first was worked, does not notify
@@ -364,7 +366,7 @@ class PostgresEngineTest {
 
   @Test
   void aStoreWithoutTransactionsRefusesTransactionalEnqueue() {
-    Errand memory = Errand.create(Config.builder(Store.inMemory()).build());
+    Errand memory = Errand.create(Config.builder(Stores.inMemory()).build());
 
     assertThatThrownBy(() -> memory.enqueue(TestDatabase.pool().getConnection(), new Order(1)))
         .isInstanceOf(UnsupportedOperationException.class)

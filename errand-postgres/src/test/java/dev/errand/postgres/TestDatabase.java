@@ -42,6 +42,10 @@ public final class TestDatabase {
     return pool;
   }
 
+  // Tests compile into the module dev.errand.postgres, which exports this package: javac then
+  // warns that HikariCP, a test dependency off the module path, is not visible to the module's
+  // readers. Test code is no one's API.
+  @SuppressWarnings("exports")
   public static HikariDataSource newPool(String jdbcUrl, int size) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);

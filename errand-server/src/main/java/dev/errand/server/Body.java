@@ -39,6 +39,10 @@ final class Body {
    * Numbers are read as {@code BigDecimal}, kept as written ({@code 0.10} stays {@code 0.10}): what
    * a client enqueues is what a worker receives, not a {@code double}'s approximation of it.
    */
+  // withExactBigDecimals is deprecated for JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, whose
+  // interplay with USE_BIG_DECIMAL_FOR_FLOATS differs across 2.x releases; kept until a test pins
+  // the replacement down.
+  @SuppressWarnings("deprecation")
   static final ObjectMapper MAPPER =
       JsonMapper.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -180,9 +184,7 @@ final class Body {
         checkValues(node.get(i), path + "[" + i + "]");
       }
     } else if (node.isObject()) {
-      var entries = node.fields();
-      while (entries.hasNext()) {
-        var entry = entries.next();
+      for (var entry : node.properties()) {
         // A bad name is reported at its object: a path holding the bad character helps no one.
         checkText(field, "a field name in " + what, entry.getKey());
         checkValues(
@@ -376,9 +378,7 @@ final class Body {
       throw wrongType(name, "an object of strings", value);
     }
     Map<String, String> map = new LinkedHashMap<>();
-    var fields = value.fields();
-    while (fields.hasNext()) {
-      var entry = fields.next();
+    for (var entry : value.properties()) {
       if (!entry.getValue().isTextual()) {
         String at = path(name) + "." + entry.getKey();
         throw ApiError.badRequest(at, at + " must be a string, was " + describe(entry.getValue()));

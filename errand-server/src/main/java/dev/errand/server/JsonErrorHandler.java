@@ -31,6 +31,9 @@ final class JsonErrorHandler extends ErrorHandler {
     response.write(true, ByteBuffer.wrap(body(code, message)), callback);
   }
 
+  // Jetty marks this method for removal; moving the JSON body of unparsable requests to its
+  // replacement is a change of the server's error handling, left to its own commit.
+  @SuppressWarnings("removal")
   @Override
   public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
     fields.put(HttpHeader.CONTENT_TYPE, "application/json");

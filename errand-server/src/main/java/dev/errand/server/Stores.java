@@ -6,6 +6,8 @@ import dev.errand.postgres.PostgresStore;
 import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import dev.errand.sqlite.SqliteStore;
+import java.io.Closeable;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,9 +20,9 @@ import java.util.Map;
 final class Stores {
 
   /** A store and what must be closed with it. */
-  record Opened(Store store, AutoCloseable resources) implements AutoCloseable {
+  record Opened(Store store, Closeable resources) implements AutoCloseable {
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
       store.close();
       if (resources != null) {
         resources.close();
@@ -39,7 +41,8 @@ final class Stores {
   private static final Map<String, Opener> OPENERS = new LinkedHashMap<>();
 
   static {
-    OPENERS.put("memory", (settings, migrate, create) -> new Opened(Store.inMemory(), null));
+    OPENERS.put(
+        "memory", (settings, migrate, create) -> new Opened(dev.errand.Stores.inMemory(), null));
     OPENERS.put("postgres", Stores::postgres);
     OPENERS.put("sqlite", Stores::sqlite);
   }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.errand.Config;
 import dev.errand.Errand;
 import dev.errand.server.OpenApiCheck.Scope;
-import dev.errand.spi.Store;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +39,7 @@ class AuthTest {
   @Test
   void withATokenAnyAddressServesOnlyRequestsThatCarryIt() throws Exception {
     String token = "a-long-enough-token-42";
-    Errand errand = Errand.create(Config.builder(Store.inMemory()).build());
+    Errand errand = Errand.create(Config.builder(dev.errand.Stores.inMemory()).build());
     try (ApiServer server =
         new ApiServer(errand, new ServerOptions("0.0.0.0", 0, token, 4096, Set.of("default")))
             .start()) {

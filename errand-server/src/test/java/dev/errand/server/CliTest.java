@@ -561,6 +561,7 @@ class CliTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the first store only has to hold the file open
   void aSecondDemoOnTheSameSqliteFileSaysAnotherDemoIsRunning(@TempDir Path dir) {
     Path file = dir.resolve("demo.db");
     try (SqliteStore first = SqliteStore.builder(file).build()) {

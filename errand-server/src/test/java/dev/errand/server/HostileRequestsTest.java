@@ -8,7 +8,6 @@ import dev.errand.JobQuery;
 import dev.errand.QueueInfo;
 import dev.errand.RawArgs;
 import dev.errand.server.RawHttp.Answer;
-import dev.errand.spi.Store;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Set;
@@ -29,7 +28,7 @@ class HostileRequestsTest {
 
   @BeforeEach
   void start() {
-    errand = Errand.create(Config.builder(Store.inMemory()).build()).start();
+    errand = Errand.create(Config.builder(dev.errand.Stores.inMemory()).build()).start();
     errand.enqueue(new RawArgs("seed", "{}"));
     server = new ApiServer(errand, ServerOptions.defaults().withPort(0)).start();
     http = new RawHttp(server.port());

@@ -21,7 +21,7 @@ class MemoryApiTest extends ApiTest {
   @Test
   void aStoreWithoutUniqueJobsRefusesAUniqueJobByItsFieldAndStoresNothing() throws Exception {
     try (TestServer plain =
-        new TestServer(without(Capability.UNIQUE_JOBS, Store.inMemory()), null, null)) {
+        new TestServer(without(Capability.UNIQUE_JOBS, dev.errand.Stores.inMemory()), null, null)) {
       List<Object> before = plain.snapshot();
       Response refused =
           plain.post(
@@ -41,7 +41,8 @@ class MemoryApiTest extends ApiTest {
   void aStoreWithoutDependenciesRefusesDependsOnByItsFieldAndBatchesAndStoresNothing()
       throws Exception {
     try (TestServer plain =
-        new TestServer(without(Capability.DEPENDENCIES, Store.inMemory()), null, null)) {
+        new TestServer(
+            without(Capability.DEPENDENCIES, dev.errand.Stores.inMemory()), null, null)) {
       long first = plain.post("/api/jobs", "{\"kind\": \"a\"}").json().get("id").asLong();
       List<Object> before = plain.snapshot();
 

@@ -3,6 +3,7 @@ package dev.errand.server;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.errand.postgres.PostgresStore;
+import java.io.Closeable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -12,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * A fresh schema on the test PostgreSQL server ({@code ERRAND_TEST_PG_URL}, else the local server
  * that {@code ./run-tests} makes sure of), dropped on close.
  */
-final class TestPostgres implements AutoCloseable {
+final class TestPostgres implements Closeable {
   static final String URL =
       System.getenv()
           .getOrDefault(

@@ -9,6 +9,7 @@ import dev.errand.JobQuery;
 import dev.errand.server.OpenApiCheck.Scope;
 import dev.errand.spi.Store;
 import dev.errand.sqlite.SqliteStore;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -45,7 +46,7 @@ final class TestServer implements AutoCloseable {
   final Errand errand;
   final ApiServer server;
   final String base;
-  private final AutoCloseable resources;
+  private final Closeable resources;
   private final HttpClient http = HttpClient.newHttpClient();
   private final String token;
   private final List<AssertionError> proxyFailures = new CopyOnWriteArrayList<>();
@@ -54,7 +55,7 @@ final class TestServer implements AutoCloseable {
   /** The response of one request. */
   record Response(int status, JsonNode json, String text) {}
 
-  TestServer(Store store, AutoCloseable resources, String token) {
+  TestServer(Store store, Closeable resources, String token) {
     this.resources = resources;
     this.token = token;
     errand =
@@ -80,7 +81,7 @@ final class TestServer implements AutoCloseable {
 
   /** On a new in-memory store. */
   static TestServer memory() {
-    return new TestServer(Store.inMemory(), null, TOKEN);
+    return new TestServer(dev.errand.Stores.inMemory(), null, TOKEN);
   }
 
   /** On a new PostgreSQL schema, dropped on close. */
@@ -95,7 +96,7 @@ final class TestServer implements AutoCloseable {
       Path dir = Files.createTempDirectory("errand-server-sqlite");
       SqliteStore store = SqliteStore.builder(dir.resolve("errand.db")).build();
       store.migrate();
-      AutoCloseable cleanUp =
+      Closeable cleanUp =
           () -> {
             store.close();
             try (Stream<Path> files = Files.walk(dir)) {
@@ -230,7 +231,7 @@ final class TestServer implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws IOException {
     if (proxy != null) {
       proxy.stop(0);
     }

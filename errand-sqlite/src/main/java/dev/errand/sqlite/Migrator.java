@@ -25,7 +25,7 @@ final class Migrator {
   private Migrator() {}
 
   static List<Migration> migrations() {
-    return Migrations.load(SqliteStore.class, sql -> sql);
+    return Migrations.load(name -> Migrator.class.getResourceAsStream(name), sql -> sql);
   }
 
   /** The newest migration this version of Errand has. */

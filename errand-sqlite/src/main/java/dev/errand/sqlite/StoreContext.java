@@ -16,7 +16,8 @@ import java.sql.SQLException;
  */
 final class StoreContext {
   final JdbcRunner jdbc;
-  final NamedSql sql = NamedSql.load(SqliteStore.class, "store.sql");
+  final NamedSql sql =
+      NamedSql.load(name -> StoreContext.class.getResourceAsStream(name), "store.sql");
   final SqliteConnections connections;
 
   /** Wakes this process's producers: the parts call it once their write has committed. */

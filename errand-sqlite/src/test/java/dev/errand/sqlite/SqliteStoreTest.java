@@ -105,6 +105,7 @@ class SqliteStoreTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the first store only has to hold the file open
   void aSecondPathToTheSameFileIsRefusedToo() throws Exception {
     Path real = Files.createDirectories(dir.resolve("real"));
     Path link = Files.createSymbolicLink(dir.resolve("link"), real);

@@ -2,6 +2,7 @@ package dev.errand.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.errand.Stores;
 import dev.errand.spi.Store;
 import org.junit.jupiter.api.Test;
 
@@ -10,12 +11,12 @@ class MemoryStoreContractTest extends StoreContract {
 
   @Override
   protected Store createStore() {
-    return Store.inMemory();
+    return Stores.inMemory();
   }
 
   @Test
   void keepsNoTablesSoHasNoMigrations() {
-    try (Store store = Store.inMemory()) {
+    try (Store store = Stores.inMemory()) {
       assertThat(store.migrations()).isEmpty();
     }
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.errand.DependencyCounts;
 import dev.errand.JobState;
+import dev.errand.Stores;
 import dev.errand.spi.Store;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -23,7 +24,7 @@ class DemoAppTest {
     DemoApp.Ending ending;
     DemoSummary summary;
     // The demo does not close the store it is given: its creator does, after the demo stopped.
-    try (Store store = Store.inMemory()) {
+    try (Store store = Stores.inMemory()) {
       DemoApp demo = new DemoApp(store).start();
       demo.printWorkload(out);
       ending = demo.awaitEnd(Duration.ofSeconds(2), new ProgressPrinter(out, false));

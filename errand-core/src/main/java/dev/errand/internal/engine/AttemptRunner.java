@@ -96,7 +96,7 @@ public final class AttemptRunner {
     }
     List<NewJob> followUps = new CopyOnWriteArrayList<>();
     Job<A> job =
-        new Job<>(
+        Job.of(
             attempt.info,
             args,
             enqueuer,

@@ -1,7 +1,9 @@
 package dev.errand.jdbc.internal;
 
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,13 +24,15 @@ public final class Migrations {
   public record Migration(int version, String name, String sql) {}
 
   /**
-   * The migrations listed next to {@code anchor}, each file's text passed through {@code edit}
+   * The migrations listed in the store's {@code migrations/index}, opened by {@code resources} (see
+   * {@link NamedSql#read(Function, String)}), each file's text passed through {@code edit}
    * (replacing a schema placeholder, say); a file name not of the form {@code V001__name.sql} fails
    * fast.
    */
-  public static List<Migration> load(Class<?> anchor, UnaryOperator<String> edit) {
+  public static List<Migration> load(
+      Function<String, InputStream> resources, UnaryOperator<String> edit) {
     List<Migration> migrations = new ArrayList<>();
-    for (String file : NamedSql.read(anchor, "migrations/index").split("\n")) {
+    for (String file : NamedSql.read(resources, "migrations/index").split("\n")) {
       file = file.strip();
       if (file.isEmpty() || file.startsWith("#")) {
         continue;
@@ -37,7 +41,7 @@ public final class Migrations {
       if (!m.matches()) {
         throw new IllegalStateException("bad migration file name " + file);
       }
-      String sql = edit.apply(NamedSql.read(anchor, "migrations/" + file));
+      String sql = edit.apply(NamedSql.read(resources, "migrations/" + file));
       migrations.add(new Migration(Integer.parseInt(m.group(1)), m.group(2), sql));
     }
     return migrations;

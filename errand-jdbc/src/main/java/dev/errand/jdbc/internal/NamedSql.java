@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The named SQL blocks of one resource file of a SQL store ({@code -- name: JobFetch} starts a
@@ -24,12 +25,12 @@ public final class NamedSql {
     this.blocks = blocks;
   }
 
-  /** Loads {@code resource}, found next to {@code anchor} (a class of the store's package). */
-  public static NamedSql load(Class<?> anchor, String resource) {
+  /** Loads {@code resource}, opened by {@code resources} (see {@link #read(Function, String)}). */
+  public static NamedSql load(Function<String, InputStream> resources, String resource) {
     Map<String, Query> blocks = new HashMap<>();
     String name = null;
     StringBuilder sql = new StringBuilder();
-    for (String line : read(anchor, resource).split("\n", -1)) {
+    for (String line : read(resources, resource).split("\n", -1)) {
       if (line.startsWith(NAME)) {
         if (name != null) {
           blocks.put(name, Query.parse(name, finish(sql)));
@@ -67,11 +68,16 @@ public final class NamedSql {
     return query(name).sql();
   }
 
-  /** The whole text of {@code resource}, found next to {@code anchor}. */
-  public static String read(Class<?> anchor, String resource) {
-    try (InputStream in = anchor.getResourceAsStream(resource)) {
+  /**
+   * The whole text of {@code resource}, opened by {@code resources}: a lambda in the store's own
+   * class, {@code name -> PostgresStore.class.getResourceAsStream(name)}, which returns null for a
+   * missing resource. The store opens its resources itself because a named module keeps them from
+   * every other module, this one included.
+   */
+  public static String read(Function<String, InputStream> resources, String resource) {
+    try (InputStream in = resources.apply(resource)) {
       if (in == null) {
-        throw new ErrandException("missing resource " + resource + " next to " + anchor.getName());
+        throw new ErrandException("missing resource " + resource);
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

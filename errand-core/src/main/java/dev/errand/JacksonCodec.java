@@ -1,17 +1,17 @@
-package dev.errand.internal.engine;
+package dev.errand;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import dev.errand.JobArgs;
-import dev.errand.JobArgsException;
-import dev.errand.JsonCodec;
 import java.util.stream.Collectors;
 
-/** The default {@link JsonCodec}: Jackson, with errors that name the kind and the field. */
-public final class JacksonCodec implements JsonCodec {
+/**
+ * The default {@link JsonCodec}: Jackson, with errors that name the kind and the field. Beside its
+ * interface, which creates it, so that the public package depends on no internal one for it.
+ */
+final class JacksonCodec implements JsonCodec {
 
   private final ObjectMapper mapper;
 
@@ -36,7 +36,7 @@ public final class JacksonCodec implements JsonCodec {
         }
       };
 
-  public JacksonCodec(ObjectMapper mapper) {
+  JacksonCodec(ObjectMapper mapper) {
     this.mapper = mapper;
   }
 
