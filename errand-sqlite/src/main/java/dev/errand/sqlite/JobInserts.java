@@ -38,12 +38,18 @@ final class JobInserts {
 
   private final StoreContext ctx;
   private final JobDependencies dependencies;
-  private final Query insertFullChunk;
+
+  /**
+   * The insert of n rows at index n, built on first use: building one parses and repeats the row's
+   * SQL, which for a single enqueue cost more than the insert itself. Only the write turn inserts,
+   * so the array is touched by one thread at a time.
+   */
+  private final Query[] insertQueries = new Query[INSERT_CHUNK + 1];
 
   JobInserts(StoreContext ctx, JobDependencies dependencies) {
     this.ctx = ctx;
     this.dependencies = dependencies;
-    this.insertFullChunk = insertQuery(INSERT_CHUNK);
+    insertQuery(INSERT_CHUNK); // fails at build time if a block is missing, as before
   }
 
   List<Enqueued> jobInsertMany(JobInsertManyParams params) {
@@ -133,7 +139,7 @@ final class JobInserts {
     JobState[] states = new JobState[n];
     long[] ids = new long[n];
     long createdAt = JobRows.micros(now);
-    Query query = n == INSERT_CHUNK ? insertFullChunk : insertQuery(n);
+    Query query = insertQuery(n);
     Binder insert = query.bind(c.prepare(query.sql()));
     for (int i = 0; i < n; i++) {
       NewJob job = chunk.get(i);
@@ -179,6 +185,11 @@ final class JobInserts {
 
   /** The insert of {@code rows} jobs: JobInsert with JobInsertRow once per job. */
   private Query insertQuery(int rows) {
-    return ctx.sql.query("JobInsert").repeat("{rows}", ctx.sql.query("JobInsertRow"), rows);
+    Query query = insertQueries[rows];
+    if (query == null) {
+      query = ctx.sql.query("JobInsert").repeat("{rows}", ctx.sql.query("JobInsertRow"), rows);
+      insertQueries[rows] = query;
+    }
+    return query;
   }
 }

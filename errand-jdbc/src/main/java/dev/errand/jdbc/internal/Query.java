@@ -151,8 +151,12 @@ public final class Query {
 
   /** The positions of {@code param} in row {@code row} (from 0) of this block. */
   int[] positions(String param, int row) {
-    positions(param); // fails fast on an unknown name
-    return byRow.get(param)[row];
+    // One lookup: a bulk insert binds a dozen names for each of its rows.
+    int[][] rows = byRow.get(param);
+    if (rows == null) {
+      throw new IllegalArgumentException("SQL block '" + name + "' has no parameter :" + param);
+    }
+    return rows[row];
   }
 
   /** The named parameters of this block. */
