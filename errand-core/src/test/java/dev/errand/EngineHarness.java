@@ -13,7 +13,9 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * Builds Errand nodes on one in-memory store with short intervals and a manual clock, and stops
- * them after each test.
+ * them after each test. The store reports its calls to {@link #calls}, so that a test can wait for
+ * the engine to have acted (a stage pass at a time, a fetch) before asserting that nothing
+ * happened.
  */
 abstract class EngineHarness {
   final TestClock clock = new TestClock();
