@@ -86,6 +86,11 @@ final class Cluster implements AutoCloseable {
     return schema;
   }
 
+  /** The insert-only Errand this cluster enqueues with, for tests that enqueue in other ways. */
+  Errand client() {
+    return client;
+  }
+
   /** The table name qualified with this cluster's schema. */
   String table(String name) {
     return schema + "." + name;
