@@ -234,6 +234,12 @@ class TransactionalEnqueueRestartTest {
       found.put(tx, Integer.parseInt(row.get(1)));
       completed.put(tx, Integer.parseInt(row.get(2)));
     }
+    assertThat(found.keySet())
+        .as("transactions with jobs (extra elements: jobs of transactions that did not commit)")
+        .isSubsetOf(expected.keySet());
+    assertThat(expected.keySet())
+        .as("committed transactions (extra elements: those whose jobs are missing)")
+        .isSubsetOf(found.keySet());
     assertThat(found).as("jobs by transaction").containsExactlyEntriesOf(expected);
     assertThat(completed).as("completed jobs by transaction").containsExactlyEntriesOf(expected);
     // The worker's leases outlasted the outage: each job ran once.
