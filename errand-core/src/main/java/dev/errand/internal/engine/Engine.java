@@ -165,10 +165,13 @@ public final class Engine implements JobSignals {
     for (Producer producer : producers.values()) {
       producer.shutdownExecutor();
     }
+    // Before the completer: an attempt the sweeper recorded as stuck while the others were released
+    // reaches the completer before its flush. No thread that ignores interrupts is waited for:
+    // its attempt is recorded, or was just released.
+    timeouts.stop(Duration.ofSeconds(1));
     completer.stop(Duration.ofSeconds(5));
     completer.flush(FLUSH_TIMEOUT);
     leaseKeeper.stop(Duration.ofSeconds(5));
-    timeouts.stop(Duration.ofSeconds(1));
   }
 
   /** Whether this node is the maintenance leader now. */

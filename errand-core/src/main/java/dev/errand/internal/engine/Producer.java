@@ -360,10 +360,25 @@ final class Producer extends Service implements ResultWritten {
     attempt.interrupt();
   }
 
-  /** Interrupts every attempt held here that runs past its deadline at {@code nowNanos}. */
+  /**
+   * Interrupts every attempt held here that runs past its deadline at {@code nowNanos}, and records
+   * as timed out each whose worker has ignored that interrupt for {@link
+   * TimeoutSweeper#STUCK_AFTER}. Such a worker's thread keeps its slot until it returns, and what
+   * it returns is dropped: the queue never runs more attempts at once than its concurrency, even
+   * when some are stuck (a thread of a platform pool could not be handed another job anyway).
+   */
   void interruptOverdue(long nowNanos) {
     for (HeldAttempt attempt : held.values()) {
-      attempt.interruptIfOverdue(nowNanos);
+      if (attempt.interruptIfOverdue(nowNanos)) {
+        // Built before settling: should it throw, the attempt is still undecided, and the next
+        // sweep tries again.
+        AttemptResult result = runner.stuck(attempt);
+        if (attempt.settle()) {
+          attempt.result = result;
+          reporter.stuck(attempt);
+          completer.submit(attempt);
+        }
+      }
     }
   }
 
