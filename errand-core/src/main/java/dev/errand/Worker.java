@@ -56,8 +56,8 @@ public interface Worker<A extends JobArgs> {
    * thread still runs, and whatever it returns later is dropped. Java cannot stop a thread, so that
    * thread keeps its slot of the queue until it returns: the queue never runs more jobs at once
    * than its concurrency, and runs fewer while such threads hang. Shutdown does not wait for them
-   * either. The job's retry may then start, here or on another node, while that thread still
-   * runs: work that must never overlap itself has to stop when interrupted.
+   * either. The job's retry may then start, here or on another node, while that thread still runs:
+   * work that must never overlap itself has to stop when interrupted.
    */
   default Duration timeout(Job<A> job) {
     return DEFAULT_TIMEOUT;

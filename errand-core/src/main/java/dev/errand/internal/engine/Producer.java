@@ -8,6 +8,7 @@ import dev.errand.spi.JobRef;
 import dev.errand.spi.JobRules;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -351,13 +352,26 @@ final class Producer extends Service implements ResultWritten {
    * dropped.
    */
   void stopLocally(long id, String why) {
-    HeldAttempt attempt = held.get(id);
-    if (attempt == null || attempt.isSettled()) {
-      return;
+    stopLocally(Set.of(id), why);
+  }
+
+  /**
+   * Stops the attempts of {@code ids} held here: marks every one before interrupting any, so that
+   * the slot an interrupted one frees cannot start another of them that waited for it.
+   */
+  void stopLocally(Set<Long> ids, String why) {
+    List<HeldAttempt> stopping = new ArrayList<>();
+    for (long id : ids) {
+      HeldAttempt attempt = held.get(id);
+      if (attempt != null && !attempt.isSettled()) {
+        attempt.cancelled = true;
+        stopping.add(attempt);
+      }
     }
-    attempt.cancelled = true;
-    reporter.stopping(attempt, why);
-    attempt.interrupt();
+    for (HeldAttempt attempt : stopping) {
+      reporter.stopping(attempt, why);
+      attempt.interrupt();
+    }
   }
 
   /**
