@@ -1,7 +1,9 @@
 package dev.errand;
 
+import dev.errand.spi.JobStageParams;
 import dev.errand.spi.Store;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -11,11 +13,14 @@ import org.junit.jupiter.api.AfterEach;
 
 /**
  * Builds Errand nodes on one in-memory store with short intervals and a manual clock, and stops
- * them after each test.
+ * them after each test. The store reports its calls to {@link #calls}, so that a test can wait for
+ * the engine to have acted (a stage pass at a time, a fetch) before asserting that nothing
+ * happened.
  */
 abstract class EngineHarness {
   final TestClock clock = new TestClock();
-  final Store store = Stores.inMemory();
+  final StoreCalls calls = new StoreCalls();
+  final Store store = calls.observe(Stores.inMemory());
   final Queue<JobEvent> events = new ConcurrentLinkedQueue<>();
   private final List<Errand> nodes = new ArrayList<>();
 
@@ -47,6 +52,14 @@ abstract class EngineHarness {
     Errand errand = Errand.create(builder.build()).start();
     nodes.add(errand);
     return errand;
+  }
+
+  /**
+   * Waits until a node's stage pass at {@code now} or later has run: the jobs due then are
+   * available, and none other was made so.
+   */
+  void awaitStagePassAt(Instant now) {
+    calls.expect("jobStage", JobStageParams.class, p -> !p.now().isBefore(now)).await();
   }
 
   JobState state(long id) {

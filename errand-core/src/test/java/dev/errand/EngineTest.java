@@ -9,12 +9,14 @@ import dev.errand.TestArgs.Noop;
 import dev.errand.TestArgs.Step;
 import dev.errand.internal.engine.AttemptRunner;
 import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.Store;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -264,7 +267,9 @@ class EngineTest extends EngineHarness {
 
       long id = errand.enqueue(new Noop(1)).id();
       // That a paused queue yields nothing to a fetch is the StoreContract's to prove; here the
-      // engine's part: the pause is visible, and resuming wakes the producer so the job runs.
+      // engine's part: the pause is visible, a fetch made after the enqueue left the job where it
+      // was, and resuming wakes the producer so the job runs.
+      calls.expect("jobFetch", JobFetchParams.class, p -> p.queue().equals("default")).await();
       assertThat(errand.queues().get("default").orElseThrow().paused()).isTrue();
       assertThat(state(id)).isEqualTo(JobState.AVAILABLE);
 
@@ -280,8 +285,11 @@ class EngineTest extends EngineHarness {
       long id =
           errand.enqueue(new Noop(1), EnqueueOptions.defaults().runIn(Duration.ofMinutes(5))).id();
 
+      awaitStagePassAt(clock.instant());
       assertThat(state(id)).isEqualTo(JobState.SCHEDULED);
-      clock.advance(Duration.ofMinutes(5));
+      awaitStagePassAt(clock.advance(Duration.ofMinutes(5).minusMillis(1)));
+      assertThat(state(id)).isEqualTo(JobState.SCHEDULED);
+      clock.advance(Duration.ofMillis(1));
       await().until(() -> state(id) == JobState.COMPLETED);
     }
   }
@@ -331,7 +339,7 @@ class EngineTest extends EngineHarness {
                 assertThat(e.stackTrace()).contains("EngineTest");
               });
 
-      clock.advance(Duration.ofSeconds(41));
+      awaitStagePassAt(clock.advance(Duration.ofSeconds(41)));
       assertThat(state(id)).isEqualTo(JobState.RETRYABLE);
       clock.advance(Duration.ofSeconds(1));
       await().until(() -> state(id) == JobState.COMPLETED);
@@ -351,18 +359,21 @@ class EngineTest extends EngineHarness {
                           job -> {
                             throw new IllegalStateException("always");
                           }));
-      Instant start = clock.instant();
       long id = errand.enqueue(new Noop(1)).id();
 
+      Set<Double> factors = new HashSet<>();
       for (int attempt = 1; attempt <= 4; attempt++) {
         int n = attempt;
         await().until(() -> state(id) == JobState.RETRYABLE && job(id).attempt() == n);
         Duration wait = Duration.between(clock.instant(), job(id).scheduledAt());
         long nominal = 1000L << (attempt - 1);
         assertThat(wait.toMillis()).isBetween(Math.round(nominal * 0.8), Math.round(nominal * 1.2));
+        factors.add((double) wait.toMillis() / nominal);
         clock.advance(wait);
       }
-      assertThat(start).isBefore(clock.instant());
+      // Jitter: the waits are not the nominal ones scaled by one factor (all four drawing the same
+      // millisecond-rounded factor has a chance far below one in a billion).
+      assertThat(factors).as("wait / nominal wait, per attempt").hasSizeGreaterThan(1);
     }
 
     @Test
@@ -826,9 +837,10 @@ class EngineTest extends EngineHarness {
       long probe = client.enqueue(new Noop(3)).id();
       // Past the scheduled job's run time. The probe may run more than once if this also expires
       // its lease; only which jobs ran matters here.
-      clock.advance(Duration.ofMinutes(2));
+      Instant past = clock.advance(Duration.ofMinutes(2));
 
       await().until(() -> state(probe) == JobState.COMPLETED);
+      awaitStagePassAt(past);
       assertThat(ran).containsExactly(probe);
       assertThat(state(available)).isEqualTo(JobState.CANCELLED);
       assertThat(state(scheduled)).isEqualTo(JobState.CANCELLED);
@@ -1127,10 +1139,19 @@ class EngineTest extends EngineHarness {
           .hasSize(1);
       Errand node =
           start(c -> c.queue("default", 1).worker("noop", Noop.class, job -> Outcome.complete()));
-      clock.advance(Duration.ofSeconds(10));
-      // The lease of the dead node's job expired, but nobody leads: no rescue yet.
+      Instant expired = clock.advance(Duration.ofSeconds(10));
+      // The lease of the dead node's job expired, but nobody leads: no rescue yet. The node tried
+      // to win at the new time and lost (the next try shows that turn is over); its rescuer, which
+      // runs every 20 ms while it leads, has had many turns to act.
+      Predicate<LeaderElectParams> byNodeSinceExpiry =
+          p -> p.owner().equals(node.config().nodeId()) && !p.now().isBefore(expired);
+      calls.expect("leaderElect", LeaderElectParams.class, byNodeSinceExpiry).await();
+      calls.expect("leaderElect", LeaderElectParams.class, byNodeSinceExpiry).await();
       assertThat(node.isLeader()).isFalse();
-      assertThat(state(id)).isEqualTo(JobState.RUNNING);
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> state(id) == JobState.RUNNING);
 
       clock.advance(Duration.ofSeconds(6));
 

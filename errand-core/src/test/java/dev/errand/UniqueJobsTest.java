@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 /** Unique jobs through the public API, on the in-memory store. */
@@ -236,9 +238,15 @@ class UniqueJobsTest extends EngineHarness {
                 jobs().size() == 1
                     && jobs().get(0).state() == JobState.COMPLETED
                     && jobs().get(0).scheduledAt().equals(Instant.parse("2030-01-01T00:00:00Z")));
+    long ran = jobs().get(0).id();
     first.stop(Duration.ofSeconds(5));
 
     // A new leader within the grace period enqueues the same slot again: the store refuses it.
+    StoreCalls.Expected<JobInsertManyParams> again =
+        calls.expect(
+            "jobInsertMany",
+            JobInsertManyParams.class,
+            p -> p.jobs().stream().anyMatch(j -> j.kind().equals("tick")));
     Errand second =
         start(
             c ->
@@ -246,9 +254,10 @@ class UniqueJobsTest extends EngineHarness {
                     .worker("tick", Tick.class, job -> Outcome.complete())
                     .periodic(everyHour));
     await().until(second::isLeader);
-    Enqueued probe = client.enqueue(new Tick());
-    await().until(() -> state(probe.id()) == JobState.COMPLETED);
 
-    assertThat(jobs().stream().filter(j -> j.id() != probe.id())).hasSize(1);
+    assertThat(again.await())
+        .asInstanceOf(InstanceOfAssertFactories.list(Enqueued.class))
+        .containsExactly(new Enqueued(ran, JobState.COMPLETED, true));
+    assertThat(jobs()).extracting(JobInfo::id).containsExactly(ran);
   }
 }

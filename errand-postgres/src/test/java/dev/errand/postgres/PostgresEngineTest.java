@@ -29,8 +29,11 @@ import dev.errand.spi.Store;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +43,8 @@ import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.slf4j.LoggerFactory;
 
 /** Errand end to end on PostgreSQL: what only a real database can show. */
@@ -79,27 +84,31 @@ class PostgresEngineTest {
         Statement st = c.createStatement()) {
       st.execute("CREATE TABLE " + schema + ".orders (id bigint PRIMARY KEY)");
     }
-    errand =
-        Errand.create(
-                Config.builder(store)
-                    .queue("default", 8)
-                    .worker(
-                        "order_placed",
-                        Order.class,
-                        job -> {
-                          ordersWorked.add(job.args().orderId());
-                          job.enqueueOnCompletion(new Receipt(job.args().orderId()));
-                          return Outcome.complete();
-                        })
-                    .worker(
-                        "send_receipt",
-                        Receipt.class,
-                        job -> {
-                          receiptsSent.add(job.args().orderId());
-                          return Outcome.complete();
-                        })
-                    .build())
-            .start();
+    errand = startNode(Config.DEFAULT_POLL_INTERVAL);
+  }
+
+  private Errand startNode(Duration pollInterval) {
+    return Errand.create(
+            Config.builder(store)
+                .pollInterval(pollInterval)
+                .queue("default", 8)
+                .worker(
+                    "order_placed",
+                    Order.class,
+                    job -> {
+                      ordersWorked.add(job.args().orderId());
+                      job.enqueueOnCompletion(new Receipt(job.args().orderId()));
+                      return Outcome.complete();
+                    })
+                .worker(
+                    "send_receipt",
+                    Receipt.class,
+                    job -> {
+                      receiptsSent.add(job.args().orderId());
+                      return Outcome.complete();
+                    })
+                .build())
+        .start();
   }
 
   @AfterEach
@@ -237,6 +246,11 @@ class PostgresEngineTest {
 
   @Test
   void aCommittedJobRunsAndWakesTheWorkersThroughNotify() throws Exception {
+    // The node polls every ten minutes and an enqueue in the caller's transaction wakes no producer
+    // of its own node (the job is invisible until commit): only the notification can wake it.
+    errand.stop(Duration.ofSeconds(5));
+    errand = startNode(Duration.ofMinutes(10));
+
     enqueueOrderInTransaction(7);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> receiptsSent.contains(7L));
@@ -289,21 +303,50 @@ class PostgresEngineTest {
   }
 
   @Test
-  void aSecondEnqueueWithinTheWindowLeavesItsNotificationToTheTrailingOne() {
-    Duration window = Duration.ofMillis(50);
-    NotifyDebouncer debouncer = new NotifyDebouncer(window, queues -> {});
-    long start = System.nanoTime();
-    boolean first = debouncer.notifyNow("mail");
-    boolean second = debouncer.notifyNow("mail");
-    boolean otherQueue = debouncer.notifyNow("default");
-    long elapsed = System.nanoTime() - start;
+  void singleEnqueuesAnnounceAQueueOnceAWindowEachQueueInAWindowOfItsOwn() throws Exception {
+    // A window far longer than the test: every enqueue after a queue's first falls inside it.
+    try (ChannelListener listener = new ChannelListener();
+        PostgresStore clientStore =
+            PostgresStore.builder(TestDatabase.pool())
+                .schema(schema)
+                .notifyWindow(Duration.ofHours(1))
+                .build();
+        Errand client = Errand.create(Config.builder(clientStore).build())) {
+      for (long i = 1; i <= 20; i++) {
+        client.enqueue(new Order(i), EnqueueOptions.defaults().queue("mail"));
+        client.enqueue(new Note("n" + i), EnqueueOptions.defaults().queue("audit"));
+      }
 
-    assertThat(first).isTrue();
-    assertThat(otherQueue).as("each queue has its own window").isTrue();
-    if (elapsed < window.toNanos()) {
-      assertThat(second).isFalse();
+      assertThat(listener.receivedBefore("enqueued"))
+          .filteredOn(q -> q.equals("mail") || q.equals("audit"))
+          .containsExactly("mail", "audit");
     }
-    debouncer.close();
+  }
+
+  @Test
+  void aSecondEnqueueWithinTheWindowLeavesItsNotificationToTheTrailingOne() throws Exception {
+    // Short enough to wait for, long enough that the second enqueue, moments after the first,
+    // falls inside it. Should the machine stall between the two, the second notifies by itself
+    // and sends no trailing one: either way it is announced, once, after the marker below.
+    try (ChannelListener listener = new ChannelListener();
+        PostgresStore clientStore =
+            PostgresStore.builder(TestDatabase.pool())
+                .schema(schema)
+                .notifyWindow(Duration.ofMillis(500))
+                .build();
+        Errand client = Errand.create(Config.builder(clientStore).build())) {
+      EnqueueOptions mail = EnqueueOptions.defaults().queue("mail");
+      client.enqueue(new Order(1), mail);
+      assertThat(listener.receivedBefore("first")).filteredOn("mail"::equals).hasSize(1);
+
+      client.enqueue(new Order(2), mail);
+
+      await().until(() -> listener.receivedAfter("first").contains("mail"));
+      assertThat(listener.receivedBefore("announced"))
+          .filteredOn("mail"::equals)
+          .as("the first enqueue's notification, then one for the second")
+          .hasSize(2);
+    }
   }
 
   @Test
@@ -449,6 +492,64 @@ class PostgresEngineTest {
         .contains("job_fetch_idx")
         .contains("job_unique_idx")
         .doesNotContain("{schema}");
+  }
+
+  /**
+   * A LISTEN connection of the test's own on the store's channel, recording every payload in the
+   * order received. PostgreSQL delivers the notifications of different transactions in the order
+   * they committed, so a marker the test sends after a call returned follows every notification
+   * that call committed.
+   */
+  private final class ChannelListener implements AutoCloseable {
+    private final String channel = "errand_" + schema;
+    private final Connection connection;
+    private final List<String> received = new ArrayList<>();
+
+    ChannelListener() throws SQLException {
+      connection = TestDatabase.pool().getConnection();
+      try (Statement st = connection.createStatement()) {
+        st.execute("LISTEN \"" + channel + "\"");
+      }
+    }
+
+    /** Sends {@code marker}, waits until it arrives, and returns what arrived before it. */
+    List<String> receivedBefore(String marker) throws SQLException {
+      try (Connection c = TestDatabase.pool().getConnection();
+          PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+        ps.setString(1, channel);
+        ps.setString(2, marker);
+        ps.executeQuery().close();
+      }
+      await().until(() -> received().contains(marker));
+      List<String> all = received();
+      return all.subList(0, all.indexOf(marker));
+    }
+
+    /** What arrived after {@code marker}, which the test sent earlier. */
+    List<String> receivedAfter(String marker) throws SQLException {
+      List<String> all = received();
+      return all.subList(all.indexOf(marker) + 1, all.size());
+    }
+
+    // Awaitility calls this on a thread of its own.
+    private synchronized List<String> received() throws SQLException {
+      PGNotification[] notifications = connection.unwrap(PGConnection.class).getNotifications(10);
+      if (notifications != null) {
+        for (PGNotification n : notifications) {
+          received.add(n.getParameter());
+        }
+      }
+      return List.copyOf(received);
+    }
+
+    @Override
+    public void close() throws SQLException {
+      try (Statement st = connection.createStatement()) {
+        st.execute("UNLISTEN *"); // the connection goes back to the shared pool
+      } finally {
+        connection.close();
+      }
+    }
   }
 
   private JobState state(long id) {
