@@ -518,11 +518,24 @@ class CliTest {
   }
 
   @Test
-  void aDemoWhosePortIsTakenSaysSoAndStartsNothing() throws Exception {
+  void aDemoWhosePortIsTakenSaysSoAndStartsNothing(@TempDir Path dir) throws Exception {
+    // A file of its own: the default one is shared with any demo running on this machine.
+    String url = "jdbc:sqlite:" + dir.resolve("demo.db");
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
 
-      assertThat(run("demo", "--duration", "PT1S", "--port", String.valueOf(port))).isEqualTo(1);
+      assertThat(
+              run(
+                  "demo",
+                  "--store",
+                  "sqlite",
+                  "--url",
+                  url,
+                  "--duration",
+                  "PT1S",
+                  "--port",
+                  String.valueOf(port)))
+          .isEqualTo(1);
       assertThat(err())
           .isEqualTo(
               "errand: port "
