@@ -108,7 +108,7 @@ public final class Config {
   /** How long {@link Errand#close()} lets running jobs finish. */
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
-  /** The largest args JSON accepted at enqueue. */
+  /** The largest args accepted at enqueue, in bytes of their JSON in UTF-8: 1 MiB. */
   public static final int DEFAULT_MAX_ARGS_BYTES = 1024 * 1024;
 
   private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.:-]{1,128}");
@@ -327,6 +327,7 @@ public final class Config {
     return shutdownTimeout;
   }
 
+  /** The largest args accepted at enqueue, in bytes: see {@link Builder#maxArgsBytes}. */
   public int maxArgsBytes() {
     return maxArgsBytes;
   }
@@ -637,6 +638,14 @@ public final class Config {
       return this;
     }
 
+    /**
+     * The largest args accepted at enqueue, from 64 bytes to 64 MiB; {@link
+     * #DEFAULT_MAX_ARGS_BYTES} unless set. Counted in bytes of the args' JSON encoded as UTF-8, the
+     * size a store keeps, not in Java {@code char}s: a character outside ASCII takes two to four
+     * bytes. Larger args are refused with a {@link JobArgsException} that names this limit, and
+     * nothing is stored. A store keeps the args it is given byte for byte (its contract checks this
+     * at the default limit).
+     */
     public Builder maxArgsBytes(int max) {
       this.maxArgsBytes = checkRange("maxArgsBytes", max, 64, 64 * 1024 * 1024);
       return this;

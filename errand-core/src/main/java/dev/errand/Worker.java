@@ -49,6 +49,15 @@ public interface Worker<A extends JobArgs> {
    * Duration#ZERO} means no limit. A timeout longer than {@link #MAX_TIMEOUT} fails the attempt
    * before it starts, with an {@link IllegalArgumentException} kept in the job's errors, as does an
    * exception thrown here.
+   *
+   * <p>A timed-out attempt fails with a {@link JobTimeoutException}: retried after {@link
+   * #backoff(Job)}, or discarded at the last attempt. A worker that ignores the interrupt is not
+   * waited for: about a second after the interrupt its attempt is recorded as timed out while its
+   * thread still runs, and whatever it returns later is dropped. Java cannot stop a thread, so that
+   * thread keeps its slot of the queue until it returns: the queue never runs more jobs at once
+   * than its concurrency, and runs fewer while such threads hang. Shutdown does not wait for them
+   * either. The job's retry may then start, here or on another node, while that thread still runs:
+   * work that must never overlap itself has to stop when interrupted.
    */
   default Duration timeout(Job<A> job) {
     return DEFAULT_TIMEOUT;

@@ -1,5 +1,6 @@
 package dev.errand;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -137,6 +138,77 @@ class ConfigAndEnqueueTest {
   }
 
   @Test
+  void argsOfExactlyMaxArgsBytesAreStoredAsGivenAndOneByteMoreIsRefused() {
+    Errand small = Errand.create(Config.builder(store).clock(clock).maxArgsBytes(1024).build());
+    String atLimit = argsOfBytes(1024, "");
+
+    long id = small.enqueue(new RawArgs("raw", atLimit)).id();
+
+    assertThat(store.jobGet(id).orElseThrow().argsJson()).isEqualTo(atLimit);
+    assertThatThrownBy(() -> small.enqueue(new RawArgs("raw", argsOfBytes(1025, ""))))
+        .isInstanceOf(JobArgsException.class)
+        .hasMessage(
+            "args of kind 'raw' are 1025 bytes of JSON, more than maxArgsBytes (1024); keep large"
+                + " data in your own tables and pass its id");
+    assertThat(store.queueList().get(0).count(JobState.AVAILABLE)).isEqualTo(1);
+  }
+
+  @Test
+  void theLimitCountsUtf8BytesSoAMultiByteCharacterCrossingItIsRefused() {
+    Errand small = Errand.create(Config.builder(store).clock(clock).maxArgsBytes(1024).build());
+    // One character of each width ends the text: at 1024 bytes it fits; one byte further on, it
+    // crosses the limit although the JSON has at most 1024 chars (Java's UTF-16 units), which a
+    // limit counted in chars would let through.
+    for (String last : List.of("\u00e9", "\u20ac", "\ud83d\ude00")) {
+      String atLimit = argsOfBytes(1024, last);
+      String over = argsOfBytes(1025, last);
+      assertThat(over.length()).as("chars of %s", last).isLessThanOrEqualTo(1024);
+
+      long id = small.enqueue(new RawArgs("raw", atLimit)).id();
+
+      assertThat(store.jobGet(id).orElseThrow().argsJson().getBytes(UTF_8))
+          .as("stored %s", last)
+          .isEqualTo(atLimit.getBytes(UTF_8));
+      assertThatThrownBy(() -> small.enqueue(new RawArgs("raw", over)))
+          .as("one byte over, ending in %s", last)
+          .isInstanceOf(JobArgsException.class)
+          .hasMessageContaining("are 1025 bytes of JSON, more than maxArgsBytes (1024)");
+    }
+    // A record's args are counted the same way, after the codec wrote them.
+    String euros = "\u20ac".repeat(339); // 1017 bytes; with {"blob":""} 1028, but only 350 chars
+    assertThatThrownBy(() -> small.enqueue(new Big(euros)))
+        .isInstanceOf(JobArgsException.class)
+        .hasMessageContaining("args of kind 'big' are 1028 bytes of JSON, more than maxArgsBytes");
+  }
+
+  @Test
+  void argsAtTheDefaultLimitInEveryWidthOfCharacterAreStoredAsGiven() {
+    String atLimit = argsOfBytes(Config.DEFAULT_MAX_ARGS_BYTES, "");
+    String args = "{\"s\":\"" + mixedText(Config.DEFAULT_MAX_ARGS_BYTES - 8) + "\"}";
+    String blob = mixedText(Config.DEFAULT_MAX_ARGS_BYTES - "{\"blob\":\"\"}".length());
+    assertThat(args.getBytes(UTF_8)).hasSize(Config.DEFAULT_MAX_ARGS_BYTES);
+
+    long ascii = client.enqueue(new RawArgs("raw", atLimit)).id();
+    long raw = client.enqueue(new RawArgs("raw", args)).id();
+    long record = client.enqueue(new Big(blob)).id();
+
+    assertThat(store.jobGet(ascii).orElseThrow().argsJson()).isEqualTo(atLimit);
+    assertThat(store.jobGet(raw).orElseThrow().argsJson()).isEqualTo(args);
+    assertThat(store.jobGet(record).orElseThrow().argsJson())
+        .isEqualTo("{\"blob\":\"" + blob + "\"}")
+        .satisfies(json -> assertThat(json.getBytes(UTF_8)).hasSize(Config.DEFAULT_MAX_ARGS_BYTES));
+    assertThatThrownBy(
+            () ->
+                client.enqueue(
+                    new RawArgs("raw", argsOfBytes(Config.DEFAULT_MAX_ARGS_BYTES + 1, ""))))
+        .isInstanceOf(JobArgsException.class)
+        .hasMessageContaining(
+            "are "
+                + (Config.DEFAULT_MAX_ARGS_BYTES + 1)
+                + " bytes of JSON, more than maxArgsBytes");
+  }
+
+  @Test
   void aKindThatDisagreesWithItsRegistrationIsRejected() {
     Errand node =
         Errand.create(
@@ -193,5 +265,21 @@ class ConfigAndEnqueueTest {
       assertThat(Backoff.DEFAULT.delay(attempt).toMillis())
           .isBetween(Math.round(nominal * 0.8), Math.round(nominal * 1.2));
     }
+  }
+
+  /** {@code {"s":"aa…a<last>"}}: exactly {@code bytes} bytes in UTF-8. */
+  static String argsOfBytes(int bytes, String last) {
+    int fill = bytes - "{\"s\":\"\"}".length() - last.getBytes(UTF_8).length;
+    return "{\"s\":\"" + "a".repeat(fill) + last + "\"}";
+  }
+
+  /**
+   * Text of exactly {@code bytes} bytes in UTF-8, of characters one to four bytes wide in turn (a,
+   * e acute, the euro sign, an emoji), padded with a's; none needs an escape in JSON.
+   */
+  static String mixedText(int bytes) {
+    String round = "a\u00e9\u20ac\ud83d\ude00"; // 1 + 2 + 3 + 4 bytes
+    String text = round.repeat(bytes / 10);
+    return text + "a".repeat(bytes - text.getBytes(UTF_8).length);
   }
 }

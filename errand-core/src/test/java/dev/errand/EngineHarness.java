@@ -20,7 +20,12 @@ abstract class EngineHarness {
   private final List<Errand> nodes = new ArrayList<>();
 
   Config.Builder config() {
-    return Config.builder(store)
+    return config(store);
+  }
+
+  /** The harness's config on {@code on}, a store that wraps {@link #store}. */
+  Config.Builder config(Store on) {
+    return Config.builder(on)
         .clock(clock)
         .pollInterval(Duration.ofMillis(50))
         .stageInterval(Duration.ofMillis(10))
@@ -32,7 +37,12 @@ abstract class EngineHarness {
   }
 
   Errand start(Consumer<Config.Builder> customize) {
-    Config.Builder builder = config();
+    return start(store, customize);
+  }
+
+  /** A node on {@code on}, a store that wraps {@link #store}; stopped after the test. */
+  Errand start(Store on, Consumer<Config.Builder> customize) {
+    Config.Builder builder = config(on);
     customize.accept(builder);
     Errand errand = Errand.create(builder.build()).start();
     nodes.add(errand);

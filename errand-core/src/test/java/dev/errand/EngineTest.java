@@ -3,10 +3,15 @@ package dev.errand;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.errand.TestArgs.Noop;
 import dev.errand.TestArgs.Step;
 import dev.errand.internal.engine.AttemptRunner;
+import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.Store;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -492,6 +497,100 @@ class EngineTest extends EngineHarness {
     }
 
     @Test
+    void aWorkerIgnoringItsTimeoutsInterruptIsRecordedAsTimedOutAndKeepsItsSlotUntilItReturns()
+        throws InterruptedException {
+      CountDownLatch interrupted = new CountDownLatch(1);
+      CountDownLatch releaseStuck = new CountDownLatch(1);
+      CountDownLatch stuckReturned = new CountDownLatch(1);
+      CountDownLatch slowStarted = new CountDownLatch(1);
+      CountDownLatch releaseSlow = new CountDownLatch(1);
+      AtomicInteger runningNow = new AtomicInteger();
+      AtomicInteger maxRunning = new AtomicInteger();
+      Map<Long, Integer> claimLimits = new ConcurrentHashMap<>();
+      Errand errand =
+          start(
+              recordingClaimLimits(claimLimits),
+              c ->
+                  c.queue("default", 2)
+                      .worker(
+                          "step",
+                          Step.class,
+                          new Worker<Step>() {
+                            @Override
+                            public Outcome work(Job<Step> job) throws InterruptedException {
+                              maxRunning.accumulateAndGet(runningNow.incrementAndGet(), Math::max);
+                              try {
+                                switch (job.args().name()) {
+                                  case "stuck" -> {
+                                    awaitIgnoringInterrupts(releaseStuck, interrupted);
+                                    stuckReturned.countDown();
+                                  }
+                                  case "slow" -> {
+                                    slowStarted.countDown();
+                                    releaseSlow.await();
+                                  }
+                                  default -> {}
+                                }
+                                return Outcome.complete();
+                              } finally {
+                                runningNow.decrementAndGet();
+                              }
+                            }
+
+                            @Override
+                            public Duration timeout(Job<Step> job) {
+                              return job.args().name().equals("stuck")
+                                  ? Duration.ofMillis(50)
+                                  : Duration.ZERO;
+                            }
+
+                            @Override
+                            public Duration backoff(Job<Step> job) {
+                              return Duration.ofHours(1);
+                            }
+                          }));
+      long stuck = errand.enqueue(new Step("stuck"), EnqueueOptions.defaults().maxAttempts(2)).id();
+
+      try {
+        // Recorded as timed out while the worker still runs: retried after its backoff, unleased.
+        await().until(() -> state(stuck) == JobState.RETRYABLE);
+        assertThat(interrupted.getCount()).as("interrupted at its timeout").isZero();
+        assertThat(stuckReturned.getCount()).as("its worker still runs").isOne();
+        JobInfo timedOut = job(stuck);
+        assertThat(timedOut.attempt()).isEqualTo(1);
+        assertThat(timedOut.leaseOwner()).isNull();
+        assertThat(timedOut.scheduledAt()).isAfter(clock.instant().plus(Duration.ofMinutes(59)));
+        assertThat(timedOut.errors())
+            .singleElement()
+            .satisfies(
+                e -> {
+                  assertThat(e.errorClass()).isEqualTo(JobTimeoutException.class.getName());
+                  assertThat(e.message()).contains("PT0.05S");
+                });
+
+        // Its thread keeps its slot: the next job is claimed for the one other slot of two.
+        long slow = errand.enqueue(new Step("slow")).id();
+        assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(claimLimits)
+            .as("limit of the claim that took the job: one slot free")
+            .containsEntry(slow, 1);
+        long quick = errand.enqueue(new Step("quick")).id();
+
+        // Once the thread returns, its slot serves the queue again: while slow holds the other.
+        releaseStuck.countDown();
+        await().until(() -> state(quick) == JobState.COMPLETED);
+        assertThat(state(slow)).isEqualTo(JobState.RUNNING);
+        assertThat(job(stuck)).as("what the stuck worker returned is dropped").isEqualTo(timedOut);
+        releaseSlow.countDown();
+        await().until(() -> state(slow) == JobState.COMPLETED);
+        assertThat(maxRunning).as("never more than the concurrency at once").hasValue(2);
+      } finally {
+        releaseStuck.countDown();
+        releaseSlow.countDown();
+      }
+    }
+
+    @Test
     void aNodeClaimsOnlyKindsItHasWorkersForAndLeavesTheOthersAvailable() {
       // A job for a worker in another language, or of a kind a rolling deploy has not brought to
       // this node yet: it waits for a node that can run it instead of failing here.
@@ -796,6 +895,54 @@ class EngineTest extends EngineHarness {
         assertThat(job.attempt()).as("a released attempt is not counted").isZero();
         assertThat(job.leaseOwner()).isNull();
       }
+    }
+
+    @Test
+    void stopDoesNotWaitForAWorkerThatIgnoredItsTimeoutsInterrupt() throws InterruptedException {
+      CountDownLatch interrupted = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch returned = new CountDownLatch(1);
+      Errand errand =
+          start(
+              c ->
+                  c.queue("default", 1)
+                      .worker(
+                          "noop",
+                          Noop.class,
+                          new Worker<Noop>() {
+                            @Override
+                            public Outcome work(Job<Noop> job) {
+                              awaitIgnoringInterrupts(release, interrupted);
+                              returned.countDown();
+                              return Outcome.complete();
+                            }
+
+                            @Override
+                            public Duration timeout(Job<Noop> job) {
+                              return Duration.ofMillis(50);
+                            }
+                          }));
+      long id = errand.enqueue(new Noop(1), EnqueueOptions.defaults().maxAttempts(1)).id();
+
+      try {
+        await().until(() -> state(id) == JobState.DISCARDED);
+
+        // A drain far longer than the bound: the attempt is recorded, so stop has nothing to wait
+        // for, although the thread never ends while it runs (shutdown interrupts it once more).
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> errand.stop(Duration.ofHours(1)));
+
+        assertThat(returned.getCount()).as("the worker's thread still runs").isOne();
+        JobInfo job = job(id);
+        assertThat(job.state()).isEqualTo(JobState.DISCARDED);
+        assertThat(job.attempt()).isEqualTo(1);
+        assertThat(job.leaseOwner()).isNull();
+        assertThat(job.errors())
+            .extracting(AttemptError::errorClass)
+            .containsExactly(JobTimeoutException.class.getName());
+      } finally {
+        release.countDown();
+      }
+      assertThat(returned.await(10, TimeUnit.SECONDS)).as("no thread left behind").isTrue();
     }
 
     @Test
@@ -1132,5 +1279,42 @@ class EngineTest extends EngineHarness {
         node.stop(Duration.ofSeconds(5));
       }
     }
+  }
+
+  /**
+   * Waits for {@code latch} as a worker that ignores interrupts would: each interrupt is counted on
+   * {@code interrupted} and swallowed.
+   */
+  static void awaitIgnoringInterrupts(CountDownLatch latch, CountDownLatch interrupted) {
+    while (true) {
+      try {
+        latch.await();
+        return;
+      } catch (InterruptedException e) {
+        interrupted.countDown();
+      }
+    }
+  }
+
+  /** {@link #store}, noting the limit of the claim ({@code jobFetch}) that took each job. */
+  private Store recordingClaimLimits(Map<Long, Integer> limits) {
+    return (Store)
+        Proxy.newProxyInstance(
+            Store.class.getClassLoader(),
+            new Class<?>[] {Store.class},
+            (proxy, method, args) -> {
+              Object result;
+              try {
+                result = method.invoke(store, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+              if (method.getName().equals("jobFetch")) {
+                for (Object job : (List<?>) result) {
+                  limits.put(((JobInfo) job).id(), ((JobFetchParams) args[0]).limit());
+                }
+              }
+              return result;
+            });
   }
 }

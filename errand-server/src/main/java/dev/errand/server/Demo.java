@@ -81,6 +81,11 @@ final class Demo {
     app.requestStop();
   }
 
+  /** See {@link DemoApp#hasShownEverything()}. */
+  boolean hasShownEverything() {
+    return app.hasShownEverything();
+  }
+
   /**
    * Prints progress until {@link #requestStop()}, or until {@code duration} (null: no limit) has
    * passed and the jobs enqueued until then have ended; then stops the demo and the API and prints

@@ -2,11 +2,13 @@ package dev.errand.contract;
 
 import static dev.errand.JobState.AVAILABLE;
 import static dev.errand.JobState.SCHEDULED;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.errand.AttemptError;
+import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
@@ -19,6 +21,7 @@ import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -137,6 +140,38 @@ abstract class InsertContract extends ContractFixtures {
       assertThat(get(enqueued.id()).argsJson()).isEqualTo(args);
     }
     assertThat(fetch(QUEUE, 10)).extracting(JobInfo::argsJson).containsOnly(args);
+  }
+
+  @Test
+  void argsAsLargeAsTheDefaultLimitInCharactersOfEveryWidthAreKeptByteForByte() {
+    // Core refuses args over Config.maxArgsBytes, counted in UTF-8 bytes: a store must keep the
+    // largest it lets through by default, text of one- to four-byte characters, as it came. The
+    // last character, four bytes wide, ends at the limit.
+    int bytes = Config.DEFAULT_MAX_ARGS_BYTES;
+    String round = "a\u00e9\u20ac\ud83d\ude00"; // 1 + 2 + 3 + 4 bytes
+    String text = round.repeat((bytes - 12) / 10);
+    text += "a".repeat(bytes - 12 - text.getBytes(UTF_8).length) + "\ud83d\ude00";
+    String args = "{\"s\":\"" + text + "\"}";
+    byte[] expected = args.getBytes(UTF_8);
+    assertThat(expected).hasSize(bytes);
+
+    long single = insertOne(job().args(args));
+    List<Enqueued> bulk = insert(job().args(args), job().args(args));
+
+    List<String> read = new ArrayList<>();
+    read.add(get(single).argsJson());
+    for (Enqueued enqueued : bulk) {
+      read.add(get(enqueued.id()).argsJson());
+    }
+    List<JobInfo> fetched = fetch(QUEUE, 10);
+    assertThat(fetched).hasSize(3);
+    fetched.forEach(job -> read.add(job.argsJson()));
+    for (String argsJson : read) {
+      // The index of the first byte that differs, rather than two mebibytes of text on failure.
+      assertThat(Arrays.mismatch(argsJson.getBytes(UTF_8), expected))
+          .as("first differing byte of %d", bytes)
+          .isEqualTo(-1);
+    }
   }
 
   @Test

@@ -203,6 +203,20 @@ public final class DemoApp {
     return this;
   }
 
+  /**
+   * Whether every kind of event the demo shows has happened at least once: an e-mail retried after
+   * a refused call, a periodic run, and, where the store has them, a rebuild skipped as a duplicate
+   * and a ticket batch sent. A test waits for this, then ends the run ({@code awaitEnd} with a
+   * duration of zero), instead of hoping a fixed run was long enough on a busy machine.
+   */
+  public boolean hasShownEverything() {
+    DemoProgress p = progress(states());
+    return p.retried() > 0
+        && p.cronRuns() > 0
+        && (!uniqueJobs || p.duplicatesSkipped() > 0)
+        && (!dependencies || p.ticketBatchesSent() > 0);
+  }
+
   /** Ends {@link #awaitEnd} soon. Thread-safe. */
   public void requestStop() {
     stopRequested.countDown();

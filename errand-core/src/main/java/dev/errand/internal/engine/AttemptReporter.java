@@ -7,10 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells how the attempts this node held ended: logs failures, results the store refused and
- * attempts stopped because their job is no longer ours, and hands each recorded result to the job
- * listeners as a {@link JobEvent}. These per-job lines have a logger of their own, so that an
- * application can quiet them apart from the engine's (the server's demo does).
+ * Tells how the attempts this node held ended: logs failures, results the store refused, attempts
+ * stopped because their job is no longer ours and workers stuck past their timeout, and hands each
+ * recorded result to the job listeners as a {@link JobEvent}. These per-job lines have a logger of
+ * their own, so that an application can quiet them apart from the engine's (the server's demo
+ * does).
  */
 final class AttemptReporter {
   private static final Logger log = LoggerFactory.getLogger(AttemptReporter.class);
@@ -24,6 +25,23 @@ final class AttemptReporter {
   /** {@code attempt} is stopped because its job is no longer ours, for the reason {@code why}. */
   void stopping(HeldAttempt attempt, String why) {
     log.info("stopping job {} ({}) because {}", attempt.info.id(), attempt.info.kind(), why);
+  }
+
+  /**
+   * {@code attempt}'s worker ignored the interrupt of its timeout: the attempt is recorded as timed
+   * out while its thread still runs.
+   */
+  void stuck(HeldAttempt attempt) {
+    log.warn(
+        "job {} ({}) attempt {} ignored the interrupt of its timeout ({}) for {}: recorded as timed"
+            + " out; its thread {} still runs and holds a slot of queue '{}' until it returns",
+        attempt.info.id(),
+        attempt.info.kind(),
+        attempt.info.attempt(),
+        attempt.timeout,
+        TimeoutSweeper.STUCK_AFTER,
+        attempt.threadName(),
+        attempt.info.queue());
   }
 
   /** {@code attempt}'s result was written: recorded ({@code applied}), or refused. */

@@ -109,6 +109,8 @@ public final class AttemptRunner {
       return failed(attempt, e, () -> registration.worker().backoff(job));
     }
     if (timeout != null && timeout.isPositive()) {
+      attempt.job = job;
+      attempt.timeout = timeout;
       attempt.deadlineNanos = System.nanoTime() + timeout.toNanos();
     }
     Outcome outcome = null;
@@ -138,6 +140,27 @@ public final class AttemptRunner {
     }
     return AttemptResult.of(
         attempt.ref(), config.clock().instant(), outcome, followUps, attempt.elapsed());
+  }
+
+  /**
+   * The result of an attempt whose worker has ignored the interrupt of its timeout for {@link
+   * TimeoutSweeper#STUCK_AFTER}: a failure with a {@link JobTimeoutException}, retried after the
+   * worker's backoff or discarded at the last attempt, recorded while the worker's thread still
+   * runs. Called on the sweeper's thread, for an attempt whose deadline it saw set.
+   */
+  @SuppressWarnings("unchecked")
+  <A extends JobArgs> AttemptResult stuck(HeldAttempt attempt) {
+    Worker<A> worker = ((WorkerRegistration<A>) config.workers().get(attempt.info.kind())).worker();
+    Job<A> job = (Job<A>) attempt.job;
+    JobTimeoutException error = new JobTimeoutException(attempt.timeout);
+    error.initCause(
+        new ErrandException(
+            "the worker ignored the interrupt for "
+                + TimeoutSweeper.STUCK_AFTER
+                + "; recorded as timed out while its thread ("
+                + attempt.threadName()
+                + ") still ran"));
+    return failed(attempt, error, () -> worker.backoff(job));
   }
 
   /** The worker's timeout for {@code job}, checked: a longer one would overflow the deadline. */

@@ -63,7 +63,7 @@ public final class Engine implements JobSignals {
     this.completer = new Completer(config);
     AttemptReporter attemptReporter = new AttemptReporter(config.listeners());
     this.leaseKeeper =
-        new LeaseKeeper(config, this::heldAttempts, id -> stopLocally(id, LeaseKeeper.LOST));
+        new LeaseKeeper(config, this::heldAttempts, ids -> stopLocally(ids, LeaseKeeper.LOST));
     // The leader's services run a pass as soon as this node is elected.
     List<Service> leaderServices = new ArrayList<>();
     this.elector = new LeaderElector(config, () -> leaderServices.forEach(Service::wake));
@@ -165,10 +165,13 @@ public final class Engine implements JobSignals {
     for (Producer producer : producers.values()) {
       producer.shutdownExecutor();
     }
+    // Before the completer: an attempt the sweeper recorded as stuck while the others were released
+    // reaches the completer before its flush. No thread that ignores interrupts is waited for:
+    // its attempt is recorded, or was just released.
+    timeouts.stop(Duration.ofSeconds(1));
     completer.stop(Duration.ofSeconds(5));
     completer.flush(FLUSH_TIMEOUT);
     leaseKeeper.stop(Duration.ofSeconds(5));
-    timeouts.stop(Duration.ofSeconds(1));
   }
 
   /** Whether this node is the maintenance leader now. */
@@ -279,6 +282,13 @@ public final class Engine implements JobSignals {
   public void stopLocally(long id, String why) {
     for (Producer producer : producers.values()) {
       producer.stopLocally(id, why);
+    }
+  }
+
+  /** {@link #stopLocally(long, String)} for several jobs, all marked before any is interrupted. */
+  private void stopLocally(Set<Long> ids, String why) {
+    for (Producer producer : producers.values()) {
+      producer.stopLocally(ids, why);
     }
   }
 

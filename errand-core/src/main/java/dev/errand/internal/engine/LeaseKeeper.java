@@ -7,7 +7,8 @@ import dev.errand.spi.JobRef;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.LongConsumer;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -24,10 +25,14 @@ final class LeaseKeeper extends Service {
   /** The attempts this node holds now, waiting for a slot or running or waiting to be written. */
   private final Supplier<List<JobRef>> held;
 
-  /** Told the id of each job whose lease was lost, to stop its attempt here. */
-  private final LongConsumer lost;
+  /**
+   * Told, all at once, the ids of the jobs whose leases were lost, to stop their attempts here: all
+   * of them are marked before any is interrupted, so that a slot freed by the first cannot start
+   * another of them that waited for it.
+   */
+  private final Consumer<Set<Long>> lost;
 
-  LeaseKeeper(Config config, Supplier<List<JobRef>> held, LongConsumer lost) {
+  LeaseKeeper(Config config, Supplier<List<JobRef>> held, Consumer<Set<Long>> lost) {
     super("lease-keeper");
     this.config = config;
     this.held = held;
@@ -47,8 +52,8 @@ final class LeaseKeeper extends Service {
             .store()
             .jobHeartbeat(
                 new JobHeartbeatParams(config.nodeId(), refs, now.plus(config.leaseDuration())));
-    for (long id : result.lost()) {
-      lost.accept(id);
+    if (!result.lost().isEmpty()) {
+      lost.accept(result.lost());
     }
     return interval;
   }

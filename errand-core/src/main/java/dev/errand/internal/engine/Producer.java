@@ -8,6 +8,7 @@ import dev.errand.spi.JobRef;
 import dev.errand.spi.JobRules;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -351,19 +352,47 @@ final class Producer extends Service implements ResultWritten {
    * dropped.
    */
   void stopLocally(long id, String why) {
-    HeldAttempt attempt = held.get(id);
-    if (attempt == null || attempt.isSettled()) {
-      return;
-    }
-    attempt.cancelled = true;
-    reporter.stopping(attempt, why);
-    attempt.interrupt();
+    stopLocally(Set.of(id), why);
   }
 
-  /** Interrupts every attempt held here that runs past its deadline at {@code nowNanos}. */
+  /**
+   * Stops the attempts of {@code ids} held here: marks every one before interrupting any, so that
+   * the slot an interrupted one frees cannot start another of them that waited for it.
+   */
+  void stopLocally(Set<Long> ids, String why) {
+    List<HeldAttempt> stopping = new ArrayList<>();
+    for (long id : ids) {
+      HeldAttempt attempt = held.get(id);
+      if (attempt != null && !attempt.isSettled()) {
+        attempt.cancelled = true;
+        stopping.add(attempt);
+      }
+    }
+    for (HeldAttempt attempt : stopping) {
+      reporter.stopping(attempt, why);
+      attempt.interrupt();
+    }
+  }
+
+  /**
+   * Interrupts every attempt held here that runs past its deadline at {@code nowNanos}, and records
+   * as timed out each whose worker has ignored that interrupt for {@link
+   * TimeoutSweeper#STUCK_AFTER}. Such a worker's thread keeps its slot until it returns, and what
+   * it returns is dropped: the queue never runs more attempts at once than its concurrency, even
+   * when some are stuck (a thread of a platform pool could not be handed another job anyway).
+   */
   void interruptOverdue(long nowNanos) {
     for (HeldAttempt attempt : held.values()) {
-      attempt.interruptIfOverdue(nowNanos);
+      if (attempt.interruptIfOverdue(nowNanos)) {
+        // Built before settling: should it throw, the attempt is still undecided, and the next
+        // sweep tries again.
+        AttemptResult result = runner.stuck(attempt);
+        if (attempt.settle()) {
+          attempt.result = result;
+          reporter.stuck(attempt);
+          completer.submit(attempt);
+        }
+      }
     }
   }
 

@@ -27,9 +27,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One test's world: a fresh schema with Errand's tables plus the {@code execution} and {@code gate}
- * tables the {@link WorkerNode}s write, the worker node processes, and an insert-only Errand that
- * enqueues. {@link #close()} kills every node still running and drops the schema.
+ * One test's world: a fresh schema with Errand's tables plus the {@code execution}, {@code gate}
+ * and {@code interruption} tables the {@link WorkerNode}s write, the worker node processes, and an
+ * insert-only Errand that enqueues. {@link #close()} kills every node still running and drops the
+ * schema.
  */
 final class Cluster implements AutoCloseable {
   /** One row per execution of a job's worker: who ran which attempt, when it started and ended. */
@@ -37,6 +38,9 @@ final class Cluster implements AutoCloseable {
 
   /** One row per run of a batch callback ({@link WorkerNode.BatchDone}), with its counts. */
   static final String CALLBACK_TABLE = "batch_callback";
+
+  /** One row per interrupted run of a {@link WorkerNode.Block} job: who saw it, and when. */
+  static final String INTERRUPTION_TABLE = "interruption";
 
   /** One row; gated jobs wait while {@code open} is false. */
   static final String GATE_TABLE = "gate";
@@ -79,6 +83,13 @@ final class Cluster implements AutoCloseable {
             + CALLBACK_TABLE
             + " (job_id bigint NOT NULL, node text NOT NULL, waiting int NOT NULL,"
             + " completed int NOT NULL, discarded int NOT NULL, cancelled int NOT NULL)");
+    update(
+        "CREATE TABLE "
+            + schema
+            + "."
+            + INTERRUPTION_TABLE
+            + " (job_id bigint NOT NULL, attempt int NOT NULL, node text NOT NULL,"
+            + " at timestamptz NOT NULL)");
     update("INSERT INTO " + schema + "." + GATE_TABLE + " VALUES (false)");
     this.client = Errand.create(Config.builder(store).build());
   }
@@ -86,6 +97,11 @@ final class Cluster implements AutoCloseable {
   /** This cluster's schema. */
   String schema() {
     return schema;
+  }
+
+  /** The insert-only Errand this cluster enqueues with, for tests that enqueue in other ways. */
+  Errand client() {
+    return client;
   }
 
   /** The table name qualified with this cluster's schema. */
@@ -124,8 +140,9 @@ final class Cluster implements AutoCloseable {
     args.put("schema", schema);
     args.put("node", name);
     args.put("concurrency", Integer.toString(concurrency));
-    // The worker holds a connection only for its insert: a few connections serve many slots.
-    args.put("pool", Integer.toString(Math.min(concurrency, 8)));
+    // The worker holds a connection only for its insert: a few connections serve many slots. At
+    // least two: the store's LISTEN keeps one, and a pool of one left the node's loops none.
+    args.put("pool", Integer.toString(Math.max(2, Math.min(concurrency, 8))));
     args.put("lease-ms", Long.toString(lease.toMillis()));
     args.put("heartbeat-ms", Long.toString(heartbeat.toMillis()));
     args.put("work", work);

@@ -3,15 +3,10 @@ package dev.errand.postgres.multiprocess;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -23,8 +18,8 @@ import org.junit.jupiter.api.Test;
  * worker processes ride it out without being restarted, reconnect, and finish every job exactly
  * once, without spinning or flooding their logs meanwhile.
  *
- * <p>The server is a dedicated embedded PostgreSQL on a port of its own, stopped and started again
- * on the same data directory: the shared server other tests use is never touched.
+ * <p>The server is a {@link PrivatePostgres}, stopped and started again on the same data directory:
+ * the shared server other tests use is never touched.
  */
 class DatabaseRestartTest {
   private static final int JOBS = 20_000;
@@ -40,9 +35,7 @@ class DatabaseRestartTest {
   /** A log event starts with the time, as in logback-test.xml; stack trace lines do not. */
   private static final Pattern LOG_EVENT = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*");
 
-  private Path dataDir;
-  private int port;
-  private EmbeddedPostgres postgres;
+  private PrivatePostgres postgres;
   private Cluster cluster;
 
   @AfterEach
@@ -55,21 +48,14 @@ class DatabaseRestartTest {
       if (postgres != null) {
         postgres.close();
       }
-      if (dataDir != null) {
-        try (Stream<Path> files = Files.walk(dataDir)) {
-          files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-      }
     }
   }
 
   @Test
   void workersRideOutADatabaseRestartAndRunEveryJobOnce() throws Exception {
     long start = System.nanoTime();
-    port = freePort();
-    dataDir = Files.createTempDirectory("errand-mp-pg");
-    postgres = startPostgres();
-    cluster = new Cluster(postgres.getJdbcUrl("postgres", "postgres"), "errand_mp_restart");
+    postgres = PrivatePostgres.start();
+    cluster = new Cluster(postgres.url(), "errand_mp_restart");
     String job = cluster.table("job");
     String execution = cluster.table(Cluster.EXECUTION_TABLE);
     List<NodeProcess> nodes =
@@ -88,8 +74,7 @@ class DatabaseRestartTest {
     long done = cluster.queryLong("SELECT count(*) FROM " + execution);
     // The times compared with the nodes' rows are the database's, as theirs are.
     Instant stoppedAt = cluster.databaseNow();
-    postgres.close();
-    postgres = null;
+    postgres.stop();
     long stopped = System.nanoTime();
     // The outage itself: the nodes are not waited on here, they are left without a database. Its
     // first second lets the nodes notice; the CPU they burn in the rest is what a busy loop shows.
@@ -101,7 +86,7 @@ class DatabaseRestartTest {
       cpuDuringOutage.add(nodes.get(i).cpuTime().minus(cpuBefore.get(i)));
     }
     assertThat(nodes).allMatch(NodeProcess::isAlive);
-    postgres = startPostgres();
+    postgres.restart();
     long restarted = System.nanoTime();
     Instant restartedAt = cluster.databaseNow();
 
@@ -186,20 +171,5 @@ class DatabaseRestartTest {
         cpuDuringOutage,
         (finished - restarted) / 1_000_000,
         (System.nanoTime() - start) / 1_000_000);
-  }
-
-  /** Starts (or starts again) the dedicated server on its fixed port and data directory. */
-  private EmbeddedPostgres startPostgres() throws IOException {
-    return EmbeddedPostgres.builder()
-        .setPort(port)
-        .setDataDirectory(dataDir)
-        .setCleanDataDirectory(false)
-        .start();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

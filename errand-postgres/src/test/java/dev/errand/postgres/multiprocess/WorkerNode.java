@@ -32,10 +32,11 @@ import javax.sql.DataSource;
  * {@code concurrency}, {@code pool} (connections), {@code lease-ms}, {@code heartbeat-ms} and
  * {@code work}: {@code noop} records a finished execution in one insert; {@code gate} inserts the
  * execution when it starts, waits until the schema's {@code gate} row is open, then marks it
- * finished. Optional: {@code periodic-s}, an interval in seconds: the node also declares a periodic
- * {@link Tick} job on that schedule, completed at once, and prints {@code LEADER <node>} whenever
- * it becomes the maintenance leader (the one that enqueues the slots), {@code FOLLOWER <node>} when
- * it stops being it.
+ * finished. Whatever {@code work}, {@link Block} jobs run until interrupted, see {@link
+ * BlockingWorker}. Optional: {@code periodic-s}, an interval in seconds: the node also declares a
+ * periodic {@link Tick} job on that schedule, completed at once, and prints {@code LEADER <node>}
+ * whenever it becomes the maintenance leader (the one that enqueues the slots), {@code FOLLOWER
+ * <node>} when it stops being it.
  *
  * <p>Prints {@code READY <node>} once working. Stops gracefully (running jobs drain, then are
  * released) when its standard input closes, which also happens when the test JVM dies, or on
@@ -65,6 +66,17 @@ public final class WorkerNode {
     @Override
     public String kind() {
       return "mp_tick";
+    }
+  }
+
+  /**
+   * The args of a job that runs until it is interrupted ({@link BlockingWorker}), for at most
+   * {@link #GATE_LIMIT}.
+   */
+  public record Block(int n) implements JobArgs {
+    @Override
+    public String kind() {
+      return "mp_block";
     }
   }
 
@@ -100,6 +112,7 @@ public final class WorkerNode {
                   new RecordingWorker(dataSource, schema, node, args.get("work")))
               .worker(
                   "mp_batch_done", BatchDone.class, new CallbackWorker(dataSource, schema, node))
+              .worker("mp_block", Block.class, new BlockingWorker(dataSource, schema, node))
               .leaseDuration(Duration.ofMillis(Long.parseLong(args.get("lease-ms"))))
               // A killed node may be the maintenance leader: let its term end as fast as its
               // leases.
@@ -205,6 +218,52 @@ public final class WorkerNode {
     }
   }
 
+  /**
+   * Inserts the execution when it starts, then waits to be interrupted; records the interruption in
+   * {@link Cluster#INTERRUPTION_TABLE} and returns {@link Outcome#complete()}, which a cancellation
+   * must make the node ignore. Fails if no interruption comes within {@link #GATE_LIMIT}.
+   */
+  private record BlockingWorker(DataSource dataSource, String schema, String node)
+      implements Worker<Block> {
+    @Override
+    public Outcome work(Job<Block> job) throws Exception {
+      insert(Cluster.EXECUTION_TABLE, "started_at", job);
+      try {
+        Thread.sleep(GATE_LIMIT);
+      } catch (InterruptedException e) {
+        insert(Cluster.INTERRUPTION_TABLE, "at", job);
+        return Outcome.complete();
+      }
+      throw new IllegalStateException("not interrupted within " + GATE_LIMIT);
+    }
+
+    private void insert(String table, String timeColumn, Job<Block> job) throws SQLException {
+      execute(
+          dataSource,
+          "INSERT INTO "
+              + schema
+              + "."
+              + table
+              + " (job_id, attempt, node, "
+              + timeColumn
+              + ") VALUES (?, ?, ?, clock_timestamp())",
+          job,
+          node);
+    }
+  }
+
+  /** Runs {@code sql} with the job's id, its attempt and {@code node} bound; returns its count. */
+  private static int execute(DataSource dataSource, String sql, Job<?> job, String node)
+      throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, job.id());
+      ps.setInt(2, job.attempt());
+      ps.setString(3, node);
+      return ps.executeUpdate();
+    }
+  }
+
   /** Records each execution it runs; see the class comment. */
   private static final class RecordingWorker implements Worker<Work> {
     private final DataSource dataSource;
@@ -262,13 +321,7 @@ public final class WorkerNode {
     }
 
     private int execute(String sql, Job<Work> job) throws SQLException {
-      try (Connection c = dataSource.getConnection();
-          PreparedStatement ps = c.prepareStatement(sql)) {
-        ps.setLong(1, job.id());
-        ps.setInt(2, job.attempt());
-        ps.setString(3, node);
-        return ps.executeUpdate();
-      }
+      return WorkerNode.execute(dataSource, sql, job, node);
     }
 
     private boolean isGateOpen() throws SQLException {
