@@ -16,6 +16,9 @@ import javax.sql.DataSource;
  * {@code embedded} forces the embedded server), else the local server on 127.0.0.1:5432, else an
  * embedded server started from Maven Central's binaries. Never skips: without any server the tests
  * fail, loudly. Each caller gets its own schema, so test classes can run in parallel.
+ *
+ * <p>The one place that finds the server: this module's test jar holds this class alone, and
+ * errand-server's PostgreSQL tests use it too.
  */
 public final class TestDatabase {
   static final String URL_VARIABLE = "ERRAND_TEST_PG_URL";
@@ -62,7 +65,12 @@ public final class TestDatabase {
   }
 
   static void dropSchema(String schema) {
-    try (Connection c = pool().getConnection();
+    dropSchema(pool(), schema);
+  }
+
+  /** Drops {@code schema} and everything in it, if it exists, through {@code dataSource}. */
+  public static void dropSchema(DataSource dataSource, String schema) {
+    try (Connection c = dataSource.getConnection();
         Statement st = c.createStatement()) {
       st.execute("DROP SCHEMA IF EXISTS " + PostgresStore.checkSchema(schema) + " CASCADE");
     } catch (SQLException e) {
@@ -86,7 +94,7 @@ public final class TestDatabase {
   }
 
   private static String startEmbedded(String why) {
-    System.err.println("errand-postgres tests: " + why + "; starting an embedded PostgreSQL");
+    System.err.println("Errand's PostgreSQL tests: " + why + "; starting an embedded PostgreSQL");
     try {
       EmbeddedPostgres embedded = EmbeddedPostgres.builder().start();
       Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(embedded)));

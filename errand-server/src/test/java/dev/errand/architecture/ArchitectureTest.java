@@ -32,6 +32,8 @@ class ArchitectureTest {
   private static final JavaClasses CLASSES =
       new ClassFileImporter()
           .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          // Nor test jars (errand-postgres's, with TestDatabase): test code, not the library's.
+          .withImportOption(location -> !location.contains("-tests.jar"))
           .importPackages("dev.errand");
 
   @Test

@@ -109,7 +109,7 @@ class CliTest {
       @TempDir Path dir) throws Exception {
     String schema = "printed_" + Long.toString(System.nanoTime(), 36);
     env.put("ERRAND_STORE", "postgres");
-    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_URL", TestPostgres.url());
     env.put("ERRAND_SCHEMA", schema);
     try {
       assertThat(run("migrate", "--print-sql")).isZero();
@@ -118,7 +118,7 @@ class CliTest {
       Process psql =
           new ProcessBuilder(
                   "psql",
-                  TestPostgres.URL.substring("jdbc:".length()),
+                  TestPostgres.url().substring("jdbc:".length()),
                   "-v",
                   "ON_ERROR_STOP=1",
                   "--single-transaction",
@@ -185,7 +185,7 @@ class CliTest {
   void theServerWithoutMigratingRefusesASchemaWithoutTablesAndSaysWhatToRun() {
     String schema = "bare_" + Long.toString(System.nanoTime(), 36);
     env.put("ERRAND_STORE", "postgres");
-    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_URL", TestPostgres.url());
     env.put("ERRAND_SCHEMA", schema);
 
     assertThat(run("server", "--port", "0", "--no-migrate")).isEqualTo(1);
@@ -287,7 +287,7 @@ class CliTest {
   void jobsAndQueuesCommandsWorkOnThePostgresStore() {
     pg = new TestPostgres();
     env.put("ERRAND_STORE", "postgres");
-    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_URL", TestPostgres.url());
     env.put("ERRAND_SCHEMA", pg.schema);
 
     assertThat(run("enqueue", "send_mail", "--args", "{\"to\":\"ada\"}", "--queue", "mail"))
@@ -397,7 +397,7 @@ class CliTest {
     assertThat(dir.toFile().list()).isEmpty();
 
     env.put("ERRAND_STORE", "postgres");
-    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_URL", TestPostgres.url());
     env.put("ERRAND_SCHEMA", "no_such_schema");
     assertThat(run("queues", "list")).isEqualTo(1);
     assertThat(err())
@@ -422,7 +422,7 @@ class CliTest {
   void enqueueWithUniqueByAnArgsFieldAnswersTheExistingJobForADuplicate() {
     pg = new TestPostgres();
     env.put("ERRAND_STORE", "postgres");
-    env.put("ERRAND_URL", TestPostgres.URL);
+    env.put("ERRAND_URL", TestPostgres.url());
     env.put("ERRAND_SCHEMA", pg.schema);
 
     assertThat(
@@ -518,11 +518,24 @@ class CliTest {
   }
 
   @Test
-  void aDemoWhosePortIsTakenSaysSoAndStartsNothing() throws Exception {
+  void aDemoWhosePortIsTakenSaysSoAndStartsNothing(@TempDir Path dir) throws Exception {
+    // A file of its own: the default one is shared with any demo running on this machine.
+    String url = "jdbc:sqlite:" + dir.resolve("demo.db");
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
 
-      assertThat(run("demo", "--duration", "PT1S", "--port", String.valueOf(port))).isEqualTo(1);
+      assertThat(
+              run(
+                  "demo",
+                  "--store",
+                  "sqlite",
+                  "--url",
+                  url,
+                  "--duration",
+                  "PT1S",
+                  "--port",
+                  String.valueOf(port)))
+          .isEqualTo(1);
       assertThat(err())
           .isEqualTo(
               "errand: port "

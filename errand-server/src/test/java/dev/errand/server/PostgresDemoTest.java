@@ -1,16 +1,15 @@
 package dev.errand.server;
 
+import dev.errand.postgres.TestDatabase;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 class PostgresDemoTest extends DemoTest {
-  private final String schema =
-      "demo_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+  private final String schema = TestDatabase.newSchema("demo");
 
   @Override
   protected Map<String, String> storeFlags() {
     return Map.of(
-        Settings.STORE, "postgres", Settings.URL, TestPostgres.URL, Settings.SCHEMA, schema);
+        Settings.STORE, "postgres", Settings.URL, TestPostgres.url(), Settings.SCHEMA, schema);
   }
 
   @Override

@@ -19,6 +19,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -215,6 +217,24 @@ final class Cluster implements AutoCloseable {
         throw new IllegalStateException("no row from " + sql);
       }
       return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
+  /**
+   * The database's clock now, {@code clock_timestamp()}: the time to compare with the times the
+   * nodes record, which are the database's too. This JVM's clock may be another host's, and off.
+   */
+  Instant databaseNow() {
+    String sql = "SELECT clock_timestamp()";
+    try (Connection c = pool.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      if (!rs.next()) {
+        throw new IllegalStateException("no row from " + sql);
+      }
+      return rs.getObject(1, OffsetDateTime.class).toInstant();
     } catch (SQLException e) {
       throw new IllegalStateException(sql, e);
     }

@@ -51,7 +51,8 @@ class NodeKilledTest {
     assertThat(cluster.queryLong("SELECT count(*) FROM " + job + " WHERE state = 'running'"))
         .isEqualTo(2 * PER_NODE);
 
-    Instant killedAt = Instant.now();
+    // The database's time, as are the times it compares with.
+    Instant killedAt = cluster.databaseNow();
     a.kill();
     long killed = System.nanoTime();
     // B's rescuer finds A's expired leases; B runs those jobs' second attempts (gated too).
@@ -146,7 +147,8 @@ class NodeKilledTest {
     cluster.enqueue(BACKLOG, 5_000);
     NodeProcess b = cluster.startNode("B", 8, LEASE, HEARTBEAT, "noop");
 
-    Instant killedAt = Instant.now();
+    // The database's time, as are the times it compares with.
+    Instant killedAt = cluster.databaseNow();
     a.kill();
     awaitExecutions("B", 2, PER_NODE);
     cluster.awaitAllFinished(Duration.ofMinutes(3), List.of(b));
