@@ -7,6 +7,7 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import java.sql.Connection;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -37,6 +38,19 @@ public interface Store extends AutoCloseable {
 
   /** The wake-up channel, when {@link Capability#LISTEN_NOTIFY} is declared. */
   default Optional<Notifier> notifier() {
+    return Optional.empty();
+  }
+
+  /**
+   * The store's own clock, read now, for a store that processes on several hosts share (the
+   * database server's clock on PostgreSQL); empty where this process's clock is the store's (the
+   * in-memory and SQLite stores). Every lease, leadership term and run time is computed from the
+   * node's clock, so nodes must agree on the time: each node compares its clock with this one and
+   * warns when they disagree by more than a quarter of a lease.
+   *
+   * @throws dev.errand.StoreException if the store failed
+   */
+  default Optional<Instant> time() {
     return Optional.empty();
   }
 

@@ -11,6 +11,7 @@ import dev.errand.spi.NodePruneParams;
 import dev.errand.spi.NodeRemoveParams;
 import dev.errand.spi.NodeReportParams;
 import java.sql.ResultSet;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,19 @@ final class NodeRegistry {
             setTimestamp(b, "now", params.now());
             setTimestamp(b, "expiresAt", params.expiresAt());
             return b.executeUpdate();
+          }
+        });
+  }
+
+  /** The database server's clock, which each node compares with its own. */
+  Instant time() {
+    return ctx.jdbc.run(
+        "read the database's clock",
+        c -> {
+          try (Binder b = ctx.prepare(c, "StoreTime");
+              ResultSet rs = b.executeQuery()) {
+            rs.next();
+            return rs.getObject(1, OffsetDateTime.class).toInstant();
           }
         });
   }

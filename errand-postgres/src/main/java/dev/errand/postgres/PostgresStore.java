@@ -34,6 +34,7 @@ import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -299,6 +300,11 @@ public final class PostgresStore implements Store {
   @Override
   public List<NodeInfo> nodeList(NodeListParams params) {
     return nodes.nodeList(params);
+  }
+
+  @Override
+  public Optional<Instant> time() {
+    return Optional.of(nodes.time());
   }
 
   @Override

@@ -504,3 +504,8 @@ ORDER BY id;
 
 -- name: NodePrune
 DELETE FROM {schema}.node WHERE expires_at < :now::timestamptz;
+
+-- name: StoreTime
+-- The database server's clock, which every node compares with its own (ClockSkewCheck):
+-- clock_timestamp(), not now(), which is the start of the transaction.
+SELECT clock_timestamp();

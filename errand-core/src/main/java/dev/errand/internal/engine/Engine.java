@@ -6,6 +6,7 @@ import dev.errand.Enqueuer;
 import dev.errand.Errand;
 import dev.errand.JobState;
 import dev.errand.QueueConfig;
+import dev.errand.internal.maintain.ClockSkewCheck;
 import dev.errand.internal.maintain.JobPruner;
 import dev.errand.internal.maintain.JobRescuer;
 import dev.errand.internal.maintain.JobStager;
@@ -78,6 +79,8 @@ public final class Engine implements JobSignals {
       leaderServices.add(new PeriodicEnqueuer(config, encoder, elector::isLeader));
     }
     maintenance.addAll(leaderServices);
+    // Every node, leader or not: each computes leases and run times from its own clock.
+    maintenance.add(new ClockSkewCheck(config));
     maintenance.add(elector);
     this.reporter =
         config.store().capabilities().contains(Capability.NODE_REGISTRY)
