@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.internal.engine.StoreAlignedClock;
 import dev.errand.internal.engine.StoredText;
 import dev.errand.spi.Capability;
 import dev.errand.spi.Store;
@@ -150,7 +151,8 @@ public final class Config {
             ? b.periodicGrace
             : max(DEFAULT_PERIODIC_GRACE, b.leaderLease.multipliedBy(2));
     this.listeners = List.copyOf(b.listeners);
-    this.clock = b.clock;
+    // Corrected by its offset to the store's clock once a node started (see clock()).
+    this.clock = new StoreAlignedClock(b.clock);
     this.nodeId = b.nodeId;
     this.codec = b.codec;
     this.defaultMaxAttempts = b.defaultMaxAttempts;
@@ -231,6 +233,13 @@ public final class Config {
     return listeners;
   }
 
+  /**
+   * The clock every timestamp comes from: the configured one ({@link Builder#clock}), corrected on
+   * a started node by its offset to the store's own clock ({@link Store#time()}, measured at start
+   * and every minute), so that nodes whose clocks disagree compute leases, leadership terms and run
+   * times on the store's time line. Uncorrected where the store has no clock of its own (in memory,
+   * SQLite: one process's clock is the store's) and on a node never started.
+   */
   public Clock clock() {
     return clock;
   }

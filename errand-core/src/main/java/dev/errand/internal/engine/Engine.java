@@ -49,6 +49,9 @@ public final class Engine implements JobSignals {
   private final List<Service> maintenance = new ArrayList<>();
   private final LeaderElector elector;
 
+  /** Aligns this node's clock with the store's; measured once before anything else starts. */
+  private final ClockSkewCheck clockCheck;
+
   /** Null when the store keeps no node registry. */
   private final NodeReporter reporter;
 
@@ -60,6 +63,7 @@ public final class Engine implements JobSignals {
 
   public Engine(Config config, Enqueuer enqueuer, JobEncoder encoder) {
     this.config = config;
+    this.clockCheck = new ClockSkewCheck(config);
     AttemptRunner runner = new AttemptRunner(config, encoder, enqueuer);
     this.completer = new Completer(config);
     AttemptReporter attemptReporter = new AttemptReporter(config.listeners());
@@ -80,7 +84,7 @@ public final class Engine implements JobSignals {
     }
     maintenance.addAll(leaderServices);
     // Every node, leader or not: each computes leases and run times from its own clock.
-    maintenance.add(new ClockSkewCheck(config));
+    maintenance.add(clockCheck);
     maintenance.add(elector);
     this.reporter =
         config.store().capabilities().contains(Capability.NODE_REGISTRY)
@@ -95,6 +99,12 @@ public final class Engine implements JobSignals {
    * must be rescued and whose retried jobs must be staged.
    */
   public void start() {
+    // Before any lease, term or run time is computed: on the store's time line from the first.
+    try {
+      clockCheck.measure();
+    } catch (RuntimeException e) {
+      log.warn("could not compare this node's clock with the store's; trying again shortly", e);
+    }
     if (reporter != null) {
       reporter.start();
     }

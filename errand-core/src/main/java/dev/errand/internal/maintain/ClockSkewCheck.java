@@ -2,18 +2,23 @@ package dev.errand.internal.maintain;
 
 import dev.errand.Config;
 import dev.errand.internal.engine.Service;
+import dev.errand.internal.engine.StoreAlignedClock;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Compares this node's clock with the store's, at start and then every {@link #INTERVAL}, and warns
- * while they disagree by more than a quarter of the shorter of the job lease and the leader lease.
- * Every lease, leadership term and run time is computed from the node's clock: a node ahead of the
- * others judges their leases expired (and rescues jobs that still run), a node behind writes leases
- * that have already expired, and either one can take leadership from a leader whose term still
- * runs. Stores whose clock is this process's (in memory, SQLite) have nothing to compare: the check
- * then ends after its first turn.
+ * Measures this node's clock against the store's, at start ({@link #measure()}, before the node
+ * claims anything) and then every {@link #INTERVAL}, and corrects the node's {@link
+ * StoreAlignedClock} by the offset. Every lease, leadership term and run time is computed from that
+ * clock: uncorrected, a node ahead of the others would judge their leases expired (and rescue jobs
+ * that still run), a node behind would write leases already expired, and either could take
+ * leadership from a leader whose term still runs. The correction is as good as half the round trip
+ * plus the drift between two measurements. Warns while the clocks disagree by more than a quarter
+ * of the shorter of the job lease and the leader lease: this node corrects for it, but a client
+ * that never starts (insert-only) does not. Stores whose clock is this process's (in memory,
+ * SQLite) have nothing to compare: the check then ends after its first turn.
  */
 public final class ClockSkewCheck extends Service {
   /** How often the clocks are compared once the first comparison was made. */
@@ -41,24 +46,43 @@ public final class ClockSkewCheck extends Service {
 
   @Override
   protected Duration runOnce() {
-    Instant before = config.clock().instant();
-    Optional<Instant> storeTime = config.store().time();
-    Instant after = config.clock().instant();
-    if (storeTime.isEmpty()) {
+    if (!measure()) {
       stop(Duration.ZERO); // from its own thread: the loop ends after this turn
       return Duration.ZERO;
+    }
+    return INTERVAL;
+  }
+
+  /**
+   * Measures the offset, corrects this node's clock by it, and warns if it is large.
+   *
+   * @return false if the store has no clock of its own
+   * @throws dev.errand.StoreException if the store failed
+   */
+  public synchronized boolean measure() {
+    Clock own =
+        config.clock() instanceof StoreAlignedClock aligned ? aligned.base() : config.clock();
+    Instant before = own.instant();
+    Optional<Instant> storeTime = config.store().time();
+    Instant after = own.instant();
+    if (storeTime.isEmpty()) {
+      return false;
     }
     // The store read its clock somewhere between the two readings of ours: compare with the
     // middle, so that the error is at most half the round trip.
     Instant middle = before.plus(Duration.between(before, after).dividedBy(2));
     Duration offset = Duration.between(middle, storeTime.get());
     lastOffset = offset;
+    if (config.clock() instanceof StoreAlignedClock aligned) {
+      aligned.align(offset);
+    }
     if (offset.abs().compareTo(tolerance) > 0) {
       if (!warned) {
         log.warn(
             "this node's clock is {} ms {} the store's ({}), more than the {} ms Errand tolerates"
-                + " (a quarter of the shorter lease): leases, leadership and run times computed"
-                + " here disagree with other nodes'; synchronize this host's clock (NTP)",
+                + " (a quarter of the shorter lease): this node computes leases, leadership and"
+                + " run times in the store's time, but a client that never starts does not;"
+                + " synchronize this host's clock (NTP)",
             offset.abs().toMillis(),
             offset.isNegative() ? "ahead of" : "behind",
             config.store().getClass().getSimpleName(),
@@ -71,6 +95,6 @@ public final class ClockSkewCheck extends Service {
           offset.abs().toMillis());
       warned = false;
     }
-    return INTERVAL;
+    return true;
   }
 }

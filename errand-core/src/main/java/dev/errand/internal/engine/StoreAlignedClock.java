@@ -1,0 +1,53 @@
+package dev.errand.internal.engine;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+
+/**
+ * A node's clock corrected by its measured offset to the store's clock ({@code Store.time()}), so
+ * that nodes whose clocks disagree still compute leases, leadership terms and run times on one time
+ * line: the store's. The offset is zero until a node has measured it (at start, then every {@code
+ * ClockSkewCheck.INTERVAL}), and stays zero on a store whose clock is this process's.
+ */
+public final class StoreAlignedClock extends Clock {
+  private final Clock base;
+  private volatile long offsetNanos;
+
+  public StoreAlignedClock(Clock base) {
+    this.base = base;
+  }
+
+  /** The configured clock, uncorrected: what the offset is measured from. */
+  public Clock base() {
+    return base;
+  }
+
+  /** The store's clock minus the base clock, as last measured. */
+  public Duration offset() {
+    return Duration.ofNanos(offsetNanos);
+  }
+
+  /** Corrects this clock by {@code offset}, the store's clock minus the base clock. */
+  public void align(Duration offset) {
+    this.offsetNanos = offset.toNanos();
+  }
+
+  @Override
+  public Instant instant() {
+    long offset = offsetNanos;
+    Instant now = base.instant();
+    return offset == 0 ? now : now.plusNanos(offset);
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return base.getZone();
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    throw new UnsupportedOperationException("an aligned clock keeps its base's zone");
+  }
+}
