@@ -74,7 +74,12 @@ public final class ClockSkewCheck extends Service {
     Duration offset = Duration.between(middle, storeTime.get());
     lastOffset = offset;
     if (config.clock() instanceof StoreAlignedClock aligned) {
-      aligned.align(offset);
+      // An offset within the measurement's own error (half the round trip, at least a
+      // millisecond) is no offset: left uncorrected, the clock costs nothing extra to read, which
+      // is the common case of hosts kept in time.
+      Duration error = Duration.between(before, after).dividedBy(2);
+      boolean measurable = offset.abs().compareTo(max(error, Duration.ofMillis(1))) > 0;
+      aligned.align(measurable ? offset : Duration.ZERO);
     }
     if (offset.abs().compareTo(tolerance) > 0) {
       if (!warned) {
@@ -96,5 +101,9 @@ public final class ClockSkewCheck extends Service {
       warned = false;
     }
     return true;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 }
