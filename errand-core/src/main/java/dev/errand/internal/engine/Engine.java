@@ -83,7 +83,8 @@ public final class Engine implements JobSignals {
       leaderServices.add(new PeriodicEnqueuer(config, encoder, elector::isLeader));
     }
     maintenance.addAll(leaderServices);
-    // Every node, leader or not: each computes leases and run times from its own clock.
+    // Every node, leader or not: each computes leases and run times from its own clock, which
+    // the check keeps aligned with the store's.
     maintenance.add(clockCheck);
     maintenance.add(elector);
     this.reporter =

@@ -24,11 +24,6 @@ public final class StoreAlignedClock extends Clock {
     return base;
   }
 
-  /** The store's clock minus the base clock, as last measured. */
-  public Duration offset() {
-    return Duration.ofNanos(offsetNanos);
-  }
-
   /** Corrects this clock by {@code offset}, the store's clock minus the base clock. */
   public void align(Duration offset) {
     this.offsetNanos = offset.toNanos();

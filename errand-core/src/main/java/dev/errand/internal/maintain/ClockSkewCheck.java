@@ -25,13 +25,24 @@ public final class ClockSkewCheck extends Service {
   public static final Duration INTERVAL = Duration.ofMinutes(1);
 
   private final Config config;
+
+  /** The node's clock, corrected here; null if the config's clock is not one (never, today). */
+  private final StoreAlignedClock aligned;
+
+  /** The node's clock uncorrected: what the offset is measured from. */
+  private final Clock own;
+
   private final Duration tolerance;
-  private volatile Duration lastOffset;
   private boolean warned;
+
+  /** When the last measurement was made ({@link System#nanoTime()}), or 0 before the first. */
+  private volatile long measuredAtNanos;
 
   public ClockSkewCheck(Config config) {
     super("clock-check");
     this.config = config;
+    this.aligned = config.clock() instanceof StoreAlignedClock a ? a : null;
+    this.own = aligned != null ? aligned.base() : config.clock();
     Duration shorter =
         config.leaseDuration().compareTo(config.leaderLease()) < 0
             ? config.leaseDuration()
@@ -39,13 +50,13 @@ public final class ClockSkewCheck extends Service {
     this.tolerance = shorter.dividedBy(4);
   }
 
-  /** The store's clock minus this node's at the last comparison; null before the first. */
-  public Duration lastOffset() {
-    return lastOffset;
-  }
-
   @Override
   protected Duration runOnce() {
+    // The node measured as it started, just before this loop's first turn: wait out the interval.
+    long since = System.nanoTime() - measuredAtNanos;
+    if (measuredAtNanos != 0 && since < INTERVAL.toNanos()) {
+      return INTERVAL.minusNanos(since);
+    }
     if (!measure()) {
       stop(Duration.ZERO); // from its own thread: the loop ends after this turn
       return Duration.ZERO;
@@ -60,8 +71,6 @@ public final class ClockSkewCheck extends Service {
    * @throws dev.errand.StoreException if the store failed
    */
   public synchronized boolean measure() {
-    Clock own =
-        config.clock() instanceof StoreAlignedClock aligned ? aligned.base() : config.clock();
     Instant before = own.instant();
     Optional<Instant> storeTime = config.store().time();
     Instant after = own.instant();
@@ -72,8 +81,8 @@ public final class ClockSkewCheck extends Service {
     // middle, so that the error is at most half the round trip.
     Instant middle = before.plus(Duration.between(before, after).dividedBy(2));
     Duration offset = Duration.between(middle, storeTime.get());
-    lastOffset = offset;
-    if (config.clock() instanceof StoreAlignedClock aligned) {
+    measuredAtNanos = System.nanoTime();
+    if (aligned != null) {
       // An offset within the measurement's own error (half the round trip, at least a
       // millisecond) is no offset: left uncorrected, the clock costs nothing extra to read, which
       // is the common case of hosts kept in time.
