@@ -4,17 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.errand.TestArgs.Noop;
+import dev.errand.spi.JobRescueParams;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.Store;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +29,7 @@ class ClockSkewTest {
 
   private final TestClock storeClock = new TestClock();
   private final Store memory = Stores.inMemory();
-  private final AtomicInteger rescuePasses = new AtomicInteger();
-  private final List<LeaderElectParams> elections = new ArrayList<>();
+  private final StoreCalls calls = new StoreCalls();
   private final List<Errand> nodes = new ArrayList<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private final CountDownLatch started = new CountDownLatch(1);
@@ -43,31 +41,11 @@ class ClockSkewTest {
     memory.close();
   }
 
-  /** The shared in-memory store, with the store's clock shown or hidden, counting calls. */
+  /** The shared in-memory store, with the store's clock shown or hidden, its calls observed. */
   private Store store(boolean hasClock) {
-    return (Store)
-        Proxy.newProxyInstance(
-            Store.class.getClassLoader(),
-            new Class<?>[] {Store.class},
-            (proxy, method, args) -> {
-              switch (method.getName()) {
-                case "time" -> {
-                  return hasClock ? Optional.of(storeClock.instant()) : Optional.empty();
-                }
-                case "jobRescueExpired" -> rescuePasses.incrementAndGet();
-                case "leaderElect" -> {
-                  synchronized (elections) {
-                    elections.add((LeaderElectParams) args[0]);
-                  }
-                }
-                default -> {}
-              }
-              try {
-                return method.invoke(memory, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
-            });
+    return calls.observe(
+        StoreWithClock.of(
+            memory, () -> hasClock ? Optional.of(storeClock.instant()) : Optional.empty()));
   }
 
   /** A node named {@code id} whose clock is {@code ahead} of the store's. */
@@ -100,9 +78,10 @@ class ClockSkewTest {
     return node;
   }
 
-  private long electionsBy(String owner) {
-    synchronized (elections) {
-      return elections.stream().filter(e -> e.owner().equals(owner)).count();
+  /** Waits for {@code count} calls of {@code method} that start after this is called. */
+  private <P> void awaitCalls(int count, String method, Class<P> params, Predicate<P> matching) {
+    for (int i = 0; i < count; i++) {
+      calls.expect(method, params, matching).await();
     }
   }
 
@@ -122,8 +101,7 @@ class ClockSkewTest {
     long id = runAJobWhileALeaderAheadRescues(true);
 
     // Passes that started after the job was claimed, each judging its lease in the store's time.
-    int passes = rescuePasses.get();
-    await().until(() -> rescuePasses.get() >= passes + 5);
+    awaitCalls(5, "jobRescueExpired", JobRescueParams.class, p -> true);
     JobInfo job = memory.jobGet(id).orElseThrow();
     assertThat(job.state()).isEqualTo(JobState.RUNNING);
     assertThat(job.attempt()).isEqualTo(1);
@@ -147,8 +125,7 @@ class ClockSkewTest {
     Errand ahead = start("ahead", AHEAD, true, false);
 
     // Elections that the node ahead asked for, in the store's time: the term still runs.
-    long asked = electionsBy("ahead");
-    await().until(() -> electionsBy("ahead") >= asked + 3);
+    awaitCalls(3, "leaderElect", LeaderElectParams.class, p -> p.owner().equals("ahead"));
     assertThat(ahead.isLeader()).isFalse();
     assertThat(leader.isLeader()).isTrue();
   }

@@ -8,8 +8,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.errand.spi.Store;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -49,21 +47,12 @@ class ClockSkewWarningTest {
 
   /** The in-memory store, with a clock of its own {@code storeAhead} ahead of the node's. */
   private Store storeWithClock(Duration storeAhead) {
-    return (Store)
-        Proxy.newProxyInstance(
-            Store.class.getClassLoader(),
-            new Class<?>[] {Store.class},
-            (proxy, method, args) -> {
-              if (method.getName().equals("time") && method.getParameterCount() == 0) {
-                storeTimeReads.incrementAndGet();
-                return Optional.of(clock.instant().plus(storeAhead));
-              }
-              try {
-                return method.invoke(memory, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
-            });
+    return StoreWithClock.of(
+        memory,
+        () -> {
+          storeTimeReads.incrementAndGet();
+          return Optional.of(clock.instant().plus(storeAhead));
+        });
   }
 
   /** A node without queues: maintenance only, the clock check included. */
