@@ -115,18 +115,16 @@ public record NewJob(
    * SCHEDULED} if its run time is after {@code now}. The one rule every store applies at insert.
    */
   public Start start(Map<Long, JobState> dependencyStates, Instant now) {
-    int waiting = 0;
-    int completed = 0;
-    int discarded = 0;
-    int cancelled = 0;
+    // Every dependency waits, then each that already ended counts as it would have on its end.
+    DependencyCounts counts =
+        dependsOn.isEmpty()
+            ? DependencyCounts.NONE
+            : new DependencyCounts(dependsOn.size(), 0, 0, 0);
     AttemptError cancellation = null;
     for (long id : dependsOn) {
       JobState state = dependencyStates.get(id);
-      switch (state) {
-        case COMPLETED -> completed++;
-        case DISCARDED -> discarded++;
-        case CANCELLED -> cancelled++;
-        default -> waiting++;
+      if (state.isFinal()) {
+        counts = JobRules.counted(counts, state);
       }
       if (cancellation == null
           && ifDependencyFails == DependencyFailure.CANCEL
@@ -137,15 +135,11 @@ public record NewJob(
     JobState state;
     if (cancellation != null) {
       state = JobState.CANCELLED;
-    } else if (waiting > 0) {
+    } else if (counts.waiting() > 0) {
       state = JobState.PENDING;
     } else {
       state = JobRules.runnableState(scheduledAt, now);
     }
-    DependencyCounts counts =
-        dependsOn.isEmpty()
-            ? DependencyCounts.NONE
-            : new DependencyCounts(waiting, completed, discarded, cancelled);
     return new Start(state, counts, cancellation);
   }
 
