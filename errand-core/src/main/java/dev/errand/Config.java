@@ -234,11 +234,12 @@ public final class Config {
   }
 
   /**
-   * The clock every timestamp comes from: the configured one ({@link Builder#clock}), corrected on
-   * a started node by its offset to the store's own clock ({@link Store#time()}, measured at start
-   * and every minute), so that nodes whose clocks disagree compute leases, leadership terms and run
-   * times on the store's time line. Uncorrected where the store has no clock of its own (in memory,
-   * SQLite: one process's clock is the store's) and on a node never started.
+   * The clock every timestamp comes from: the configured one ({@link Builder#clock}), corrected by
+   * its offset to the store's own clock ({@link Store#time()}), so that nodes whose clocks disagree
+   * compute leases, leadership terms and run times on the store's time line. A started node
+   * measures the offset at start and every minute; a node never started (an insert-only client)
+   * once, at the first read of this clock. Uncorrected where the store has no clock of its own (in
+   * memory, SQLite: one process's clock is the store's).
    */
   public Clock clock() {
     return clock;

@@ -15,6 +15,11 @@ public final class StoreAlignedClock extends Clock {
   private final Clock base;
   private volatile long offsetNanos;
 
+  /**
+   * Run once, by the first read, unless a measurement came first; see {@link #alignOnFirstRead}.
+   */
+  private volatile Runnable beforeFirstRead;
+
   public StoreAlignedClock(Clock base) {
     this.base = base;
   }
@@ -29,11 +34,33 @@ public final class StoreAlignedClock extends Clock {
     this.offsetNanos = offset.toNanos();
   }
 
+  /**
+   * Makes the first read of this clock run {@code measure} first, so that a node that never starts
+   * (an insert-only client) stamps its first job's run time, and every later one, in the store's
+   * time too. One store round trip, once; a started node measures before it reads, and {@code
+   * measure} then does nothing.
+   */
+  public void alignOnFirstRead(Runnable measure) {
+    this.beforeFirstRead = measure;
+  }
+
   @Override
   public Instant instant() {
+    if (beforeFirstRead != null) {
+      measureFirst();
+    }
     long offset = offsetNanos;
     Instant now = base.instant();
     return offset == 0 ? now : now.plusNanos(offset);
+  }
+
+  /** Other readers wait for the measurement rather than read an uncorrected time meanwhile. */
+  private synchronized void measureFirst() {
+    Runnable measure = beforeFirstRead;
+    if (measure != null) {
+      beforeFirstRead = null;
+      measure.run();
+    }
   }
 
   @Override

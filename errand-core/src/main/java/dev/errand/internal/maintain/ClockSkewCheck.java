@@ -16,9 +16,10 @@ import java.util.Optional;
  * that still run), a node behind would write leases already expired, and either could take
  * leadership from a leader whose term still runs. The correction is as good as half the round trip
  * plus the drift between two measurements. Warns while the clocks disagree by more than a quarter
- * of the shorter of the job lease and the leader lease: this node corrects for it, but a client
- * that never starts (insert-only) does not. Stores whose clock is this process's (in memory,
- * SQLite) have nothing to compare: the check then ends after its first turn.
+ * of the shorter of the job lease and the leader lease: this node corrects for it, but hosts whose
+ * clocks drift apart by that much are worth fixing. A client that never starts (insert-only)
+ * measures once, at the first read of its clock, and not again. Stores whose clock is this
+ * process's (in memory, SQLite) have nothing to compare: the check then ends after its first turn.
  */
 public final class ClockSkewCheck extends Service {
   /** How often the clocks are compared once the first comparison was made. */
@@ -38,6 +39,9 @@ public final class ClockSkewCheck extends Service {
   /** When the last measurement was made ({@link System#nanoTime()}), or 0 before the first. */
   private volatile long measuredAtNanos;
 
+  /** Whether a measurement was tried, successful or not. */
+  private volatile boolean tried;
+
   public ClockSkewCheck(Config config) {
     super("clock-check");
     this.config = config;
@@ -48,6 +52,28 @@ public final class ClockSkewCheck extends Service {
             ? config.leaseDuration()
             : config.leaderLease();
     this.tolerance = shorter.dividedBy(4);
+    if (aligned != null) {
+      aligned.alignOnFirstRead(this::measureUnlessTried);
+    }
+  }
+
+  /**
+   * Measures, once, if nothing did yet: on a node that never starts, at the first read of its
+   * clock. A failure leaves the clock uncorrected (the store is likely down, and the call that read
+   * the clock fails on its own), with a warning.
+   */
+  private void measureUnlessTried() {
+    if (tried) {
+      return;
+    }
+    try {
+      measure();
+    } catch (RuntimeException e) {
+      log.warn(
+          "could not compare this client's clock with the store's: the times it stamps come from"
+              + " its own clock",
+          e);
+    }
   }
 
   @Override
@@ -71,6 +97,7 @@ public final class ClockSkewCheck extends Service {
    * @throws dev.errand.StoreException if the store failed
    */
   public synchronized boolean measure() {
+    tried = true;
     Instant before = own.instant();
     Optional<Instant> storeTime = config.store().time();
     Instant after = own.instant();
@@ -95,8 +122,8 @@ public final class ClockSkewCheck extends Service {
         log.warn(
             "this node's clock is {} ms {} the store's ({}), more than the {} ms Errand tolerates"
                 + " (a quarter of the shorter lease): this node computes leases, leadership and"
-                + " run times in the store's time, but a client that never starts does not;"
-                + " synchronize this host's clock (NTP)",
+                + " run times in the store's time, but a client that never starts measures only"
+                + " once; synchronize this host's clock (NTP)",
             offset.abs().toMillis(),
             offset.isNegative() ? "ahead of" : "behind",
             config.store().getClass().getSimpleName(),
