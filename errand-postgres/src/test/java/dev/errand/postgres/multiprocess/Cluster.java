@@ -1,5 +1,6 @@
 package dev.errand.postgres.multiprocess;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * One test's world: a fresh schema with Errand's tables plus the {@code execution}, {@code gate}
@@ -189,19 +191,57 @@ final class Cluster implements AutoCloseable {
    * died.
    */
   void awaitAllFinished(Duration timeout, List<NodeProcess> running) {
-    await("every job finished")
-        .atMost(timeout)
-        .pollInterval(Duration.ofMillis(250))
-        .failFast(
-            "a worker node died; its output is in " + outputDir.toAbsolutePath(),
-            () -> running.stream().anyMatch(node -> !node.isAlive()))
-        .until(
-            () ->
-                queryLong(
-                        "SELECT count(*) FROM "
-                            + table("job")
-                            + " WHERE state NOT IN ('completed', 'discarded', 'cancelled')")
-                    == 0);
+    String unfinished =
+        " FROM " + table("job") + " WHERE state NOT IN ('completed', 'discarded', 'cancelled')";
+    try {
+      await("every job finished")
+          .atMost(timeout)
+          .pollInterval(Duration.ofMillis(250))
+          .failFast(
+              "a worker node died; its output is in " + outputDir.toAbsolutePath(),
+              () -> running.stream().anyMatch(node -> !node.isAlive()))
+          .until(() -> queryLong("SELECT count(*)" + unfinished) == 0);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "jobs still unfinished at "
+              + databaseNow()
+              + " (id, kind, state, attempt, scheduled_at, lease_owner, lease_expires_at): "
+              + queryRows(
+                  "SELECT id, kind, state, attempt, scheduled_at, lease_owner, lease_expires_at"
+                      + unfinished
+                      + " ORDER BY id LIMIT 20")
+              + "; the nodes' output is in "
+              + outputDir.toAbsolutePath(),
+          e);
+    }
+  }
+
+  /** How many slots of the nodes' periodic job ({@link WorkerNode.Tick}) have a job. */
+  long periodicSlots() {
+    return queryLong(
+        "SELECT count(DISTINCT scheduled_at) FROM " + table("job") + " WHERE kind = 'mp_tick'");
+  }
+
+  /**
+   * Asserts that every slot of the nodes' periodic job, every {@code intervalSeconds}, has exactly
+   * one job, from the first slot to the last, none missed; returns how many slots there are.
+   */
+  int assertEverySlotOnce(int intervalSeconds) {
+    List<List<String>> perSlot =
+        queryRows(
+            "SELECT extract(epoch FROM scheduled_at)::bigint, count(*) FROM "
+                + table("job")
+                + " WHERE kind = 'mp_tick' GROUP BY 1 ORDER BY 1");
+    assertThat(perSlot)
+        .as("jobs per slot")
+        .allSatisfy(row -> assertThat(row.get(1)).isEqualTo("1"));
+    List<Long> slots = perSlot.stream().map(row -> Long.parseLong(row.get(0))).toList();
+    for (int i = 1; i < slots.size(); i++) {
+      assertThat(slots.get(i) - slots.get(i - 1))
+          .as("gap between slots %s and %s of %s", i - 1, i, slots)
+          .isEqualTo(intervalSeconds);
+    }
+    return slots.size();
   }
 
   /** Opens the gate: gated jobs finish. */

@@ -50,56 +50,23 @@ class CronAcrossLeaderKillTest {
 
     await("two slots enqueued")
         .atMost(Duration.ofSeconds(60))
-        .until(() -> slots() >= 2 && leaders(nodes).size() == 1);
-    NodeProcess leader = leaders(nodes).get(0);
+        .until(() -> cluster.periodicSlots() >= 2 && NodeProcess.leaders(nodes).size() == 1);
+    NodeProcess leader = NodeProcess.leaders(nodes).get(0);
     leader.kill();
-    long slotsAtKill = slots();
+    long slotsAtKill = cluster.periodicSlots();
     List<NodeProcess> survivors = nodes.stream().filter(n -> n != leader).toList();
 
     await("a new leader and three more slots")
         .atMost(Duration.ofSeconds(60))
         .failFast("a surviving node died", () -> survivors.stream().anyMatch(n -> !n.isAlive()))
-        .until(() -> !leaders(survivors).isEmpty() && slots() >= slotsAtKill + 3);
+        .until(
+            () ->
+                !NodeProcess.leaders(survivors).isEmpty()
+                    && cluster.periodicSlots() >= slotsAtKill + 3);
     for (NodeProcess node : survivors) {
       assertThat(node.stop(Duration.ofSeconds(20))).as("exit code of " + node.name()).isZero();
     }
 
-    List<List<String>> perSlot =
-        cluster.queryRows(
-            "SELECT extract(epoch FROM scheduled_at)::bigint, count(*) FROM "
-                + cluster.table("job")
-                + " WHERE kind = 'mp_tick' GROUP BY 1 ORDER BY 1");
-    assertThat(perSlot)
-        .as("jobs per slot")
-        .allSatisfy(row -> assertThat(row.get(1)).isEqualTo("1"));
-    List<Long> slots = perSlot.stream().map(row -> Long.parseLong(row.get(0))).toList();
-    for (int i = 1; i < slots.size(); i++) {
-      assertThat(slots.get(i) - slots.get(i - 1))
-          .as("gap between slots %s and %s of %s", i - 1, i, slots)
-          .isEqualTo(INTERVAL_S);
-    }
-    assertThat(slots.size()).isGreaterThanOrEqualTo(5);
-  }
-
-  /** How many slots have a job. */
-  private long slots() {
-    return cluster.queryLong(
-        "SELECT count(DISTINCT scheduled_at) FROM "
-            + cluster.table("job")
-            + " WHERE kind = 'mp_tick'");
-  }
-
-  /** The live nodes that lead now, by their latest LEADER or FOLLOWER line. */
-  private static List<NodeProcess> leaders(List<NodeProcess> nodes) {
-    return nodes.stream()
-        .filter(NodeProcess::isAlive)
-        .filter(
-            n ->
-                n.lines().stream()
-                    .filter(line -> line.startsWith("LEADER ") || line.startsWith("FOLLOWER "))
-                    .reduce((first, second) -> second)
-                    .orElse("")
-                    .equals("LEADER " + n.name()))
-        .toList();
+    assertThat(cluster.assertEverySlotOnce(INTERVAL_S)).isGreaterThanOrEqualTo(5);
   }
 }

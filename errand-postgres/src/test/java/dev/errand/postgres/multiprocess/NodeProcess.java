@@ -113,6 +113,23 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * The live nodes among {@code nodes} that lead now, by their latest {@code LEADER} or {@code
+   * FOLLOWER} line (printed by a node that declares a periodic job).
+   */
+  static List<NodeProcess> leaders(List<NodeProcess> nodes) {
+    return nodes.stream()
+        .filter(NodeProcess::isAlive)
+        .filter(
+            n ->
+                n.lines().stream()
+                    .filter(line -> line.startsWith("LEADER ") || line.startsWith("FOLLOWER "))
+                    .reduce((first, second) -> second)
+                    .orElse("")
+                    .equals("LEADER " + n.name()))
+        .toList();
+  }
+
   /** The last lines of its output, for failure messages. */
   String tail() {
     List<String> lines = lines();

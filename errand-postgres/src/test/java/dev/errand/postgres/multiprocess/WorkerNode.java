@@ -3,6 +3,7 @@ package dev.errand.postgres.multiprocess;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.errand.Config;
+import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
 import dev.errand.Job;
 import dev.errand.JobArgs;
@@ -16,6 +17,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,9 +36,10 @@ import javax.sql.DataSource;
  * execution when it starts, waits until the schema's {@code gate} row is open, then marks it
  * finished. Whatever {@code work}, {@link Block} jobs run until interrupted, see {@link
  * BlockingWorker}. Optional: {@code periodic-s}, an interval in seconds: the node also declares a
- * periodic {@link Tick} job on that schedule, completed at once, and prints {@code LEADER <node>}
+ * periodic {@link Tick} job on that schedule, in {@link #QUEUE} and completed at once, and prints {@code LEADER <node>}
  * whenever it becomes the maintenance leader (the one that enqueues the slots), {@code FOLLOWER
- * <node>} when it stops being it.
+ * <node>} when it stops being it. {@code clock-offset-ms}: the node's clock reads that many
+ * milliseconds off the host's (negative: behind), as on a host whose clock is wrong.
  *
  * <p>Prints {@code READY <node>} once working. Stops gracefully (running jobs drain, then are
  * released) when its standard input closes, which also happens when the test JVM dies, or on
@@ -122,12 +125,17 @@ public final class WorkerNode {
               .stageInterval(Duration.ofMillis(200))
               .rescueInterval(Duration.ofMillis(500))
               .shutdownTimeout(Duration.ofSeconds(5));
+      long clockOffsetMs = Long.parseLong(args.getOrDefault("clock-offset-ms", "0"));
+      if (clockOffsetMs != 0) {
+        builder.clock(Clock.offset(Clock.systemUTC(), Duration.ofMillis(clockOffsetMs)));
+      }
       int periodicSeconds = Integer.parseInt(args.getOrDefault("periodic-s", "0"));
       if (periodicSeconds > 0) {
         builder
             .worker("mp_tick", Tick.class, job -> Outcome.complete())
             .periodic(
-                PeriodicJob.of(Schedule.every(Duration.ofSeconds(periodicSeconds)), new Tick()));
+                PeriodicJob.of(Schedule.every(Duration.ofSeconds(periodicSeconds)), new Tick())
+                    .options(EnqueueOptions.defaults().queue(QUEUE)));
       }
       Errand errand = Errand.create(builder.build()).start();
       if (periodicSeconds > 0) {
