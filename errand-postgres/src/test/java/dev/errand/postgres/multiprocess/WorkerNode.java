@@ -36,10 +36,11 @@ import javax.sql.DataSource;
  * execution when it starts, waits until the schema's {@code gate} row is open, then marks it
  * finished. Whatever {@code work}, {@link Block} jobs run until interrupted, see {@link
  * BlockingWorker}. Optional: {@code periodic-s}, an interval in seconds: the node also declares a
- * periodic {@link Tick} job on that schedule, in {@link #QUEUE} and completed at once, and prints {@code LEADER <node>}
- * whenever it becomes the maintenance leader (the one that enqueues the slots), {@code FOLLOWER
- * <node>} when it stops being it. {@code clock-offset-ms}: the node's clock reads that many
- * milliseconds off the host's (negative: behind), as on a host whose clock is wrong.
+ * periodic {@link Tick} job on that schedule, in {@link #QUEUE} and completed at once, and prints
+ * {@code LEADER <node>} whenever it becomes the maintenance leader (the one that enqueues the
+ * slots), {@code FOLLOWER <node>} when it stops being it. {@code clock-offset-ms}: the node's clock
+ * reads that many milliseconds off the host's (negative: behind), as on a host whose clock is
+ * wrong.
  *
  * <p>Prints {@code READY <node>} once working. Stops gracefully (running jobs drain, then are
  * released) when its standard input closes, which also happens when the test JVM dies, or on
