@@ -1,0 +1,70 @@
+package dev.errand.redis;
+
+import dev.errand.DependencyCounts;
+import dev.errand.JobInfo;
+import dev.errand.spi.JobColumns;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job's hash ({@code errand:job:<id>}) as the scripts return it, field and value in turn, read
+ * into a {@link JobInfo}. Times are integer microseconds since the epoch; an absent field is null.
+ */
+final class JobFields {
+  private JobFields() {}
+
+  /** Microseconds since the epoch, as the scripts take and write times. */
+  static String micros(Instant at) {
+    long seconds = at.getEpochSecond();
+    return Long.toString(
+        Math.addExact(Math.multiplyExact(seconds, 1_000_000L), at.getNano() / 1_000));
+  }
+
+  static Instant instant(String micros) {
+    if (micros == null || micros.isEmpty()) {
+      return null;
+    }
+    long us = Long.parseLong(micros);
+    return Instant.ofEpochSecond(
+        Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1_000L);
+  }
+
+  /** The job in {@code flat}, a reply of HGETALL: field, value, field, value... */
+  static JobInfo read(long id, List<?> flat) {
+    Map<String, String> f = new HashMap<>(flat.size());
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      f.put((String) flat.get(i), (String) flat.get(i + 1));
+    }
+    return new JobInfo(
+        id,
+        f.get("kind"),
+        f.get("queue"),
+        JobColumns.state(f.get("state")),
+        f.get("args"),
+        Integer.parseInt(f.get("priority")),
+        Integer.parseInt(f.get("attempt")),
+        Integer.parseInt(f.get("max_attempts")),
+        instant(f.get("created_at")),
+        instant(f.get("scheduled_at")),
+        instant(f.get("attempted_at")),
+        instant(f.get("finalized_at")),
+        f.get("lease_owner"),
+        instant(f.get("lease_expires_at")),
+        JobColumns.tags(f.get("tags")),
+        JobColumns.metadata(f.get("metadata")),
+        JobColumns.errors(f.get("errors")),
+        DependencyCounts.NONE);
+  }
+
+  /** The id in a job's flat fields: the scripts return {@code id} among them. */
+  static long id(List<?> flat) {
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      if ("id".equals(flat.get(i))) {
+        return Long.parseLong((String) flat.get(i + 1));
+      }
+    }
+    throw new IllegalStateException("a job's fields without its id: " + flat);
+  }
+}

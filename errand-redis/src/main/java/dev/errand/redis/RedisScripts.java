@@ -1,0 +1,104 @@
+package dev.errand.redis;
+
+import dev.errand.StoreException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
+
+/**
+ * The store's Lua scripts, one file each under {@code dev/errand/redis/lua/}, each with {@code
+ * lib.lua} in front, run by SHA ({@code EVALSHA}): a script the server does not know yet (first
+ * use, or a server restarted without it) is loaded and run again. Every script gets the store's key
+ * prefix as {@code ARGV[1]}.
+ */
+final class RedisScripts {
+  /** The scripts, by the name of their file. */
+  enum Script {
+    INSERT("insert"),
+    FETCH("fetch"),
+    FINISH("finish"),
+    HEARTBEAT("heartbeat"),
+    RESCUE("rescue"),
+    STAGE("stage"),
+    PRUNE("prune"),
+    LIST("list"),
+    CANCEL("cancel"),
+    RETRY("retry"),
+    DELETE("delete"),
+    QUEUES("queues"),
+    LEADER_ELECT("leader_elect"),
+    LEADER_RESIGN("leader_resign"),
+    TIME("time");
+
+    private final String file;
+
+    Script(String file) {
+      this.file = file;
+    }
+  }
+
+  private record Loaded(String text, String sha) {}
+
+  private final UnifiedJedis redis;
+  private final String prefix;
+  private final Loaded[] scripts = new Loaded[Script.values().length];
+
+  RedisScripts(UnifiedJedis redis, String prefix) {
+    this.redis = redis;
+    this.prefix = prefix;
+    String lib = read("lib");
+    for (Script script : Script.values()) {
+      String text = lib + "\n" + read(script.file);
+      scripts[script.ordinal()] = new Loaded(text, sha1(text));
+    }
+  }
+
+  /** Runs {@code script} with {@code args} after the prefix; its reply as Jedis gives it. */
+  Object run(Script script, List<String> args) {
+    Loaded loaded = scripts[script.ordinal()];
+    List<String> argv = new ArrayList<>(args.size() + 1);
+    argv.add(prefix);
+    argv.addAll(args);
+    try {
+      try {
+        return redis.evalsha(loaded.sha(), List.of(), argv);
+      } catch (JedisNoScriptException e) {
+        redis.scriptLoad(loaded.text());
+        return redis.evalsha(loaded.sha(), List.of(), argv);
+      }
+    } catch (JedisException e) {
+      throw new StoreException("Redis script " + script.file + ".lua failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String read(String name) {
+    String path = "lua/" + name + ".lua";
+    try (InputStream in = RedisScripts.class.getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script " + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String sha1(String text) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-1", e);
+    }
+  }
+}

@@ -1,0 +1,430 @@
+package dev.errand.redis;
+
+import static dev.errand.redis.JobFields.micros;
+
+import dev.errand.Enqueued;
+import dev.errand.JobInfo;
+import dev.errand.JobQuery;
+import dev.errand.JobState;
+import dev.errand.QueueInfo;
+import dev.errand.redis.RedisScripts.Script;
+import dev.errand.spi.Capability;
+import dev.errand.spi.JobCancelParams;
+import dev.errand.spi.JobColumns;
+import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.JobFinish;
+import dev.errand.spi.JobFinishManyParams;
+import dev.errand.spi.JobFinishManyResult;
+import dev.errand.spi.JobHeartbeatParams;
+import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.JobPruneParams;
+import dev.errand.spi.JobRef;
+import dev.errand.spi.JobRescueParams;
+import dev.errand.spi.JobRescueResult;
+import dev.errand.spi.JobRetryParams;
+import dev.errand.spi.JobStageParams;
+import dev.errand.spi.JobStageResult;
+import dev.errand.spi.LeaderElectParams;
+import dev.errand.spi.LeaderResignParams;
+import dev.errand.spi.NewJob;
+import dev.errand.spi.Store;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Errand's store on Redis, in Sidekiq's key layout: waiting jobs sit in Sidekiq's {@code
+ * queue:<name>} lists, {@code schedule}, {@code retry} and {@code dead} sets, as Sidekiq's JSON;
+ * what only Errand needs (the whole record of each job, leases, views) sits beside them under
+ * {@code errand:}. Every step that touches more than one key is one Lua script ({@link
+ * RedisScripts}), so each is atomic on the server. See the README, "On Redis".
+ *
+ * <p>Build one with {@code RedisStore.builder("redis://127.0.0.1:6379").build()}; {@link
+ * Builder#prefix} puts every key under a namespace, as Sidekiq's {@code redis-namespace} does.
+ */
+public final class RedisStore implements Store {
+  private static final Logger log = LoggerFactory.getLogger(RedisStore.class);
+
+  private final UnifiedJedis redis;
+  private final RedisScripts scripts;
+  private final String prefix;
+  private final Set<Capability> capabilities;
+
+  private RedisStore(Builder b) {
+    this.redis = RedisClient.create(b.url);
+    this.prefix = b.prefix.isEmpty() ? "" : b.prefix + ":";
+    this.scripts = new RedisScripts(redis, prefix);
+    EnumSet<Capability> caps = EnumSet.of(Capability.MULTI_PROCESS);
+    if (persists()) {
+      caps.add(Capability.DURABLE);
+    } else {
+      log.warn(
+          "the Redis server at {} does not write an append-only file (appendonly no): jobs"
+              + " enqueued since its last snapshot are lost if it stops; set appendonly yes"
+              + " (appendfsync everysec or always) to keep every acknowledged enqueue",
+          b.url.getHost() + ":" + b.url.getPort());
+    }
+    this.capabilities = Set.copyOf(caps);
+  }
+
+  public static Builder builder(String url) {
+    return new Builder(URI.create(Objects.requireNonNull(url, "url")));
+  }
+
+  /** Options of a {@link RedisStore}. */
+  public static final class Builder {
+    private final URI url;
+    private String prefix = "";
+
+    private Builder(URI url) {
+      if (!"redis".equals(url.getScheme()) && !"rediss".equals(url.getScheme())) {
+        throw new IllegalArgumentException(
+            "a Redis URL starts with redis:// or rediss://, was " + url);
+      }
+      this.url = url;
+    }
+
+    /**
+     * Puts every key, Sidekiq's and Errand's, under {@code prefix:}, as Sidekiq's {@code
+     * redis-namespace} does; empty (the default) for none.
+     */
+    public Builder prefix(String prefix) {
+      if (!prefix.matches("[A-Za-z0-9_.-]*")) {
+        throw new IllegalArgumentException(
+            "a key prefix may hold letters, digits, '_', '.' and '-', was '" + prefix + "'");
+      }
+      this.prefix = prefix;
+      return this;
+    }
+
+    public RedisStore build() {
+      return new RedisStore(this);
+    }
+  }
+
+  /** Whether the server writes an append-only file: only then is an acknowledged write kept. */
+  private boolean persists() {
+    try {
+      return "yes".equals(redis.configGet("appendonly").get("appendonly"));
+    } catch (JedisException e) {
+      // CONFIG may be renamed or refused (managed Redis): say what cannot be known.
+      log.warn("could not read the Redis server's appendonly setting: {}", e.getMessage());
+      return false;
+    }
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public Optional<Instant> time() {
+    List<?> reply = (List<?>) scripts.run(Script.TIME, List.of());
+    long seconds = Long.parseLong(text(reply.get(0)));
+    long micros = Long.parseLong(text(reply.get(1)));
+    return Optional.of(Instant.ofEpochSecond(seconds, micros * 1_000));
+  }
+
+  @Override
+  public List<Enqueued> jobInsertMany(JobInsertManyParams params) {
+    if (params.jobs().isEmpty()) {
+      return List.of();
+    }
+    List<String> args = new ArrayList<>(2 + params.jobs().size() * 9);
+    args.add(micros(params.now()));
+    args.add(Integer.toString(params.jobs().size()));
+    for (NewJob job : params.jobs()) {
+      addInsertFields(args, job, params.now());
+    }
+    List<?> reply = (List<?>) scripts.run(Script.INSERT, args);
+    List<Enqueued> enqueued = new ArrayList<>(params.jobs().size());
+    for (int i = 0; i < reply.size(); i += 2) {
+      enqueued.add(
+          new Enqueued((Long) reply.get(i), JobColumns.state(text(reply.get(i + 1))), false));
+    }
+    return enqueued;
+  }
+
+  /** The nine fields {@code insert_job} in lib.lua reads. */
+  private static void addInsertFields(List<String> args, NewJob job, Instant now) {
+    if (job.uniqueKey() != null || !job.dependsOn().isEmpty()) {
+      throw new UnsupportedOperationException(
+          "the Redis store does not yet keep unique jobs or dependencies");
+    }
+    args.add(job.kind());
+    args.add(job.queue());
+    args.add(job.argsJson());
+    args.add(Integer.toString(job.priority()));
+    args.add(micros(job.scheduledAt()));
+    args.add(Integer.toString(job.maxAttempts()));
+    args.add(JobColumns.json(job.tags()));
+    args.add(JobColumns.json(job.metadata()));
+    args.add(SidekiqJobs.openJson(job, now));
+  }
+
+  @Override
+  public List<JobInfo> jobFetch(JobFetchParams params) {
+    List<String> args = new ArrayList<>(6 + params.kinds().size());
+    args.add(params.queue());
+    args.add(Integer.toString(params.limit()));
+    args.add(params.owner());
+    args.add(micros(params.now()));
+    args.add(micros(params.leaseExpiresAt()));
+    args.add(Integer.toString(params.kinds().size()));
+    args.addAll(params.kinds());
+    return jobs(scripts.run(Script.FETCH, args));
+  }
+
+  @Override
+  public JobFinishManyResult jobFinishMany(JobFinishManyParams params) {
+    List<String> args = new ArrayList<>();
+    args.add(Integer.toString(params.results().size()));
+    for (JobFinish result : params.results()) {
+      String type =
+          switch (result) {
+            case JobFinish.Completed c -> "completed";
+            case JobFinish.Failed f -> "failed";
+            case JobFinish.Snoozed s -> "snoozed";
+            case JobFinish.Cancelled c -> "cancelled";
+            case JobFinish.Released r -> "released";
+          };
+      List<String> values = new ArrayList<>();
+      switch (result) {
+        case JobFinish.Completed c -> {
+          values.add(Integer.toString(c.followUps().size()));
+          for (NewJob followUp : c.followUps()) {
+            addInsertFields(values, followUp, c.at());
+          }
+        }
+        case JobFinish.Failed f -> {
+          values.add(JobColumns.errorJson(f.error()));
+          values.add(f.error().errorClass());
+          values.add(f.error().message());
+          values.add(f.retryAt() == null ? "" : micros(f.retryAt()));
+        }
+        case JobFinish.Snoozed s -> values.add(micros(s.runAt()));
+        case JobFinish.Cancelled c -> values.add(JobColumns.errorJson(c.reason()));
+        case JobFinish.Released r -> {}
+      }
+      args.add(type);
+      args.add(Long.toString(result.ref().id()));
+      args.add(Integer.toString(result.ref().attempt()));
+      args.add(micros(result.at()));
+      args.add(Integer.toString(values.size()));
+      args.addAll(values);
+    }
+    return new JobFinishManyResult(ids(scripts.run(Script.FINISH, args)));
+  }
+
+  @Override
+  public JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params) {
+    List<String> args = new ArrayList<>(3 + 2 * params.jobs().size());
+    args.add(params.owner());
+    args.add(micros(params.leaseExpiresAt()));
+    args.add(Integer.toString(params.jobs().size()));
+    for (JobRef ref : params.jobs()) {
+      args.add(Long.toString(ref.id()));
+      args.add(Integer.toString(ref.attempt()));
+    }
+    return new JobHeartbeatResult(ids(scripts.run(Script.HEARTBEAT, args)));
+  }
+
+  @Override
+  public JobRescueResult jobRescueExpired(JobRescueParams params) {
+    List<?> reply =
+        (List<?>)
+            scripts.run(
+                Script.RESCUE, List.of(micros(params.now()), Integer.toString(params.limit())));
+    return new JobRescueResult(
+        List.copyOf(ids(reply.get(0))).stream().sorted().toList(),
+        List.copyOf(ids(reply.get(1))).stream().sorted().toList());
+  }
+
+  @Override
+  public JobStageResult jobStage(JobStageParams params) {
+    List<?> reply =
+        (List<?>)
+            scripts.run(
+                Script.STAGE, List.of(micros(params.now()), Integer.toString(params.limit())));
+    Map<String, Integer> staged = new HashMap<>();
+    for (int i = 0; i < reply.size(); i += 2) {
+      staged.put(text(reply.get(i)), ((Long) reply.get(i + 1)).intValue());
+    }
+    return new JobStageResult(staged);
+  }
+
+  @Override
+  public int jobPrune(JobPruneParams params) {
+    return ((Long)
+            scripts.run(
+                Script.PRUNE,
+                List.of(
+                    micros(params.completedBefore()),
+                    micros(params.discardedBefore()),
+                    micros(params.cancelledBefore()),
+                    Integer.toString(params.limit()))))
+        .intValue();
+  }
+
+  @Override
+  public Optional<JobInfo> jobGet(long id) {
+    Map<String, String> hash = redis.hgetAll(prefix + "errand:job:" + id);
+    if (hash.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> flat = new ArrayList<>(hash.size() * 2);
+    hash.forEach(
+        (field, value) -> {
+          flat.add(field);
+          flat.add(value);
+        });
+    return Optional.of(JobFields.read(id, flat));
+  }
+
+  @Override
+  public List<JobInfo> jobList(JobQuery query) {
+    List<String> args = new ArrayList<>();
+    args.add(Long.toString(query.afterId()));
+    args.add(Integer.toString(query.limit()));
+    args.add(query.queue() == null ? "" : query.queue());
+    args.add(query.kind() == null ? "" : query.kind());
+    args.add(Integer.toString(query.states().size()));
+    for (JobState state : query.states()) {
+      args.add(JobColumns.stateName(state));
+    }
+    return jobs(scripts.run(Script.LIST, args));
+  }
+
+  @Override
+  public Optional<JobInfo> jobCancel(JobCancelParams params) {
+    return job(
+        scripts.run(
+            Script.CANCEL,
+            List.of(Long.toString(params.id()), micros(params.now()), params.reason())));
+  }
+
+  @Override
+  public Optional<JobInfo> jobRetry(JobRetryParams params) {
+    return job(
+        scripts.run(Script.RETRY, List.of(Long.toString(params.id()), micros(params.now()))));
+  }
+
+  @Override
+  public boolean jobDelete(JobDeleteParams params) {
+    return (Long)
+            scripts.run(Script.DELETE, List.of(Long.toString(params.id()), micros(params.now())))
+        == 1L;
+  }
+
+  @Override
+  public void queuePause(String queue) {
+    wrap(() -> redis.sadd(prefix + "errand:paused", queue));
+  }
+
+  @Override
+  public void queueResume(String queue) {
+    wrap(() -> redis.srem(prefix + "errand:paused", queue));
+  }
+
+  @Override
+  public List<QueueInfo> queueList() {
+    List<?> reply = (List<?>) scripts.run(Script.QUEUES, List.of());
+    List<QueueInfo> queues = new ArrayList<>(reply.size());
+    for (Object entry : reply) {
+      List<?> queue = (List<?>) entry;
+      Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+      List<?> flat = (List<?>) queue.get(2);
+      for (int i = 0; i + 1 < flat.size(); i += 2) {
+        long count = Long.parseLong(text(flat.get(i + 1)));
+        if (count > 0) {
+          counts.put(JobColumns.state(text(flat.get(i))), count);
+        }
+      }
+      boolean paused = (Long) queue.get(1) == 1L;
+      // Listed while it holds jobs or is paused, as every store lists queues.
+      if (paused || !counts.isEmpty()) {
+        queues.add(new QueueInfo(text(queue.get(0)), paused, counts));
+      }
+    }
+    return queues;
+  }
+
+  @Override
+  public boolean leaderElect(LeaderElectParams params) {
+    return (Long)
+            scripts.run(
+                Script.LEADER_ELECT,
+                List.of(
+                    params.name(),
+                    params.owner(),
+                    micros(params.now()),
+                    micros(params.expiresAt())))
+        == 1L;
+  }
+
+  @Override
+  public void leaderResign(LeaderResignParams params) {
+    scripts.run(Script.LEADER_RESIGN, List.of(params.name(), params.owner()));
+  }
+
+  @Override
+  public void close() {
+    redis.close();
+  }
+
+  private static List<JobInfo> jobs(Object reply) {
+    List<?> list = (List<?>) reply;
+    List<JobInfo> jobs = new ArrayList<>(list.size());
+    for (Object entry : list) {
+      List<?> flat = (List<?>) entry;
+      jobs.add(JobFields.read(JobFields.id(flat), flat));
+    }
+    return jobs;
+  }
+
+  private static Optional<JobInfo> job(Object reply) {
+    List<?> flat = (List<?>) reply;
+    return flat.isEmpty()
+        ? Optional.empty()
+        : Optional.of(JobFields.read(JobFields.id(flat), flat));
+  }
+
+  private static Set<Long> ids(Object reply) {
+    Set<Long> ids = new HashSet<>();
+    for (Object id : (List<?>) reply) {
+      ids.add((Long) id);
+    }
+    return ids;
+  }
+
+  private static String text(Object reply) {
+    return reply instanceof byte[] bytes
+        ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+        : reply.toString();
+  }
+
+  private static void wrap(Runnable call) {
+    try {
+      call.run();
+    } catch (JedisException e) {
+      throw new dev.errand.StoreException("Redis failed: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+-- Deletes a job that does not run. ARGV: prefix, id, now (us). Returns 1 if deleted, else 0.
+local id = ARGV[2]
+local job = load(id)
+if not job or job.state == 'running' then
+  return 0
+end
+detach(id, job)
+redis.call('DEL', job_key(id))
+redis.call('ZREM', k('errand:all'), id)
+return 1

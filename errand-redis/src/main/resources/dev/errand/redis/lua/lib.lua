@@ -1,0 +1,274 @@
+-- Shared by every Errand script: RedisScripts puts this file in front of each one before loading
+-- it, so each script stays one atomic EVALSHA. ARGV[1] is the key prefix of the store ('' or
+-- 'namespace:'), in front of Sidekiq's keys and Errand's alike. Times are integer microseconds
+-- since the epoch (exact in Lua's doubles until the year 2255); Sidekiq's sorted sets score in
+-- float seconds, as Sidekiq does.
+--
+-- Where a job lives, by state (docs in README, "On Redis"):
+--   available  one list per queue and priority, in fetch order (LPUSH last, RPOP next):
+--              Sidekiq's queue:<q> for priority 0, Errand's default (Sidekiq has no priorities),
+--              errand:queue:<q>:<p> for the others; beside each, errand:order:<q>:<p> (one member
+--              per job, its fetch-order key) to find a job's place
+--   scheduled  schedule (Sidekiq's sorted set, by run time)
+--   retryable  retry (Sidekiq's sorted set, by retry time)
+--   running    errand:running (by lease expiry)
+--   discarded  dead (Sidekiq's sorted set) and errand:finished (by finalized_at)
+--   completed, cancelled  errand:finished
+-- and always in errand:job:<id> (the whole record) and errand:state:<state> (ids, for views).
+local NS = ARGV[1]
+
+-- An integer as digits. Lua 5.1 writes numbers with 14 significant digits ('1.893456e+15' for a
+-- time in microseconds): every number that goes into a key, a field or a command is written here.
+local function int(value)
+  return string.format('%d', tonumber(value))
+end
+
+local function k(name)
+  return NS .. name
+end
+
+local function job_key(id)
+  return NS .. 'errand:job:' .. int(id)
+end
+
+-- Microseconds as the float seconds Sidekiq scores and stamps with.
+local function seconds(us)
+  return string.format('%.6f', tonumber(us) / 1000000)
+end
+
+-- Digits left-padded with zeros to `width`: equal-width digit strings compare as their numbers
+-- do, exactly, where Lua's doubles stop at 2^53 (times up to the year 9999 need 18 digits).
+local function pad(digits, width)
+  digits = type(digits) == 'number' and int(digits) or digits
+  return string.rep('0', width - #digits) .. digits
+end
+
+-- The fetch-order key within one priority: run time, then id, as fixed-width digits so that the
+-- members of one score sort as JobRules.FETCH_ORDER does. Run time: characters 1 to 18.
+local function order_key(scheduled_us, id)
+  return pad(scheduled_us, 18) .. pad(id, 19)
+end
+
+-- Whether time `a` is after time `b` (microseconds, as digits or numbers), exactly.
+local function after(a, b)
+  return pad(a, 18) > pad(b, 18)
+end
+
+-- A queue's list of available jobs of one priority, and the set that orders it.
+local function list_key(queue, priority)
+  if tonumber(priority) == 0 then
+    return k('queue:' .. queue)
+  end
+  return k('errand:queue:' .. queue .. ':' .. int(priority))
+end
+
+local function order_set(queue, priority)
+  return k('errand:order:' .. queue .. ':' .. int(priority))
+end
+
+-- The hash's fields as a Lua table.
+local function load(id)
+  local flat = redis.call('HGETALL', job_key(id))
+  if #flat == 0 then
+    return nil
+  end
+  local job = {}
+  for i = 1, #flat, 2 do
+    job[flat[i]] = flat[i + 1]
+  end
+  return job
+end
+
+-- The Sidekiq JSON of a job: its base object (written once, at insert) closed with `extra`, the
+-- fields of its current state (',"retry_count":2,...'), or nothing.
+local function sidekiq_json(job, extra)
+  return job.sk .. extra .. '}'
+end
+
+-- Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm): no os.date in Redis's Lua.
+local function civil(days)
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400 + (m <= 2 and 1 or 0)
+  return y, m, d
+end
+
+-- An instant as java.time.Instant.toString() writes it (UTC, trailing zeros of the fraction
+-- dropped in groups of three), so that messages read alike on every store.
+local function iso(us)
+  local secs = math.floor(us / 1000000)
+  local frac = us - secs * 1000000
+  local days = math.floor(secs / 86400)
+  local rest = secs - days * 86400
+  local y, m, d = civil(days)
+  local text = string.format('%04d-%02d-%02dT%02d:%02d:%02d', y, m, d,
+    math.floor(rest / 3600), math.floor((rest % 3600) / 60), rest % 60)
+  if frac ~= 0 then
+    if frac % 1000 == 0 then
+      text = text .. string.format('.%03d', frac / 1000)
+    else
+      text = text .. string.format('.%06d', frac)
+    end
+  end
+  return text .. 'Z'
+end
+
+local function error_json(attempt, at_us, error_class, message)
+  return cjson.encode({ attempt = tonumber(attempt), at = iso(at_us), errorClass = error_class,
+    message = message, stackTrace = '' })
+end
+
+local function append_error(job, error_text)
+  if job.errors == nil or job.errors == '[]' then
+    job.errors = '[' .. error_text .. ']'
+  else
+    job.errors = string.sub(job.errors, 1, -2) .. ',' .. error_text .. ']'
+  end
+  return job.errors
+end
+
+-- Puts a job into its queue's list at its place in fetch order: one O(1) push at either end in
+-- the common cases (a new job goes last, a due retry of an old job first); otherwise the jobs on
+-- the shorter side of its place are popped and pushed back around it.
+local function list_insert(queue, priority, ord, member)
+  local order = order_set(queue, priority)
+  local list = list_key(queue, priority)
+  if redis.call('LLEN', list) ~= redis.call('ZCARD', order) then
+    error('ERRAND the list ' .. list .. ' no longer holds exactly the jobs of ' .. order)
+  end
+  redis.call('ZADD', order, 0, ord)
+  local n = redis.call('ZCARD', order)
+  local rank = redis.call('ZRANK', order, ord)
+  if rank == n - 1 then
+    redis.call('LPUSH', list, member)
+  elseif rank == 0 then
+    redis.call('RPUSH', list, member)
+  elseif rank < n - 1 - rank then
+    local moved = redis.call('RPOP', list, rank)
+    redis.call('RPUSH', list, member)
+    for i = #moved, 1, -1 do
+      redis.call('RPUSH', list, moved[i])
+    end
+  else
+    local moved = redis.call('LPOP', list, n - 1 - rank)
+    redis.call('LPUSH', list, member)
+    for i = #moved, 1, -1 do
+      redis.call('LPUSH', list, moved[i])
+    end
+  end
+end
+
+-- Takes the job out of the structure that holds it in its state.
+local function remove_from_place(id, job)
+  local state, queue = job.state, job.queue
+  if state == 'available' then
+    redis.call('ZREM', order_set(queue, job.priority), job.ord)
+    redis.call('LREM', list_key(queue, job.priority), -1, job.pl)
+  elseif state == 'scheduled' then
+    redis.call('ZREM', k('schedule'), job.pl)
+  elseif state == 'retryable' then
+    redis.call('ZREM', k('retry'), job.pl)
+  elseif state == 'running' then
+    redis.call('ZREM', k('errand:running'), int(id))
+  elseif state == 'discarded' then
+    redis.call('ZREM', k('dead'), job.pl)
+    redis.call('ZREM', k('errand:finished'), int(id))
+  elseif state == 'completed' or state == 'cancelled' then
+    redis.call('ZREM', k('errand:finished'), int(id))
+  end
+end
+
+-- Takes the job out of its state's views (ids by state, counts by queue and state).
+local function unindex(id, job)
+  redis.call('ZREM', k('errand:state:' .. job.state), int(id))
+  redis.call('HINCRBY', k('errand:counts:' .. job.queue), job.state, -1)
+end
+
+-- Takes the job out of every structure of its state (its hash stays).
+local function detach(id, job)
+  remove_from_place(id, job)
+  unindex(id, job)
+end
+
+-- Puts the job into the structures of job.state and writes its hash: every field in `job` that
+-- is not false (false deletes the field). `extra` closes its Sidekiq JSON (retry and dead).
+local function attach(id, job, extra)
+  local state, queue = job.state, job.queue
+  local member = ''
+  if state == 'available' or state == 'scheduled' or state == 'retryable' or state == 'discarded' then
+    member = sidekiq_json(job, extra or '')
+  end
+  if state == 'available' then
+    job.ord = order_key(job.scheduled_at, id)
+    list_insert(queue, job.priority, job.ord, member)
+  elseif state == 'scheduled' then
+    redis.call('ZADD', k('schedule'), seconds(job.scheduled_at), member)
+  elseif state == 'retryable' then
+    redis.call('ZADD', k('retry'), seconds(job.scheduled_at), member)
+  elseif state == 'running' then
+    redis.call('ZADD', k('errand:running'), int(job.lease_expires_at), int(id))
+  elseif state == 'discarded' then
+    redis.call('ZADD', k('dead'), seconds(job.finalized_at), member)
+    redis.call('ZADD', k('errand:finished'), int(job.finalized_at), int(id))
+  elseif state == 'completed' or state == 'cancelled' then
+    redis.call('ZADD', k('errand:finished'), int(job.finalized_at), int(id))
+  end
+  job.pl = member
+  redis.call('ZADD', k('errand:state:' .. state), int(id), int(id))
+  redis.call('HINCRBY', k('errand:counts:' .. queue), state, 1)
+  local set, unset = {}, {}
+  for field, value in pairs(job) do
+    if value == false then
+      unset[#unset + 1] = field
+    else
+      set[#set + 1] = field
+      set[#set + 1] = type(value) == 'number' and int(value) or value
+    end
+  end
+  redis.call('HSET', job_key(id), unpack(set))
+  if #unset > 0 then
+    redis.call('HDEL', job_key(id), unpack(unset))
+  end
+end
+
+-- Moves a stored job to a new state: detach, let `change` edit its fields, attach.
+local function move(id, job, change, extra)
+  detach(id, job)
+  change(job)
+  attach(id, job, extra)
+end
+
+-- The Sidekiq fields of a failed attempt, as Sidekiq's own retry writes them.
+local function failure_extra(job, error_class, message, at_us)
+  return ',"retry_count":' .. int(tonumber(job.attempt) - 1)
+    .. ',"error_class":' .. cjson.encode(error_class)
+    .. ',"error_message":' .. cjson.encode(message)
+    .. ',"failed_at":' .. seconds(at_us)
+end
+
+-- Inserts one new job; `fields` start at ARGV[base]. Returns its id and state.
+local function insert_job(now_us, base)
+  local id = redis.call('INCR', k('errand:ids'))
+  local job = {
+    kind = ARGV[base], queue = ARGV[base + 1], args = ARGV[base + 2], priority = ARGV[base + 3],
+    scheduled_at = ARGV[base + 4], max_attempts = ARGV[base + 5], tags = ARGV[base + 6],
+    metadata = ARGV[base + 7], sk = ARGV[base + 8] .. ',"errand_id":' .. int(id),
+    id = id, attempt = 0, created_at = now_us, errors = '[]',
+  }
+  job.state = after(job.scheduled_at, now_us) and 'scheduled' or 'available'
+  redis.call('SADD', k('queues'), job.queue)
+  redis.call('ZADD', k('errand:all'), int(id), int(id))
+  attach(id, job, '')
+  return { id, job.state }
+end
+
+-- The fields a job's JobInfo is made of, flat: field, value, field, value...
+local function fields(id)
+  return redis.call('HGETALL', job_key(id))
+end

@@ -1,0 +1,146 @@
+package dev.errand.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.errand.AttemptError;
+import dev.errand.spi.Capability;
+import dev.errand.spi.JobFetchParams;
+import dev.errand.spi.JobFinish;
+import dev.errand.spi.JobFinishManyParams;
+import dev.errand.spi.JobInsertManyParams;
+import dev.errand.spi.JobRef;
+import dev.errand.spi.NewJob;
+import java.net.URI;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * Errand's jobs sit where Sidekiq keeps its own, as Sidekiq's JSON: a waiting job in {@code
+ * queue:<name>} (Sidekiq's list, whose right end its processes pop), a scheduled one in {@code
+ * schedule}, a failed one with its error in {@code retry}, a discarded one in {@code dead}, scored
+ * in float seconds; the queue's name in {@code queues}.
+ */
+class SidekiqLayoutTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Instant NOW = Instant.parse("2030-01-01T00:00:00.123456Z");
+
+  private final String prefix = "errand-test-" + UUID.randomUUID();
+  private final RedisStore store = RedisStore.builder(TestRedis.url()).prefix(prefix).build();
+  private final RedisClient redis = RedisClient.create(URI.create(TestRedis.url()));
+
+  @AfterEach
+  void tearDown() {
+    store.close();
+    redis.close();
+    TestRedis.dropPrefix(prefix);
+  }
+
+  private String key(String name) {
+    return prefix + ":" + name;
+  }
+
+  private long insert(String argsJson, Instant runAt, int maxAttempts) {
+    NewJob job =
+        new NewJob("SignInEmail", "mailers", argsJson, 0, runAt, maxAttempts, List.of(), Map.of());
+    return store.jobInsertMany(new JobInsertManyParams(List.of(job), NOW)).get(0).id();
+  }
+
+  private JsonNode only(List<String> members) throws Exception {
+    assertThat(members).hasSize(1);
+    return JSON.readTree(members.get(0));
+  }
+
+  @Test
+  void aWaitingJobIsSidekiqsJsonInItsQueueList() throws Exception {
+    long id = insert("{\"account\":42,\"email\":\"a@example.com\"}", NOW, 5);
+
+    assertThat(redis.smembers(key("queues"))).containsExactly("mailers");
+    JsonNode job = only(redis.lrange(key("queue:mailers"), 0, -1));
+    assertThat(job.get("class").asText()).isEqualTo("SignInEmail");
+    assertThat(job.get("queue").asText()).isEqualTo("mailers");
+    // A record's fields in order: Sidekiq passes them to perform positionally.
+    assertThat(job.get("args").toString()).isEqualTo("[42,\"a@example.com\"]");
+    assertThat(job.get("jid").asText()).matches("[0-9a-f]{24}");
+    assertThat(job.get("retry").asInt()).isEqualTo(4);
+    assertThat(job.get("created_at").decimalValue()).isEqualByComparingTo("1893456000.123456");
+    assertThat(job.get("enqueued_at").decimalValue()).isEqualByComparingTo("1893456000.123456");
+    assertThat(job.get("errand_id").asLong()).isEqualTo(id);
+    // Sidekiq writes floats as plain decimals, and so must a writer whose JSON Ruby re-reads.
+    assertThat(redis.lrange(key("queue:mailers"), 0, -1).get(0))
+        .contains("\"created_at\":1893456000.123456");
+  }
+
+  @Test
+  void aScheduledJobIsInTheScheduleSetScoredByItsRunTime() throws Exception {
+    long id = insert("[1,\"x\"]", NOW.plusSeconds(60), 1);
+
+    List<String> members = redis.zrange(key("schedule"), 0, -1);
+    assertThat(only(members).get("errand_id").asLong()).isEqualTo(id);
+    assertThat(only(members).get("args").toString()).isEqualTo("[1,\"x\"]");
+    assertThat(only(members).has("at")).as("Sidekiq's poller would schedule it again").isFalse();
+    assertThat(redis.zscore(key("schedule"), members.get(0))).isEqualTo(1893456060.123456);
+    assertThat(redis.llen(key("queue:mailers"))).isZero();
+  }
+
+  @Test
+  void aFailedJobIsInTheRetrySetWithItsErrorAndADiscardedOneInTheDeadSet() throws Exception {
+    long id = insert("{}", NOW, 2);
+    Instant failedAt = NOW.plusSeconds(1);
+    Instant retryAt = NOW.plusSeconds(30);
+    fetchAndFail(id, 1, failedAt, retryAt);
+
+    List<String> retries = redis.zrange(key("retry"), 0, -1);
+    JsonNode retry = only(retries);
+    assertThat(retry.get("errand_id").asLong()).isEqualTo(id);
+    assertThat(retry.get("error_class").asText()).isEqualTo("java.io.IOException");
+    assertThat(retry.get("error_message").asText()).isEqualTo("mail server said \"no\"");
+    assertThat(retry.get("retry_count").asInt()).as("0 after the first failure").isZero();
+    assertThat(retry.get("failed_at").decimalValue()).isEqualByComparingTo("1893456001.123456");
+    assertThat(redis.zscore(key("retry"), retries.get(0))).isEqualTo(1893456030.123456);
+
+    store.jobStage(new dev.errand.spi.JobStageParams(retryAt, 10));
+    assertThat(redis.zcard(key("retry"))).isZero();
+    fetchAndFail(id, 2, retryAt.plusSeconds(1), null);
+
+    List<String> dead = redis.zrange(key("dead"), 0, -1);
+    assertThat(only(dead).get("errand_id").asLong()).isEqualTo(id);
+    assertThat(only(dead).get("retry_count").asInt()).isEqualTo(1);
+    assertThat(redis.zscore(key("dead"), dead.get(0))).isEqualTo(1893456031.123456);
+    assertThat(redis.get(key("stat:failed"))).isEqualTo("2");
+    assertThat(redis.get(key("stat:processed"))).isEqualTo("2");
+  }
+
+  private void fetchAndFail(long id, int attempt, Instant at, Instant retryAt) {
+    assertThat(store.jobFetch(new JobFetchParams("mailers", 1, "node", at, at.plusSeconds(30))))
+        .singleElement()
+        .satisfies(j -> assertThat(j.id()).isEqualTo(id));
+    AttemptError error =
+        AttemptError.of(attempt, at, "java.io.IOException", "mail server said \"no\"");
+    assertThat(
+            store
+                .jobFinishMany(
+                    new JobFinishManyParams(
+                        List.of(new JobFinish.Failed(new JobRef(id, attempt), at, error, retryAt))))
+                .applied())
+        .containsExactly(id);
+  }
+
+  @Test
+  void declaresDurableOnlyWhenTheServerWritesAnAppendOnlyFile() {
+    boolean appendOnly = "yes".equals(redis.configGet("appendonly").get("appendonly"));
+
+    EnumSet<Capability> expected = EnumSet.of(Capability.MULTI_PROCESS);
+    if (appendOnly) {
+      expected.add(Capability.DURABLE);
+    }
+    assertThat(EnumSet.copyOf(store.capabilities())).isEqualTo(expected);
+  }
+}
