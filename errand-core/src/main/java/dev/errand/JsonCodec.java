@@ -24,7 +24,9 @@ public interface JsonCodec {
   String encode(JobArgs value);
 
   /**
-   * The value of {@code type} that {@code json} describes.
+   * The value of {@code type} that {@code json} describes. The default codec also reads a record
+   * from a JSON array of its components in order, as Sidekiq writes args ({@code [42,
+   * "a@example.com"]}), so that jobs pushed from Ruby reach workers whose args are records.
    *
    * @throws JobArgsException naming the field that could not be read
    */
