@@ -48,6 +48,7 @@ public final class Bench implements Callable<Integer> {
     stores.put("memory", bench -> new MemoryBenchStore());
     stores.put("postgres", bench -> new PostgresBenchStore(bench.pgUrl));
     stores.put("sqlite", bench -> new SqliteBenchStore());
+    stores.put("redis", bench -> new RedisBenchStore(bench.redisUrl));
     STORES = Collections.unmodifiableMap(stores);
   }
 
@@ -132,6 +133,16 @@ public final class Bench implements Callable<Integer> {
           "PostgreSQL to run on (default: $ERRAND_BENCH_PG_URL, else"
               + " jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres).")
   private String pgUrl;
+
+  @Option(
+      names = "--redis-url",
+      paramLabel = "URL",
+      defaultValue = "${env:ERRAND_BENCH_REDIS_URL:-redis://127.0.0.1:6379}",
+      description =
+          "Redis to run on, for --stores redis (default: $ERRAND_BENCH_REDIS_URL, else"
+              + " redis://127.0.0.1:6379). Each run keeps its keys under a prefix of its own and"
+              + " deletes them after.")
+  private String redisUrl;
 
   @Option(
       names = "--json",

@@ -111,7 +111,7 @@ class BenchTest {
     assertThat(code).isEqualTo(2);
     assertThat(text(out)).isEmpty();
     assertThat(text(err))
-        .contains("unknown store 'cassandra'; known stores: memory, postgres, sqlite");
+        .contains("unknown store 'cassandra'; known stores: memory, postgres, sqlite, redis");
   }
 
   @Test

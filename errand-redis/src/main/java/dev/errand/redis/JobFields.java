@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * A job's hash ({@code errand:job:<id>}) as the scripts return it, field and value in turn, read
- * into a {@link JobInfo}. Times are integer microseconds since the epoch; an absent field is null.
+ * into a {@link JobInfo}. Times are integer microseconds since the epoch; an absent or empty field
+ * is null.
  */
 final class JobFields {
   private JobFields() {}
@@ -50,12 +51,17 @@ final class JobFields {
         instant(f.get("scheduled_at")),
         instant(f.get("attempted_at")),
         instant(f.get("finalized_at")),
-        f.get("lease_owner"),
+        emptyAsNull(f.get("lease_owner")),
         instant(f.get("lease_expires_at")),
         JobColumns.tags(f.get("tags")),
         JobColumns.metadata(f.get("metadata")),
         JobColumns.errors(f.get("errors")),
         DependencyCounts.NONE);
+  }
+
+  /** A field the scripts cleared is empty rather than deleted (one HSET instead of an HDEL too). */
+  private static String emptyAsNull(String value) {
+    return value == null || value.isEmpty() ? null : value;
   }
 
   /** The id in a job's flat fields: the scripts return {@code id} among them. */

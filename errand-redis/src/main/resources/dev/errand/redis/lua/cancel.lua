@@ -15,4 +15,4 @@ if job.state ~= 'completed' and job.state ~= 'discarded' and job.state ~= 'cance
     j.finalized_at = now_us
   end)
 end
-return fields(id)
+return done(fields(id))

@@ -2,9 +2,8 @@
 local id = ARGV[2]
 local job = load(id)
 if not job or job.state == 'running' then
-  return 0
+  return done(0)
 end
 detach(id, job)
 redis.call('DEL', job_key(id))
-redis.call('ZREM', k('errand:all'), id)
-return 1
+return done(1)

@@ -15,7 +15,7 @@ if tonumber(ARGV[7]) > 0 then
   end
 end
 if redis.call('SISMEMBER', k('errand:paused'), queue) == 1 then
-  return {}
+  return done({})
 end
 local out = {}
 local scanned, max_scan = 0, 1000 + limit
@@ -52,14 +52,18 @@ while #out < limit and scanned < max_scan do
         end
         redis.call('ZREM', order, ord)
         unindex(id, job)
+        local before = {}
+        for field, value in pairs(job) do
+          before[field] = value
+        end
         job.state = 'running'
         job.attempt = tonumber(job.attempt) + 1
         job.attempted_at = ARGV[5]
         job.lease_owner = owner
         job.lease_expires_at = ARGV[6]
-        attach(id, job)
+        attach(id, job, '', before)
         taken = taken + 1
-        out[#out + 1] = fields(id)
+        out[#out + 1] = flat(job)
       end
     end
     if not job then
@@ -69,4 +73,4 @@ while #out < limit and scanned < max_scan do
   start = start + #batch - taken
 end
 end
-return out
+return done(out)

@@ -12,4 +12,4 @@ for i = 0, count - 1 do
     lost[#lost + 1] = tonumber(id)
   end
 end
-return lost
+return done(lost)

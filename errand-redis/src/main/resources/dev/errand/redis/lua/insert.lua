@@ -4,9 +4,10 @@
 local now_us = tonumber(ARGV[2])
 local count = tonumber(ARGV[3])
 local out = {}
+local first = new_ids(count)
 for i = 0, count - 1 do
-  local inserted = insert_job(now_us, 4 + i * 9)
+  local inserted = insert_job(now_us, 4 + i * 9, first + i)
   out[#out + 1] = inserted[1]
   out[#out + 1] = inserted[2]
 end
-return out
+return done(out)

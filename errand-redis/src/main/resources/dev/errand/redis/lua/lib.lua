@@ -14,7 +14,10 @@
 --   running    errand:running (by lease expiry)
 --   discarded  dead (Sidekiq's sorted set) and errand:finished (by finalized_at)
 --   completed, cancelled  errand:finished
--- and always in errand:job:<id> (the whole record) and errand:state:<state> (ids, for views).
+-- and always in errand:job:<id> (the whole record; a field without a value is empty),
+-- errand:state:<state> (ids, for the views; not for running jobs, which errand:running lists)
+-- and errand:counts:<q> (jobs per state). Every script returns through done(), which writes the
+-- counts it changed.
 local NS = ARGV[1]
 
 -- An integer as digits. Lua 5.1 writes numbers with 14 significant digits ('1.893456e+15' for a
@@ -29,6 +32,34 @@ end
 
 local function job_key(id)
   return NS .. 'errand:job:' .. int(id)
+end
+
+-- Changes of the per-queue counts, added up over the script and written once by done(): a batch
+-- of a thousand jobs of one queue is one HINCRBY per state, not a thousand.
+local count_deltas = {}
+
+local function count(queue, state, delta)
+  local per_state = count_deltas[queue]
+  if not per_state then
+    per_state = {}
+    count_deltas[queue] = per_state
+  end
+  per_state[state] = (per_state[state] or 0) + delta
+end
+
+-- Every script returns through here: puts the jobs it made available into their lists (see
+-- make_available), and writes the counts it changed.
+local flush_lists
+local function done(result)
+  flush_lists()
+  for queue, per_state in pairs(count_deltas) do
+    for state, delta in pairs(per_state) do
+      if delta ~= 0 then
+        redis.call('HINCRBY', k('errand:counts:' .. queue), state, delta)
+      end
+    end
+  end
+  return result
 end
 
 -- Microseconds as the float seconds Sidekiq scores and stamps with.
@@ -133,12 +164,10 @@ local function append_error(job, error_text)
   return job.errors
 end
 
--- Puts a job into its queue's list at its place in fetch order: one O(1) push at either end in
--- the common cases (a new job goes last, a due retry of an old job first); otherwise the jobs on
--- the shorter side of its place are popped and pushed back around it.
-local function list_insert(queue, priority, ord, member)
-  local order = order_set(queue, priority)
-  local list = list_key(queue, priority)
+-- Puts one job into its list at its place in fetch order: the jobs on the shorter side of its
+-- place are popped and pushed back around it. For a job that goes between others only: see
+-- list_insert_all.
+local function list_insert(order, list, ord, member)
   if redis.call('LLEN', list) ~= redis.call('ZCARD', order) then
     error('ERRAND the list ' .. list .. ' no longer holds exactly the jobs of ' .. order)
   end
@@ -164,6 +193,62 @@ local function list_insert(queue, priority, ord, member)
   end
 end
 
+-- Puts the jobs a script made available into their list, in fetch order: those after every job
+-- waiting (new jobs) are pushed on the left in order, those before every job waiting (retries that
+-- came due) on the right in reverse order, each one push; only those that go between waiting jobs
+-- take list_insert's moves.
+local function list_insert_all(queue, priority, entries)
+  table.sort(entries, function(a, b) return a[1] < b[1] end)
+  local order, list = order_set(queue, priority), list_key(queue, priority)
+  local first = redis.call('ZRANGE', order, 0, 0)[1]
+  local last = redis.call('ZRANGE', order, -1, -1)[1]
+  local low, high = 1, #entries
+  if not first then
+    for i = 1, #entries do
+      redis.call('ZADD', order, 0, entries[i][1])
+      redis.call('LPUSH', list, entries[i][2])
+    end
+    return
+  end
+  while high >= low and entries[high][1] > last do
+    high = high - 1
+  end
+  while low <= high and entries[low][1] < first do
+    low = low + 1
+  end
+  for i = low - 1, 1, -1 do
+    redis.call('ZADD', order, 0, entries[i][1])
+    redis.call('RPUSH', list, entries[i][2])
+  end
+  for i = high + 1, #entries do
+    redis.call('ZADD', order, 0, entries[i][1])
+    redis.call('LPUSH', list, entries[i][2])
+  end
+  for i = low, high do
+    list_insert(order, list, entries[i][1], entries[i][2])
+  end
+end
+
+-- Jobs made available by this script, per list, put in place by done().
+local pending_lists = {}
+
+flush_lists = function()
+  for _, pending in pairs(pending_lists) do
+    list_insert_all(pending.queue, pending.priority, pending.entries)
+  end
+  pending_lists = {}
+end
+
+local function make_available(queue, priority, ord, member)
+  local key = queue .. '\0' .. int(priority)
+  local pending = pending_lists[key]
+  if not pending then
+    pending = { queue = queue, priority = priority, entries = {} }
+    pending_lists[key] = pending
+  end
+  pending.entries[#pending.entries + 1] = { ord, member }
+end
+
 -- Takes the job out of the structure that holds it in its state.
 local function remove_from_place(id, job)
   local state, queue = job.state, job.queue
@@ -186,8 +271,10 @@ end
 
 -- Takes the job out of its state's views (ids by state, counts by queue and state).
 local function unindex(id, job)
-  redis.call('ZREM', k('errand:state:' .. job.state), int(id))
-  redis.call('HINCRBY', k('errand:counts:' .. job.queue), job.state, -1)
+  if job.state ~= 'running' then
+    redis.call('ZREM', k('errand:state:' .. job.state), int(id))
+  end
+  count(job.queue, job.state, -1)
 end
 
 -- Takes the job out of every structure of its state (its hash stays).
@@ -196,9 +283,15 @@ local function detach(id, job)
   unindex(id, job)
 end
 
--- Puts the job into the structures of job.state and writes its hash: every field in `job` that
--- is not false (false deletes the field). `extra` closes its Sidekiq JSON (retry and dead).
-local function attach(id, job, extra)
+-- A field's value as stored: numbers as digits.
+local function stored(value)
+  return type(value) == 'number' and int(value) or value
+end
+
+-- Puts the job into the structures of job.state and writes its hash: the fields that differ from
+-- `before` (all of them when it is nil, for a new job); a field set to false is deleted. `extra`
+-- closes its Sidekiq JSON (retry and dead).
+local function attach(id, job, extra, before)
   local state, queue = job.state, job.queue
   local member = ''
   if state == 'available' or state == 'scheduled' or state == 'retryable' or state == 'discarded' then
@@ -206,7 +299,7 @@ local function attach(id, job, extra)
   end
   if state == 'available' then
     job.ord = order_key(job.scheduled_at, id)
-    list_insert(queue, job.priority, job.ord, member)
+    make_available(queue, job.priority, job.ord, member)
   elseif state == 'scheduled' then
     redis.call('ZADD', k('schedule'), seconds(job.scheduled_at), member)
   elseif state == 'retryable' then
@@ -220,28 +313,50 @@ local function attach(id, job, extra)
     redis.call('ZADD', k('errand:finished'), int(job.finalized_at), int(id))
   end
   job.pl = member
-  redis.call('ZADD', k('errand:state:' .. state), int(id), int(id))
-  redis.call('HINCRBY', k('errand:counts:' .. queue), state, 1)
-  local set, unset = {}, {}
+  if state ~= 'running' then
+    redis.call('ZADD', k('errand:state:' .. state), int(id), int(id))
+  end
+  count(queue, state, 1)
+  -- One HSET: a field cleared is written empty rather than deleted, which would take an HDEL.
+  local set = {}
   for field, value in pairs(job) do
     if value == false then
-      unset[#unset + 1] = field
-    else
+      value = ''
+      job[field] = ''
+    end
+    if not before or stored(before[field]) ~= stored(value) then
       set[#set + 1] = field
-      set[#set + 1] = type(value) == 'number' and int(value) or value
+      set[#set + 1] = stored(value)
     end
   end
-  redis.call('HSET', job_key(id), unpack(set))
-  if #unset > 0 then
-    redis.call('HDEL', job_key(id), unpack(unset))
+  if #set > 0 then
+    redis.call('HSET', job_key(id), unpack(set))
   end
 end
 
--- Moves a stored job to a new state: detach, let `change` edit its fields, attach.
+-- The job's fields, flat (field, value, ...), as the Java side reads them.
+local function flat(job)
+  local out = {}
+  for field, value in pairs(job) do
+    -- Sidekiq's JSON and the order key are this store's own business.
+    if value ~= false and value ~= '' and field ~= 'sk' and field ~= 'pl' and field ~= 'ord' then
+      out[#out + 1] = field
+      out[#out + 1] = stored(value)
+    end
+  end
+  return out
+end
+
+-- Moves a stored job to a new state: detach, let `change` edit its fields, attach, writing only
+-- the fields that changed.
 local function move(id, job, change, extra)
   detach(id, job)
+  local before = {}
+  for field, value in pairs(job) do
+    before[field] = value
+  end
   change(job)
-  attach(id, job, extra)
+  attach(id, job, extra, before)
 end
 
 -- The Sidekiq fields of a failed attempt, as Sidekiq's own retry writes them.
@@ -252,9 +367,17 @@ local function failure_extra(job, error_class, message, at_us)
     .. ',"failed_at":' .. seconds(at_us)
 end
 
--- Inserts one new job; `fields` start at ARGV[base]. Returns its id and state.
-local function insert_job(now_us, base)
-  local id = redis.call('INCR', k('errand:ids'))
+-- The queues this script added to Sidekiq's set `queues` already.
+local queues_added = {}
+
+-- Takes `n` new ids, one INCRBY: returns the first.
+local function new_ids(n)
+  return redis.call('INCRBY', k('errand:ids'), n) - n + 1
+end
+
+-- Inserts one new job with id `id` (from new_ids); `fields` start at ARGV[base]. Returns its id
+-- and state.
+local function insert_job(now_us, base, id)
   local job = {
     kind = ARGV[base], queue = ARGV[base + 1], args = ARGV[base + 2], priority = ARGV[base + 3],
     scheduled_at = ARGV[base + 4], max_attempts = ARGV[base + 5], tags = ARGV[base + 6],
@@ -262,8 +385,10 @@ local function insert_job(now_us, base)
     id = id, attempt = 0, created_at = now_us, errors = '[]',
   }
   job.state = after(job.scheduled_at, now_us) and 'scheduled' or 'available'
-  redis.call('SADD', k('queues'), job.queue)
-  redis.call('ZADD', k('errand:all'), int(id), int(id))
+  if not queues_added[job.queue] then
+    redis.call('SADD', k('queues'), job.queue)
+    queues_added[job.queue] = true
+  end
   attach(id, job, '')
   return { id, job.state }
 end

@@ -3,15 +3,44 @@
 -- job's fields. Walks the ids of each state asked for (or of all jobs), in pages, until it has
 -- `limit` matches per state, then merges.
 local after, limit, queue, kind = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local sets = {}
+local states = {}
 if tonumber(ARGV[6]) == 0 then
-  sets[1] = k('errand:all')
+  states = { 'pending', 'scheduled', 'available', 'running', 'retryable', 'completed', 'discarded', 'cancelled' }
 else
   for i = 1, tonumber(ARGV[6]) do
-    sets[i] = k('errand:state:' .. ARGV[6 + i])
+    states[i] = ARGV[6 + i]
   end
 end
 local found = {}
+local function matches(id)
+  local q = redis.call('HMGET', job_key(id), 'queue', 'kind')
+  return (queue == '' or q[1] == queue) and (kind == '' or q[2] == kind)
+end
+local sets = {}
+for _, state in ipairs(states) do
+  if state == 'running' then
+    -- Running jobs are few (the nodes' slots) and listed by lease, not id: sorted here.
+    local ids = {}
+    for _, id in ipairs(redis.call('ZRANGE', k('errand:running'), 0, -1)) do
+      if tonumber(id) > after then
+        ids[#ids + 1] = tonumber(id)
+      end
+    end
+    table.sort(ids)
+    local matched = 0
+    for _, id in ipairs(ids) do
+      if matched >= limit then
+        break
+      end
+      if matches(id) then
+        found[#found + 1] = id
+        matched = matched + 1
+      end
+    end
+  else
+    sets[#sets + 1] = k('errand:state:' .. state)
+  end
+end
 for _, set in ipairs(sets) do
   local matched, cursor = 0, after
   while matched < limit do
@@ -21,8 +50,7 @@ for _, set in ipairs(sets) do
     end
     for _, id in ipairs(ids) do
       cursor = tonumber(id)
-      local q = redis.call('HMGET', job_key(id), 'queue', 'kind')
-      if (queue == '' or q[1] == queue) and (kind == '' or q[2] == kind) then
+      if matches(id) then
         found[#found + 1] = tonumber(id)
         matched = matched + 1
         if matched >= limit then

@@ -18,11 +18,10 @@ while deleted < limit do
     if tonumber(job.finalized_at) < cutoff[job.state] then
       detach(id, job)
       redis.call('DEL', job_key(id))
-      redis.call('ZREM', k('errand:all'), id)
       deleted = deleted + 1
     else
       offset = offset + 1
     end
   end
 end
-return deleted
+return done(deleted)

@@ -25,4 +25,4 @@ for _, id in ipairs(expired) do
     retryable[#retryable + 1] = tonumber(id)
   end
 end
-return { retryable, discarded }
+return done({ retryable, discarded })

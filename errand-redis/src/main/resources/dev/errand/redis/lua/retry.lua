@@ -17,4 +17,4 @@ if job.state ~= 'running' then
     end
   end)
 end
-return fields(id)
+return done(fields(id))

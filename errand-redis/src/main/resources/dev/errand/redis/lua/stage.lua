@@ -14,8 +14,12 @@ for _, set in ipairs({ k('schedule'), k('retry') }) do
       local job = load(id)
       -- Already out of its sorted set: only its views change with it.
       unindex(id, job)
+      local before = {}
+      for field, value in pairs(job) do
+        before[field] = value
+      end
       job.state = 'available'
-      attach(id, job, '')
+      attach(id, job, '', before)
       per_queue[job.queue] = (per_queue[job.queue] or 0) + 1
       staged = staged + 1
     end
@@ -26,4 +30,4 @@ for queue, count in pairs(per_queue) do
   out[#out + 1] = queue
   out[#out + 1] = count
 end
-return out
+return done(out)
