@@ -37,7 +37,11 @@ final class RedisScripts {
     QUEUES("queues"),
     LEADER_ELECT("leader_elect"),
     LEADER_RESIGN("leader_resign"),
-    TIME("time");
+    TIME("time"),
+    NODE_REPORT("node_report"),
+    NODE_REMOVE("node_remove"),
+    NODE_LIST("node_list"),
+    NODE_PRUNE("node_prune");
 
     private final String file;
 

@@ -6,6 +6,7 @@ import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.redis.RedisScripts.Script;
 import dev.errand.spi.Capability;
@@ -29,6 +30,12 @@ import dev.errand.spi.JobStageResult;
 import dev.errand.spi.LeaderElectParams;
 import dev.errand.spi.LeaderResignParams;
 import dev.errand.spi.NewJob;
+import dev.errand.spi.NodeColumns;
+import dev.errand.spi.NodeListParams;
+import dev.errand.spi.NodePruneParams;
+import dev.errand.spi.NodeRemoveParams;
+import dev.errand.spi.NodeReportParams;
+import dev.errand.spi.Notifier;
 import dev.errand.spi.Store;
 import java.net.URI;
 import java.time.Instant;
@@ -65,12 +72,15 @@ public final class RedisStore implements Store {
   private final RedisScripts scripts;
   private final String prefix;
   private final Set<Capability> capabilities;
+  private final RedisNotifier notifier;
 
   private RedisStore(Builder b) {
     this.redis = RedisClient.create(b.url);
     this.prefix = b.prefix.isEmpty() ? "" : b.prefix + ":";
     this.scripts = new RedisScripts(redis, prefix);
-    EnumSet<Capability> caps = EnumSet.of(Capability.MULTI_PROCESS);
+    this.notifier = new RedisNotifier(redis, availableChannel());
+    EnumSet<Capability> caps =
+        EnumSet.of(Capability.MULTI_PROCESS, Capability.LISTEN_NOTIFY, Capability.NODE_REGISTRY);
     if (persists()) {
       caps.add(Capability.DURABLE);
     } else {
@@ -132,6 +142,16 @@ public final class RedisStore implements Store {
   @Override
   public Set<Capability> capabilities() {
     return capabilities;
+  }
+
+  @Override
+  public Optional<Notifier> notifier() {
+    return Optional.of(notifier);
+  }
+
+  /** The channel the scripts publish a queue's name on when they made jobs available in it. */
+  private String availableChannel() {
+    return prefix + "errand:available";
   }
 
   @Override
@@ -340,7 +360,11 @@ public final class RedisStore implements Store {
 
   @Override
   public void queueResume(String queue) {
-    wrap(() -> redis.srem(prefix + "errand:paused", queue));
+    wrap(
+        () -> {
+          redis.srem(prefix + "errand:paused", queue);
+          redis.publish(availableChannel(), queue);
+        });
   }
 
   @Override
@@ -385,7 +409,54 @@ public final class RedisStore implements Store {
   }
 
   @Override
+  public void nodeReport(NodeReportParams params) {
+    scripts.run(
+        Script.NODE_REPORT,
+        List.of(
+            params.nodeId(),
+            NodeColumns.queuesJson(params.queues()),
+            NodeColumns.kindsJson(params.kinds()),
+            micros(params.startedAt()),
+            micros(params.now()),
+            micros(params.expiresAt())));
+  }
+
+  @Override
+  public void nodeRemove(NodeRemoveParams params) {
+    scripts.run(Script.NODE_REMOVE, List.of(params.nodeId()));
+  }
+
+  @Override
+  public List<NodeInfo> nodeList(NodeListParams params) {
+    List<?> reply = (List<?>) scripts.run(Script.NODE_LIST, List.of(micros(params.now())));
+    List<NodeInfo> nodes = new ArrayList<>(reply.size());
+    for (Object entry : reply) {
+      List<?> node = (List<?>) entry;
+      List<?> flat = (List<?>) node.get(1);
+      Map<String, String> f = new HashMap<>();
+      for (int i = 0; i + 1 < flat.size(); i += 2) {
+        f.put(text(flat.get(i)), text(flat.get(i + 1)));
+      }
+      nodes.add(
+          new NodeInfo(
+              text(node.get(0)),
+              NodeColumns.queues(f.get("queues")),
+              NodeColumns.kinds(f.get("kinds")),
+              JobFields.instant(f.get("started_at")),
+              JobFields.instant(f.get("reported_at")),
+              JobFields.instant(f.get("expires_at"))));
+    }
+    return nodes;
+  }
+
+  @Override
+  public int nodePrune(NodePruneParams params) {
+    return ((Long) scripts.run(Script.NODE_PRUNE, List.of(micros(params.now())))).intValue();
+  }
+
+  @Override
   public void close() {
+    notifier.close();
     redis.close();
   }
 

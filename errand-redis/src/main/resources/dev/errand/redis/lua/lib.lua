@@ -233,10 +233,16 @@ end
 local pending_lists = {}
 
 flush_lists = function()
+  local woken = {}
   for _, pending in pairs(pending_lists) do
     list_insert_all(pending.queue, pending.priority, pending.entries)
+    woken[pending.queue] = true
   end
   pending_lists = {}
+  -- One wake-up per queue and call, however many jobs: RedisNotifier's subscribers hear it.
+  for queue in pairs(woken) do
+    redis.call('PUBLISH', k('errand:available'), queue)
+  end
 end
 
 local function make_available(queue, priority, ord, member)

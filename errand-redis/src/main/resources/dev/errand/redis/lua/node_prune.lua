@@ -1,0 +1,7 @@
+-- Removes the reports that expired before `now`. ARGV: prefix, now (us). Returns how many.
+local expired = redis.call('ZRANGEBYSCORE', k('errand:nodes'), '-inf', '(' .. ARGV[2])
+for _, id in ipairs(expired) do
+  redis.call('DEL', k('errand:node:' .. id))
+  redis.call('ZREM', k('errand:nodes'), id)
+end
+return done(#expired)
