@@ -56,7 +56,20 @@ final class JobFields {
         JobColumns.tags(f.get("tags")),
         JobColumns.metadata(f.get("metadata")),
         JobColumns.errors(f.get("errors")),
-        DependencyCounts.NONE);
+        dependencies(f.get("deps")));
+  }
+
+  /** A job's dependency counts, "waiting,completed,discarded,cancelled"; none when absent. */
+  private static DependencyCounts dependencies(String deps) {
+    if (deps == null || deps.isEmpty()) {
+      return DependencyCounts.NONE;
+    }
+    String[] counts = deps.split(",");
+    return JobColumns.dependencies(
+        Integer.parseInt(counts[0]),
+        Integer.parseInt(counts[1]),
+        Integer.parseInt(counts[2]),
+        Integer.parseInt(counts[3]));
   }
 
   /** A field the scripts cleared is empty rather than deleted (one HSET instead of an HDEL too). */

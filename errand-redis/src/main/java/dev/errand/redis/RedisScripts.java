@@ -1,6 +1,8 @@
 package dev.errand.redis;
 
+import dev.errand.DuplicateJobException;
 import dev.errand.StoreException;
+import dev.errand.UnknownDependencyException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
@@ -79,9 +82,28 @@ final class RedisScripts {
         redis.scriptLoad(loaded.text());
         return redis.evalsha(loaded.sha(), List.of(), argv);
       }
+    } catch (JedisDataException e) {
+      throw refused(script, e);
     } catch (JedisException e) {
       throw new StoreException("Redis script " + script.file + ".lua failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * What a script answers instead of writing anything: an error reply the API turns into its own
+   * exception ({@code ERRAND_UNKNOWN_DEPENDENCY <id>}, {@code ERRAND_DUPLICATE <id> <holder>}), or
+   * a script failure.
+   */
+  private static RuntimeException refused(Script script, JedisDataException e) {
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    String[] words = message.split(" ");
+    if (words[0].equals("ERRAND_UNKNOWN_DEPENDENCY") && words.length == 2) {
+      return new UnknownDependencyException(Long.parseLong(words[1]));
+    }
+    if (words[0].equals("ERRAND_DUPLICATE") && words.length == 3) {
+      return new DuplicateJobException(Long.parseLong(words[1]), Long.parseLong(words[2]));
+    }
+    return new StoreException("Redis script " + script.file + ".lua failed: " + message, e);
   }
 
   private static String read(String name) {

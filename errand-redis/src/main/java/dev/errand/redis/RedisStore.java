@@ -2,6 +2,7 @@ package dev.errand.redis;
 
 import static dev.errand.redis.JobFields.micros;
 
+import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
@@ -19,6 +20,7 @@ import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
 import dev.errand.spi.JobRef;
@@ -80,7 +82,12 @@ public final class RedisStore implements Store {
     this.scripts = new RedisScripts(redis, prefix);
     this.notifier = new RedisNotifier(redis, availableChannel());
     EnumSet<Capability> caps =
-        EnumSet.of(Capability.MULTI_PROCESS, Capability.LISTEN_NOTIFY, Capability.NODE_REGISTRY);
+        EnumSet.of(
+            Capability.MULTI_PROCESS,
+            Capability.LISTEN_NOTIFY,
+            Capability.NODE_REGISTRY,
+            Capability.UNIQUE_JOBS,
+            Capability.DEPENDENCIES);
     if (persists()) {
       caps.add(Capability.DURABLE);
     } else {
@@ -167,27 +174,40 @@ public final class RedisStore implements Store {
     if (params.jobs().isEmpty()) {
       return List.of();
     }
-    List<String> args = new ArrayList<>(2 + params.jobs().size() * 9);
-    args.add(micros(params.now()));
-    args.add(Integer.toString(params.jobs().size()));
-    for (NewJob job : params.jobs()) {
-      addInsertFields(args, job, params.now());
+    return insert(params.jobs(), false, params.now());
+  }
+
+  @Override
+  public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
+    List<NewJob> jobs = new ArrayList<>(params.members().size() + 1);
+    jobs.addAll(params.members());
+    jobs.add(params.callback().withDependencies(List.of(), DependencyFailure.RUN));
+    return insert(jobs, true, params.now());
+  }
+
+  /** Inserts {@code jobs}; with {@code batch}, the last waits on all the others. */
+  private List<Enqueued> insert(List<NewJob> jobs, boolean batch, Instant now) {
+    List<String> args = new ArrayList<>(3 + jobs.size() * 13);
+    args.add(micros(now));
+    args.add(Integer.toString(jobs.size()));
+    args.add(batch ? "1" : "0");
+    for (NewJob job : jobs) {
+      addInsertFields(args, job, now);
     }
     List<?> reply = (List<?>) scripts.run(Script.INSERT, args);
-    List<Enqueued> enqueued = new ArrayList<>(params.jobs().size());
-    for (int i = 0; i < reply.size(); i += 2) {
+    List<Enqueued> enqueued = new ArrayList<>(jobs.size());
+    for (int i = 0; i < reply.size(); i += 3) {
       enqueued.add(
-          new Enqueued((Long) reply.get(i), JobColumns.state(text(reply.get(i + 1))), false));
+          new Enqueued(
+              (Long) reply.get(i),
+              JobColumns.state(text(reply.get(i + 1))),
+              (Long) reply.get(i + 2) == 1L));
     }
     return enqueued;
   }
 
-  /** The nine fields {@code insert_job} in lib.lua reads. */
+  /** The thirteen fields {@code insert_job} in lib.lua reads (INSERT_FIELDS). */
   private static void addInsertFields(List<String> args, NewJob job, Instant now) {
-    if (job.uniqueKey() != null || !job.dependsOn().isEmpty()) {
-      throw new UnsupportedOperationException(
-          "the Redis store does not yet keep unique jobs or dependencies");
-    }
     args.add(job.kind());
     args.add(job.queue());
     args.add(job.argsJson());
@@ -197,6 +217,18 @@ public final class RedisStore implements Store {
     args.add(JobColumns.json(job.tags()));
     args.add(JobColumns.json(job.metadata()));
     args.add(SidekiqJobs.openJson(job, now));
+    args.add(job.uniqueKey() == null ? "" : job.uniqueKey());
+    StringBuilder states = new StringBuilder(",");
+    for (JobState state : job.uniqueStates()) {
+      states.append(JobColumns.stateName(state)).append(',');
+    }
+    args.add(states.toString());
+    StringBuilder dependsOn = new StringBuilder();
+    for (long id : job.dependsOn()) {
+      dependsOn.append(dependsOn.isEmpty() ? "" : ",").append(id);
+    }
+    args.add(dependsOn.toString());
+    args.add(job.ifDependencyFails() == DependencyFailure.CANCEL ? "cancel" : "run");
   }
 
   @Override

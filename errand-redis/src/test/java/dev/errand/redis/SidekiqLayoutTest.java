@@ -137,10 +137,14 @@ class SidekiqLayoutTest {
   void declaresDurableOnlyWhenTheServerWritesAnAppendOnlyFile() {
     boolean appendOnly = "yes".equals(redis.configGet("appendonly").get("appendonly"));
 
-    // Not yet UNIQUE_JOBS or DEPENDENCIES (issue 16); never TX_ENQUEUE: Redis cannot join a
-    // caller's SQL transaction.
+    // Never TX_ENQUEUE: Redis cannot join a caller's SQL transaction.
     EnumSet<Capability> expected =
-        EnumSet.of(Capability.MULTI_PROCESS, Capability.LISTEN_NOTIFY, Capability.NODE_REGISTRY);
+        EnumSet.of(
+            Capability.MULTI_PROCESS,
+            Capability.LISTEN_NOTIFY,
+            Capability.NODE_REGISTRY,
+            Capability.UNIQUE_JOBS,
+            Capability.DEPENDENCIES);
     if (appendOnly) {
       expected.add(Capability.DURABLE);
     }

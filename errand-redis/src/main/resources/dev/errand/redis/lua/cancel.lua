@@ -7,12 +7,10 @@ if not job then
   return {}
 end
 if job.state ~= 'completed' and job.state ~= 'discarded' and job.state ~= 'cancelled' then
-  move(id, job, function(j)
+  finalize(id, job, 'cancelled', now_us, function(j)
     append_error(j, error_json(j.attempt, now_us, 'cancelled', reason))
     j.lease_owner = false
     j.lease_expires_at = false
-    j.state = 'cancelled'
-    j.finalized_at = now_us
   end)
 end
 return done(fields(id))

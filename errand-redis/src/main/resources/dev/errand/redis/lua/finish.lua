@@ -1,6 +1,6 @@
 -- Writes the results of attempts, each only if its job still runs that attempt (the fence). ARGV:
 -- prefix, count, then per result: type, id, attempt, at (us), n, and n more values:
---   completed  follow-up count, then nine insert fields per follow-up (see insert.lua)
+--   completed  follow-up count, then INSERT_FIELDS insert fields per follow-up (see insert.lua)
 --   failed     error JSON, error class, message, retry time (us) or '' to discard
 --   snoozed    run time (us)
 --   cancelled  error JSON
@@ -23,13 +23,32 @@ local function count_stat(name, at_us)
     stats[key] = (stats[key] or 0) + 1
   end
 end
+-- The results, read first: a follow-up that waits on a job not stored fails the whole call before
+-- anything is written.
+local parsed = {}
 for _ = 1, results do
-  local kind, id, attempt, at_us, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
-  local v, i_at = i + 5, i + 3
-  i = v + n
-  local held = redis.call('HMGET', job_key(id), 'state', 'attempt', 'queue')
-  if held[1] == 'running' and held[2] == attempt and kind == 'completed' then
-    -- The common result, written without reading the whole job: it leaves no Sidekiq JSON.
+  local r = { kind = ARGV[i], id = ARGV[i + 1], attempt = ARGV[i + 2], at_us = tonumber(ARGV[i + 3]),
+    at = ARGV[i + 3], v = i + 5 }
+  i = r.v + tonumber(ARGV[i + 4])
+  r.held = redis.call('HMGET', job_key(r.id), 'state', 'attempt', 'queue', 'uk', 'has_dependents')
+  r.current = r.held[1] == 'running' and r.held[2] == r.attempt
+  if r.current and r.kind == 'completed' and tonumber(ARGV[r.v]) > 0 then
+    local missing = missing_dependency(r.v + 1, tonumber(ARGV[r.v]))
+    if missing then
+      return redis.error_reply('ERRAND_UNKNOWN_DEPENDENCY ' .. missing)
+    end
+  end
+  parsed[#parsed + 1] = r
+end
+local function release_lease(j)
+  j.lease_owner = false
+  j.lease_expires_at = false
+end
+for _, r in ipairs(parsed) do
+  local kind, id, at_us, v, held = r.kind, r.id, r.at_us, r.v, r.held
+  if r.current and kind == 'completed' and (held[4] or '') == '' and held[5] ~= '1' then
+    -- The common result, written without reading the whole job (no unique key to let go, no
+    -- dependents to count it in): it leaves no Sidekiq JSON.
     redis.call('ZREM', k('errand:running'), id)
     redis.call('ZADD', k('errand:finished'), int(at_us), id)
     redis.call('ZADD', k('errand:state:completed'), id, id)
@@ -42,37 +61,30 @@ for _ = 1, results do
       follow_ups[#follow_ups + 1] = { v + 1, tonumber(ARGV[v]), at_us }
     end
     applied[#applied + 1] = tonumber(id)
-  elseif held[1] == 'running' and held[2] == attempt then
+  elseif r.current then
     local job = load(id)
-    local extra = ''
-    local function release_lease(j)
-      j.lease_owner = false
-      j.lease_expires_at = false
-    end
     if kind == 'completed' then
-      move(id, job, function(j)
-        release_lease(j)
-        j.state = 'completed'
-        j.finalized_at = at_us
-      end)
+      finalize(id, job, 'completed', at_us, release_lease)
       count_stat('processed', at_us)
       if tonumber(ARGV[v]) > 0 then
         follow_ups[#follow_ups + 1] = { v + 1, tonumber(ARGV[v]), at_us }
       end
     elseif kind == 'failed' then
       local retry_at = ARGV[v + 3]
-      extra = failure_extra(job, ARGV[v + 1], ARGV[v + 2], at_us)
-      move(id, job, function(j)
+      local extra = failure_extra(job, ARGV[v + 1], ARGV[v + 2], at_us)
+      local function failed(j)
         release_lease(j)
         append_error(j, ARGV[v])
-        if retry_at == '' then
-          j.state = 'discarded'
-          j.finalized_at = at_us
-        else
+      end
+      if retry_at == '' then
+        finalize(id, job, 'discarded', at_us, failed, extra)
+      else
+        move(id, job, function(j)
+          failed(j)
           j.state = 'retryable'
           j.scheduled_at = retry_at
-        end
-      end, extra)
+        end, extra)
+      end
       count_stat('processed', at_us)
       count_stat('failed', at_us)
     elseif kind == 'snoozed' then
@@ -84,17 +96,15 @@ for _ = 1, results do
         j.state = after(run_at, at_us) and 'scheduled' or 'available'
       end)
     elseif kind == 'cancelled' then
-      move(id, job, function(j)
+      finalize(id, job, 'cancelled', at_us, function(j)
         release_lease(j)
         append_error(j, ARGV[v])
-        j.state = 'cancelled'
-        j.finalized_at = at_us
       end)
     elseif kind == 'released' then
       move(id, job, function(j)
         release_lease(j)
         j.attempt = tonumber(j.attempt) - 1
-        j.scheduled_at = ARGV[i_at]
+        j.scheduled_at = r.at
         j.state = 'available'
       end)
     else
@@ -106,7 +116,7 @@ end
 for _, f in ipairs(follow_ups) do
   local first = new_ids(f[2])
   for j = 0, f[2] - 1 do
-    insert_job(f[3], f[1] + j * 9, first + j)
+    insert_job(f[3], f[1] + j * INSERT_FIELDS, first + j)
   end
 end
 for key, n in pairs(stats) do

@@ -276,7 +276,19 @@ local function remove_from_place(id, job)
 end
 
 -- Takes the job out of its state's views (ids by state, counts by queue and state).
+-- Whether the job holds its unique key in `state` (its unique states, as ',available,running,').
+local function holds_key(job, state)
+  return job.uk and job.uk ~= '' and string.find(job.us, ',' .. state .. ',', 1, true) ~= nil
+end
+
+local function unique_key(job)
+  return k('errand:unique:' .. job.uk)
+end
+
 local function unindex(id, job)
+  if holds_key(job, job.state) and redis.call('GET', unique_key(job)) == int(id) then
+    redis.call('DEL', unique_key(job))
+  end
   if job.state ~= 'running' then
     redis.call('ZREM', k('errand:state:' .. job.state), int(id))
   end
@@ -321,6 +333,9 @@ local function attach(id, job, extra, before)
   job.pl = member
   if state ~= 'running' then
     redis.call('ZADD', k('errand:state:' .. state), int(id), int(id))
+  end
+  if holds_key(job, state) then
+    redis.call('SET', unique_key(job), int(id))
   end
   count(queue, state, 1)
   -- One HSET: a field cleared is written empty rather than deleted, which would take an HDEL.
@@ -381,22 +396,169 @@ local function new_ids(n)
   return redis.call('INCRBY', k('errand:ids'), n) - n + 1
 end
 
--- Inserts one new job with id `id` (from new_ids); `fields` start at ARGV[base]. Returns its id
--- and state.
-local function insert_job(now_us, base, id)
+-- The fields of one new job in ARGV, from `base` on.
+local INSERT_FIELDS = 13
+
+local function split_ids(text)
+  local ids = {}
+  for id in string.gmatch(text, '%d+') do
+    ids[#ids + 1] = id
+  end
+  return ids
+end
+
+local function is_final(state)
+  return state == 'completed' or state == 'discarded' or state == 'cancelled'
+end
+
+local function fails_dependents(state)
+  return state == 'discarded' or state == 'cancelled'
+end
+
+-- A job's dependency counts, 'waiting,completed,discarded,cancelled', after one more ended as
+-- `ended_as` (JobRules.counted).
+local function counted(deps, ended_as)
+  local w, c, d, x = string.match(deps, '(%d+),(%d+),(%d+),(%d+)')
+  w, c, d, x = tonumber(w) - 1, tonumber(c), tonumber(d), tonumber(x)
+  if ended_as == 'completed' then
+    c = c + 1
+  elseif ended_as == 'discarded' then
+    d = d + 1
+  else
+    x = x + 1
+  end
+  return string.format('%d,%d,%d,%d', w, c, d, x), w
+end
+
+local function dependency_cancellation(dependency, state, at_us)
+  return error_json(0, at_us, 'dependency_failed', 'dependency ' .. dependency .. ' was ' .. state)
+end
+
+-- The first dependency, among the jobs of ARGV from `base` on, that is not stored; nil if all
+-- are. Checked before anything is written, so a call that names one writes nothing.
+local function missing_dependency(base, n)
+  for i = 0, n - 1 do
+    for _, dependency in ipairs(split_ids(ARGV[base + i * INSERT_FIELDS + 11])) do
+      if redis.call('EXISTS', job_key(dependency)) == 0 then
+        return dependency
+      end
+    end
+  end
+  return nil
+end
+
+-- Counts the end of job `id` (as `ended_as`) in every job waiting on it, as JobRules says: only a
+-- pending job moves; with policy cancel a failed dependency cancels it, and that cancellation
+-- is in turn counted in its own dependents; after its last dependency it becomes runnable.
+local function resolve_dependents(id, ended_as, at_us)
+  local ended = { { int(id), ended_as } }
+  local next_ended = 1
+  while next_ended <= #ended do
+    local dependency, state = ended[next_ended][1], ended[next_ended][2]
+    next_ended = next_ended + 1
+    local key = k('errand:dependents:' .. dependency)
+    local dependents = redis.call('SMEMBERS', key)
+    redis.call('DEL', key)
+    table.sort(dependents, function(a, b) return tonumber(a) < tonumber(b) end)
+    for _, dependent in ipairs(dependents) do
+      local job = load(dependent)
+      if job then
+        local deps, waiting = counted(job.deps, state)
+        local to = job.state
+        if job.state == 'pending' then
+          if job.on_fail == 'cancel' and fails_dependents(state) then
+            to = 'cancelled'
+          elseif waiting == 0 then
+            to = after(job.scheduled_at, at_us) and 'scheduled' or 'available'
+          end
+        end
+        if to == job.state then
+          redis.call('HSET', job_key(dependent), 'deps', deps)
+        else
+          move(dependent, job, function(j)
+            j.deps = deps
+            j.state = to
+            if to == 'cancelled' then
+              append_error(j, dependency_cancellation(dependency, state, at_us))
+              j.finalized_at = at_us
+            end
+          end)
+          if to == 'cancelled' then
+            ended[#ended + 1] = { dependent, 'cancelled' }
+          end
+        end
+      end
+    end
+  end
+end
+
+-- Sets a job's final state: moves it, then counts its end in the jobs waiting on it.
+local function finalize(id, job, state, at_us, change, extra)
+  local had_dependents = job.has_dependents == '1'
+  move(id, job, function(j)
+    change(j)
+    j.state = state
+    j.finalized_at = at_us
+  end, extra)
+  if had_dependents then
+    resolve_dependents(id, state, at_us)
+  end
+end
+
+-- The queues this script added to Sidekiq's set `queues` already.
+local queues_added = {}
+
+-- Inserts one new job with id `id` (from new_ids); its fields are in ARGV from `base` on (see
+-- insert.lua), `dependencies` overrides its own. Returns its id, state and 1 if it is a duplicate
+-- (then the id and state are the key's holder's), else 0.
+local function insert_job(now_us, base, id, dependencies)
+  local uk = ARGV[base + 9]
+  if uk ~= '' then
+    local holder = redis.call('GET', k('errand:unique:' .. uk))
+    if holder then
+      return { tonumber(holder), redis.call('HGET', job_key(holder), 'state'), 1 }
+    end
+  end
   local job = {
     kind = ARGV[base], queue = ARGV[base + 1], args = ARGV[base + 2], priority = ARGV[base + 3],
     scheduled_at = ARGV[base + 4], max_attempts = ARGV[base + 5], tags = ARGV[base + 6],
     metadata = ARGV[base + 7], sk = ARGV[base + 8] .. ',"errand_id":' .. int(id),
     id = id, attempt = 0, created_at = now_us, errors = '[]',
   }
-  job.state = after(job.scheduled_at, now_us) and 'scheduled' or 'available'
+  if uk ~= '' then
+    job.uk = uk
+    job.us = ARGV[base + 10]
+  end
+  local deps = dependencies or split_ids(ARGV[base + 11])
+  local state = nil
+  if #deps > 0 then
+    job.on_fail = ARGV[base + 12]
+    job.deps = string.format('%d,0,0,0', #deps)
+    for _, dependency in ipairs(deps) do
+      local dependency_state = redis.call('HGET', job_key(dependency), 'state')
+      if is_final(dependency_state) then
+        job.deps = counted(job.deps, dependency_state)
+      else
+        redis.call('SADD', k('errand:dependents:' .. dependency), int(id))
+        redis.call('HSET', job_key(dependency), 'has_dependents', '1')
+      end
+      if not state and job.on_fail == 'cancel' and fails_dependents(dependency_state) then
+        state = 'cancelled'
+        job.errors = '[' .. dependency_cancellation(dependency, dependency_state, now_us) .. ']'
+        job.finalized_at = now_us
+      end
+    end
+    if not state and not string.match(job.deps, '^0,') then
+      state = 'pending'
+    end
+  end
+  job.state = state or (after(job.scheduled_at, now_us) and 'scheduled' or 'available')
   if not queues_added[job.queue] then
     redis.call('SADD', k('queues'), job.queue)
     queues_added[job.queue] = true
   end
   attach(id, job, '')
-  return { id, job.state }
+  return { id, job.state, 0 }
 end
 
 -- The fields a job's JobInfo is made of, flat: field, value, field, value...

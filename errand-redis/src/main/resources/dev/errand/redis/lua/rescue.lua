@@ -8,17 +8,20 @@ for _, id in ipairs(expired) do
   local job = load(id)
   local message = 'lease of ' .. job.lease_owner .. ' expired at ' .. iso(tonumber(job.lease_expires_at))
   local last = tonumber(job.attempt) >= tonumber(job.max_attempts)
-  move(id, job, function(j)
+  local function expired_attempt(j)
     append_error(j, error_json(j.attempt, now_us, 'lease_expired', message))
     j.lease_owner = false
     j.lease_expires_at = false
-    if last then
-      j.state = 'discarded'
-      j.finalized_at = now_us
-    else
+  end
+  local extra = failure_extra(job, 'lease_expired', message, now_us)
+  if last then
+    finalize(id, job, 'discarded', now_us, expired_attempt, extra)
+  else
+    move(id, job, function(j)
+      expired_attempt(j)
       j.state = 'retryable'
-    end
-  end, failure_extra(job, 'lease_expired', message, now_us))
+    end, extra)
+  end
   if last then
     discarded[#discarded + 1] = tonumber(id)
   else

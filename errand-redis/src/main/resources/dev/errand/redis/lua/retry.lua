@@ -6,6 +6,12 @@ if not job then
   return {}
 end
 if job.state ~= 'running' then
+  if job.uk and job.uk ~= '' then
+    local holder = redis.call('GET', k('errand:unique:' .. job.uk))
+    if holder and holder ~= int(id) then
+      return redis.error_reply('ERRAND_DUPLICATE ' .. int(id) .. ' ' .. holder)
+    end
+  end
   move(id, job, function(j)
     j.state = 'available'
     j.scheduled_at = ARGV[3]
