@@ -4,6 +4,7 @@ import dev.errand.DependencyCounts;
 import dev.errand.JobInfo;
 import dev.errand.spi.JobColumns;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +76,44 @@ final class JobFields {
   /** A field the scripts cleared is empty rather than deleted (one HSET instead of an HDEL too). */
   private static String emptyAsNull(String value) {
     return value == null || value.isEmpty() ? null : value;
+  }
+
+  /**
+   * The fields of {@code JOB_FIELDS} in lib.lua, in its order: what the scripts return per job
+   * where the field names would double the reply (a fetch).
+   */
+  private static final List<String> ROW =
+      List.of(
+          "id",
+          "kind",
+          "queue",
+          "state",
+          "args",
+          "priority",
+          "attempt",
+          "max_attempts",
+          "created_at",
+          "scheduled_at",
+          "attempted_at",
+          "finalized_at",
+          "lease_owner",
+          "lease_expires_at",
+          "tags",
+          "metadata",
+          "errors",
+          "deps");
+
+  /** The job in {@code row}, its fields in {@link #ROW} order, a missing one null. */
+  static JobInfo readRow(List<?> row) {
+    List<Object> flat = new ArrayList<>(ROW.size() * 2);
+    for (int i = 0; i < ROW.size(); i++) {
+      Object value = i < row.size() ? row.get(i) : null;
+      if (value != null) {
+        flat.add(ROW.get(i));
+        flat.add(value);
+      }
+    }
+    return read(Long.parseLong((String) row.get(0)), flat);
   }
 
   /** The id in a job's flat fields: the scripts return {@code id} among them. */

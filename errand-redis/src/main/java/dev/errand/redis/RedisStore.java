@@ -241,7 +241,12 @@ public final class RedisStore implements Store {
     args.add(micros(params.leaseExpiresAt()));
     args.add(Integer.toString(params.kinds().size()));
     args.addAll(params.kinds());
-    return jobs(scripts.run(Script.FETCH, args));
+    List<?> reply = (List<?>) scripts.run(Script.FETCH, args);
+    List<JobInfo> jobs = new ArrayList<>(reply.size());
+    for (Object row : reply) {
+      jobs.add(JobFields.readRow((List<?>) row));
+    }
+    return jobs;
   }
 
   @Override

@@ -49,9 +49,9 @@ for _, r in ipairs(parsed) do
   if r.current and kind == 'completed' and (held[4] or '') == '' and held[5] ~= '1' then
     -- The common result, written without reading the whole job (no unique key to let go, no
     -- dependents to count it in): it leaves no Sidekiq JSON.
-    redis.call('ZREM', k('errand:running'), id)
-    redis.call('ZADD', k('errand:finished'), int(at_us), id)
-    redis.call('ZADD', k('errand:state:completed'), id, id)
+    zrem_later(k('errand:running'), id)
+    zadd_later(k('errand:finished'), int(at_us), id)
+    zadd_later(k('errand:state:completed'), id, id)
     redis.call('HSET', job_key(id), 'state', 'completed', 'finalized_at', int(at_us),
       'lease_owner', '', 'lease_expires_at', '', 'pl', '')
     count(held[3], 'running', -1)

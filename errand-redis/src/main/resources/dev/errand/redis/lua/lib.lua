@@ -47,10 +47,59 @@ local function count(queue, state, delta)
   per_state[state] = (per_state[state] or 0) + delta
 end
 
--- Every script returns through here: puts the jobs it made available into their lists (see
--- make_available), and writes the counts it changed.
+-- Sorted-set changes the hot paths (insert, fetch, completion) leave for the end of the script,
+-- where each key's run of adds or removes goes out as one command of many members rather than one
+-- command per job. Only for members nothing else in the same script reads or changes.
+local set_ops, set_keys = {}, {}
+
+local function later(key, op, score, member)
+  local ops = set_ops[key]
+  if not ops then
+    ops = {}
+    set_ops[key] = ops
+    set_keys[#set_keys + 1] = key
+  end
+  ops[#ops + 1] = { op, score, member }
+end
+
+local function zadd_later(key, score, member)
+  later(key, 'ZADD', score, member)
+end
+
+local function zrem_later(key, member)
+  later(key, 'ZREM', nil, member)
+end
+
+local function flush_set_ops()
+  for _, key in ipairs(set_keys) do
+    local ops = set_ops[key]
+    local args, op = {}, nil
+    local function send()
+      if #args > 0 then
+        redis.call(op, key, unpack(args))
+        args = {}
+      end
+    end
+    for _, entry in ipairs(ops) do
+      if entry[1] ~= op or #args >= 1000 then
+        send()
+        op = entry[1]
+      end
+      if op == 'ZADD' then
+        args[#args + 1] = entry[2]
+      end
+      args[#args + 1] = entry[3]
+    end
+    send()
+  end
+  set_ops, set_keys = {}, {}
+end
+
+-- Every script returns through here: writes the sorted-set changes it left for the end, puts the
+-- jobs it made available into their lists (see make_available), and writes the counts it changed.
 local flush_lists
 local function done(result)
+  flush_set_ops()
   flush_lists()
   for queue, per_state in pairs(count_deltas) do
     for state, delta in pairs(per_state) do
@@ -203,27 +252,34 @@ local function list_insert_all(queue, priority, entries)
   local first = redis.call('ZRANGE', order, 0, 0)[1]
   local last = redis.call('ZRANGE', order, -1, -1)[1]
   local low, high = 1, #entries
-  if not first then
-    for i = 1, #entries do
-      redis.call('ZADD', order, 0, entries[i][1])
-      redis.call('LPUSH', list, entries[i][2])
+  if first then
+    while high >= low and entries[high][1] > last do
+      high = high - 1
     end
-    return
+    while low <= high and entries[low][1] < first do
+      low = low + 1
+    end
+  else
+    low, high = 1, 0
   end
-  while high >= low and entries[high][1] > last do
-    high = high - 1
+  -- Before every job waiting, the last first; then after every job waiting, in order: each run
+  -- goes out in commands of up to 500 jobs.
+  local function push(command, from, to, step)
+    local i = from
+    while (step > 0 and i <= to) or (step < 0 and i >= to) do
+      local members, values = {}, {}
+      while #values < 500 and ((step > 0 and i <= to) or (step < 0 and i >= to)) do
+        members[#members + 1] = 0
+        members[#members + 1] = entries[i][1]
+        values[#values + 1] = entries[i][2]
+        i = i + step
+      end
+      redis.call('ZADD', order, unpack(members))
+      redis.call(command, list, unpack(values))
+    end
   end
-  while low <= high and entries[low][1] < first do
-    low = low + 1
-  end
-  for i = low - 1, 1, -1 do
-    redis.call('ZADD', order, 0, entries[i][1])
-    redis.call('RPUSH', list, entries[i][2])
-  end
-  for i = high + 1, #entries do
-    redis.call('ZADD', order, 0, entries[i][1])
-    redis.call('LPUSH', list, entries[i][2])
-  end
+  push('RPUSH', low - 1, 1, -1)
+  push('LPUSH', high + 1, #entries, 1)
   for i = low, high do
     list_insert(order, list, entries[i][1], entries[i][2])
   end
@@ -525,11 +581,35 @@ local function insert_job(now_us, base, id, dependencies)
     metadata = ARGV[base + 7], sk = ARGV[base + 8] .. ',"errand_id":' .. int(id),
     id = id, attempt = 0, created_at = now_us, errors = '[]',
   }
+  local deps = dependencies or split_ids(ARGV[base + 11])
+  if uk == '' and #deps == 0 then
+    -- The common job: written in one HSET, its set entries left for the end of the script.
+    local state = after(job.scheduled_at, now_us) and 'scheduled' or 'available'
+    local member = job.sk .. '}'
+    local ord = ''
+    if state == 'available' then
+      ord = order_key(job.scheduled_at, id)
+      make_available(job.queue, job.priority, ord, member)
+    else
+      zadd_later(k('schedule'), seconds(job.scheduled_at), member)
+    end
+    redis.call('HSET', job_key(id), 'id', int(id), 'kind', job.kind, 'queue', job.queue,
+      'args', job.args, 'priority', job.priority, 'scheduled_at', job.scheduled_at,
+      'max_attempts', job.max_attempts, 'tags', job.tags, 'metadata', job.metadata, 'sk', job.sk,
+      'attempt', '0', 'created_at', int(now_us), 'errors', '[]', 'state', state, 'pl', member,
+      'ord', ord)
+    zadd_later(k('errand:state:' .. state), int(id), int(id))
+    count(job.queue, state, 1)
+    if not queues_added[job.queue] then
+      redis.call('SADD', k('queues'), job.queue)
+      queues_added[job.queue] = true
+    end
+    return { id, state, 0 }
+  end
   if uk ~= '' then
     job.uk = uk
     job.us = ARGV[base + 10]
   end
-  local deps = dependencies or split_ids(ARGV[base + 11])
   local state = nil
   if #deps > 0 then
     job.on_fail = ARGV[base + 12]
@@ -559,6 +639,16 @@ local function insert_job(now_us, base, id, dependencies)
   end
   attach(id, job, '')
   return { id, job.state, 0 }
+end
+
+-- The fields a job's JobInfo is made of, in the order JobFields.ROW reads them.
+local JOB_FIELDS = { 'id', 'kind', 'queue', 'state', 'args', 'priority', 'attempt', 'max_attempts',
+  'created_at', 'scheduled_at', 'attempted_at', 'finalized_at', 'lease_owner', 'lease_expires_at',
+  'tags', 'metadata', 'errors', 'deps' }
+
+-- A job's JobInfo fields, in JOB_FIELDS order (a missing one is nil).
+local function row(id)
+  return redis.call('HMGET', job_key(id), unpack(JOB_FIELDS))
 end
 
 -- The fields a job's JobInfo is made of, flat: field, value, field, value...
