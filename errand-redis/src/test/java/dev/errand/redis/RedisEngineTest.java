@@ -34,6 +34,7 @@ import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
 
 /** Errand end to end on Redis: real workers, several nodes on one server, wake-ups by pub/sub. */
 class RedisEngineTest {
@@ -168,6 +169,40 @@ class RedisEngineTest {
                 }
               }
             });
+  }
+
+  record SignInEmail(long account, String email) implements JobArgs {
+    @Override
+    public String kind() {
+      return "SignInEmail";
+    }
+  }
+
+  @Test
+  void aJobPushedBySidekiqsClientIsWorkedByTheWorkerOfItsClassWithItsArgsInOrder() {
+    List<SignInEmail> worked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    start(
+        c ->
+            c.worker(
+                "SignInEmail",
+                SignInEmail.class,
+                job -> {
+                  worked.add(job.args());
+                  return Outcome.complete();
+                }));
+
+    // As Sidekiq::Client.push writes it, then wakes nobody: the node finds it when it polls.
+    try (RedisClient redis = RedisClient.create(java.net.URI.create(TestRedis.url()))) {
+      redis.sadd(prefix + ":queues", "default");
+      redis.lpush(
+          prefix + ":queue:default",
+          "{\"retry\":true,\"queue\":\"default\",\"class\":\"SignInEmail\","
+              + "\"args\":[42,\"a@example.com\"],\"jid\":\"be33eaf7433122fd53d0025f\","
+              + "\"created_at\":1796622492.686252,\"enqueued_at\":1796622492.6865022}");
+    }
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> !worked.isEmpty());
+    assertThat(worked).containsExactly(new SignInEmail(42, "a@example.com"));
   }
 
   @Test

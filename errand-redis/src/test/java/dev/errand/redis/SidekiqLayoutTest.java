@@ -133,6 +133,88 @@ class SidekiqLayoutTest {
         .containsExactly(id);
   }
 
+  /** Jobs as Ruby's Sidekiq client writes them (copied from redis-cli on a real Sidekiq 6.4.1). */
+  private static final String PUSHED =
+      "{\"retry\":3,\"queue\":\"mailers\",\"class\":\"SignInEmail\",\"args\":[12345678901234567890,"
+          + "\"a]b\\\"c\"],\"jid\":\"27dbbb0a4f8fe881a56977d0\",\"created_at\":1893456000.5,"
+          + "\"enqueued_at\":1893456000.75}";
+
+  private static final String RETRIED =
+      "{\"retry\":true,\"queue\":\"mailers\",\"class\":\"SignInEmail\",\"args\":[1],"
+          + "\"jid\":\"59cac8aea5cf7973314ac471\",\"created_at\":1893455000.0,"
+          + "\"error_message\":\"boom\",\"error_class\":\"ArgumentError\","
+          + "\"failed_at\":1893455100.0,\"retry_count\":2}";
+
+  @Test
+  void aJobPushedBySidekiqsClientIsAdoptedAsItIsClaimed() {
+    redis.sadd(key("queues"), "mailers");
+    redis.lpush(key("queue:mailers"), PUSHED);
+
+    List<dev.errand.JobInfo> claimed =
+        store.jobFetch(new JobFetchParams("mailers", 10, "node", NOW, NOW.plusSeconds(30)));
+
+    assertThat(claimed).hasSize(1);
+    dev.errand.JobInfo job = claimed.get(0);
+    assertThat(job.kind()).isEqualTo("SignInEmail");
+    assertThat(job.state()).isEqualTo(dev.errand.JobState.RUNNING);
+    // Byte for byte: a number past a double's precision, a string holding a bracket and a quote.
+    assertThat(job.argsJson()).isEqualTo("[12345678901234567890,\"a]b\\\"c\"]");
+    assertThat(job.maxAttempts()).as("retry 3: three retries after the first attempt").isEqualTo(4);
+    assertThat(job.attempt()).isEqualTo(1);
+    assertThat(job.metadata()).containsEntry("sidekiq_jid", "27dbbb0a4f8fe881a56977d0");
+    assertThat(job.createdAt()).isEqualTo(Instant.parse("2030-01-01T00:00:00.5Z"));
+    assertThat(job.scheduledAt()).isEqualTo(NOW);
+    assertThat(redis.llen(key("queue:mailers"))).isZero();
+    assertThat(store.jobGet(job.id())).contains(job);
+  }
+
+  @Test
+  void dueJobsSidekiqsClientScheduledOrRetriedAreAdoptedAsTheyAreStaged() {
+    redis.zadd(key("schedule"), 1893455999.0, PUSHED);
+    redis.zadd(key("retry"), 1893455999.5, RETRIED);
+
+    assertThat(store.jobStage(new dev.errand.spi.JobStageParams(NOW, 10)).stagedByQueue())
+        .isEqualTo(Map.of("mailers", 2));
+
+    assertThat(redis.zcard(key("schedule")) + redis.zcard(key("retry"))).isZero();
+    List<dev.errand.JobInfo> claimed =
+        store.jobFetch(new JobFetchParams("mailers", 10, "node", NOW, NOW.plusSeconds(30)));
+    assertThat(claimed)
+        .extracting(dev.errand.JobInfo::scheduledAt)
+        .containsExactly(
+            Instant.parse("2030-01-01T00:00:00Z").minusSeconds(1),
+            Instant.parse("2029-12-31T23:59:59.5Z"));
+    dev.errand.JobInfo retried = claimed.get(1);
+    assertThat(retried.attempt()).as("its third attempt was made by Sidekiq").isEqualTo(4);
+    assertThat(retried.errors())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.errorClass()).isEqualTo("ArgumentError");
+              assertThat(e.message()).isEqualTo("boom");
+              assertThat(e.attempt()).isEqualTo(3);
+            });
+  }
+
+  @Test
+  void jobsKeepTheirOrderBesideJobsSidekiqsClientPushed() throws Exception {
+    long first = insert("{}", NOW, 1);
+    redis.lpush(key("queue:mailers"), PUSHED);
+    long last = insert("{}", NOW, 1);
+    // Due before all of them: it goes to the front, past the job Errand has not adopted yet.
+    long early = insert("{}", NOW.minusSeconds(60), 1);
+
+    List<Long> order = new java.util.ArrayList<>();
+    for (dev.errand.JobInfo job :
+        store.jobFetch(new JobFetchParams("mailers", 10, "node", NOW, NOW.plusSeconds(30)))) {
+      order.add(job.id());
+    }
+
+    assertThat(order).hasSize(4);
+    assertThat(order.subList(0, 2)).containsExactly(early, first);
+    assertThat(order.get(3)).isEqualTo(last);
+  }
+
   @Test
   void declaresDurableOnlyWhenTheServerWritesAnAppendOnlyFile() {
     boolean appendOnly = "yes".equals(redis.configGet("appendonly").get("appendonly"));

@@ -1,12 +1,17 @@
 -- Claims up to `limit` available jobs of one queue in fetch order, each due by `now` and of one of
 -- the given kinds (all kinds when none is given), under a lease. ARGV: prefix, queue, limit, owner,
--- now (us), lease expiry (us), kind count, kinds... Returns each claimed job's fields.
+-- now (us), lease expiry (us), kind count, kinds... Returns each claimed job's fields in
+-- JOB_FIELDS order.
 --
--- Priority by priority, the next jobs in fetch order are the right end of that priority's list:
+-- Priority by priority, it walks the queue's list from its right end, where the next job waits:
 -- while every job taken so far was the next one, each is one RPOP; one that is skipped (not due
 -- yet, or of another kind) makes the later ones LREMs from the right. Looks at most 1,000 jobs past
--- the limit, so a queue full of other kinds costs a bounded scan per fetch.
+-- the limit, so a queue full of other kinds costs a bounded scan per fetch. The list may also hold
+-- what Sidekiq wrote there: a job pushed by Sidekiq's client (no errand_id) is adopted as it is
+-- claimed; one of Errand's that a Sidekiq poller moved there from `schedule` or `retry` is claimed
+-- as well; an entry whose job has ended or is gone is dropped.
 local queue, limit, owner = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local now_us = tonumber(ARGV[5])
 local kinds = nil
 if tonumber(ARGV[7]) > 0 then
   kinds = {}
@@ -18,77 +23,122 @@ if redis.call('SISMEMBER', k('errand:paused'), queue) == 1 then
   return done({})
 end
 local out = {}
-local scanned, max_scan = 0, 1000 + limit
+local examined, max_scan = 0, 1000 + limit
 local now = pad(ARGV[5], 18)
 -- JOB_FIELDS, then what the claim needs besides.
 local wanted = { unpack(JOB_FIELDS) }
 wanted[#wanted + 1] = 'uk'
-wanted[#wanted + 1] = 'pl'
-local UK, PL, STATE, ATTEMPT, ATTEMPTED_AT, LEASE_OWNER, LEASE_EXPIRES_AT, KIND =
-  #JOB_FIELDS + 1, #JOB_FIELDS + 2, 4, 7, 11, 13, 14, 2
+wanted[#wanted + 1] = 'ord'
+local UK, ORD, STATE, ATTEMPT, ATTEMPTED_AT, LEASE_OWNER, LEASE_EXPIRES_AT, KIND, SCHEDULED_AT =
+  #JOB_FIELDS + 1, #JOB_FIELDS + 2, 4, 7, 11, 13, 14, 2, 10
 local running = k('errand:running')
+
+-- Moves a stored job to running through the general path (a unique key may move with its state,
+-- a job a Sidekiq poller moved leaves the views of its old state). Its list entry is gone.
+local function claim_whole(id)
+  local job = load(id)
+  if job.state == 'available' then
+    redis.call('ZREM', order_set(job.queue, job.priority), job.ord)
+  elseif job.state ~= 'running' then
+    remove_from_place(id, job)
+  end
+  unindex(id, job)
+  local before = {}
+  for field, value in pairs(job) do
+    before[field] = value
+  end
+  job.state, job.attempt, job.attempted_at = 'running', tonumber(job.attempt) + 1, ARGV[5]
+  job.lease_owner, job.lease_expires_at = owner, ARGV[6]
+  attach(id, job, '', before)
+  return row(id)
+end
+
+-- What to do with one list entry: returns 'claim' and the claimed job's fields, 'drop' (the
+-- entry goes, nothing is claimed), or 'skip'.
+local function consider(member, order)
+  local id = string.match(member, '"errand_id":(%d+)')
+  if not id then
+    local class = string.match(member, '"class":"([^"]*)"')
+    if kinds and not kinds[class] then
+      return 'skip'
+    end
+    local adopted, job = adopt(member, queue, 'running', now_us, now_us)
+    if not adopted then
+      return 'skip'
+    end
+    job.attempt = job.attempt + 1
+    job.attempted_at, job.lease_owner, job.lease_expires_at = ARGV[5], owner, ARGV[6]
+    attach(adopted, job, '')
+    return 'claim', row(adopted)
+  end
+  id = tonumber(id)
+  local job = redis.call('HMGET', job_key(id), unpack(wanted))
+  local state = job[STATE]
+  if not state or state == 'running' or state == 'pending' or is_final(state) then
+    return 'drop'
+  end
+  if state ~= 'available' then
+    -- Moved here by a Sidekiq poller, which found it due.
+    if kinds and not kinds[job[KIND]] then
+      return 'skip'
+    end
+    return 'claim', claim_whole(id)
+  end
+  if pad(job[SCHEDULED_AT], 18) > now or (kinds and not kinds[job[KIND]]) then
+    return 'skip'
+  end
+  if job[UK] and job[UK] ~= '' then
+    return 'claim', claim_whole(id)
+  end
+  zrem_later(order, job[ORD])
+  local attempt = int(tonumber(job[ATTEMPT]) + 1)
+  zrem_later(k('errand:state:available'), int(id))
+  zadd_later(running, ARGV[6], int(id))
+  count(queue, 'available', -1)
+  count(queue, 'running', 1)
+  redis.call('HSET', job_key(id), 'state', 'running', 'attempt', attempt, 'attempted_at', ARGV[5],
+    'lease_owner', owner, 'lease_expires_at', ARGV[6])
+  job[STATE], job[ATTEMPT], job[ATTEMPTED_AT] = 'running', attempt, ARGV[5]
+  job[LEASE_OWNER], job[LEASE_EXPIRES_AT] = owner, ARGV[6]
+  job[ORD], job[UK] = nil, nil
+  return 'claim', job
+end
+
 for priority = 0, 9 do
   local order, list = order_set(queue, priority), list_key(queue, priority)
-  local next_in_line, start = true, 0
-  while #out < limit and scanned < max_scan do
-    -- The claimed ones leave the set at the end of the script: the window moves past them.
-    local batch = redis.call('ZRANGE', order, start, start + 99)
-    if #batch == 0 then
+  -- Entries looked at and left in place, all at the right end once the first was skipped.
+  local kept, next_in_line = 0, true
+  while #out < limit and examined < max_scan do
+    local window = redis.call('LRANGE', list, -(kept + 100), -(kept + 1))
+    if #window == 0 then
       break
     end
-    for _, ord in ipairs(batch) do
-      if #out >= limit or scanned >= max_scan then
+    for w = #window, 1, -1 do
+      if #out >= limit or examined >= max_scan then
         break
       end
-      scanned = scanned + 1
-      local claimed = false
-      if string.sub(ord, 1, 18) <= now then
-        local id = tonumber(string.sub(ord, 19))
-        local key = job_key(id)
-        local job = redis.call('HMGET', key, unpack(wanted))
-        if not kinds or kinds[job[KIND]] then
-          claimed = true
-          if next_in_line then
-            local popped = redis.call('RPOP', list)
-            if not popped or not string.find(popped, '"errand_id":' .. int(id) .. '[,}]') then
-              error('ERRAND the list ' .. list .. ' does not end with job ' .. int(id))
-            end
-          else
-            redis.call('LREM', list, -1, job[PL])
+      examined = examined + 1
+      local member = window[w]
+      local decision, claimed = consider(member, order)
+      if decision == 'skip' then
+        next_in_line = false
+        kept = kept + 1
+      else
+        if next_in_line then
+          if redis.call('RPOP', list) ~= member then
+            error('ERRAND the list ' .. list .. ' changed under its fetch')
           end
-          zrem_later(order, ord)
-          local attempt = int(tonumber(job[ATTEMPT]) + 1)
-          if job[UK] and job[UK] ~= '' then
-            -- A unique job's key may move with its state: the general path. Its list entry is
-            -- gone already and its order entry leaves at the end.
-            local whole = load(id)
-            unindex(id, whole)
-            local before = {}
-            for field, value in pairs(whole) do
-              before[field] = value
-            end
-            whole.state, whole.attempt, whole.attempted_at = 'running', attempt, ARGV[5]
-            whole.lease_owner, whole.lease_expires_at = owner, ARGV[6]
-            attach(id, whole, '', before)
-          else
-            zrem_later(k('errand:state:available'), int(id))
-            zadd_later(running, ARGV[6], int(id))
-            count(queue, 'available', -1)
-            count(queue, 'running', 1)
-            redis.call('HSET', key, 'state', 'running', 'attempt', attempt, 'attempted_at', ARGV[5],
-              'lease_owner', owner, 'lease_expires_at', ARGV[6])
-          end
-          job[STATE], job[ATTEMPT], job[ATTEMPTED_AT] = 'running', attempt, ARGV[5]
-          job[LEASE_OWNER], job[LEASE_EXPIRES_AT] = owner, ARGV[6]
-          job[PL], job[UK] = nil, nil
-          out[#out + 1] = job
+        else
+          redis.call('LREM', list, -1, member)
+        end
+        if decision == 'claim' then
+          out[#out + 1] = claimed
         end
       end
-      if not claimed then
-        next_in_line = false
-      end
     end
-    start = start + #batch
+    if #window < 100 then
+      break
+    end
   end
 end
 return done(out)

@@ -218,7 +218,18 @@ end
 -- list_insert_all.
 local function list_insert(order, list, ord, member)
   if redis.call('LLEN', list) ~= redis.call('ZCARD', order) then
-    error('ERRAND the list ' .. list .. ' no longer holds exactly the jobs of ' .. order)
+    -- The list holds jobs Errand has not adopted yet (pushed by Sidekiq's client), or lost some
+    -- to a Sidekiq process: ranks no longer say where. Go in front of the next job in order.
+    redis.call('ZADD', order, 0, ord)
+    local next_job = redis.call('ZRANGE', order, '(' .. ord, '+', 'BYLEX', 'LIMIT', 0, 1)[1]
+    if next_job then
+      local pivot = redis.call('HGET', job_key(tonumber(string.sub(next_job, 19))), 'pl')
+      if pivot and redis.call('LINSERT', list, 'AFTER', pivot, member) > 0 then
+        return
+      end
+    end
+    redis.call('LPUSH', list, member)
+    return
   end
   redis.call('ZADD', order, 0, ord)
   local n = redis.call('ZCARD', order)
@@ -561,9 +572,6 @@ local function finalize(id, job, state, at_us, change, extra)
   end
 end
 
--- The queues this script added to Sidekiq's set `queues` already.
-local queues_added = {}
-
 -- Inserts one new job with id `id` (from new_ids); its fields are in ARGV from `base` on (see
 -- insert.lua), `dependencies` overrides its own. Returns its id, state and 1 if it is a duplicate
 -- (then the id and state are the key's holder's), else 0.
@@ -639,6 +647,136 @@ local function insert_job(now_us, base, id, dependencies)
   end
   attach(id, job, '')
   return { id, job.state, 0 }
+end
+
+-- JSON text scanning, for the one value a job's JSON must keep byte for byte (its args) when
+-- Errand adopts a job that Sidekiq's client pushed: cjson would rewrite its numbers.
+local function skip_space(text, i)
+  return string.find(text, '[^%s]', i) or #text + 1
+end
+
+-- The index just after the string that opens at `i`.
+local function skip_string(text, i)
+  local j = i + 1
+  while true do
+    local q = string.find(text, '["\\]', j)
+    if not q then
+      return #text + 1
+    end
+    if string.sub(text, q, q) == '\\' then
+      j = q + 2
+    else
+      return q + 1
+    end
+  end
+end
+
+-- The index just after the value that starts at `i`.
+local function skip_value(text, i)
+  local c = string.sub(text, i, i)
+  if c == '"' then
+    return skip_string(text, i)
+  end
+  if c == '{' or c == '[' then
+    local depth, j = 0, i
+    while j <= #text do
+      local d = string.sub(text, j, j)
+      if d == '"' then
+        j = skip_string(text, j)
+      else
+        if d == '{' or d == '[' then
+          depth = depth + 1
+        elseif d == '}' or d == ']' then
+          depth = depth - 1
+          if depth == 0 then
+            return j + 1
+          end
+        end
+        j = j + 1
+      end
+    end
+    return j
+  end
+  return string.find(text, '[,}%]]', i) or #text + 1
+end
+
+-- The raw text of the top-level member `name` of the JSON object `text`, or nil.
+local function json_member(text, name)
+  local i = skip_space(text, 1)
+  if string.sub(text, i, i) ~= '{' then
+    return nil
+  end
+  i = skip_space(text, i + 1)
+  while string.sub(text, i, i) == '"' do
+    local key_end = skip_string(text, i)
+    local key = string.sub(text, i + 1, key_end - 2)
+    i = skip_space(text, key_end)
+    if string.sub(text, i, i) ~= ':' then
+      return nil
+    end
+    local value = skip_space(text, i + 1)
+    local value_end = skip_value(text, value)
+    if key == name then
+      return string.sub(text, value, value_end - 1)
+    end
+    i = skip_space(text, value_end)
+    if string.sub(text, i, i) ~= ',' then
+      return nil
+    end
+    i = skip_space(text, i + 1)
+  end
+  return nil
+end
+
+-- Seconds as a float (Sidekiq's stamps) to microseconds.
+local function micros(seconds_value, default)
+  if type(seconds_value) ~= 'number' then
+    return default
+  end
+  return math.floor(seconds_value * 1000000 + 0.5)
+end
+
+-- Makes an Errand job of a job Sidekiq's client wrote (`member`, without errand_id), in `state`,
+-- due at `at_us`: its class is the kind, its args stay as written (an array, which fills a
+-- record's components in order), Sidekiq's retry option sets its attempts (true: 25 retries),
+-- its jid goes into the metadata; a job from Sidekiq's retry set keeps its attempts and last
+-- error. Returns its id and its fields (not yet attached), or nil for a member that is not a
+-- Sidekiq job (not JSON, or no class).
+local function adopt(member, queue, state, at_us, now_us)
+  local ok, decoded = pcall(cjson.decode, member)
+  if not ok or type(decoded) ~= 'table' or type(decoded.class) ~= 'string' then
+    return nil
+  end
+  local id = new_ids(1)
+  local max_attempts = 26
+  if decoded['retry'] == false then
+    max_attempts = 1
+  elseif type(decoded['retry']) == 'number' then
+    max_attempts = math.floor(decoded['retry']) + 1
+  end
+  local body = string.match(member, '^(.*)}%s*$')
+  local job = {
+    id = id, kind = decoded.class, queue = type(decoded.queue) == 'string' and decoded.queue or queue,
+    args = json_member(member, 'args') or '[]', priority = '0', scheduled_at = int(at_us),
+    max_attempts = int(max_attempts), tags = '[]',
+    metadata = type(decoded.jid) == 'string' and cjson.encode({ sidekiq_jid = decoded.jid }) or '{}',
+    sk = body .. ',"errand_id":' .. int(id), attempt = 0,
+    created_at = int(micros(decoded.created_at, now_us)), errors = '[]', state = state,
+  }
+  if type(decoded.retry_count) == 'number' then
+    job.attempt = math.floor(decoded.retry_count) + 1
+    job.errors = '[' .. error_json(job.attempt, micros(decoded.failed_at, now_us),
+      tostring(decoded.error_class or 'error'), tostring(decoded.error_message or '')) .. ']'
+    if job.attempt >= max_attempts then
+      max_attempts = job.attempt + 1
+      job.max_attempts = int(max_attempts)
+    end
+  end
+  if not queues_added[job.queue] then
+    redis.call('SADD', k('queues'), job.queue)
+    queues_added[job.queue] = true
+  end
+  return id, job
 end
 
 -- The fields a job's JobInfo is made of, in the order JobFields.ROW reads them.
