@@ -18,13 +18,14 @@ import picocli.CommandLine.ParentCommand;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a small application's background jobs until Ctrl-C: sign-in e-mails through a",
-      "flaky mail provider (retried with backoff), imports of 10,000 items fanned out, a cron",
-      "job, a unique job and ticket batches, enqueued continuously, with a live progress line",
-      "and the HTTP API on http://127.0.0.1:7070 to watch them. No setup: without --store it",
-      "runs on a SQLite file of its own in the system's temporary directory. On Redis",
-      "(--store redis) its keys are under errand-demo: unless --prefix says otherwise;",
-      "the file and the keys are kept between runs."
+      "Runs a small application's background jobs until Ctrl-C: sign-in e-mails",
+      "through a flaky mail provider (retried with backoff), imports of 10,000 items",
+      "fanned out, a cron job, a unique job and ticket batches, enqueued",
+      "continuously, with a live progress line and the HTTP API on",
+      "http://127.0.0.1:7070 to watch them. No setup: without --store it runs on a",
+      "SQLite file of its own in the system's temporary directory. On Redis (--store",
+      "redis) its keys are under errand-demo: unless --prefix says otherwise; the",
+      "file and the keys are kept between runs."
     })
 final class DemoCommand implements Callable<Integer> {
   /**
