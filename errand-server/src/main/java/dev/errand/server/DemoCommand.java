@@ -18,11 +18,14 @@ import picocli.CommandLine.ParentCommand;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a small application's background jobs until Ctrl-C: sign-in e-mails through a",
-      "flaky mail provider (retried with backoff), imports of 10,000 items fanned out, a cron",
-      "job, a unique job and ticket batches, enqueued continuously, with a live progress line",
-      "and the HTTP API on http://127.0.0.1:7070 to watch them. No setup: without --store it",
-      "runs on a SQLite file of its own in the system's temporary directory."
+      "Runs a small application's background jobs until Ctrl-C: sign-in e-mails",
+      "through a flaky mail provider (retried with backoff), imports of 10,000 items",
+      "fanned out, a cron job, a unique job and ticket batches, enqueued",
+      "continuously, with a live progress line and the HTTP API on",
+      "http://127.0.0.1:7070 to watch them. No setup: without --store it runs on a",
+      "SQLite file of its own in the system's temporary directory. On Redis (--store",
+      "redis) its keys are under errand-demo: unless --prefix says otherwise; the",
+      "file and the keys are kept between runs."
     })
 final class DemoCommand implements Callable<Integer> {
   /**
@@ -31,6 +34,12 @@ final class DemoCommand implements Callable<Integer> {
    */
   static final Path DEFAULT_FILE =
       Path.of(System.getProperty("java.io.tmpdir"), "errand-demo", "errand-demo.db");
+
+  /**
+   * The demo's key prefix on Redis unless one is given: its jobs stay out of the way of another
+   * application's (and of Sidekiq's, whose keys have no prefix), kept between runs as the file is.
+   */
+  static final String REDIS_PREFIX = "errand-demo";
 
   @ParentCommand ErrandCli root;
   @Mixin ErrandCli.StoreOptions store;
@@ -92,11 +101,16 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** The settings, on the demo's own SQLite file when they choose no store, or no file. */
+  /**
+   * The settings, on the demo's own SQLite file when they choose no store, or no file; under the
+   * demo's own key prefix on Redis when they give none.
+   */
   Settings demoSettings(Map<String, String> env) {
     Map<String, String> flags = new LinkedHashMap<>();
     flags.put(Settings.PORT, port);
-    return Stores.sqliteByDefault(store.settings(env, flags), DEFAULT_FILE);
+    Settings settings = Stores.sqliteByDefault(store.settings(env, flags), DEFAULT_FILE);
+    // Only the redis store reads a prefix.
+    return settings.withDefault(Settings.PREFIX, REDIS_PREFIX);
   }
 
   /** Opens the store; a SQLite file another store holds is most likely another demo's. */

@@ -16,12 +16,12 @@ import picocli.CommandLine.Option;
 
 /**
  * Errand's command line, behind {@code ./errand}. Commands that read or change jobs and queues open
- * the store directly (PostgreSQL or a SQLite file: the memory store of a CLI process is empty).
- * Exit codes: 0 success, 1 the command failed (no such job, store unreachable), 2 bad usage or
- * configuration. Each command is a class of its own ({@link ServerCommand}, {@link MigrateCommand},
- * {@link JobsCommand}, {@link QueuesCommand}, {@link EnqueueCommand}, {@link DemoCommand}); this
- * one is the top-level command and what they share: the store options and how a command opens the
- * store.
+ * the store directly (PostgreSQL, a SQLite file or Redis: the memory store of a CLI process is
+ * empty). Exit codes: 0 success, 1 the command failed (no such job, store unreachable), 2 bad usage
+ * or configuration. Each command is a class of its own ({@link ServerCommand}, {@link
+ * MigrateCommand}, {@link JobsCommand}, {@link QueuesCommand}, {@link EnqueueCommand}, {@link
+ * DemoCommand}); this one is the top-level command and what they share: the store options and how a
+ * command opens the store.
  */
 @Command(
     name = "errand",
@@ -122,19 +122,31 @@ public final class ErrandCli implements Callable<Integer> {
     @Option(
         names = "--store",
         description =
-            "memory, postgres or sqlite (errand server and errand demo: sqlite unless named)")
+            "memory, postgres, sqlite or redis (errand server and errand demo: sqlite unless"
+                + " named)")
     String store;
 
     @Option(
         names = "--url",
         description =
-            "the store's JDBC URL: jdbc:postgresql:…, or jdbc:sqlite:<file> (sqlite without it: "
+            "the store's URL: jdbc:postgresql:…, jdbc:sqlite:<file> (sqlite without it: "
                 + DEFAULT_FILE_NAME
-                + " in the working directory; errand demo: a file of its own)")
+                + " in the working directory; errand demo: a file of its own), or"
+                + " redis://host:port[/db] (redis without it: "
+                + Stores.REDIS_URL
+                + ")")
     String url;
 
     @Option(names = "--schema", description = "the postgres schema (default: errand)")
     String schema;
+
+    @Option(
+        names = "--prefix",
+        description =
+            "the redis key prefix: every key under PREFIX: (default: none; errand demo: "
+                + DemoCommand.REDIS_PREFIX
+                + ")")
+    String prefix;
 
     @Option(names = "--pool-size", description = "connections to the postgres store (default: 10)")
     String poolSize;
@@ -144,6 +156,7 @@ public final class ErrandCli implements Callable<Integer> {
       flags.put(Settings.STORE, store);
       flags.put(Settings.URL, url);
       flags.put(Settings.SCHEMA, schema);
+      flags.put(Settings.PREFIX, prefix);
       flags.put(Settings.POOL_SIZE, poolSize);
       return Settings.load(flags, env, config);
     }
@@ -163,8 +176,10 @@ public final class ErrandCli implements Callable<Integer> {
               + " 'jdbc:postgresql://host/db?user=...' [--schema errand], or --store sqlite [--url"
               + " jdbc:sqlite:<file>; without it, "
               + DEFAULT_FILE_NAME
-              + " in the working directory, errand server's default] (or ERRAND_STORE and"
-              + " ERRAND_URL)");
+              + " in the working directory, errand server's default], or --store redis [--url"
+              + " redis://host:port; without it, "
+              + Stores.REDIS_URL
+              + "] [--prefix app] (or ERRAND_STORE and ERRAND_URL)");
     }
     settings = Stores.sqliteFileByDefault(settings, root.defaultFile());
     try (Stores.Opened opened = Stores.open(settings, migrate)) {

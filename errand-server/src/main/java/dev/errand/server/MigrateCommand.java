@@ -3,6 +3,7 @@ package dev.errand.server;
 import dev.errand.spi.SchemaMigrations;
 import dev.errand.sqlite.SqliteStore;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -15,8 +16,8 @@ import picocli.CommandLine.ParentCommand;
     name = "migrate",
     mixinStandardHelpOptions = true,
     description =
-        "Creates or upgrades the store's tables (postgres or sqlite), or prints the PostgreSQL"
-            + " SQL.")
+        "Creates or upgrades the store's tables (postgres or sqlite; redis needs none), or prints"
+            + " the PostgreSQL SQL.")
 final class MigrateCommand implements Callable<Integer> {
   @ParentCommand ErrandCli root;
   @Mixin ErrandCli.StoreOptions store;
@@ -57,17 +58,20 @@ final class MigrateCommand implements Callable<Integer> {
       }
       return 0;
     }
+    String name = settings.get(Settings.STORE, "memory");
+    if (name.equals("memory")) {
+      throw new IllegalArgumentException(
+          "migrate needs a postgres or sqlite store (redis needs no migrations), was 'memory'");
+    }
     try (Stores.Opened opened = Stores.openToMigrate(settings)) {
-      SchemaMigrations migrations =
-          opened
-              .store()
-              .migrations()
-              .orElseThrow(
-                  () ->
-                      new IllegalArgumentException(
-                          "migrate needs a postgres or sqlite store, was '"
-                              + settings.get(Settings.STORE, "memory")
-                              + "'"));
+      Optional<SchemaMigrations> found = opened.store().migrations();
+      if (found.isEmpty()) {
+        // A store without tables (Redis) is ready as it is: a deployment that runs migrate
+        // before the server succeeds on it as on the others.
+        root.out.println(Stores.describe(settings) + " needs no migrations: nothing to do");
+        return 0;
+      }
+      SchemaMigrations migrations = found.get();
       var applied = migrations.apply();
       root.out.println(
           applied.isEmpty()

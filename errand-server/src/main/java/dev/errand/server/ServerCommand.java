@@ -24,8 +24,8 @@ import picocli.CommandLine.ParentCommand;
           + ErrandCli.DEFAULT_FILE_NAME
           + " in the working directory, created",
       "if missing, and says so at start; --store names another store: sqlite --url",
-      "jdbc:sqlite:<file>, postgres --url jdbc:postgresql:..., or memory (its jobs are",
-      "gone when it stops).",
+      "jdbc:sqlite:<file>, postgres --url jdbc:postgresql:..., redis [--url",
+      "redis://host:port] [--prefix app], or memory (its jobs are gone when it stops).",
       "Binds 127.0.0.1 unless --host says otherwise; any other address needs --token."
     })
 final class ServerCommand implements Callable<Integer> {

@@ -20,6 +20,7 @@ final class Settings {
   static final String STORE = "store";
   static final String URL = "url";
   static final String SCHEMA = "schema";
+  static final String PREFIX = "prefix";
   static final String POOL_SIZE = "pool-size";
   static final String HOST = "host";
   static final String PORT = "port";

@@ -2,12 +2,16 @@ package dev.errand.server;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.errand.StoreException;
 import dev.errand.postgres.PostgresStore;
+import dev.errand.redis.RedisStore;
 import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import dev.errand.sqlite.SqliteStore;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -45,6 +49,7 @@ final class Stores {
         "memory", (settings, migrate, create) -> new Opened(dev.errand.Stores.inMemory(), null));
     OPENERS.put("postgres", Stores::postgres);
     OPENERS.put("sqlite", Stores::sqlite);
+    OPENERS.put("redis", Stores::redis);
   }
 
   private Stores() {}
@@ -109,6 +114,7 @@ final class Stores {
           "PostgreSQL, schema " + settings.get(Settings.SCHEMA, PostgresStore.DEFAULT_SCHEMA);
       case "sqlite" ->
           "the SQLite file " + settings.get(Settings.URL, "").substring(SQLITE_URL.length());
+      case "redis" -> describeRedis(settings);
       default -> "the " + name + " store";
     };
   }
@@ -157,6 +163,70 @@ final class Stores {
       store.close();
       throw e;
     }
+  }
+
+  /** The Redis store's URL when none is given: a server on this machine, at Redis's port. */
+  static final String REDIS_URL = "redis://127.0.0.1:6379";
+
+  /**
+   * Opens Redis: it keeps no tables, so there is nothing to migrate or create; its keys are made as
+   * jobs are written.
+   */
+  private static Opened redis(Settings settings, boolean migrate, boolean create) {
+    URI url = redisUrl(settings);
+    RedisStore.Builder builder = RedisStore.builder(url.toString());
+    try {
+      builder.prefix(settings.get(Settings.PREFIX, ""));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          Settings.PREFIX + " (from " + settings.source(Settings.PREFIX) + "): " + e.getMessage());
+    }
+    RedisStore store = builder.build();
+    try {
+      // One round trip now, as the postgres store's pool connects at start: a server that cannot
+      // reach Redis refuses to start, instead of starting and failing every request.
+      store.time();
+    } catch (StoreException e) {
+      store.close();
+      Throwable why = e.getCause() == null ? e : e.getCause();
+      throw new StoreException(
+          "cannot use " + describeRedis(settings) + ": " + why.getMessage(), why);
+    }
+    return new Opened(store, null);
+  }
+
+  /** The Redis URL of the settings, {@link #REDIS_URL} when they give none, checked. */
+  private static URI redisUrl(Settings settings) {
+    String url = settings.get(Settings.URL, REDIS_URL);
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      uri = null;
+    }
+    // Checked here rather than by Jedis, which would take a path that is not a database number
+    // for a NumberFormatException, and a URL without a host for localhost.
+    if (uri == null
+        || !("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme()))
+        || uri.getHost() == null
+        || !(uri.getPath() == null || uri.getPath().matches("/?|/[0-9]{1,5}"))) {
+      throw new IllegalArgumentException(
+          "url must be a Redis URL, redis://host[:port][/db] (rediss:// for TLS), was '"
+              + url
+              + "'");
+    }
+    return uri;
+  }
+
+  /** Where the Redis store's jobs live, without the URL's password. */
+  private static String describeRedis(Settings settings) {
+    URI url = redisUrl(settings);
+    String prefix = settings.get(Settings.PREFIX, "");
+    return "Redis at "
+        + url.getHost()
+        + (url.getPort() == -1 ? "" : ":" + url.getPort())
+        + (url.getPath() == null || url.getPath().length() <= 1 ? "" : url.getPath())
+        + (prefix.isEmpty() ? "" : " (keys under " + prefix + ":)");
   }
 
   /** Fails, saying what to run, when {@code store}'s tables are older than this version's. */

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The package rules of Errand's library, checked on the compiled classes of every module this one
- * depends on (core, jdbc, postgres, sqlite, examples) and its own. It lives here because this is
- * the module that sees them all; the module system enforces the same boundary at run time (see each
- * library module's {@code module-info.java}).
+ * depends on (core, jdbc, postgres, sqlite, redis, examples) and its own. It lives here because
+ * this is the module that sees them all; the module system enforces the same boundary at run time
+ * (see each library module's {@code module-info.java}).
  */
 class ArchitectureTest {
 
@@ -47,7 +47,8 @@ class ArchitectureTest {
             "dev.errand.internal.memory",
             "dev.errand.jdbc.internal",
             "dev.errand.postgres",
-            "dev.errand.sqlite");
+            "dev.errand.sqlite",
+            "dev.errand.redis");
   }
 
   @Test
@@ -69,7 +70,11 @@ class ArchitectureTest {
   void storesDependOnNoInternalPackageOfTheCore() {
     noClasses()
         .that()
-        .resideInAnyPackage("dev.errand.postgres..", "dev.errand.sqlite..", "dev.errand.jdbc..")
+        .resideInAnyPackage(
+            "dev.errand.postgres..",
+            "dev.errand.sqlite..",
+            "dev.errand.redis..",
+            "dev.errand.jdbc..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("dev.errand.internal..")

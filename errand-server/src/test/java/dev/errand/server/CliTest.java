@@ -46,6 +46,9 @@ class CliTest {
   private final List<RunningServer> servers = new ArrayList<>();
   private TestPostgres pg;
 
+  /** The Redis key prefixes the test used, whose keys are deleted after it. */
+  private final List<String> redisPrefixes = new ArrayList<>();
+
   /** The command line's working directory: where a default SQLite file would be created. */
   @TempDir Path workingDirectory;
 
@@ -57,6 +60,14 @@ class CliTest {
     if (pg != null) {
       pg.close();
     }
+    redisPrefixes.forEach(TestRedis::dropPrefix);
+  }
+
+  /** A Redis key prefix of the test's own, whose keys are deleted after it. */
+  private String redisPrefix() {
+    String prefix = TestRedis.newPrefix("cli");
+    redisPrefixes.add(prefix);
+    return prefix;
   }
 
   @ParameterizedTest
@@ -253,7 +264,7 @@ class CliTest {
   void anUnknownStoreIsRefusedByName() {
     assertThat(run("queues", "list", "--store", "mongo")).isEqualTo(2);
     assertThat(err())
-        .isEqualTo("errand: store must be one of memory, postgres, sqlite, was 'mongo'\n");
+        .isEqualTo("errand: store must be one of memory, postgres, sqlite, redis, was 'mongo'\n");
   }
 
   @Test
@@ -334,6 +345,102 @@ class CliTest {
     assertThat(run("queues", "pause", "mail")).isZero();
     assertThat(run("queues", "list")).isZero();
     assertThat(out()).containsPattern("mail +yes +0 +0 +1 ");
+  }
+
+  @Test
+  void migrateSaysRedisNeedsNoneAndTheStoreCommandsAndTheServerWorkOnRedis() throws Exception {
+    String prefix = redisPrefix();
+    String[] store = {"--store", "redis", "--url", TestRedis.url(), "--prefix", prefix};
+    String where = "Redis at " + URI.create(TestRedis.url()).getAuthority();
+
+    assertThat(run(with("migrate", store))).as(err()).isZero();
+    assertThat(out())
+        .isEqualTo(where + " (keys under " + prefix + ":) needs no migrations: nothing to do\n");
+    assertThat(run("migrate", "--store", "memory")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: migrate needs a postgres or sqlite store (redis needs no migrations), was"
+                + " 'memory'\n");
+
+    assertThat(
+            run(
+                with(
+                    "enqueue",
+                    store,
+                    "send_mail",
+                    "--args",
+                    "{\"to\":\"ada\"}",
+                    "--queue",
+                    "mail")))
+        .as(err())
+        .isZero();
+    assertThat(out()).isEqualTo("enqueued job 1 (available)\n");
+    assertThat(run(with("enqueue", store, "later", "--run-in", "PT1H"))).isZero();
+    assertThat(run(with("jobs", store, "list", "--state", "available"))).as(err()).isZero();
+    assertThat(out()).contains(" send_mail ").doesNotContain("later");
+    assertThat(run(with("jobs", store, "list"))).isZero();
+    assertThat(out()).contains(" send_mail ", " later ");
+    assertThat(run(with("jobs", store, "show", "1"))).isZero();
+    assertThat(out()).contains("job 1: send_mail in queue mail", "\"to\" : \"ada\"");
+    assertThat(run(with("jobs", store, "cancel", "1"))).isZero();
+    assertThat(out()).isEqualTo("job 1: cancelled\n");
+    assertThat(run(with("jobs", store, "retry", "1"))).isZero();
+    assertThat(out()).isEqualTo("job 1: available\n");
+    assertThat(run(with("queues", store, "pause", "mail"))).isZero();
+    assertThat(run(with("queues", store, "list"))).isZero();
+    assertThat(out()).containsPattern("mail +yes +0 +0 +1 ");
+    assertThat(run(with("queues", store, "resume", "mail"))).isZero();
+
+    // The server on the same keys sees the CLI's jobs, and the CLI the server's.
+    RunningServer server = new RunningServer(store);
+    assertThat(server.printed())
+        .startsWith("errand server on " + where + " (keys under " + prefix + ":)\n");
+    HttpResponse<String> job = server.get("/api/jobs/1");
+    assertThat(job.statusCode()).as(job.body()).isEqualTo(200);
+    assertThat(job.body()).contains("\"kind\":\"send_mail\"");
+    HttpResponse<String> created = server.post("/api/jobs", "{\"kind\": \"hello\"}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    server.stop();
+    assertThat(run(with("jobs", store, "list"))).isZero();
+    assertThat(out()).contains(" hello ");
+    assertThat(workingDirectory.toFile().list()).isEmpty();
+  }
+
+  @Test
+  void theRedisStoreNeedsARedisUrlAndAPrefixOfKeyCharacters() {
+    env.put("ERRAND_STORE", "redis");
+    env.put("ERRAND_URL", "jdbc:postgresql://127.0.0.1/postgres");
+
+    assertThat(run("jobs", "list")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: url must be a Redis URL, redis://host[:port][/db] (rediss:// for TLS), was"
+                + " 'jdbc:postgresql://127.0.0.1/postgres'\n");
+    assertThat(run("server", "--port", "0", "--url", "redis://127.0.0.1:6379/zero")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: url must be a Redis URL, redis://host[:port][/db] (rediss:// for TLS), was"
+                + " 'redis://127.0.0.1:6379/zero'\n");
+
+    env.put("ERRAND_URL", TestRedis.url());
+    assertThat(run("jobs", "list", "--prefix", "my app")).isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: prefix (from --prefix): a key prefix may hold letters, digits, '_', '.' and"
+                + " '-', was 'my app'\n");
+  }
+
+  @Test
+  void aRedisServerThatCannotBeReachedIsRefusedAtOpenNamingIt() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    String url = "redis://127.0.0.1:" + closedPort;
+
+    assertThat(run("server", "--port", "0", "--store", "redis", "--url", url)).isEqualTo(1);
+    assertThat(err()).startsWith("errand: cannot use Redis at 127.0.0.1:" + closedPort + ": ");
+    assertThat(out()).isEmpty();
   }
 
   @Test
@@ -518,6 +625,50 @@ class CliTest {
   }
 
   @Test
+  void aFiniteDemoRunsOnRedisUnderTheKeyPrefixGiven() {
+    env.put("ERRAND_PORT", "0");
+    String prefix = redisPrefix();
+
+    assertThat(
+            run(
+                "demo",
+                "--store",
+                "redis",
+                "--url",
+                TestRedis.url(),
+                "--prefix",
+                prefix,
+                "--duration",
+                "PT1S"))
+        .as(err())
+        .isZero();
+    assertThat(out())
+        .startsWith(
+            "errand demo on Redis at "
+                + URI.create(TestRedis.url()).getAuthority()
+                + " (keys under "
+                + prefix
+                + ":)\n")
+        .contains("Finished: every job enqueued has ended")
+        .contains("import_item             10,000");
+  }
+
+  @Test
+  void onRedisTheDemoKeepsItsKeysUnderAPrefixOfItsOwnUnlessOneIsGiven() {
+    DemoCommand demo = new DemoCommand();
+    new picocli.CommandLine(demo).parseArgs("--store", "redis");
+    DemoCommand mine = new DemoCommand();
+    new picocli.CommandLine(mine).parseArgs("--store", "redis", "--prefix", "mine");
+
+    Settings settings = demo.demoSettings(Map.of());
+
+    assertThat(settings.get(Settings.PREFIX)).isEqualTo("errand-demo");
+    assertThat(Stores.describe(settings))
+        .isEqualTo("Redis at 127.0.0.1:6379 (keys under errand-demo:)");
+    assertThat(mine.demoSettings(Map.of()).get(Settings.PREFIX)).isEqualTo("mine");
+  }
+
+  @Test
   void aDemoWhosePortIsTakenSaysSoAndStartsNothing(@TempDir Path dir) throws Exception {
     // A file of its own: the default one is shared with any demo running on this machine.
     String url = "jdbc:sqlite:" + dir.resolve("demo.db");
@@ -611,6 +762,17 @@ class CliTest {
     assertThat(err()).isEqualTo("errand: --duration must be positive, was 0s\n");
   }
 
+  /**
+   * {@code command} and {@code more}, then {@code options}: a command line whose options come after
+   * its subcommand, where they belong.
+   */
+  private static String[] with(String command, String[] options, String... more) {
+    List<String> args = new ArrayList<>(List.of(command));
+    args.addAll(List.of(more));
+    args.addAll(List.of(options));
+    return args.toArray(String[]::new);
+  }
+
   private int run(String... args) {
     out.reset();
     err.reset();
@@ -652,7 +814,8 @@ class CliTest {
           .atMost(Duration.ofSeconds(30))
           .until(() -> printed().contains("listening on") || exit.isDone());
       assertThat(exit).as(errors.toString(StandardCharsets.UTF_8)).isNotDone();
-      Matcher port = Pattern.compile("127\\.0\\.0\\.1:(\\d+)").matcher(printed());
+      Matcher port =
+          Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)").matcher(printed());
       assertThat(port.find()).as(printed()).isTrue();
       base = "http://127.0.0.1:" + port.group(1);
     }

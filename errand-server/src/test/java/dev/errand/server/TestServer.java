@@ -90,6 +90,12 @@ final class TestServer implements AutoCloseable {
     return new TestServer(pg.store, pg, TOKEN);
   }
 
+  /** Under a new Redis key prefix, whose keys are deleted on close. */
+  static TestServer redis() {
+    TestRedis redis = new TestRedis();
+    return new TestServer(redis.store, redis, TOKEN);
+  }
+
   /** On a new SQLite file in a temporary directory, deleted on close. */
   static TestServer sqlite() {
     try {
