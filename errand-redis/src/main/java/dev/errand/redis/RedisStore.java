@@ -9,6 +9,7 @@ import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
+import dev.errand.StoreException;
 import dev.errand.redis.RedisScripts.Script;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
@@ -55,6 +56,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
@@ -88,7 +90,15 @@ public final class RedisStore implements Store {
             Capability.NODE_REGISTRY,
             Capability.UNIQUE_JOBS,
             Capability.DEPENDENCIES);
-    if (persists()) {
+    boolean persists;
+    try {
+      persists = persists();
+    } catch (RuntimeException e) {
+      notifier.close();
+      redis.close();
+      throw e;
+    }
+    if (persists) {
       caps.add(Capability.DURABLE);
     } else {
       log.warn(
@@ -139,9 +149,13 @@ public final class RedisStore implements Store {
   private boolean persists() {
     try {
       return "yes".equals(redis.configGet("appendonly").get("appendonly"));
+    } catch (JedisConnectionException e) {
+      throw new StoreException("cannot reach Redis: " + e.getMessage(), e);
     } catch (JedisException e) {
       // CONFIG may be renamed or refused (managed Redis): say what cannot be known.
-      log.warn("could not read the Redis server's appendonly setting: {}", e.getMessage());
+      log.warn(
+          "could not read the Redis server's appendonly setting ({}): not declaring DURABLE",
+          e.getMessage());
       return false;
     }
   }
