@@ -181,18 +181,15 @@ final class Stores {
       throw new IllegalArgumentException(
           Settings.PREFIX + " (from " + settings.source(Settings.PREFIX) + "): " + e.getMessage());
     }
-    RedisStore store = builder.build();
+    // The store asks the server for its settings as it is built: a server that cannot reach Redis
+    // refuses to start, instead of starting and failing every request.
     try {
-      // One round trip now, as the postgres store's pool connects at start: a server that cannot
-      // reach Redis refuses to start, instead of starting and failing every request.
-      store.time();
+      return new Opened(builder.build(), null);
     } catch (StoreException e) {
-      store.close();
       Throwable why = e.getCause() == null ? e : e.getCause();
       throw new StoreException(
           "cannot use " + describeRedis(settings) + ": " + why.getMessage(), why);
     }
-    return new Opened(store, null);
   }
 
   /** The Redis URL of the settings, {@link #REDIS_URL} when they give none, checked. */
