@@ -63,3 +63,31 @@ ensure_redis() {
   echo "run-tests: Redis: redis-server did not come up; see /tmp/errand-test-redis.log" >&2
   return 1
 }
+
+# Ruby's Sidekiq: errand-redis's SidekiqInteropTest runs Ruby's Sidekiq 6.4 client, API and
+# `sidekiq` processes against the Redis store's keys (under a key prefix, through redis-namespace).
+# Missing ones are installed from Debian when this runs as root; otherwise this says which tests
+# will fail and why (they fail rather than skip; the test also tries to install as a fallback).
+ensure_sidekiq() {
+  local packages="ruby-sidekiq ruby-redis-namespace"
+  if ruby -e 'require "sidekiq"; require "redis/namespace"' >/dev/null 2>&1; then
+    echo "run-tests: Sidekiq: found Ruby's Sidekiq $(ruby -e 'require "sidekiq"; print Sidekiq::VERSION')" \
+      "with redis-namespace"
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "run-tests: Sidekiq: Ruby's Sidekiq or redis-namespace is missing;" \
+      "INSTALLING Debian's $packages with apt-get"
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -q $packages >/tmp/errand-apt-sidekiq.log 2>&1 &&
+      ruby -e 'require "sidekiq"; require "redis/namespace"' >/dev/null 2>&1; then
+      echo "run-tests: Sidekiq: installed $packages" \
+        "(Sidekiq $(ruby -e 'require "sidekiq"; print Sidekiq::VERSION'))"
+      return 0
+    fi
+    echo "run-tests: Sidekiq: apt-get could not install $packages; see /tmp/errand-apt-sidekiq.log" >&2
+  fi
+  echo "run-tests: Sidekiq: WARNING: Ruby's Sidekiq with redis-namespace is not available" \
+    "(apt-get install $packages, as root). Every test of errand-redis's SidekiqInteropTest" \
+    "will FAIL: each needs a real Sidekiq client and sidekiq process; the rest of the suite runs." >&2
+  return 0
+}
