@@ -20,7 +20,8 @@ import redis.clients.jedis.RedisClient;
  * the test can tell whether two runs of one job overlapped, in the server's time.
  *
  * <p>Arguments, {@code --name=value}: {@code url}, {@code prefix}, {@code node}, {@code
- * concurrency}, {@code lease-ms}, {@code heartbeat-ms}, {@code work-ms} (how long each job runs).
+ * concurrency}, {@code lease-ms}, {@code heartbeat-ms}, {@code work-ms} (how long each job runs),
+ * optional {@code record} ({@code false}: runs are not recorded, for tests whose Redis goes down).
  * Prints {@code READY <node>} once working; stops gracefully when its standard input closes.
  */
 public final class RedisWorkerNode {
@@ -43,6 +44,7 @@ public final class RedisWorkerNode {
     String node = args.get("node");
     String runs = args.get("prefix") + ":test:runs";
     long workMs = Long.parseLong(args.get("work-ms"));
+    boolean record = !"false".equals(args.get("record"));
     Duration lease = Duration.ofMillis(Long.parseLong(args.get("lease-ms")));
     try (RedisStore store = RedisStore.builder(args.get("url")).prefix(args.get("prefix")).build();
         RedisClient recorder = RedisClient.create(URI.create(args.get("url")))) {
@@ -63,9 +65,13 @@ public final class RedisWorkerNode {
                           Work.class,
                           job -> {
                             String run = job.id() + "|" + job.attempt() + "|" + node + "|";
-                            recorder.rpush(runs, run + "start|" + serverMicros(recorder));
+                            if (record) {
+                              recorder.rpush(runs, run + "start|" + serverMicros(recorder));
+                            }
                             Thread.sleep(workMs);
-                            recorder.rpush(runs, run + "end|" + serverMicros(recorder));
+                            if (record) {
+                              recorder.rpush(runs, run + "end|" + serverMicros(recorder));
+                            }
                             return Outcome.complete();
                           })
                       .build())
