@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -140,9 +141,11 @@ public final class Config {
   private final int completerBatchMax;
   private final Duration shutdownTimeout;
   private final int maxArgsBytes;
+  private final Store drainFrom;
 
   private Config(Builder b) {
     this.store = b.store;
+    this.drainFrom = b.drainFrom;
     this.queues = Collections.unmodifiableMap(new LinkedHashMap<>(b.queues));
     this.workers = Collections.unmodifiableMap(new LinkedHashMap<>(b.workers));
     this.periodicJobs = List.copyOf(b.periodicJobs.values());
@@ -173,6 +176,46 @@ public final class Config {
     this.completerBatchMax = b.completerBatchMax;
     this.shutdownTimeout = b.shutdownTimeout;
     this.maxArgsBytes = b.maxArgsBytes;
+  }
+
+  /**
+   * This config on {@code old}, the store a node drains ({@link Builder#drainFrom}): the same
+   * queues, workers, listeners and timings, without periodic jobs (their slots go to the new
+   * store), with a clock aligned with the old store's own.
+   */
+  private Config(Config c, Store old) {
+    this.store = old;
+    this.drainFrom = null;
+    this.queues = c.queues;
+    this.workers = c.workers;
+    this.periodicJobs = List.of();
+    this.periodicGrace = c.periodicGrace;
+    this.listeners = c.listeners;
+    this.clock = new StoreAlignedClock(((StoreAlignedClock) c.clock).base());
+    this.nodeId = c.nodeId;
+    this.codec = c.codec;
+    this.defaultMaxAttempts = c.defaultMaxAttempts;
+    this.leaseDuration = c.leaseDuration;
+    this.heartbeatInterval = c.heartbeatInterval;
+    this.pollInterval = c.pollInterval;
+    this.fetchCooldown = c.fetchCooldown;
+    this.stageInterval = c.stageInterval;
+    this.rescueInterval = c.rescueInterval;
+    this.pruneInterval = c.pruneInterval;
+    this.leaderLease = c.leaderLease;
+    this.nodeReportInterval = c.nodeReportInterval;
+    this.completedRetention = c.completedRetention;
+    this.discardedRetention = c.discardedRetention;
+    this.cancelledRetention = c.cancelledRetention;
+    this.fetchBatchMax = c.fetchBatchMax;
+    this.completerBatchMax = c.completerBatchMax;
+    this.shutdownTimeout = c.shutdownTimeout;
+    this.maxArgsBytes = c.maxArgsBytes;
+  }
+
+  /** This config on the store it drains, for the node's second engine; empty if it drains none. */
+  Optional<Config> drainConfig() {
+    return drainFrom == null ? Optional.empty() : Optional.of(new Config(this, drainFrom));
   }
 
   private static Duration max(Duration a, Duration b) {
@@ -216,6 +259,14 @@ public final class Config {
   /** The store, which the caller who opened it closes (after the {@link Errand}). */
   public Store store() {
     return store;
+  }
+
+  /**
+   * The store this node drains while it moves to {@link #store()}, if any: see {@link
+   * Builder#drainFrom}.
+   */
+  public Optional<Store> drainFrom() {
+    return Optional.ofNullable(drainFrom);
   }
 
   /** The queues this node works, by name, in the order they were added. */
@@ -382,6 +433,7 @@ public final class Config {
     private int completerBatchMax = DEFAULT_COMPLETER_BATCH_MAX;
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private int maxArgsBytes = DEFAULT_MAX_ARGS_BYTES;
+    private Store drainFrom;
 
     private Builder(Store store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -662,11 +714,28 @@ public final class Config {
     }
 
     /**
+     * Moves this node from {@code old} to the builder's store: the node works its queues on both
+     * with the same workers, while everything it enqueues goes to the new store (a job's follow-ups
+     * written with its completion stay beside it in the old store, and are drained too). Jobs
+     * waiting, scheduled or retrying in the old store run there until none is left; {@link
+     * Errand#isDrained()} says when. Periodic jobs are enqueued in the new store only. Run this on
+     * every node, then, once drained, start them without it. The old store stays the caller's to
+     * close.
+     */
+    public Builder drainFrom(Store old) {
+      this.drainFrom = Objects.requireNonNull(old, "old");
+      return this;
+    }
+
+    /**
      * The validated config.
      *
      * @throws InvalidConfigException naming the first field that does not fit
      */
     public Config build() {
+      if (drainFrom == store) {
+        throw new InvalidConfigException("drainFrom: a node cannot drain the store it moves to");
+      }
       Duration heartbeat =
           heartbeatInterval != null ? heartbeatInterval : leaseDuration.dividedBy(3);
       if (heartbeat.compareTo(leaseDuration.dividedBy(2)) > 0) {

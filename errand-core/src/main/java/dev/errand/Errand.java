@@ -62,6 +62,11 @@ public final class Errand implements AutoCloseable, Enqueuer {
 
   private final Config config;
   private final Engine engine;
+
+  /** Works the store this node drains ({@link Config#drainFrom()}); null when it drains none. */
+  private final Engine drainer;
+
+  private final Config drainConfig;
   private final JobEncoder encoder;
   private final Jobs jobs;
   private final Queues queues;
@@ -72,6 +77,10 @@ public final class Errand implements AutoCloseable, Enqueuer {
     this.config = config;
     this.encoder = new JobEncoder(config);
     this.engine = new Engine(config, this, encoder);
+    this.drainConfig = config.drainConfig().orElse(null);
+    // Its workers' own enqueues go through this Errand, to the new store.
+    this.drainer =
+        drainConfig == null ? null : new Engine(drainConfig, this, new JobEncoder(drainConfig));
     this.jobs = new Jobs(config, engine);
     this.queues = new Queues(config);
     this.leases = new Leases(config);
@@ -95,6 +104,9 @@ public final class Errand implements AutoCloseable, Enqueuer {
     }
     lifecycle = Lifecycle.STARTED;
     engine.start();
+    if (drainer != null) {
+      drainer.start();
+    }
     return this;
   }
 
@@ -104,6 +116,9 @@ public final class Errand implements AutoCloseable, Enqueuer {
    */
   public synchronized void stop(Duration drain) {
     if (lifecycle == Lifecycle.STARTED) {
+      if (drainer != null) {
+        drainer.stop(drain);
+      }
       engine.stop(drain);
     }
     lifecycle = Lifecycle.STOPPED;
@@ -116,6 +131,25 @@ public final class Errand implements AutoCloseable, Enqueuer {
   @Override
   public void close() {
     stop(config.shutdownTimeout());
+  }
+
+  /**
+   * Whether the store this node drains ({@link Config.Builder#drainFrom}) holds no job that has yet
+   * to end: none pending, scheduled, available, running or retryable. One store read; false while
+   * jobs remain, and always true on a node that drains no store.
+   */
+  public boolean isDrained() {
+    if (drainConfig == null) {
+      return true;
+    }
+    for (QueueInfo queue : drainConfig.store().queueList()) {
+      for (JobState state : JobState.values()) {
+        if (!state.isFinal() && queue.count(state) > 0) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** The configuration this runs on. */
