@@ -115,7 +115,11 @@ class TransactionalEnqueueRestartTest {
     cluster.update("SELECT pg_reload_conf()");
     NodeProcess node = cluster.startNode("w", 8, LEASE, Duration.ofSeconds(2), "noop");
 
-    callerPool = TestDatabase.newPool(postgres.url(), CALLERS);
+    // A read that never returns (a connection the outage left half open) fails after 15 s rather
+    // than hold its caller for good; the commit that waits for the standby ends at the stop.
+    String url = postgres.url();
+    callerPool =
+        TestDatabase.newPool(url + (url.contains("?") ? "&" : "?") + "socketTimeout=15", CALLERS);
     // While the server is down a caller waits at most this long for a connection, then fails its
     // transaction and begins the next one.
     callerPool.setConnectionTimeout(1_000);
@@ -165,10 +169,33 @@ class TransactionalEnqueueRestartTest {
     int[] failuresAtStop = snapshot(failures);
     // Each caller went on trying while the server was down: each saw the transaction under way
     // fail, then one more that could not get a connection at all.
-    await("every caller failed twice during the outage")
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(20))
-        .until(() -> allGrewBy(failures, failuresAtStop, 2));
+    try {
+      await("every caller failed twice during the outage")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> allGrewBy(failures, failuresAtStop, 2));
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      StringBuilder where = new StringBuilder("where the callers are:");
+      for (Thread caller : callers) {
+        where
+            .append("\n")
+            .append(caller.getName())
+            .append(" (")
+            .append(caller.getState())
+            .append(')');
+        for (StackTraceElement frame : caller.getStackTrace()) {
+          where.append("\n    at ").append(frame);
+        }
+      }
+      throw new AssertionError(
+          "callers' failures "
+              + java.util.Arrays.toString(snapshot(failures))
+              + " from "
+              + java.util.Arrays.toString(failuresAtStop)
+              + "; "
+              + where,
+          e);
+    }
     postgres.restart();
     long restarted = System.nanoTime();
     int[] commitsAtRestart = snapshot(commits);

@@ -1,0 +1,38 @@
+# The no-op Sidekiq workers behind ./bench-sidekiq: NoOp counts what it performed and, at the last of
+# BENCH_JOBS, writes when the first and the last started to BENCH_DONE; Pickup records when each
+# perform starts, for the pickup latency.
+require "sidekiq"
+require "json"
+
+Sidekiq.configure_server { |c| c.redis = { url: ENV.fetch("BENCH_REDIS_URL") } }
+Sidekiq.configure_client { |c| c.redis = { url: ENV.fetch("BENCH_REDIS_URL") } }
+
+class NoOp
+  include Sidekiq::Worker
+  LOCK = Mutex.new
+  @performed = 0
+  @first = nil
+
+  class << self
+    attr_accessor :performed, :first
+  end
+
+  def perform(_n)
+    now = Process.clock_gettime(Process::CLOCK_REALTIME)
+    done = LOCK.synchronize do
+      NoOp.first ||= now
+      NoOp.performed += 1
+      NoOp.performed == Integer(ENV.fetch("BENCH_JOBS", "0"))
+    end
+    File.write(ENV.fetch("BENCH_DONE"), JSON.generate(first: NoOp.first, last: now)) if done
+  end
+end
+
+class Pickup
+  include Sidekiq::Worker
+
+  def perform(n)
+    now = Process.clock_gettime(Process::CLOCK_REALTIME)
+    Sidekiq.redis { |r| r.rpush("bench:pickup", JSON.generate([n, now])) }
+  end
+end
