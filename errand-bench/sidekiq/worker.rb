@@ -4,12 +4,18 @@
 require "sidekiq"
 require "json"
 
-Sidekiq.configure_server { |c| c.redis = { url: ENV.fetch("BENCH_REDIS_URL") } }
+Sidekiq.configure_server do |c|
+  c.redis = { url: ENV.fetch("BENCH_REDIS_URL") }
+  # Errand's benchmark logs nothing per job; Sidekiq logs each job's start and end at INFO.
+  c.logger.level = Logger::WARN
+end
 Sidekiq.configure_client { |c| c.redis = { url: ENV.fetch("BENCH_REDIS_URL") } }
 
 class NoOp
   include Sidekiq::Worker
   LOCK = Mutex.new
+  JOBS = Integer(ENV.fetch("BENCH_JOBS", "0"))
+  DONE = ENV["BENCH_DONE"]
   @performed = 0
   @first = nil
 
@@ -22,9 +28,13 @@ class NoOp
     done = LOCK.synchronize do
       NoOp.first ||= now
       NoOp.performed += 1
-      NoOp.performed == Integer(ENV.fetch("BENCH_JOBS", "0"))
+      NoOp.performed == JOBS
     end
-    File.write(ENV.fetch("BENCH_DONE"), JSON.generate(first: NoOp.first, last: now)) if done
+    return unless done
+
+    # Whole or not at all: the benchmark reads it as soon as it exists.
+    File.write("#{DONE}.tmp", JSON.generate(first: NoOp.first, last: now))
+    File.rename("#{DONE}.tmp", DONE)
   end
 end
 
