@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * A job's hash ({@code errand:job:<id>}) as the scripts return it, field and value in turn, read
  * into a {@link JobInfo}. Times are integer microseconds since the epoch; an absent or empty field
- * is null.
+ * is null, but for what a new job's hash leaves out because every new job has it: attempt 0, no
+ * errors, no tags, no metadata.
  */
 final class JobFields {
   private JobFields() {}
@@ -46,7 +47,7 @@ final class JobFields {
         JobColumns.state(f.get("state")),
         f.get("args"),
         Integer.parseInt(f.get("priority")),
-        Integer.parseInt(f.get("attempt")),
+        Integer.parseInt(f.getOrDefault("attempt", "0")),
         Integer.parseInt(f.get("max_attempts")),
         instant(f.get("created_at")),
         instant(f.get("scheduled_at")),
@@ -54,9 +55,9 @@ final class JobFields {
         instant(f.get("finalized_at")),
         emptyAsNull(f.get("lease_owner")),
         instant(f.get("lease_expires_at")),
-        JobColumns.tags(f.get("tags")),
-        JobColumns.metadata(f.get("metadata")),
-        JobColumns.errors(f.get("errors")),
+        JobColumns.tags(f.getOrDefault("tags", "[]")),
+        JobColumns.metadata(f.getOrDefault("metadata", "{}")),
+        JobColumns.errors(f.getOrDefault("errors", "[]")),
         dependencies(f.get("deps")));
   }
 

@@ -91,7 +91,7 @@ local function consider(member, order)
     return 'claim', claim_whole(id)
   end
   zrem_later(order, job[ORD])
-  local attempt = int(tonumber(job[ATTEMPT]) + 1)
+  local attempt = int(tonumber(job[ATTEMPT] or 0) + 1)
   zrem_later(k('errand:state:available'), int(id))
   zadd_later(running, ARGV[6], int(id))
   count(queue, 'available', -1)

@@ -53,7 +53,7 @@ for _, r in ipairs(parsed) do
     zadd_later(k('errand:finished'), int(at_us), id)
     zadd_later(k('errand:state:completed'), id, id)
     redis.call('HSET', job_key(id), 'state', 'completed', 'finalized_at', int(at_us),
-      'lease_owner', '', 'lease_expires_at', '', 'pl', '')
+      'lease_owner', '', 'lease_expires_at', '')
     count(held[3], 'running', -1)
     count(held[3], 'completed', 1)
     count_stat('processed', at_us)

@@ -156,6 +156,11 @@ local function load(id)
   for i = 1, #flat, 2 do
     job[flat[i]] = flat[i + 1]
   end
+  -- A new job's hash leaves out what every new job has (JobFields reads them alike).
+  job.attempt = job.attempt or '0'
+  job.errors = job.errors or '[]'
+  job.tags = job.tags or '[]'
+  job.metadata = job.metadata or '{}'
   return job
 end
 
@@ -163,6 +168,12 @@ end
 -- fields of its current state (',"retry_count":2,...'), or nothing.
 local function sidekiq_json(job, extra)
   return job.sk .. extra .. '}'
+end
+
+-- The JSON the job has now in Sidekiq's structure of its state: its base closed with the fields
+-- of that state, kept in `ex` (retry and dead only), not the whole JSON a second time.
+local function member_of(job)
+  return sidekiq_json(job, job.ex or '')
 end
 
 -- Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm): no os.date in Redis's Lua.
@@ -223,7 +234,8 @@ local function list_insert(order, list, ord, member)
     redis.call('ZADD', order, 0, ord)
     local next_job = redis.call('ZRANGE', order, '(' .. ord, '+', 'BYLEX', 'LIMIT', 0, 1)[1]
     if next_job then
-      local pivot = redis.call('HGET', job_key(tonumber(string.sub(next_job, 19))), 'pl')
+      local parts = redis.call('HMGET', job_key(tonumber(string.sub(next_job, 19))), 'sk', 'ex')
+      local pivot = parts[1] and (parts[1] .. (parts[2] or '') .. '}')
       if pivot and redis.call('LINSERT', list, 'AFTER', pivot, member) > 0 then
         return
       end
@@ -327,15 +339,15 @@ local function remove_from_place(id, job)
   local state, queue = job.state, job.queue
   if state == 'available' then
     redis.call('ZREM', order_set(queue, job.priority), job.ord)
-    redis.call('LREM', list_key(queue, job.priority), -1, job.pl)
+    redis.call('LREM', list_key(queue, job.priority), -1, member_of(job))
   elseif state == 'scheduled' then
-    redis.call('ZREM', k('schedule'), job.pl)
+    redis.call('ZREM', k('schedule'), member_of(job))
   elseif state == 'retryable' then
-    redis.call('ZREM', k('retry'), job.pl)
+    redis.call('ZREM', k('retry'), member_of(job))
   elseif state == 'running' then
     redis.call('ZREM', k('errand:running'), int(id))
   elseif state == 'discarded' then
-    redis.call('ZREM', k('dead'), job.pl)
+    redis.call('ZREM', k('dead'), member_of(job))
     redis.call('ZREM', k('errand:finished'), int(id))
   elseif state == 'completed' or state == 'cancelled' then
     redis.call('ZREM', k('errand:finished'), int(id))
@@ -397,7 +409,7 @@ local function attach(id, job, extra, before)
   elseif state == 'completed' or state == 'cancelled' then
     redis.call('ZADD', k('errand:finished'), int(job.finalized_at), int(id))
   end
-  job.pl = member
+  job.ex = (state == 'retryable' or state == 'discarded') and extra or false
   if state ~= 'running' then
     redis.call('ZADD', k('errand:state:' .. state), int(id), int(id))
   end
@@ -427,7 +439,7 @@ local function flat(job)
   local out = {}
   for field, value in pairs(job) do
     -- Sidekiq's JSON and the order key are this store's own business.
-    if value ~= false and value ~= '' and field ~= 'sk' and field ~= 'pl' and field ~= 'ord' then
+    if value ~= false and value ~= '' and field ~= 'sk' and field ~= 'ex' and field ~= 'ord' then
       out[#out + 1] = field
       out[#out + 1] = stored(value)
     end
@@ -601,11 +613,17 @@ local function insert_job(now_us, base, id, dependencies)
     else
       zadd_later(k('schedule'), seconds(job.scheduled_at), member)
     end
-    redis.call('HSET', job_key(id), 'id', int(id), 'kind', job.kind, 'queue', job.queue,
-      'args', job.args, 'priority', job.priority, 'scheduled_at', job.scheduled_at,
-      'max_attempts', job.max_attempts, 'tags', job.tags, 'metadata', job.metadata, 'sk', job.sk,
-      'attempt', '0', 'created_at', int(now_us), 'errors', '[]', 'state', state, 'pl', member,
-      'ord', ord)
+    -- No attempt, errors, or empty tags and metadata: load() and JobFields read them as such.
+    local key = job_key(id)
+    redis.call('HSET', key, 'id', int(id), 'kind', job.kind, 'queue', job.queue, 'args', job.args,
+      'priority', job.priority, 'scheduled_at', job.scheduled_at, 'max_attempts', job.max_attempts,
+      'sk', job.sk, 'created_at', int(now_us), 'state', state, 'ord', ord)
+    if job.tags ~= '[]' then
+      redis.call('HSET', key, 'tags', job.tags)
+    end
+    if job.metadata ~= '{}' then
+      redis.call('HSET', key, 'metadata', job.metadata)
+    end
     zadd_later(k('errand:state:' .. state), int(id), int(id))
     count(job.queue, state, 1)
     if not queues_added[job.queue] then
