@@ -1,8 +1,8 @@
 -- Shared by every Errand script: RedisScripts puts this file in front of each one before loading
 -- it, so each script stays one atomic EVALSHA. ARGV[1] is the key prefix of the store ('' or
 -- 'namespace:'), in front of Sidekiq's keys and Errand's alike. Times are integer microseconds
--- since the epoch (exact in Lua's doubles until the year 2255); Sidekiq's sorted sets score in
--- float seconds, as Sidekiq does.
+-- since the epoch, kept and compared as digits (run times reach the year 9999, past a double's
+-- exact integers; see pad); Sidekiq's sorted sets score in float seconds, as Sidekiq does.
 --
 -- Where a job lives, by state (docs in README, "On Redis"):
 --   available  one list per queue and priority, in fetch order (LPUSH last, RPOP next):
@@ -14,7 +14,9 @@
 --   running    errand:running (by lease expiry)
 --   discarded  dead (Sidekiq's sorted set) and errand:finished (by finalized_at)
 --   completed, cancelled  errand:finished
--- and always in errand:job:<id> (the whole record; a field without a value is empty),
+-- and always in errand:job:<id> (the whole record; a field cleared is empty, and a new job's
+-- leaves out attempt, errors, tags and metadata while they are 0 or empty: load() fills them in;
+-- its Sidekiq JSON is `sk`, the object left open, closed with `ex`, its state's fields),
 -- errand:state:<state> (ids, for the views; not for running jobs, which errand:running lists)
 -- and errand:counts:<q> (jobs per state). Every script returns through done(), which writes the
 -- counts it changed.
@@ -432,19 +434,6 @@ local function attach(id, job, extra, before)
   if #set > 0 then
     redis.call('HSET', job_key(id), unpack(set))
   end
-end
-
--- The job's fields, flat (field, value, ...), as the Java side reads them.
-local function flat(job)
-  local out = {}
-  for field, value in pairs(job) do
-    -- Sidekiq's JSON and the order key are this store's own business.
-    if value ~= false and value ~= '' and field ~= 'sk' and field ~= 'ex' and field ~= 'ord' then
-      out[#out + 1] = field
-      out[#out + 1] = stored(value)
-    end
-  end
-  return out
 end
 
 -- Moves a stored job to a new state: detach, let `change` edit its fields, attach, writing only
