@@ -1,31 +1,21 @@
 package dev.errand.postgres.multiprocess;
 
-import static org.awaitility.Awaitility.await;
-
+import dev.errand.contract.process.ChildJvm;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link WorkerNode} running in a child JVM, its standard output and error going to a file. The
- * test owns it: {@link #close()} (in a {@code finally} or {@code @AfterEach}) kills it if it still
- * runs, so no process outlives the test.
+ * A {@link WorkerNode} (or another main class of these tests) running in a child JVM, its output
+ * going to a file: a {@link ChildJvm} with what the PostgreSQL multi-process tests ask of their
+ * nodes. {@link #close()} kills it if it still runs, so no process outlives the test.
  */
 final class NodeProcess implements AutoCloseable {
-  private final String name;
-  private final Process process;
-  private final Path output;
+  private final ChildJvm jvm;
 
-  private NodeProcess(String name, Process process, Path output) {
-    this.name = name;
-    this.process = process;
-    this.output = output;
+  private NodeProcess(ChildJvm jvm) {
+    this.jvm = jvm;
   }
 
   /** Starts {@link WorkerNode} with {@code args} in a new JVM on this JVM's class path. */
@@ -35,59 +25,35 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts {@code main} with {@code args} in a new JVM on this JVM's class path. */
   static NodeProcess start(String name, Path output, Class<?> main, List<String> args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // Small heaps and the serial collector: up to four JVMs and PostgreSQL share two cores here.
-    command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    command.add(main.getName());
-    command.addAll(args);
-    try {
-      Process process =
-          new ProcessBuilder(command)
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .start();
-      return new NodeProcess(name, process, output);
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start node " + name, e);
-    }
+    return new NodeProcess(ChildJvm.start(name, output, main, args));
   }
 
   String name() {
-    return name;
+    return jvm.name();
   }
 
   boolean isAlive() {
-    return process.isAlive();
+    return jvm.isAlive();
   }
 
   /** Waits until the node printed {@code READY}; fails at once if it exits first. */
   void awaitReady(Duration timeout) {
-    await("node " + name + " ready")
-        .atMost(timeout)
-        .pollInterval(Duration.ofMillis(50))
-        .failFast("node " + name + " exited before it was ready:\n" + tail(), () -> !isAlive())
-        .until(() -> lines().contains("READY " + name));
+    jvm.awaitLine("READY " + name(), timeout);
   }
 
   /** Writes {@code line} to the node's standard input. */
   void send(String line) throws IOException {
-    process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
-    process.getOutputStream().flush();
+    jvm.send(line);
   }
 
   /** CPU time the node's JVM used so far. */
   Duration cpuTime() {
-    return process.toHandle().info().totalCpuDuration().orElseThrow();
+    return jvm.cpuTime();
   }
 
   /** SIGKILL: the JVM gets no chance to release or finish anything. */
   void kill() throws InterruptedException {
-    process.destroyForcibly();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("node " + name + " did not die on SIGKILL");
-    }
+    jvm.kill();
   }
 
   /**
@@ -95,22 +61,12 @@ final class NodeProcess implements AutoCloseable {
    * it takes longer than {@code timeout}.
    */
   int stop(Duration timeout) throws InterruptedException, IOException {
-    process.getOutputStream().close();
-    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly();
-      throw new IllegalStateException(
-          "node " + name + " did not stop within " + timeout + "; killed it:\n" + tail());
-    }
-    return process.exitValue();
+    return jvm.stop(timeout);
   }
 
   /** Everything the node printed so far. */
   List<String> lines() {
-    try {
-      return Files.readAllLines(output, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return jvm.lines();
   }
 
   /**
@@ -132,19 +88,11 @@ final class NodeProcess implements AutoCloseable {
 
   /** The last lines of its output, for failure messages. */
   String tail() {
-    List<String> lines = lines();
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+    return jvm.tail();
   }
 
   @Override
   public void close() {
-    if (process.isAlive()) {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    jvm.close();
   }
 }

@@ -8,6 +8,7 @@ import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.contract.process.ChildJvm;
 import dev.errand.redis.RedisStore;
 import dev.errand.redis.process.RedisWorkerNode.Work;
 import java.net.URI;

@@ -7,6 +7,7 @@ import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
 import dev.errand.JobState;
+import dev.errand.contract.process.ChildJvm;
 import dev.errand.redis.RedisStore;
 import dev.errand.redis.process.RedisWorkerNode.Work;
 import dev.errand.spi.Capability;

@@ -1,4 +1,4 @@
-package dev.errand.redis.process;
+package dev.errand.contract.process;
 
 import static org.awaitility.Awaitility.await;
 
@@ -13,10 +13,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A main class running in a JVM of its own on this JVM's class path, its output going to a file.
- * The test owns it: {@link #close()} kills it if it still runs, so no process outlives the test.
+ * A main class running in a JVM of its own on this JVM's class path, its standard output and error
+ * going to a file: a node of a multi-process test. The test owns it: {@link #close()} (in a {@code
+ * finally} or {@code @AfterEach}) kills it if it still runs, so no process outlives the test.
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
   private final String name;
   private final Process process;
   private final Path output;
@@ -27,10 +28,14 @@ final class ChildJvm implements AutoCloseable {
     this.output = output;
   }
 
-  static ChildJvm start(String name, Path output, Class<?> main, List<String> args) {
+  /**
+   * Starts {@code main} with {@code args}, naming it {@code name}; its output goes to {@code
+   * output}.
+   */
+  public static ChildJvm start(String name, Path output, Class<?> main, List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // Small heaps and the serial collector: several JVMs and Redis share two cores here.
+    // Small heaps and the serial collector: several JVMs and a database share two cores here.
     command.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
     command.addAll(args);
@@ -48,16 +53,16 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** Waits until it printed {@code line}; fails at once if it exits first. */
-  void awaitLine(String line, Duration timeout) {
+  public void awaitLine(String line, Duration timeout) {
     await(name + " printed " + line)
         .atMost(timeout)
         .pollInterval(Duration.ofMillis(50))
@@ -65,16 +70,30 @@ final class ChildJvm implements AutoCloseable {
         .until(() -> lines().contains(line));
   }
 
+  /** Writes {@code line} to its standard input. */
+  public void send(String line) throws IOException {
+    process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().flush();
+  }
+
+  /** CPU time its JVM used so far. */
+  public Duration cpuTime() {
+    return process.toHandle().info().totalCpuDuration().orElseThrow();
+  }
+
   /** SIGKILL: nothing is released or finished. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
       throw new IllegalStateException(name + " did not die on SIGKILL");
     }
   }
 
-  /** Closes its standard input (it stops gracefully) and returns its exit code. */
-  int stop(Duration timeout) throws InterruptedException, IOException {
+  /**
+   * Closes its standard input (a node stops gracefully then) and returns its exit code; kills it
+   * and fails if it takes longer than {@code timeout}.
+   */
+  public int stop(Duration timeout) throws InterruptedException, IOException {
     process.getOutputStream().close();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
@@ -83,7 +102,8 @@ final class ChildJvm implements AutoCloseable {
     return process.exitValue();
   }
 
-  List<String> lines() {
+  /** Everything it printed so far. */
+  public List<String> lines() {
     try {
       return Files.readAllLines(output, StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -91,9 +111,10 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
-  String tail() {
+  /** The last lines of its output, for failure messages. */
+  public String tail() {
     List<String> lines = lines();
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
   }
 
   @Override
