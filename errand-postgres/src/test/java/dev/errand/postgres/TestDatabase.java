@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 
@@ -50,10 +51,21 @@ public final class TestDatabase {
   // readers. Test code is no one's API.
   @SuppressWarnings("exports")
   public static HikariDataSource newPool(String jdbcUrl, int size) {
+    return newPool(jdbcUrl, size, Duration.ofSeconds(30));
+  }
+
+  /**
+   * A pool whose callers wait at most {@code connectionTimeout} for a connection. It must be set
+   * here, before the pool starts: the started pool keeps the timeout it began with, and setting it
+   * on the data source afterwards changes nothing.
+   */
+  @SuppressWarnings("exports")
+  public static HikariDataSource newPool(String jdbcUrl, int size, Duration connectionTimeout) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
     config.setMaximumPoolSize(size);
     config.setPoolName("errand-test");
+    config.setConnectionTimeout(connectionTimeout.toMillis());
     return new HikariDataSource(config);
   }
 

@@ -59,9 +59,8 @@ final class Cluster implements AutoCloseable {
   Cluster(String url, String schemaPrefix) {
     this.url = url;
     this.schema = TestDatabase.newSchema(schemaPrefix);
-    this.pool = TestDatabase.newPool(url, 3);
     // A test that fails while its database is down should not wait 30 s more in its clean-up.
-    pool.setConnectionTimeout(5_000);
+    this.pool = TestDatabase.newPool(url, 3, Duration.ofSeconds(5));
     try {
       // Under target/, kept after the run: the nodes' logs are what explains a failure.
       this.outputDir = Files.createDirectories(Path.of("target", "multiprocess", schema));

@@ -118,11 +118,13 @@ class TransactionalEnqueueRestartTest {
     // A read that never returns (a connection the outage left half open) fails after 15 s rather
     // than hold its caller for good; the commit that waits for the standby ends at the stop.
     String url = postgres.url();
-    callerPool =
-        TestDatabase.newPool(url + (url.contains("?") ? "&" : "?") + "socketTimeout=15", CALLERS);
-    // While the server is down a caller waits at most this long for a connection, then fails its
+    // While the server is down a caller waits at most 1 s for a connection, then fails its
     // transaction and begins the next one.
-    callerPool.setConnectionTimeout(1_000);
+    callerPool =
+        TestDatabase.newPool(
+            url + (url.contains("?") ? "&" : "?") + "socketTimeout=15",
+            CALLERS,
+            Duration.ofSeconds(1));
     Errand errand = cluster.client();
     AtomicInteger nextTx = new AtomicInteger();
     Map<Integer, Outcome> outcomes = new ConcurrentHashMap<>();
