@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
-import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.contract.process.ChildJvm;
 import dev.errand.redis.RedisStore;
@@ -30,7 +29,11 @@ import redis.clients.jedis.RedisClient;
  * is lost, and no two runs of one job overlap in time.
  */
 class RedisNodeKilledTest {
-  private static final int JOBS = 600;
+  private static final int JOBS = 300;
+
+  /** How long each job runs: long enough that a kill lands mid-job (see the test). */
+  private static final Duration WORK = Duration.ofMillis(250);
+
   private static final Duration LEASE = Duration.ofSeconds(2);
 
   private final String prefix = "errand-test-" + UUID.randomUUID();
@@ -59,7 +62,7 @@ class RedisNodeKilledTest {
                 "--concurrency=4",
                 "--lease-ms=" + LEASE.toMillis(),
                 "--heartbeat-ms=300",
-                "--work-ms=30"));
+                "--work-ms=" + WORK.toMillis()));
     nodes.add(node);
     return node;
   }
@@ -73,13 +76,13 @@ class RedisNodeKilledTest {
         IntStream.range(0, JOBS).mapToObj(Work::new).toList(),
         EnqueueOptions.defaults().queue("mp"));
 
-    // Killed while it holds leases: jobs it claimed and had not finished.
-    await("node b holds jobs")
+    // Killed in the middle of jobs it runs: a run of b's that started and has not ended, which
+    // with WORK long beside the few milliseconds from this check to the kill is still running
+    // when the kill lands. (A check of b's leases alone let b finish them all first.)
+    await("node b runs a job")
         .atMost(Duration.ofSeconds(60))
-        .until(
-            () ->
-                store.jobList(JobQuery.all().withStates(JobState.RUNNING).withLimit(100)).stream()
-                    .anyMatch(j -> "b".equals(j.leaseOwner())));
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> runsUnderWay("b") > 0);
     ChildJvm b = nodes.get(1);
     b.kill();
     long killedAt = RedisWorkerNode.serverMicros(redis);
@@ -111,6 +114,18 @@ class RedisNodeKilledTest {
     for (ChildJvm survivor : survivors) {
       assertThat(survivor.stop(Duration.ofSeconds(20))).as(survivor.name()).isZero();
     }
+  }
+
+  /** The runs {@code node} has recorded the start of and not the end. */
+  private long runsUnderWay(String node) {
+    long underWay = 0;
+    for (String record : redis.lrange(prefix + ":test:runs", 0, -1)) {
+      String[] f = record.split("\\|");
+      if (f[2].equals(node)) {
+        underWay += f[3].equals("start") ? 1 : -1;
+      }
+    }
+    return underWay;
   }
 
   /**
