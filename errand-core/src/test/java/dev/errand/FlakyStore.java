@@ -82,6 +82,11 @@ final class FlakyStore implements Store {
   }
 
   @Override
+  public List<Enqueued> jobImport(dev.errand.spi.JobImportParams params) {
+    return delegate.jobImport(params);
+  }
+
+  @Override
   public List<JobInfo> jobFetch(JobFetchParams params) {
     maybeFail(fetchFailures, "fetch");
     return delegate.jobFetch(params);

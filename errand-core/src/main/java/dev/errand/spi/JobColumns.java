@@ -91,6 +91,15 @@ public final class JobColumns {
     return node.toString();
   }
 
+  /** Attempt errors as the JSON array that {@link #errors} reads. */
+  public static String errorsJson(List<AttemptError> errors) {
+    StringBuilder json = new StringBuilder("[");
+    for (AttemptError error : errors) {
+      json.append(json.length() == 1 ? "" : ",").append(errorJson(error));
+    }
+    return json.append(']').toString();
+  }
+
   /** Tags stored as a JSON array of strings. */
   public static List<String> tags(String json) {
     if (json.equals("[]")) {

@@ -128,6 +128,17 @@ public interface Store extends AutoCloseable {
   }
 
   /**
+   * Stores jobs brought from another store, each with its history: as {@link #jobInsertMany} for
+   * unique jobs, then, for each job stored, its {@code attempt} and {@code errors} as given and its
+   * state {@code RETRYABLE} if it is retrying — all in one atomic write, so that no reader sees an
+   * imported job without its history. A job whose unique key is held is not stored: its entry is
+   * the holder's, marked duplicate. Every store implements it.
+   *
+   * @return one entry per job, in order
+   */
+  List<Enqueued> jobImport(JobImportParams params);
+
+  /**
    * Claims up to {@code limit} {@code AVAILABLE} jobs of a queue whose {@code scheduledAt} is not
    * after {@code now}, in order of priority, {@code scheduledAt}, id; nothing from a paused queue.
    * Each claimed job becomes {@code RUNNING} with {@code attempt + 1}, {@code attemptedAt = now}

@@ -9,7 +9,9 @@ import dev.errand.JobState;
 import dev.errand.StoreException;
 import dev.errand.jdbc.internal.Binder;
 import dev.errand.jdbc.internal.JdbcRunner;
+import dev.errand.spi.ImportedJob;
 import dev.errand.spi.JobColumns;
+import dev.errand.spi.JobImportParams;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobRules;
@@ -86,6 +88,47 @@ final class JobInserts {
         connection,
         "insert a batch of " + params.members().size() + " jobs in the caller's transaction",
         c -> insertBatch(c, params));
+  }
+
+  /** Inserts the jobs as unique jobs, then writes the history of those stored, in one commit. */
+  List<Enqueued> jobImport(JobImportParams params) {
+    if (params.jobs().isEmpty()) {
+      return List.of();
+    }
+    List<NewJob> jobs = params.jobs().stream().map(ImportedJob::job).toList();
+    return ctx.jdbc.transaction(
+        "import " + jobs.size() + " jobs",
+        c -> {
+          List<Enqueued> enqueued = insert(c, new JobInsertManyParams(jobs, params.now()));
+          List<Enqueued> result = new ArrayList<>(enqueued.size());
+          List<Long> ids = new ArrayList<>();
+          List<Short> attempts = new ArrayList<>();
+          List<String> errors = new ArrayList<>();
+          List<Boolean> retrying = new ArrayList<>();
+          for (int i = 0; i < enqueued.size(); i++) {
+            Enqueued e = enqueued.get(i);
+            ImportedJob job = params.jobs().get(i);
+            if (!e.duplicate()
+                && (job.retrying() || job.attempt() > 0 || !job.errors().isEmpty())) {
+              ids.add(e.id());
+              attempts.add((short) job.attempt());
+              errors.add(JobColumns.errorsJson(job.errors()));
+              retrying.add(job.retrying());
+              e = job.retrying() ? new Enqueued(e.id(), JobState.RETRYABLE, false) : e;
+            }
+            result.add(e);
+          }
+          if (!ids.isEmpty()) {
+            try (Binder b = ctx.prepare(c, "JobImportHistory")) {
+              b.setArray("ids", c.createArrayOf("bigint", ids.toArray()))
+                  .setArray("attempts", c.createArrayOf("int2", attempts.toArray()))
+                  .setArray("errors", c.createArrayOf("text", errors.toArray()))
+                  .setArray("retrying", c.createArrayOf("bool", retrying.toArray()));
+              b.executeUpdate();
+            }
+          }
+          return result;
+        });
   }
 
   private List<Enqueued> insertBatch(Connection c, JobInsertBatchParams params)

@@ -15,6 +15,7 @@ import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobImportParams;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
@@ -200,6 +201,11 @@ public final class PostgresStore implements Store {
   @Override
   public List<Enqueued> jobInsertBatch(JobInsertBatchParams params) {
     return inserts.jobInsertBatch(params);
+  }
+
+  @Override
+  public List<Enqueued> jobImport(JobImportParams params) {
+    return inserts.jobImport(params);
   }
 
   @Override

@@ -451,6 +451,17 @@ SET state = 'available', scheduled_at = :now::timestamptz, finalized_at = NULL,
 WHERE id = :id AND state <> 'running'
 RETURNING *;
 
+-- name: JobImportHistory
+-- The history of jobs just imported from another store (JobImport), in the transaction that
+-- inserted them: no fetcher sees them before it, and a retrying job leaves the fetch index here.
+UPDATE {schema}.job AS j
+SET attempt = u.attempt,
+    errors = u.errors::jsonb,
+    state = CASE WHEN u.retrying THEN 'retryable' ELSE j.state END
+FROM unnest(:ids::bigint[], :attempts::int2[], :errors::text[], :retrying::bool[])
+  AS u(id, attempt, errors, retrying)
+WHERE j.id = u.id;
+
 -- name: JobDelete
 DELETE FROM {schema}.job WHERE id = :id AND state <> 'running' RETURNING has_dependents;
 

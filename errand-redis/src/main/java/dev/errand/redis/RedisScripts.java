@@ -27,6 +27,7 @@ final class RedisScripts {
   /** The scripts, by the name of their file. */
   enum Script {
     INSERT("insert"),
+    IMPORT("import"),
     FETCH("fetch"),
     FINISH("finish"),
     HEARTBEAT("heartbeat"),

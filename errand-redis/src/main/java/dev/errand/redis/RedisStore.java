@@ -2,6 +2,7 @@ package dev.errand.redis;
 
 import static dev.errand.redis.JobFields.micros;
 
+import dev.errand.AttemptError;
 import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
 import dev.errand.JobInfo;
@@ -12,6 +13,7 @@ import dev.errand.QueueInfo;
 import dev.errand.StoreException;
 import dev.errand.redis.RedisScripts.Script;
 import dev.errand.spi.Capability;
+import dev.errand.spi.ImportedJob;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
@@ -21,6 +23,7 @@ import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobImportParams;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
@@ -199,6 +202,28 @@ public final class RedisStore implements Store {
     return insert(jobs, true, params.now());
   }
 
+  @Override
+  public List<Enqueued> jobImport(JobImportParams params) {
+    if (params.jobs().isEmpty()) {
+      return List.of();
+    }
+    List<String> args = new ArrayList<>(2 + params.jobs().size() * 19);
+    args.add(micros(params.now()));
+    args.add(Integer.toString(params.jobs().size()));
+    for (ImportedJob imported : params.jobs()) {
+      addInsertFields(args, imported.job(), params.now());
+      List<AttemptError> errors = imported.errors();
+      AttemptError last = errors.isEmpty() ? null : errors.get(errors.size() - 1);
+      args.add(imported.retrying() ? "1" : "0");
+      args.add(Integer.toString(imported.attempt()));
+      args.add(JobColumns.errorsJson(errors));
+      args.add(last == null ? "" : last.errorClass());
+      args.add(last == null ? "" : last.message());
+      args.add(micros(last == null ? params.now() : last.at()));
+    }
+    return enqueued((List<?>) scripts.run(Script.IMPORT, args));
+  }
+
   /** Inserts {@code jobs}; with {@code batch}, the last waits on all the others. */
   private List<Enqueued> insert(List<NewJob> jobs, boolean batch, Instant now) {
     List<String> args = new ArrayList<>(3 + jobs.size() * 13);
@@ -208,8 +233,12 @@ public final class RedisStore implements Store {
     for (NewJob job : jobs) {
       addInsertFields(args, job, now);
     }
-    List<?> reply = (List<?>) scripts.run(Script.INSERT, args);
-    List<Enqueued> enqueued = new ArrayList<>(jobs.size());
+    return enqueued((List<?>) scripts.run(Script.INSERT, args));
+  }
+
+  /** The id, state and duplicate flag per job that insert.lua and import.lua return. */
+  private static List<Enqueued> enqueued(List<?> reply) {
+    List<Enqueued> enqueued = new ArrayList<>(reply.size() / 3);
     for (int i = 0; i < reply.size(); i += 3) {
       enqueued.add(
           new Enqueued(

@@ -6,7 +6,9 @@ import dev.errand.JobState;
 import dev.errand.StoreException;
 import dev.errand.jdbc.internal.Binder;
 import dev.errand.jdbc.internal.Query;
+import dev.errand.spi.ImportedJob;
 import dev.errand.spi.JobColumns;
+import dev.errand.spi.JobImportParams;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobRules;
@@ -78,6 +80,40 @@ final class JobInserts {
                   params.callback().withDependencies(memberIds, DependencyFailure.RUN);
               inserted.addAll(insert(c, List.of(callback), params.now(), woken));
               return inserted;
+            });
+    ctx.notifier.wake(woken);
+    return result;
+  }
+
+  /** Inserts the jobs as unique jobs, then writes the history of those stored, in one commit. */
+  List<Enqueued> jobImport(JobImportParams params) {
+    if (params.jobs().isEmpty()) {
+      return List.of();
+    }
+    List<NewJob> jobs = params.jobs().stream().map(ImportedJob::job).toList();
+    Set<String> woken = new LinkedHashSet<>();
+    List<Enqueued> result =
+        ctx.write(
+            "import " + jobs.size() + " jobs",
+            c -> {
+              List<Enqueued> enqueued = insert(c, jobs, params.now(), woken);
+              List<Enqueued> imported = new ArrayList<>(enqueued.size());
+              for (int i = 0; i < enqueued.size(); i++) {
+                Enqueued e = enqueued.get(i);
+                ImportedJob job = params.jobs().get(i);
+                if (!e.duplicate()
+                    && (job.retrying() || job.attempt() > 0 || !job.errors().isEmpty())) {
+                  ctx.prepare(c, "JobImportHistory")
+                      .setLong("id", e.id())
+                      .setInt("attempt", job.attempt())
+                      .setString("errors", JobColumns.errorsJson(job.errors()))
+                      .setInt("retrying", job.retrying() ? 1 : 0)
+                      .executeUpdate();
+                  e = job.retrying() ? new Enqueued(e.id(), JobState.RETRYABLE, false) : e;
+                }
+                imported.add(e);
+              }
+              return imported;
             });
     ctx.notifier.wake(woken);
     return result;

@@ -210,6 +210,14 @@ SET state = 'available', scheduled_at = :now, finalized_at = NULL,
     max_attempts = max(max_attempts, attempt + 1)
 WHERE id = :id AND state <> 'running';
 
+-- name: JobImportHistory
+-- The history of a job just imported from another store (JobImport), in the write that inserted it.
+UPDATE job
+SET attempt = :attempt,
+    errors = json(:errors),
+    state = CASE WHEN :retrying = 1 THEN 'retryable' ELSE state END
+WHERE id = :id;
+
 -- name: JobDelete
 -- The rows of job_dependency in which the job waits go with it (ON DELETE CASCADE).
 DELETE FROM job WHERE id = :id AND state <> 'running'

@@ -43,6 +43,8 @@ import org.junit.jupiter.api.Nested;
  *       stale holder is fenced out.
  *   <li>{@link StagingContract Staging}: scheduled and retryable jobs become available at their
  *       time and not before, up to a limit, counted per queue.
+ *   <li>{@link ImportContract Import}: jobs brought from another store keep their fields and
+ *       history, are stored once per origin key, and run on from their attempt.
  *   <li>{@link PruneContract Prune}: final jobs finalized before their state's cut-off are deleted,
  *       at most a limit per call; no other job ever is.
  *   <li>{@link ViewsContract Views}: get, list (filters and pages), cancel, retry and delete, one
@@ -168,6 +170,19 @@ public abstract class StoreContract {
 
   @Nested
   class Staging extends StagingContract {
+    @Override
+    protected Store createStore() {
+      return StoreContract.this.createStore();
+    }
+
+    @Override
+    protected Connection openConnection() throws SQLException {
+      return StoreContract.this.openConnection();
+    }
+  }
+
+  @Nested
+  class Import extends ImportContract {
     @Override
     protected Store createStore() {
       return StoreContract.this.createStore();

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * that equal jobs get equal keys whatever the field order of their JSON, on every node and in every
  * store, and the store compares a fixed 32 bytes instead of whole args.
  */
-final class UniqueKeys {
+public final class UniqueKeys {
   /**
    * Reads args JSON into maps and writes them back with sorted keys at every depth: the canonical
    * form. Independent of the application's codec, whose output is only read here. Decimals are read
@@ -57,6 +57,15 @@ final class UniqueKeys {
    */
   static String ofSlot(String scheduleName, Instant slot) {
     return sha256("periodic\n" + scheduleName + "\n" + slot + "\n");
+  }
+
+  /**
+   * The key a job moved from another store carries in its new one ({@link dev.errand.JobMove}): its
+   * id, kind and creation there, which no other job of that store shares, so that moving it again
+   * finds it.
+   */
+  public static String ofMovedJob(long id, String kind, Instant createdAt) {
+    return sha256("moved\n" + kind + "\n" + id + "\n" + createdAt + "\n");
   }
 
   private static String canonicalArgs(UniqueOptions unique, String kind, String argsJson) {

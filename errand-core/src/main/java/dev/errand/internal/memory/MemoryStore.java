@@ -12,6 +12,7 @@ import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
+import dev.errand.spi.ImportedJob;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobDeleteParams;
 import dev.errand.spi.JobFetchParams;
@@ -20,6 +21,7 @@ import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
 import dev.errand.spi.JobHeartbeatParams;
 import dev.errand.spi.JobHeartbeatResult;
+import dev.errand.spi.JobImportParams;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.JobInsertManyParams;
 import dev.errand.spi.JobPruneParams;
@@ -131,6 +133,34 @@ public final class MemoryStore implements Store, Notifier {
       checkDependenciesExist(params.jobs());
       for (NewJob n : params.jobs()) {
         result.add(insertLocked(n, params.now(), woken));
+      }
+    } finally {
+      lock.unlock();
+    }
+    wake(woken);
+    return result;
+  }
+
+  @Override
+  public List<Enqueued> jobImport(JobImportParams params) {
+    List<Enqueued> result = new ArrayList<>(params.jobs().size());
+    Set<String> woken = new LinkedHashSet<>();
+    lock.lock();
+    try {
+      for (ImportedJob imported : params.jobs()) {
+        Enqueued enqueued = insertLocked(imported.job(), params.now(), woken);
+        if (!enqueued.duplicate()) {
+          MutableJob job = jobs.get(enqueued.id());
+          unindex(job);
+          job.attempt = imported.attempt();
+          job.errors = imported.errors();
+          if (imported.retrying()) {
+            job.state = JobState.RETRYABLE;
+          }
+          index(job);
+          enqueued = new Enqueued(job.id, job.state, false);
+        }
+        result.add(enqueued);
       }
     } finally {
       lock.unlock();

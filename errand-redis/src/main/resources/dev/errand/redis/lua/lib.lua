@@ -576,7 +576,9 @@ end
 -- Inserts one new job with id `id` (from new_ids); its fields are in ARGV from `base` on (see
 -- insert.lua), `dependencies` overrides its own. Returns its id, state and 1 if it is a duplicate
 -- (then the id and state are the key's holder's), else 0.
-local function insert_job(now_us, base, id, dependencies)
+-- `history`, for a job imported from another store (import.lua): its attempt, errors JSON, and
+-- whether it is retrying, with the Sidekiq fields of its last failure (`extra`).
+local function insert_job(now_us, base, id, dependencies, history)
   local uk = ARGV[base + 9]
   if uk ~= '' then
     local holder = redis.call('GET', k('errand:unique:' .. uk))
@@ -648,11 +650,18 @@ local function insert_job(now_us, base, id, dependencies)
     end
   end
   job.state = state or (after(job.scheduled_at, now_us) and 'scheduled' or 'available')
+  local extra = ''
+  if history then
+    job.attempt, job.errors = history.attempt, history.errors
+    if history.retrying then
+      job.state, extra = 'retryable', history.extra
+    end
+  end
   if not queues_added[job.queue] then
     redis.call('SADD', k('queues'), job.queue)
     queues_added[job.queue] = true
   end
-  attach(id, job, '')
+  attach(id, job, extra)
   return { id, job.state, 0 }
 end
 
