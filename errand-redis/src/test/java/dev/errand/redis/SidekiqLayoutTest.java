@@ -146,6 +146,48 @@ class SidekiqLayoutTest {
           + "\"failed_at\":1893455100.0,\"retry_count\":2}";
 
   @Test
+  void aRetryingJobMovedHereIsInTheRetrySetWithItsLastError() throws Exception {
+    Instant retryAt = NOW.plusSeconds(30);
+    NewJob job =
+        new NewJob(
+            "SignInEmail",
+            "mailers",
+            "[42]",
+            0,
+            retryAt,
+            5,
+            List.of(),
+            Map.of(),
+            "%064x".formatted(7),
+            java.util.EnumSet.allOf(dev.errand.JobState.class),
+            List.of(),
+            dev.errand.DependencyFailure.CANCEL);
+    List<dev.errand.AttemptError> errors =
+        List.of(
+            dev.errand.AttemptError.of(1, NOW.minusSeconds(60), "java.io.IOException", "first"),
+            dev.errand.AttemptError.of(
+                2, NOW.minusSeconds(1), "java.net.ConnectException", "last"));
+    long id =
+        store
+            .jobImport(
+                new dev.errand.spi.JobImportParams(
+                    List.of(new dev.errand.spi.ImportedJob(job, true, 2, errors)), NOW))
+            .get(0)
+            .id();
+
+    List<String> retries = redis.zrange(key("retry"), 0, -1);
+    JsonNode retry = only(retries);
+    assertThat(retry.get("errand_id").asLong()).isEqualTo(id);
+    assertThat(retry.get("args").toString()).isEqualTo("[42]");
+    assertThat(retry.get("error_class").asText()).isEqualTo("java.net.ConnectException");
+    assertThat(retry.get("error_message").asText()).isEqualTo("last");
+    assertThat(retry.get("retry_count").asInt()).as("one less than its attempts").isEqualTo(1);
+    assertThat(retry.get("failed_at").decimalValue()).isEqualByComparingTo("1893455999.123456");
+    assertThat(redis.zscore(key("retry"), retries.get(0))).isEqualTo(1893456030.123456);
+    assertThat(redis.llen(key("queue:mailers"))).isZero();
+  }
+
+  @Test
   void aJobPushedBySidekiqsClientIsAdoptedAsItIsClaimed() {
     redis.sadd(key("queues"), "mailers");
     redis.lpush(key("queue:mailers"), PUSHED);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.errand.AttemptError;
 import dev.errand.Errand;
 import dev.errand.JobInfo;
+import dev.errand.JobMove;
 import dev.errand.JobPage;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
@@ -21,16 +22,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code errand jobs list|show|retry|cancel}, on the store directly. */
+/** {@code errand jobs list|show|retry|cancel|move}, on the store directly. */
 @Command(
     name = "jobs",
     mixinStandardHelpOptions = true,
-    description = "Lists, shows, retries and cancels jobs.",
+    description = "Lists, shows, retries, cancels and moves jobs.",
     subcommands = {
       JobsCommand.ListJobs.class,
       JobsCommand.Show.class,
       JobsCommand.Retry.class,
-      JobsCommand.Cancel.class
+      JobsCommand.Cancel.class,
+      JobsCommand.Move.class
     })
 final class JobsCommand implements Callable<Integer> {
   private static final DateTimeFormatter UTC =
@@ -159,6 +161,113 @@ final class JobsCommand implements Callable<Integer> {
             jobs.root.out.println("job " + id + ": " + JobJson.state(job.get().state()));
             return 0;
           });
+    }
+  }
+
+  @Command(
+      name = "move",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Moves the jobs that wait to run (available, scheduled and retrying) from one store to"
+            + " another, each with its kind, args, queue, priority, run time, attempts, errors, tags"
+            + " and metadata. Safe to stop at any point and run again: every job ends up once in"
+            + " the target. Run it while no node works the source's queues.",
+        "A store is named by its URL: jdbc:postgresql://…, jdbc:sqlite:<file> or"
+            + " redis://host:port[/db]."
+      })
+  static final class Move implements Callable<Integer> {
+    @ParentCommand JobsCommand jobs;
+
+    @Option(names = "--from", required = true, paramLabel = "URL", description = "the source")
+    String from;
+
+    @Option(names = "--to", required = true, paramLabel = "URL", description = "the target")
+    String to;
+
+    @Option(names = "--from-schema", description = "the source's postgres schema (default: errand)")
+    String fromSchema;
+
+    @Option(names = "--to-schema", description = "the target's postgres schema (default: errand)")
+    String toSchema;
+
+    @Option(names = "--from-prefix", description = "the source's redis key prefix")
+    String fromPrefix;
+
+    @Option(names = "--to-prefix", description = "the target's redis key prefix")
+    String toPrefix;
+
+    @Option(names = "--queue", description = "only this queue")
+    String queue;
+
+    @Option(
+        names = "--state",
+        split = ",",
+        description = "only these states: available, scheduled, retryable (default: all three)")
+    Set<String> states;
+
+    @Option(
+        names = "--page-size",
+        defaultValue = "" + JobMove.DEFAULT_PAGE_SIZE,
+        description = "jobs per round (default: " + JobMove.DEFAULT_PAGE_SIZE + ")")
+    int pageSize;
+
+    @Override
+    public Integer call() throws Exception {
+      PrintStream out = jobs.root.out;
+      Settings source = Stores.byUrl("--from", from, fromSchema, fromPrefix);
+      Settings target = Stores.byUrl("--to", to, toSchema, toPrefix);
+      if (Stores.describe(source).equals(Stores.describe(target)) && from.equals(to)) {
+        throw new IllegalArgumentException(
+            "--from and --to name the same store, " + Stores.describe(source));
+      }
+      JobMove move;
+      try (Stores.Opened opened = Stores.open(source, false);
+          Stores.Opened into = Stores.open(target, false)) {
+        Stores.checkMigrated(opened.store());
+        Stores.checkMigrated(into.store());
+        move = JobMove.from(opened.store()).to(into.store()).pageSize(pageSize);
+        if (queue != null) {
+          move.queue(queue);
+        }
+        if (states != null) {
+          move.states(
+              states.stream()
+                  .map(state -> JobJson.parseState("--state", state.trim()))
+                  .collect(java.util.stream.Collectors.toSet()));
+        }
+        out.println(
+            "moving jobs from " + Stores.describe(source) + " to " + Stores.describe(target));
+        long[] lastPrinted = {System.nanoTime()};
+        JobMove.Summary summary =
+            move.onProgress(
+                    progress -> {
+                      // At most a line a second: a move of a million jobs is 2,000 rounds.
+                      if (System.nanoTime() - lastPrinted[0] >= 1_000_000_000L) {
+                        lastPrinted[0] = System.nanoTime();
+                        out.println("  " + describe(progress));
+                      }
+                    })
+                .run();
+        out.println("done: " + describe(summary));
+        if (summary.inBoth() > 0) {
+          jobs.root.err.println(
+              "warning: "
+                  + summary.inBoth()
+                  + " jobs were taken by a node of the source while their copies already ran in"
+                  + " the target: they ran in both");
+          return 1;
+        }
+        return 0;
+      }
+    }
+
+    private static String describe(JobMove.Summary summary) {
+      return summary.moved()
+          + " moved, "
+          + summary.alreadyMoved()
+          + " found in the target already (an earlier move stopped), "
+          + summary.takenInSource()
+          + " left in the source (a node took them)";
     }
   }
 

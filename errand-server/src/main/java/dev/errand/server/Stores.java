@@ -96,6 +96,35 @@ final class Stores {
     return sqliteFileByDefault(settings, file);
   }
 
+  /**
+   * The settings of the store a URL names (for {@code errand jobs move}, which opens two): postgres
+   * for {@code jdbc:postgresql:}, sqlite for {@code jdbc:sqlite:}, redis for {@code redis://} and
+   * {@code rediss://}; {@code schema} and {@code prefix} may be null.
+   */
+  static Settings byUrl(String option, String url, String schema, String prefix) {
+    String store;
+    if (url.startsWith("jdbc:postgresql:")) {
+      store = "postgres";
+    } else if (url.startsWith(SQLITE_URL)) {
+      store = "sqlite";
+    } else if (url.startsWith("redis://") || url.startsWith("rediss://")) {
+      store = "redis";
+    } else {
+      throw new IllegalArgumentException(
+          option
+              + " must be a store's URL, jdbc:postgresql://…, jdbc:sqlite:<file> or"
+              + " redis://host:port, was '"
+              + url
+              + "'");
+    }
+    Map<String, String> flags = new LinkedHashMap<>();
+    flags.put(Settings.STORE, store);
+    flags.put(Settings.URL, url);
+    flags.put(Settings.SCHEMA, schema);
+    flags.put(Settings.PREFIX, prefix);
+    return Settings.load(flags, Map.of(), null);
+  }
+
   /** Whether opening the store creates its file: a SQLite file that does not exist yet. */
   static boolean createsFile(Settings settings) {
     String url = settings.get(Settings.URL);

@@ -81,6 +81,7 @@ class CliTest {
         "jobs show",
         "jobs retry",
         "jobs cancel",
+        "jobs move",
         "queues",
         "queues list",
         "queues pause",
@@ -484,6 +485,88 @@ class CliTest {
             "    Traceback (most recent call last):\n      File \"worker.py\", line 7, in resize")
         .doesNotContain("\\n");
     assertThat(out().lines()).allSatisfy(line -> assertThat(line).hasSizeLessThan(80));
+  }
+
+  @Test
+  void jobsMoveTakesTheQueueAndStatesAskedFromOneStoreToAnother(@TempDir Path dir) {
+    String from = "jdbc:sqlite:" + dir.resolve("old.db");
+    String to = "jdbc:sqlite:" + dir.resolve("new.db");
+    for (String url : List.of(from, to)) {
+      assertThat(run("migrate", "--store", "sqlite", "--url", url)).isZero();
+    }
+    String[] old = {"--store", "sqlite", "--url", from};
+    assertThat(run(with("enqueue", old, "mail", "--args", "{\"to\":\"a@b\"}"))).isZero();
+    assertThat(run(with("enqueue", old, "mail", "--run-in", "1h"))).isZero();
+    assertThat(run(with("enqueue", old, "resize", "--queue", "images"))).isZero();
+
+    assertThat(
+            run(
+                "jobs",
+                "move",
+                "--from",
+                from,
+                "--to",
+                to,
+                "--queue",
+                "default",
+                "--state",
+                "available"))
+        .isZero();
+    assertThat(out())
+        .isEqualTo(
+            "moving jobs from the SQLite file "
+                + dir.resolve("old.db")
+                + " to the SQLite file "
+                + dir.resolve("new.db")
+                + "\ndone: 1 moved, 0 found in the target already (an earlier move stopped), 0 left"
+                + " in the source (a node took them)\n");
+    assertThat(run("jobs", "move", "--from", from, "--to", to)).isZero();
+    assertThat(out()).contains("done: 2 moved, 0 found");
+
+    assertThat(run("jobs", "list", "--store", "sqlite", "--url", from)).isZero();
+    assertThat(out().lines()).hasSize(1);
+    assertThat(run("jobs", "list", "--store", "sqlite", "--url", to)).isZero();
+    assertThat(out().lines())
+        .hasSize(4)
+        .anySatisfy(line -> assertThat(line).contains("available", "default", "mail"))
+        .anySatisfy(line -> assertThat(line).contains("scheduled", "default", "mail"))
+        .anySatisfy(line -> assertThat(line).contains("available", "images", "resize"));
+  }
+
+  @Test
+  void jobsMoveSaysWhatAStoreUrlIs() {
+    assertThat(run("jobs", "move", "--from", "old.db", "--to", "redis://127.0.0.1:6379"))
+        .isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: --from must be a store's URL, jdbc:postgresql://…, jdbc:sqlite:<file> or"
+                + " redis://host:port, was 'old.db'\n");
+    assertThat(
+            run(
+                "jobs",
+                "move",
+                "--from",
+                "redis://127.0.0.1:6379",
+                "--to",
+                "redis://127.0.0.1:6379"))
+        .isEqualTo(2);
+    assertThat(err())
+        .startsWith("errand: --from and --to name the same store, Redis at 127.0.0.1:6379");
+    String prefix = redisPrefix();
+    assertThat(
+            run(
+                "jobs",
+                "move",
+                "--from",
+                TestRedis.url(),
+                "--from-prefix",
+                prefix,
+                "--to",
+                TestRedis.url(),
+                "--state",
+                "running"))
+        .isEqualTo(2);
+    assertThat(err()).contains("states must be a non-empty subset of");
   }
 
   @Test
