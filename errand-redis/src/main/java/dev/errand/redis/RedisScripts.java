@@ -60,9 +60,17 @@ final class RedisScripts {
   private final String prefix;
   private final Loaded[] scripts = new Loaded[Script.values().length];
 
+  /**
+   * The one key each script declares, of the store's slot: a cluster client sends the script to the
+   * node that holds it, and the node runs it there; the script reaches every other key of the store
+   * through the prefix, which on a cluster is a hash tag of that same slot (see RedisStore).
+   */
+  private final List<String> routingKey;
+
   RedisScripts(UnifiedJedis redis, String prefix) {
     this.redis = redis;
     this.prefix = prefix;
+    this.routingKey = List.of(prefix + "errand:ids");
     String lib = read("lib");
     for (Script script : Script.values()) {
       String text = lib + "\n" + read(script.file);
@@ -78,10 +86,10 @@ final class RedisScripts {
     argv.addAll(args);
     try {
       try {
-        return redis.evalsha(loaded.sha(), List.of(), argv);
+        return redis.evalsha(loaded.sha(), routingKey, argv);
       } catch (JedisNoScriptException e) {
-        redis.scriptLoad(loaded.text());
-        return redis.evalsha(loaded.sha(), List.of(), argv);
+        redis.scriptLoad(loaded.text(), routingKey.get(0));
+        return redis.evalsha(loaded.sha(), routingKey, argv);
       }
     } catch (JedisDataException e) {
       throw refused(script, e);

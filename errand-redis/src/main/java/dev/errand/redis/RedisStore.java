@@ -50,6 +50,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -57,7 +58,12 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -82,8 +88,12 @@ public final class RedisStore implements Store {
   private final RedisNotifier notifier;
 
   private RedisStore(Builder b) {
-    this.redis = RedisClient.create(b.url);
-    this.prefix = b.prefix.isEmpty() ? "" : b.prefix + ":";
+    try {
+      this.redis = b.seeds != null ? RedisClusterClient.create(b.seeds) : RedisClient.create(b.url);
+    } catch (JedisException e) {
+      throw new StoreException("cannot reach " + b.where() + ": " + e.getMessage(), e);
+    }
+    this.prefix = keyPrefix(b.prefix, b.seeds != null);
     this.scripts = new RedisScripts(redis, prefix);
     this.notifier = new RedisNotifier(redis, availableChannel());
     EnumSet<Capability> caps =
@@ -108,31 +118,91 @@ public final class RedisStore implements Store {
           "the Redis server at {} does not write an append-only file (appendonly no): jobs"
               + " enqueued since its last snapshot are lost if it stops; set appendonly yes"
               + " (appendfsync everysec or always) to keep every acknowledged enqueue",
-          b.url.getHost() + ":" + b.url.getPort());
+          b.where());
     }
     this.capabilities = Set.copyOf(caps);
   }
 
+  /**
+   * The start of every key. On one server, {@code prefix:} (or nothing), Sidekiq's keys where
+   * Sidekiq has them. On a cluster, a hash tag, {@code {prefix}:} ({@code {errand}:} without a
+   * prefix): every key of the store hashes to one slot, so that each script, which reads and writes
+   * many keys at once, runs on one node, as a cluster requires.
+   */
+  private static String keyPrefix(String prefix, boolean cluster) {
+    if (cluster) {
+      return "{" + (prefix.isEmpty() ? "errand" : prefix) + "}:";
+    }
+    return prefix.isEmpty() ? "" : prefix + ":";
+  }
+
+  /**
+   * A builder for a store on the server at {@code url}, {@code redis://host:port[/db]} (or {@code
+   * rediss://} for TLS), or on the Redis Cluster that the nodes of {@code
+   * redis-cluster://host:port[,host:port…]} belong to.
+   */
   public static Builder builder(String url) {
-    return new Builder(URI.create(Objects.requireNonNull(url, "url")));
+    Objects.requireNonNull(url, "url");
+    if (url.startsWith(CLUSTER_SCHEME)) {
+      return new Builder(null, clusterSeeds(url));
+    }
+    URI uri = URI.create(url);
+    if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme())) {
+      throw new IllegalArgumentException(
+          "a Redis URL starts with redis://, rediss:// or "
+              + CLUSTER_SCHEME
+              + " (a cluster's nodes), was "
+              + url);
+    }
+    return new Builder(uri, null);
+  }
+
+  /** The scheme of a cluster's URL: {@code redis-cluster://host:port[,host:port…]}. */
+  public static final String CLUSTER_SCHEME = "redis-cluster://";
+
+  private static Set<HostAndPort> clusterSeeds(String url) {
+    String nodes = url.substring(CLUSTER_SCHEME.length());
+    if (nodes.endsWith("/")) {
+      nodes = nodes.substring(0, nodes.length() - 1);
+    }
+    Set<HostAndPort> seeds = new LinkedHashSet<>();
+    for (String node : nodes.split(",")) {
+      int colon = node.lastIndexOf(':');
+      try {
+        seeds.add(
+            new HostAndPort(node.substring(0, colon), Integer.parseInt(node.substring(colon + 1))));
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "a cluster's URL lists its nodes as host:port, separated by commas ("
+                + CLUSTER_SCHEME
+                + "10.0.0.1:7000,10.0.0.2:7000), was "
+                + url);
+      }
+    }
+    return seeds;
   }
 
   /** Options of a {@link RedisStore}. */
   public static final class Builder {
     private final URI url;
+    private final Set<HostAndPort> seeds;
     private String prefix = "";
 
-    private Builder(URI url) {
-      if (!"redis".equals(url.getScheme()) && !"rediss".equals(url.getScheme())) {
-        throw new IllegalArgumentException(
-            "a Redis URL starts with redis:// or rediss://, was " + url);
-      }
+    private Builder(URI url, Set<HostAndPort> seeds) {
       this.url = url;
+      this.seeds = seeds;
+    }
+
+    /** Where the store's server or cluster is, for messages. */
+    private String where() {
+      return seeds != null ? "the cluster of " + seeds : url.getHost() + ":" + url.getPort();
     }
 
     /**
      * Puts every key, Sidekiq's and Errand's, under {@code prefix:}, as Sidekiq's {@code
-     * redis-namespace} does; empty (the default) for none.
+     * redis-namespace} does; empty (the default) for none. On a cluster, under the hash tag {@code
+     * {prefix}:} ({@code {errand}:} for none): one store's keys share one slot, so a store per
+     * group of queues spreads them over the cluster's nodes.
      */
     public Builder prefix(String prefix) {
       if (!prefix.matches("[A-Za-z0-9_.-]*")) {
@@ -151,6 +221,18 @@ public final class RedisStore implements Store {
   /** Whether the server writes an append-only file: only then is an acknowledged write kept. */
   private boolean persists() {
     try {
+      if (redis instanceof RedisClusterClient cluster) {
+        // Each node keeps its own slots: every one must write the file (a replica may be promoted).
+        for (ConnectionPool node : cluster.getClusterNodes().values()) {
+          try (Connection connection = node.getResource()) {
+            Jedis jedis = new Jedis(connection);
+            if (!"yes".equals(jedis.configGet("appendonly").get("appendonly"))) {
+              return false;
+            }
+          }
+        }
+        return true;
+      }
       return "yes".equals(redis.configGet("appendonly").get("appendonly"));
     } catch (JedisConnectionException e) {
       throw new StoreException("cannot reach Redis: " + e.getMessage(), e);

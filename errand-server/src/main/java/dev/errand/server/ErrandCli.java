@@ -132,7 +132,7 @@ public final class ErrandCli implements Callable<Integer> {
             "the store's URL: jdbc:postgresql:…, jdbc:sqlite:<file> (sqlite without it: "
                 + DEFAULT_FILE_NAME
                 + " in the working directory; errand demo: a file of its own), or"
-                + " redis://host:port[/db] (redis without it: "
+                + " redis://host:port[/db] or redis-cluster://host:port,… (redis without it: "
                 + Stores.REDIS_URL
                 + ")")
     String url;

@@ -107,13 +107,15 @@ final class Stores {
       store = "postgres";
     } else if (url.startsWith(SQLITE_URL)) {
       store = "sqlite";
-    } else if (url.startsWith("redis://") || url.startsWith("rediss://")) {
+    } else if (url.startsWith("redis://")
+        || url.startsWith("rediss://")
+        || url.startsWith(RedisStore.CLUSTER_SCHEME)) {
       store = "redis";
     } else {
       throw new IllegalArgumentException(
           option
-              + " must be a store's URL, jdbc:postgresql://…, jdbc:sqlite:<file> or"
-              + " redis://host:port, was '"
+              + " must be a store's URL, jdbc:postgresql://…, jdbc:sqlite:<file>,"
+              + " redis://host:port or redis-cluster://host:port,…, was '"
               + url
               + "'");
     }
@@ -202,8 +204,9 @@ final class Stores {
    * jobs are written.
    */
   private static Opened redis(Settings settings, boolean migrate, boolean create) {
-    URI url = redisUrl(settings);
-    RedisStore.Builder builder = RedisStore.builder(url.toString());
+    String cluster = clusterUrl(settings);
+    RedisStore.Builder builder =
+        RedisStore.builder(cluster != null ? cluster : redisUrl(settings).toString());
     try {
       builder.prefix(settings.get(Settings.PREFIX, ""));
     } catch (IllegalArgumentException e) {
@@ -244,10 +247,35 @@ final class Stores {
     return uri;
   }
 
+  /**
+   * The settings' URL when it names a Redis Cluster ({@code redis-cluster://host:port,…}, checked
+   * as the store reads it), else null.
+   */
+  private static String clusterUrl(Settings settings) {
+    String url = settings.get(Settings.URL, REDIS_URL);
+    if (!url.startsWith(RedisStore.CLUSTER_SCHEME)) {
+      return null;
+    }
+    try {
+      RedisStore.builder(url);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("url: " + e.getMessage());
+    }
+    return url;
+  }
+
   /** Where the Redis store's jobs live, without the URL's password. */
   private static String describeRedis(Settings settings) {
-    URI url = redisUrl(settings);
     String prefix = settings.get(Settings.PREFIX, "");
+    String cluster = clusterUrl(settings);
+    if (cluster != null) {
+      return "the Redis Cluster of "
+          + cluster.substring(RedisStore.CLUSTER_SCHEME.length())
+          + " (keys under {"
+          + (prefix.isEmpty() ? "errand" : prefix)
+          + "}:)";
+    }
+    URI url = redisUrl(settings);
     return "Redis at "
         + url.getHost()
         + (url.getPort() == -1 ? "" : ":" + url.getPort())

@@ -534,13 +534,25 @@ class CliTest {
   }
 
   @Test
+  void aClusterUrlWithoutPortsIsRefusedWithTheFormItTakes() {
+    assertThat(
+            run("jobs", "list", "--store", "redis", "--url", "redis-cluster://10.0.0.1,10.0.0.2"))
+        .isEqualTo(2);
+    assertThat(err())
+        .isEqualTo(
+            "errand: url: a cluster's URL lists its nodes as host:port, separated by commas"
+                + " (redis-cluster://10.0.0.1:7000,10.0.0.2:7000), was"
+                + " redis-cluster://10.0.0.1,10.0.0.2\n");
+  }
+
+  @Test
   void jobsMoveSaysWhatAStoreUrlIs() {
     assertThat(run("jobs", "move", "--from", "old.db", "--to", "redis://127.0.0.1:6379"))
         .isEqualTo(2);
     assertThat(err())
         .isEqualTo(
-            "errand: --from must be a store's URL, jdbc:postgresql://…, jdbc:sqlite:<file> or"
-                + " redis://host:port, was 'old.db'\n");
+            "errand: --from must be a store's URL, jdbc:postgresql://…, jdbc:sqlite:<file>,"
+                + " redis://host:port or redis-cluster://host:port,…, was 'old.db'\n");
     assertThat(
             run(
                 "jobs",
