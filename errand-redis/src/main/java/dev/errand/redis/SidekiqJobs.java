@@ -1,14 +1,15 @@
 package dev.errand.redis;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.spi.NewJob;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -23,29 +24,49 @@ import java.util.concurrent.ThreadLocalRandom;
  * returns are always the ones it was given, kept beside this JSON.
  */
 final class SidekiqJobs {
+  /** Sidekiq's job id ({@code jid}): 12 random bytes in hex, as {@code SecureRandom.hex(12)}. */
+  private static final HexFormat HEX = HexFormat.of();
+
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private SidekiqJobs() {}
 
-  /** Sidekiq's JSON of {@code job}, without its closing brace. */
+  /**
+   * Sidekiq's JSON of {@code job}, without its closing brace, stamped at {@code now}. Written as
+   * text, its fields in Sidekiq's order: a bulk insert writes thousands of these, and a tree of
+   * nodes per job cost more than the rest of the client's work on it.
+   */
   static String openJson(NewJob job, Instant now) {
-    ObjectNode node = JSON.createObjectNode();
-    node.put("class", job.kind());
-    node.set("args", positional(job.argsJson()));
-    node.put("queue", job.queue());
-    node.put("jid", jid());
-    // Sidekiq's retry option counts retries after the first attempt.
-    node.put("retry", job.maxAttempts() - 1);
-    BigDecimal seconds = seconds(now);
-    node.put("created_at", seconds);
-    node.put("enqueued_at", seconds);
-    try {
-      String text = JSON.writeValueAsString(node);
-      return text.substring(0, text.length() - 1);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a tree of JSON nodes always writes", e);
-    }
+    String seconds = seconds(now).toString();
+    StringBuilder json = new StringBuilder(128 + job.argsJson().length());
+    json.append("{\"class\":");
+    quote(json, job.kind());
+    json.append(",\"args\":").append(positionalText(job.argsJson())).append(",\"queue\":");
+    quote(json, job.queue());
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    json.append(",\"jid\":\"")
+        .append(HEX.toHexDigits(random.nextLong()))
+        .append(HEX.toHexDigits(random.nextInt()))
+        // Sidekiq's retry option counts retries after the first attempt.
+        .append("\",\"retry\":")
+        .append(job.maxAttempts() - 1)
+        .append(",\"created_at\":")
+        .append(seconds)
+        .append(",\"enqueued_at\":")
+        .append(seconds);
+    return json.toString();
+  }
+
+  private static void quote(StringBuilder json, String text) {
+    json.append('"').append(JsonStringEncoder.getInstance().quoteAsString(text)).append('"');
+  }
+
+  /** Args that are an array already, as given; anything else as {@link #positional(String)}. */
+  private static String positionalText(String argsJson) {
+    return argsJson.isEmpty() || argsJson.charAt(0) != '['
+        ? positional(argsJson).toString()
+        : argsJson;
   }
 
   private static JsonNode positional(String argsJson) {
@@ -65,12 +86,6 @@ final class SidekiqJobs {
       values.add(args);
     }
     return values;
-  }
-
-  /** Sidekiq's job id: 12 random bytes in hex, as {@code SecureRandom.hex(12)} makes it. */
-  private static String jid() {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    return String.format("%016x%08x", random.nextLong(), random.nextInt());
   }
 
   /** Float seconds since the epoch, to the microsecond, as Sidekiq stamps its jobs. */
