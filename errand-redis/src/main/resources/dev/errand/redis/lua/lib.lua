@@ -583,9 +583,6 @@ local function finalize(id, job, state, at_us, change, extra)
   end
 end
 
--- Inserts one new job with id `id` (from new_ids); its fields are in ARGV from `base` on (see
--- insert.lua), `dependencies` overrides its own. Returns its id, state and 1 if it is a duplicate
--- (then the id and state are the key's holder's), else 0.
 -- The time of this script's inserts, as insert_common needs it: padded for comparisons and as
 -- digits for the hash, worked out once per script rather than once per job.
 local insert_now, insert_now_padded, insert_now_digits
@@ -631,6 +628,9 @@ local function insert_common(now_us, base, id)
   return { id, state, 0 }
 end
 
+-- Inserts one new job with id `id` (from new_ids); its fields are in ARGV from `base` on (see
+-- insert.lua), `dependencies` overrides its own. Returns its id, state and 1 if it is a duplicate
+-- (then the id and state are the key's holder's), else 0.
 -- `history`, for a job imported from another store (import.lua): its attempt, errors JSON, and
 -- whether it is retrying, with the Sidekiq fields of its last failure (`extra`).
 local function insert_job(now_us, base, id, dependencies, history)
