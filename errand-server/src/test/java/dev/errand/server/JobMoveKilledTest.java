@@ -29,6 +29,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -75,8 +76,18 @@ class JobMoveKilledTest {
               TestPostgres.url(),
               "--to-schema",
               target.schema);
-      // The file cannot be read while the move holds it: the kill lands where it may.
-      moveKilledThenAgain(dir, move, null, target.store);
+      // The file cannot be read while the move holds it: the kill lands where it may; once the
+      // move is dead, the file is read to count what it left.
+      moveKilledThenAgain(
+          dir,
+          move,
+          null,
+          () -> {
+            try (SqliteStore source = SqliteStore.builder(file).build()) {
+              return count(source);
+            }
+          },
+          target.store);
       try (SqliteStore source = SqliteStore.builder(file).build()) {
         assertEveryJobOnceInTheTarget(source, target.store);
       }
@@ -100,7 +111,7 @@ class JobMoveKilledTest {
               TestPostgres.url(),
               "--to-schema",
               target.schema);
-      moveKilledThenAgain(dir, move, source.store, target.store);
+      moveKilledThenAgain(dir, move, source.store, () -> count(source.store), target.store);
       assertEveryJobOnceInTheTarget(source.store, target.store);
     }
   }
@@ -140,11 +151,14 @@ class JobMoveKilledTest {
    * {@code source} it can read meanwhile, the kill aims at the window a kill is most harmful in: a
    * round's copies written to the target and its jobs not all deleted from the source yet (source
    * and target together hold more than JOBS); if no poll catches that window before a few rounds
-   * went by, it kills anyway.
+   * went by, it kills anyway. Once the move is dead, {@code sourceCount} and the target say exactly
+   * how many jobs are in both, and the second move must find exactly those in the target already.
    */
-  private void moveKilledThenAgain(Path dir, List<String> move, Store source, Store target)
+  private void moveKilledThenAgain(
+      Path dir, List<String> move, Store source, Supplier<Long> sourceCount, Store target)
       throws Exception {
-    boolean[] inWindow = {false};
+    long inTarget;
+    long inBoth;
     try (ChildJvm first = ChildJvm.start("move", dir.resolve("move.log"), ErrandCli.class, move)) {
       await("the first move under way")
           .atMost(Duration.ofSeconds(120))
@@ -156,15 +170,17 @@ class JobMoveKilledTest {
                 if (moved < KILL_AFTER) {
                   return false;
                 }
-                inWindow[0] = source != null && moved + count(source) > JOBS;
-                return source == null || inWindow[0] || moved >= 4 * KILL_AFTER;
+                return source == null || moved + count(source) > JOBS || moved >= 4 * KILL_AFTER;
               });
       first.kill();
-      long atKill = count(target);
+      inTarget = count(target);
+      inBoth = inTarget + sourceCount.get() - JOBS;
       System.out.printf(
-          "JobMoveKilledTest: killed with %d of %d jobs in the target%s%n",
-          atKill, JOBS, inWindow[0] ? ", some of them not yet deleted from the source" : "");
-      assertThat(atKill).as("jobs in the target when killed").isLessThan(JOBS);
+          "JobMoveKilledTest: killed with %d of %d jobs in the target, %d of them still in the"
+              + " source too%n",
+          inTarget, JOBS, inBoth);
+      assertThat(inTarget).as("jobs in the target when killed").isLessThan(JOBS);
+      assertThat(inBoth).as("jobs in both stores when killed").isNotNegative();
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -185,10 +201,8 @@ class JobMoveKilledTest {
     System.out.printf(
         "JobMoveKilledTest: the second move moved %d and found %d in the target already%n",
         moved, alreadyMoved);
-    assertThat(moved + alreadyMoved).as("jobs the second move took out of the source").isPositive();
-    if (inWindow[0]) {
-      assertThat(alreadyMoved).as("copies the first move wrote and did not delete").isPositive();
-    }
+    assertThat(alreadyMoved).as("copies the first move wrote and did not delete").isEqualTo(inBoth);
+    assertThat(moved).as("jobs the first move did not reach").isEqualTo(JOBS - inTarget);
   }
 
   private static long count(Store store) {
