@@ -67,6 +67,10 @@ public final class ApiServer implements AutoCloseable {
     new JobRoutes(errand, EnqueueRequests.forServer(errand, options)).addTo(add);
     new QueueRoutes(errand, options).addTo(add);
     new WorkerProtocolRoutes(errand, options).addTo(add);
+    // The dashboard's pages are no part of the API: not in its route list, nor in openapi.yaml.
+    List<Route> pages = new ArrayList<>();
+    new Dashboard(errand)
+        .addTo((method, path, handler) -> pages.add(new Route(method, path, handler)));
     this.app =
         Javalin.create(
             config -> {
@@ -81,6 +85,9 @@ public final class ApiServer implements AutoCloseable {
               config.routes.before(guard::check);
               for (Route route : routes) {
                 config.routes.addHttpHandler(route.method(), route.path(), route.handler());
+              }
+              for (Route page : pages) {
+                config.routes.addHttpHandler(page.method(), page.path(), page.handler());
               }
               config.routes.exception(
                   ApiError.class, (e, ctx) -> error(ctx, e.status, e.field, e.getMessage()));

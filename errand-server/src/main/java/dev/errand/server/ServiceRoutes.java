@@ -56,8 +56,15 @@ final class ServiceRoutes {
     }
   }
 
-  /** Until the dashboard lives at {@code /}: where the API is described, and its routes. */
+  /**
+   * A browser's request goes to the dashboard; any other gets where the API is described, and its
+   * routes.
+   */
   private void index(Context ctx) {
+    if (Dashboard.wantsPage(ctx)) {
+      ctx.status(303).header("Location", "/jobs");
+      return;
+    }
     ObjectNode result = Body.MAPPER.createObjectNode();
     result.put("service", "errand");
     result.put("openapi", "/openapi.yaml");

@@ -1,0 +1,419 @@
+package dev.errand.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.errand.AttemptError;
+import dev.errand.DependencyCounts;
+import dev.errand.Errand;
+import dev.errand.JobInfo;
+import dev.errand.JobPage;
+import dev.errand.JobQuery;
+import dev.errand.JobState;
+import dev.errand.QueueInfo;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The web dashboard's pages, server-rendered HTML on Errand's public API: the jobs by state with
+ * filters and keyset paging ({@code /jobs}), one job with its args, metadata, lease and every
+ * attempt's error ({@code /jobs/{id}}), and the queues with their counts ({@code /queues}). A
+ * browser asking for {@code /} is sent to the jobs.
+ *
+ * <p>Safe by construction: every value a job or queue carries is escaped ({@link Html}); the pages
+ * load no script and nothing from elsewhere, and say so in a strict Content-Security-Policy; they
+ * pass the same {@link RequestGuard} as the API (the Host check, and the token when the server has
+ * one). These pages only read; the actions, the login for a server off loopback, and the other
+ * pages of the issue come next.
+ */
+final class Dashboard {
+  /** Jobs per page of the jobs list. */
+  static final int PAGE_SIZE = 50;
+
+  /** The longest args shown in the list; the job's page shows them whole. */
+  private static final int ARGS_PREVIEW_CHARS = 80;
+
+  /** Nothing but this server's own stylesheet and forms: no script, no frame, no other origin. */
+  static final String CONTENT_SECURITY_POLICY =
+      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
+          + " frame-ancestors 'none'; base-uri 'none'";
+
+  private static final DateTimeFormatter UTC =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  private static final byte[] CSS = resource("dashboard/dashboard.css");
+
+  /** The stylesheet's address names its content: cached for good, never stale. */
+  static final String CSS_PATH = "/assets/dashboard-" + sha256(CSS).substring(0, 12) + ".css";
+
+  private final Errand errand;
+
+  Dashboard(Errand errand) {
+    this.errand = errand;
+  }
+
+  void addTo(ApiServer.Routes pages) {
+    pages.add(HandlerType.GET, "/jobs", this::jobs);
+    pages.add(HandlerType.GET, "/jobs/{id}", this::job);
+    pages.add(HandlerType.GET, "/queues", this::queues);
+    pages.add(HandlerType.GET, CSS_PATH, this::css);
+  }
+
+  /** Whether the request is a browser's, which prefers a page to the API's JSON. */
+  static boolean wantsPage(Context ctx) {
+    String accept = ctx.header("Accept");
+    return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/html");
+  }
+
+  private void jobs(Context ctx) {
+    JobState state = optional(ctx, "state").map(s -> JobJson.parseState("state", s)).orElse(null);
+    String queue = optional(ctx, "queue").orElse(null);
+    String kind = optional(ctx, "kind").orElse(null);
+    long after =
+        optional(ctx, "after").map(a -> Exchanges.number("after", a, 0, Long.MAX_VALUE)).orElse(0L);
+    JobQuery query = JobQuery.all().withLimit(PAGE_SIZE).withAfterId(after);
+    if (state != null) {
+      query = query.withStates(state);
+    }
+    if (queue != null) {
+      query = query.withQueue(queue);
+    }
+    if (kind != null) {
+      query = query.withKind(kind);
+    }
+    JobPage page = errand.jobs().list(query);
+    Map<JobState, Long> counts = new EnumMap<>(JobState.class);
+    for (QueueInfo info : errand.queues().list()) {
+      if (queue == null || info.name().equals(queue)) {
+        for (JobState s : JobState.values()) {
+          counts.merge(s, info.count(s), Long::sum);
+        }
+      }
+    }
+
+    Html body = new Html().raw("<h1>Jobs</h1><nav class=\"tabs\" aria-label=\"states\">");
+    tab(
+        body,
+        "all",
+        null,
+        counts.values().stream().mapToLong(Long::longValue).sum(),
+        state == null,
+        queue,
+        kind);
+    for (JobState s : JobState.values()) {
+      tab(body, JobJson.state(s), s, counts.getOrDefault(s, 0L), s == state, queue, kind);
+    }
+    body.raw("</nav><form class=\"filters\" method=\"get\" action=\"/jobs\">");
+    if (state != null) {
+      body.raw("<input type=\"hidden\" name=\"state\" value=\"")
+          .text(JobJson.state(state))
+          .raw("\">");
+    }
+    body.raw("<label>queue<input name=\"queue\" value=\"")
+        .text(queue)
+        .raw("\"></label>")
+        .raw("<label>kind<input name=\"kind\" value=\"")
+        .text(kind)
+        .raw("\"></label>")
+        .raw("<button type=\"submit\">Filter</button></form>");
+    if (page.jobs().isEmpty()) {
+      body.raw("<p class=\"muted\" id=\"no-jobs\">No job matches.</p>");
+    } else {
+      body.raw(
+          "<table id=\"jobs\"><thead><tr><th class=\"num\">id</th><th>state</th><th>queue</th>"
+              + "<th>kind</th><th class=\"num\">attempt</th><th>due or ended (UTC)</th>"
+              + "<th>args</th></tr></thead><tbody>");
+      for (JobInfo job : page.jobs()) {
+        body.raw("<tr data-id=\"")
+            .text(job.id())
+            .raw("\"><td class=\"num\"><a href=\"/jobs/")
+            .text(job.id())
+            .raw("\">")
+            .text(job.id())
+            .raw("</a></td>");
+        stateCell(body, job.state());
+        body.raw("<td>")
+            .text(job.queue())
+            .raw("</td><td>")
+            .text(job.kind())
+            .raw("</td><td class=\"num\">")
+            .text(job.attempt() + "/" + job.maxAttempts())
+            .raw("</td><td>")
+            .text(utc(job.finalizedAt() != null ? job.finalizedAt() : job.scheduledAt()))
+            .raw("</td><td><code>")
+            .text(preview(job.argsJson()))
+            .raw("</code></td></tr>");
+      }
+      body.raw("</tbody></table>");
+    }
+    if (page.hasNext()) {
+      body.raw("<p><a rel=\"next\" href=\"")
+          .text(jobsUrl(state, queue, kind, page.nextAfterId()))
+          .raw("\">Next ")
+          .text(PAGE_SIZE)
+          .raw(" →</a></p>");
+    }
+    render(ctx, 200, "Jobs", "jobs", body);
+  }
+
+  private static void tab(
+      Html body,
+      String label,
+      JobState state,
+      long count,
+      boolean current,
+      String queue,
+      String kind) {
+    body.raw("<a href=\"")
+        .text(jobsUrl(state, queue, kind, 0))
+        .raw("\"")
+        .raw(current ? " aria-current=\"page\"" : "")
+        .raw(">")
+        .text(label)
+        .raw(" <span class=\"count\">")
+        .text(count)
+        .raw("</span></a>");
+  }
+
+  private static String jobsUrl(JobState state, String queue, String kind, long after) {
+    StringBuilder url = new StringBuilder("/jobs");
+    char sep = '?';
+    for (String[] param :
+        new String[][] {
+          {"state", state == null ? null : JobJson.state(state)},
+          {"queue", queue},
+          {"kind", kind},
+          {"after", after == 0 ? null : Long.toString(after)}
+        }) {
+      if (param[1] != null) {
+        url.append(sep)
+            .append(param[0])
+            .append('=')
+            .append(java.net.URLEncoder.encode(param[1], java.nio.charset.StandardCharsets.UTF_8));
+        sep = '&';
+      }
+    }
+    return url.toString();
+  }
+
+  private void job(Context ctx) {
+    long id = Exchanges.id(ctx);
+    Optional<JobInfo> found = errand.jobs().get(id);
+    if (found.isEmpty()) {
+      render(
+          ctx,
+          404,
+          "No job " + id,
+          "jobs",
+          new Html()
+              .raw("<h1>No job ")
+              .text(id)
+              .raw("</h1><p class=\"muted\">It does not exist, or was pruned.</p>"));
+      return;
+    }
+    JobInfo job = found.get();
+    Html body =
+        new Html()
+            .raw("<h1>Job ")
+            .text(job.id())
+            .raw(" <span class=\"state state-")
+            .text(JobJson.state(job.state()))
+            .raw("\">")
+            .text(JobJson.state(job.state()))
+            .raw("</span></h1>");
+    body.raw("<dl class=\"fields\">");
+    field(body, "kind", job.kind());
+    field(body, "queue", job.queue());
+    field(body, "priority", job.priority());
+    field(body, "attempt", job.attempt() + " of " + job.maxAttempts());
+    field(body, "created", utc(job.createdAt()));
+    field(body, "due", utc(job.scheduledAt()));
+    field(body, "last attempt", utc(job.attemptedAt()));
+    field(body, "ended", utc(job.finalizedAt()));
+    if (job.state() == JobState.RUNNING) {
+      field(body, "lease owner", job.leaseOwner());
+      field(body, "lease expires", utc(job.leaseExpiresAt()));
+    }
+    field(body, "tags", String.join(", ", job.tags()));
+    DependencyCounts deps = job.dependencies();
+    if (!deps.equals(DependencyCounts.NONE)) {
+      field(
+          body,
+          "dependencies",
+          deps.waiting()
+              + " waiting, "
+              + deps.completed()
+              + " completed, "
+              + deps.discarded()
+              + " discarded, "
+              + deps.cancelled()
+              + " cancelled");
+    }
+    body.raw("</dl><h2>Args</h2><pre id=\"args\">").text(pretty(job.argsJson())).raw("</pre>");
+    if (!job.metadata().isEmpty()) {
+      body.raw("<h2>Metadata</h2><pre id=\"metadata\">")
+          .text(pretty(JobJson.object(job.metadata()).toString()))
+          .raw("</pre>");
+    }
+    body.raw("<h2>Errors</h2>");
+    if (job.errors().isEmpty()) {
+      body.raw("<p class=\"muted\">None.</p>");
+    }
+    for (AttemptError error : job.errors().reversed()) {
+      body.raw("<section class=\"attempt-error\"><p>Attempt ")
+          .text(error.attempt())
+          .raw(", ")
+          .text(utc(error.at()))
+          .raw(": <strong class=\"error\">")
+          .text(error.errorClass())
+          .raw("</strong> ")
+          .text(error.message())
+          .raw("</p>");
+      if (!error.stackTrace().isEmpty()) {
+        body.raw("<pre class=\"stack-trace\">").text(error.stackTrace()).raw("</pre>");
+      }
+      body.raw("</section>");
+    }
+    render(ctx, 200, "Job " + job.id(), "jobs", body);
+  }
+
+  private void queues(Context ctx) {
+    List<QueueInfo> queues = errand.queues().list();
+    Html body = new Html().raw("<h1>Queues</h1>");
+    if (queues.isEmpty()) {
+      body.raw("<p class=\"muted\">No queue holds a job yet.</p>");
+    } else {
+      body.raw("<table id=\"queues\"><thead><tr><th>queue</th><th>paused</th>");
+      for (JobState s : JobState.values()) {
+        body.raw("<th class=\"num\">").text(JobJson.state(s)).raw("</th>");
+      }
+      body.raw("</tr></thead><tbody>");
+      for (QueueInfo queue : queues) {
+        body.raw("<tr data-queue=\"")
+            .text(queue.name())
+            .raw("\"><td><a href=\"")
+            .text(jobsUrl(null, queue.name(), null, 0))
+            .raw("\">")
+            .text(queue.name())
+            .raw("</a></td><td>")
+            .text(queue.paused() ? "paused" : "")
+            .raw("</td>");
+        for (JobState s : JobState.values()) {
+          body.raw("<td class=\"num\">").text(queue.count(s)).raw("</td>");
+        }
+        body.raw("</tr>");
+      }
+      body.raw("</tbody></table>");
+    }
+    render(ctx, 200, "Queues", "queues", body);
+  }
+
+  private void css(Context ctx) {
+    ctx.status(200)
+        .contentType("text/css; charset=utf-8")
+        .header("Cache-Control", "public, max-age=31536000, immutable")
+        .header("X-Content-Type-Options", "nosniff")
+        .result(CSS);
+  }
+
+  private static void stateCell(Html body, JobState state) {
+    body.raw("<td class=\"state state-")
+        .text(JobJson.state(state))
+        .raw("\">")
+        .text(JobJson.state(state))
+        .raw("</td>");
+  }
+
+  private static void field(Html body, String name, Object value) {
+    body.raw("<dt>").text(name).raw("</dt><dd>").text(value == null ? "—" : value).raw("</dd>");
+  }
+
+  private static void render(Context ctx, int status, String title, String nav, Html body) {
+    Html page =
+        new Html()
+            .raw("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+            .raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .raw("<title>")
+            .text(title)
+            .raw(" · Errand</title>")
+            .raw("<link rel=\"stylesheet\" href=\"")
+            .raw(CSS_PATH)
+            .raw("\"></head><body><header>")
+            .raw("<strong>Errand</strong><nav>");
+    for (String[] link :
+        new String[][] {{"jobs", "/jobs", "Jobs"}, {"queues", "/queues", "Queues"}}) {
+      page.raw("<a href=\"")
+          .raw(link[1])
+          .raw("\"")
+          .raw(link[0].equals(nav) ? " aria-current=\"page\"" : "")
+          .raw(">")
+          .raw(link[2])
+          .raw("</a>");
+    }
+    page.raw("</nav></header><main>").raw(body.toString()).raw("</main></body></html>");
+    ctx.status(status)
+        .contentType("text/html; charset=utf-8")
+        .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Referrer-Policy", "no-referrer")
+        .header("Cache-Control", "no-store")
+        .result(page.toString());
+  }
+
+  private static Optional<String> optional(Context ctx, String name) {
+    String value = ctx.queryParam(name);
+    return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  }
+
+  private static String utc(Instant at) {
+    return at == null ? null : UTC.format(at);
+  }
+
+  private static String preview(String argsJson) {
+    return argsJson.length() <= ARGS_PREVIEW_CHARS
+        ? argsJson
+        : argsJson.substring(0, ARGS_PREVIEW_CHARS - 1) + "…";
+  }
+
+  /** JSON indented for reading; text that is not JSON as it is. */
+  private static String pretty(String json) {
+    try {
+      return Body.MAPPER
+          .writerWithDefaultPrettyPrinter()
+          .writeValueAsString(Body.MAPPER.readTree(json));
+    } catch (JsonProcessingException e) {
+      return json;
+    }
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = Dashboard.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String sha256(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,240 @@
+package dev.errand.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.errand.AttemptRef;
+import dev.errand.Config;
+import dev.errand.EnqueueOptions;
+import dev.errand.Errand;
+import dev.errand.JobInfo;
+import dev.errand.RawArgs;
+import dev.errand.sqlite.SqliteStore;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dashboard's pages over HTTP, on a SQLite store with real jobs: what each page shows, the
+ * filters and keyset paging of the jobs list, values that hold markup rendered as text, the headers
+ * that keep the pages to themselves, and the token of a server that has one.
+ */
+class DashboardTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private SqliteStore store;
+  private Errand errand;
+  private ApiServer server;
+  private String base;
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+    if (errand != null) {
+      errand.stop(Duration.ofSeconds(5));
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  private void start(Path dir, String token) {
+    store = SqliteStore.builder(dir.resolve("errand.db")).build();
+    store.migrate();
+    errand = Errand.create(Config.builder(store).build());
+    server = new ApiServer(errand, ServerOptions.defaults().withPort(0).withToken(token)).start();
+    base = "http://127.0.0.1:" + server.port();
+  }
+
+  private HttpResponse<String> page(String path) throws Exception {
+    return page(path, null);
+  }
+
+  private HttpResponse<String> page(String path, String token) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/html");
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static List<Long> rows(String html) {
+    Matcher row = Pattern.compile("<tr data-id=\"(\\d+)\">").matcher(html);
+    return row.results().map(m -> Long.parseLong(m.group(1))).toList();
+  }
+
+  @Test
+  void thePagesShowTheStoresJobsAndQueues(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    long waiting =
+        errand
+            .enqueue(
+                new RawArgs("send_email", "{\"to\":\"a@example.com\"}"),
+                EnqueueOptions.defaults().queue("mail"))
+            .id();
+    long later =
+        errand
+            .enqueue(
+                new RawArgs("render", "{}"), EnqueueOptions.defaults().runIn(Duration.ofHours(1)))
+            .id();
+    long failed =
+        errand
+            .enqueue(new RawArgs("resize", "{\"w\":-3}"), EnqueueOptions.defaults().queue("images"))
+            .id();
+    JobInfo fetched =
+        errand
+            .leases()
+            .fetch(List.of("images"), Set.of(), 1, "worker-7", Duration.ofMinutes(5))
+            .get(0);
+    errand
+        .leases()
+        .fail(
+            new AttemptRef(fetched.id(), fetched.attempt()),
+            "ValueError",
+            "width must be positive, was -3",
+            "Traceback (most recent call last):\n  File \"resize.py\", line 7",
+            Duration.ofMinutes(10));
+    long running =
+        errand
+            .enqueue(new RawArgs("resize", "{\"w\":5}"), EnqueueOptions.defaults().queue("images"))
+            .id();
+    errand.leases().fetch(List.of("images"), Set.of(), 1, "worker-8", Duration.ofMinutes(5));
+
+    HttpResponse<String> jobs = page("/jobs");
+    assertThat(jobs.statusCode()).isEqualTo(200);
+    assertThat(jobs.headers().firstValue("Content-Type")).hasValue("text/html;charset=utf-8");
+    assertThat(jobs.headers().firstValue("Content-Security-Policy"))
+        .hasValue(Dashboard.CONTENT_SECURITY_POLICY);
+    assertThat(rows(jobs.body())).containsExactly(waiting, later, failed, running);
+    assertThat(jobs.body())
+        .contains("all <span class=\"count\">4</span>", "retryable <span class=\"count\">1</span>");
+
+    assertThat(rows(page("/jobs?state=retryable").body())).containsExactly(failed);
+    assertThat(rows(page("/jobs?state=scheduled").body())).containsExactly(later);
+    assertThat(rows(page("/jobs?queue=images").body())).containsExactly(failed, running);
+    assertThat(rows(page("/jobs?queue=images&state=running").body())).containsExactly(running);
+    assertThat(rows(page("/jobs?kind=send_email").body())).containsExactly(waiting);
+    assertThat(page("/jobs?kind=nothing").body()).contains("No job matches.");
+
+    String failedPage = page("/jobs/" + failed).body();
+    assertThat(failedPage)
+        .contains(
+            "Job " + failed,
+            "retryable",
+            "ValueError",
+            "width must be positive, was -3",
+            "<pre class=\"stack-trace\">Traceback (most recent call last):\n  File &quot;resize.py&quot;, line 7</pre>",
+            "&quot;w&quot; : -3");
+    String runningPage = page("/jobs/" + running).body();
+    assertThat(runningPage)
+        .contains("<dt>lease owner</dt><dd>worker-8</dd>", "<dt>lease expires</dt>");
+    HttpResponse<String> missing = page("/jobs/999999");
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).contains("No job 999999");
+
+    String queues = page("/queues").body();
+    assertThat(queues)
+        .contains(
+            "<tr data-queue=\"images\">",
+            "<tr data-queue=\"mail\">",
+            "<tr data-queue=\"default\">");
+
+    HttpResponse<String> root = page("/");
+    assertThat(root.statusCode()).isEqualTo(303);
+    assertThat(root.headers().firstValue("Location")).hasValue("/jobs");
+    HttpResponse<String> css = page(Dashboard.CSS_PATH);
+    assertThat(css.statusCode()).isEqualTo(200);
+    assertThat(css.headers().firstValue("Cache-Control"))
+        .hasValue("public, max-age=31536000, immutable");
+    assertThat(jobs.body())
+        .contains("<link rel=\"stylesheet\" href=\"" + Dashboard.CSS_PATH + "\">");
+  }
+
+  @Test
+  void theJobsListPagesByKeyset(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    for (int i = 0; i < 120; i++) {
+      errand.enqueue(new RawArgs("noop", "{\"n\":" + i + "}"));
+    }
+
+    String first = page("/jobs?queue=default").body();
+    assertThat(rows(first)).hasSize(Dashboard.PAGE_SIZE).startsWith(1L).endsWith(50L);
+    Matcher next = Pattern.compile("<a rel=\"next\" href=\"([^\"]+)\">").matcher(first);
+    assertThat(next.find()).isTrue();
+    assertThat(next.group(1)).isEqualTo("/jobs?queue=default&amp;after=50");
+    String second = page("/jobs?queue=default&after=50").body();
+    assertThat(rows(second)).hasSize(50).startsWith(51L).endsWith(100L);
+    String last = page("/jobs?queue=default&after=100").body();
+    assertThat(rows(last)).hasSize(20).startsWith(101L).endsWith(120L);
+    assertThat(last).doesNotContain("rel=\"next\"");
+  }
+
+  @Test
+  void markupInAJobRendersAsText(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    String attack = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>";
+    long id =
+        errand
+            .enqueue(
+                new RawArgs("import", "{\"name\":\"" + attack.replace("\"", "\\\"") + "\"}"),
+                EnqueueOptions.defaults()
+                    .queue("q")
+                    .tags("<b>tag</b>")
+                    .metadata(Map.of("note", attack)))
+            .id();
+    JobInfo fetched =
+        errand
+            .leases()
+            .fetch(List.of("q"), Set.of(), 1, "<i>node</i>", Duration.ofMinutes(5))
+            .get(0);
+    errand
+        .leases()
+        .fail(
+            new AttemptRef(id, fetched.attempt()),
+            "<svg onload=alert(3)>",
+            attack,
+            attack,
+            Duration.ofMinutes(1));
+
+    for (String path :
+        List.of(
+            "/jobs",
+            "/jobs?queue=q",
+            "/jobs/" + id,
+            "/queues",
+            "/jobs?kind="
+                + java.net.URLEncoder.encode(attack, java.nio.charset.StandardCharsets.UTF_8))) {
+      String html = page(path).body();
+      assertThat(html)
+          .as(path)
+          .doesNotContain("<script>alert", "<img src=x", "<svg onload", "<b>tag", "<i>node");
+    }
+    assertThat(page("/jobs/" + id).body())
+        .contains(
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "&lt;svg onload=alert(3)&gt;",
+            "&lt;b&gt;tag&lt;/b&gt;");
+  }
+
+  @Test
+  void aServerWithATokenShowsNoPageWithoutIt(@TempDir Path dir) throws Exception {
+    start(dir, TestServer.TOKEN);
+
+    assertThat(page("/jobs").statusCode()).isEqualTo(401);
+    assertThat(page("/queues").statusCode()).isEqualTo(401);
+    assertThat(page("/jobs/1").statusCode()).isEqualTo(401);
+    assertThat(page("/jobs", TestServer.TOKEN).statusCode()).isEqualTo(200);
+  }
+}
