@@ -91,3 +91,27 @@ ensure_sidekiq() {
     "will FAIL: each needs a real Sidekiq client and sidekiq process; the rest of the suite runs." >&2
   return 0
 }
+
+# Debian's chromium and chromedriver, for the dashboard's browser tests (DashboardBrowserTest).
+ensure_chromium() {
+  local packages="chromium chromium-driver"
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    echo "run-tests: browser: found $(/usr/bin/chromium --version 2>/dev/null | head -1)" \
+      "and its chromedriver"
+    return 0
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "run-tests: browser: chromium or chromedriver is missing;" \
+      "INSTALLING Debian's $packages with apt-get"
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -q $packages >/tmp/errand-apt-chromium.log 2>&1 &&
+      [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+      echo "run-tests: browser: installed $packages ($(/usr/bin/chromium --version 2>/dev/null | head -1))"
+      return 0
+    fi
+    echo "run-tests: browser: apt-get could not install $packages; see /tmp/errand-apt-chromium.log" >&2
+  fi
+  echo "run-tests: browser: WARNING: Debian's chromium and chromium-driver are not available" \
+    "(apt-get install $packages, as root). errand-server's DashboardBrowserTest will FAIL:" \
+    "it needs a real browser; the rest of the suite runs." >&2
+  return 0
+}

@@ -66,11 +66,12 @@ final class Demo {
     return server.port();
   }
 
-  /** Prints what the demo does and where its API is. */
+  /** Prints what the demo does and where its dashboard and API are. */
   void printIntro(String storeDescription) {
     String base = "http://" + ServerOptions.DEFAULT_HOST + ":" + port();
     out.println("errand demo on " + storeDescription);
     app.printWorkload(out);
+    out.println("Dashboard: " + base + "/jobs");
     out.println("API: " + base + "   try: curl -s " + base + "/api/queues");
     out.println("Ctrl-C stops it.");
     out.println();

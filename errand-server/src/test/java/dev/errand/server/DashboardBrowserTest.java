@@ -1,0 +1,236 @@
+package dev.errand.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.errand.AttemptRef;
+import dev.errand.Config;
+import dev.errand.EnqueueOptions;
+import dev.errand.Errand;
+import dev.errand.JobInfo;
+import dev.errand.RawArgs;
+import dev.errand.sqlite.SqliteStore;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The dashboard in a real browser: Debian's headless Chromium, driven through its chromedriver,
+ * against a server on SQLite with real jobs. Each page renders what the store holds, the state tabs
+ * and the filter form narrow the list, a job's page shows its error and stack trace, and a job
+ * whose values hold markup runs nothing. Screenshots of every page go to {@code
+ * target/dashboard-screenshots/} for review.
+ *
+ * <p>Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} ({@code ./run-tests}
+ * installs Debian's {@code chromium} and {@code chromium-driver} as root); without them it fails,
+ * saying so, rather than skip.
+ */
+class DashboardBrowserTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Path SCREENSHOTS = Path.of("target", "dashboard-screenshots");
+
+  private SqliteStore store;
+  private Errand errand;
+  private ApiServer server;
+  private String base;
+  private ChromeDriver browser;
+
+  @BeforeEach
+  void start(@TempDir Path dir) throws IOException {
+    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
+      fail(
+          "the dashboard's browser test needs Debian's chromium and chromium-driver ("
+              + CHROMIUM
+              + ", "
+              + CHROMEDRIVER
+              + "): apt-get install chromium chromium-driver (./run-tests does it as root)");
+    }
+    store = SqliteStore.builder(dir.resolve("errand.db")).build();
+    store.migrate();
+    errand = Errand.create(Config.builder(store).build());
+    server = new ApiServer(errand, ServerOptions.defaults().withPort(0)).start();
+    base = "http://127.0.0.1:" + server.port();
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    // As the machine's notes say Chromium runs here: no sandbox as root, and none of the
+    // background connections that a closed network refuses.
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        "--user-data-dir=" + Files.createDirectories(dir.resolve("chromium-profile")));
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
+            .usingAnyFreePort()
+            .build();
+    browser = new ChromeDriver(service, options);
+    Files.createDirectories(SCREENSHOTS);
+  }
+
+  @AfterEach
+  void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (errand != null) {
+      errand.stop(Duration.ofSeconds(5));
+    }
+    if (store != null) {
+      store.close();
+    }
+  }
+
+  private void screenshot(String name) throws IOException {
+    Files.write(SCREENSHOTS.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+  }
+
+  private List<String> rowIds() {
+    return browser.findElements(By.cssSelector("#jobs tbody tr")).stream()
+        .map(row -> row.getAttribute("data-id"))
+        .toList();
+  }
+
+  @Test
+  void everyPageRendersTheStoresJobsAndTheFiltersNarrowThem() throws Exception {
+    long email =
+        errand
+            .enqueue(
+                new RawArgs("send_email", "{\"to\":\"a@example.com\",\"template\":\"welcome\"}"),
+                EnqueueOptions.defaults().queue("mail").tags("signup"))
+            .id();
+    long ticket =
+        errand
+            .enqueue(
+                new RawArgs("render_ticket", "{\"order\":1001}"),
+                EnqueueOptions.defaults().runIn(Duration.ofHours(1)))
+            .id();
+    long resize =
+        errand
+            .enqueue(
+                new RawArgs("resize_image", "{\"path\":\"a.png\",\"width\":-3}"),
+                EnqueueOptions.defaults().queue("images").metadata(Map.of("request", "r-42")))
+            .id();
+    JobInfo fetched =
+        errand
+            .leases()
+            .fetch(List.of("images"), Set.of(), 1, "worker-7", Duration.ofMinutes(5))
+            .get(0);
+    errand
+        .leases()
+        .fail(
+            new AttemptRef(fetched.id(), fetched.attempt()),
+            "ValueError",
+            "width must be positive, was -3",
+            "Traceback (most recent call last):\n  File \"resize.py\", line 7, in resize",
+            Duration.ofMinutes(10));
+
+    browser.get(base + "/");
+    assertThat(browser.getCurrentUrl()).isEqualTo(base + "/jobs");
+    assertThat(browser.getTitle()).isEqualTo("Jobs · Errand");
+    assertThat(rowIds())
+        .containsExactly(Long.toString(email), Long.toString(ticket), Long.toString(resize));
+    screenshot("jobs");
+
+    browser.findElement(By.cssSelector(".tabs a[href='/jobs?state=retryable']")).click();
+    assertThat(rowIds()).containsExactly(Long.toString(resize));
+    assertThat(browser.findElement(By.cssSelector(".tabs a[aria-current]")).getText())
+        .isEqualTo("retryable 1");
+
+    browser.get(base + "/jobs");
+    WebElement queue = browser.findElement(By.name("queue"));
+    queue.sendKeys("mail");
+    queue.submit();
+    assertThat(browser.getCurrentUrl()).contains("queue=mail");
+    assertThat(rowIds()).containsExactly(Long.toString(email));
+    screenshot("jobs-filtered");
+
+    browser.findElement(By.linkText(Long.toString(email))).click();
+    assertThat(browser.getTitle()).isEqualTo("Job " + email + " · Errand");
+    assertThat(browser.findElement(By.id("args")).getText()).contains("\"template\" : \"welcome\"");
+
+    browser.get(base + "/jobs/" + resize);
+    assertThat(browser.findElement(By.cssSelector(".attempt-error")).getText())
+        .contains("ValueError", "width must be positive, was -3");
+    assertThat(browser.findElement(By.cssSelector(".stack-trace")).getText())
+        .contains("File \"resize.py\", line 7, in resize");
+    assertThat(browser.findElement(By.id("metadata")).getText()).contains("r-42");
+    screenshot("job");
+
+    browser.findElement(By.linkText("Queues")).click();
+    assertThat(
+            browser.findElements(By.cssSelector("#queues tbody tr")).stream()
+                .map(row -> row.getAttribute("data-queue"))
+                .toList())
+        .containsExactlyInAnyOrder("default", "images", "mail");
+    screenshot("queues");
+  }
+
+  @Test
+  void aJobWhoseValuesHoldMarkupRunsNothingInTheBrowser() throws Exception {
+    String attack = "<script>window.pwned=1</script>\"><img src=x onerror=\"window.pwned=2\">";
+    long id =
+        errand
+            .enqueue(
+                new RawArgs("import", "{\"name\":\"" + attack.replace("\"", "\\\"") + "\"}"),
+                EnqueueOptions.defaults().queue("q").metadata(Map.of("note", attack)))
+            .id();
+    JobInfo fetched =
+        errand.leases().fetch(List.of("q"), Set.of(), 1, "node", Duration.ofMinutes(5)).get(0);
+    errand
+        .leases()
+        .fail(
+            new AttemptRef(id, fetched.attempt()),
+            "<svg onload=\"window.pwned=3\">",
+            attack,
+            attack,
+            Duration.ofMinutes(1));
+
+    for (String path : List.of("/jobs", "/jobs/" + id, "/queues")) {
+      browser.get(base + path);
+      JavascriptExecutor js = browser;
+      assertThat(js.executeScript("return typeof window.pwned")).as(path).isEqualTo("undefined");
+      assertThat(js.executeScript("return document.querySelectorAll('script, img, svg').length"))
+          .as(path)
+          .isEqualTo(0L);
+      try {
+        browser.switchTo().alert();
+        fail("an alert opened on " + path);
+      } catch (NoAlertPresentException expected) {
+        // nothing ran
+      }
+    }
+    browser.get(base + "/jobs/" + id);
+    assertThat(browser.findElement(By.cssSelector(".attempt-error strong")).getText())
+        .isEqualTo("<svg onload=\"window.pwned=3\">");
+    screenshot("job-with-markup");
+  }
+}
