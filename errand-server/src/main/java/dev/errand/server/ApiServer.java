@@ -69,7 +69,7 @@ public final class ApiServer implements AutoCloseable {
     new WorkerProtocolRoutes(errand, options).addTo(add);
     // The dashboard's pages are no part of the API: not in its route list, nor in openapi.yaml.
     List<Route> pages = new ArrayList<>();
-    new Dashboard(errand)
+    new Dashboard(errand, options.token() != null)
         .addTo((method, path, handler) -> pages.add(new Route(method, path, handler)));
     this.app =
         Javalin.create(

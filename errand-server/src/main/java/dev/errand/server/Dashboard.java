@@ -14,17 +14,24 @@ import io.javalin.http.HandlerType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The web dashboard's pages, server-rendered HTML on Errand's public API: the jobs by state with
@@ -34,9 +41,10 @@ import java.util.Optional;
  *
  * <p>Safe by construction: every value a job or queue carries is escaped ({@link Html}); the pages
  * load no script and nothing from elsewhere, and say so in a strict Content-Security-Policy; they
- * pass the same {@link RequestGuard} as the API (the Host check, and the token when the server has
- * one). These pages only read; the actions, the login for a server off loopback, and the other
- * pages of the issue come next.
+ * pass the same {@link RequestGuard} as the API (the Host check, cross-site requests refused, and
+ * the token when the server has one). Its actions (run now, cancel, delete, pause, resume) are
+ * forms that carry a CSRF token; each is logged with who acted. The login for a server off
+ * loopback, read-only and admin roles, and the other pages of the issue come next.
  */
 final class Dashboard {
   /** Jobs per page of the jobs list. */
@@ -58,10 +66,32 @@ final class Dashboard {
   /** The stylesheet's address names its content: cached for good, never stale. */
   static final String CSS_PATH = "/assets/dashboard-" + sha256(CSS).substring(0, 12) + ".css";
 
+  private static final Logger log = LoggerFactory.getLogger(Dashboard.class);
+
+  /**
+   * The actions' paths: a form of this server's pages posts to them (see {@link #isFormAction}).
+   */
+  private static final Pattern FORM_ACTION =
+      Pattern.compile("/jobs/[0-9]+/(retry|cancel|delete)|/queues/[^/]+/(pause|resume)");
+
   private final Errand errand;
 
-  Dashboard(Errand errand) {
+  /** Who acts through the pages, for the log: the token's holder, or anyone on loopback. */
+  private final String actor;
+
+  /**
+   * The CSRF token every form of these pages carries and every action requires: random for each
+   * server, so a page elsewhere cannot know it (the browser keeps this server's pages from other
+   * origins), beside the Origin checks of {@link RequestGuard}, which refuse a cross-site post.
+   */
+  private final String csrf;
+
+  Dashboard(Errand errand, boolean hasToken) {
     this.errand = errand;
+    this.actor = hasToken ? "the token's holder" : "a loopback client";
+    byte[] random = new byte[32];
+    new SecureRandom().nextBytes(random);
+    this.csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
   }
 
   void addTo(ApiServer.Routes pages) {
@@ -69,6 +99,93 @@ final class Dashboard {
     pages.add(HandlerType.GET, "/jobs/{id}", this::job);
     pages.add(HandlerType.GET, "/queues", this::queues);
     pages.add(HandlerType.GET, CSS_PATH, this::css);
+    pages.add(HandlerType.POST, "/jobs/{id}/retry", ctx -> jobAction(ctx, "retry"));
+    pages.add(HandlerType.POST, "/jobs/{id}/cancel", ctx -> jobAction(ctx, "cancel"));
+    pages.add(HandlerType.POST, "/jobs/{id}/delete", ctx -> jobAction(ctx, "delete"));
+    pages.add(HandlerType.POST, "/queues/{name}/pause", ctx -> queueAction(ctx, true));
+    pages.add(HandlerType.POST, "/queues/{name}/resume", ctx -> queueAction(ctx, false));
+  }
+
+  /**
+   * Whether a request is one of the actions the pages' forms post: these take a form body, which
+   * {@link RequestGuard} refuses everywhere else.
+   */
+  static boolean isFormAction(HandlerType method, String path) {
+    return method == HandlerType.POST && FORM_ACTION.matcher(path).matches();
+  }
+
+  private void checkCsrf(Context ctx) {
+    String given = ctx.formParam("csrf");
+    if (given == null
+        || !MessageDigest.isEqual(
+            given.getBytes(StandardCharsets.UTF_8), csrf.getBytes(StandardCharsets.UTF_8))) {
+      throw new ApiError(
+          403, "csrf", "the form's CSRF token is missing or wrong: reload the page and try again");
+    }
+  }
+
+  private void jobAction(Context ctx, String action) {
+    checkCsrf(ctx);
+    long id = Exchanges.id(ctx);
+    log.info("dashboard: {} of job {} by {}", action, id, actor);
+    boolean found =
+        switch (action) {
+          case "retry" -> errand.jobs().retry(id).isPresent();
+          case "cancel" -> errand.jobs().cancel(id).isPresent();
+          default -> errand.jobs().delete(id) || errand.jobs().get(id).isPresent();
+        };
+    if (!found) {
+      notFound(ctx, id);
+      return;
+    }
+    if (action.equals("delete") && errand.jobs().get(id).isPresent()) {
+      render(
+          ctx,
+          409,
+          "Job " + id + " runs",
+          "jobs",
+          new Html()
+              .raw("<h1>Job ")
+              .text(id)
+              .raw(" is running</h1><p>A running job is not deleted: cancel it first.</p>"));
+      return;
+    }
+    ctx.status(303).header("Location", action.equals("delete") ? "/jobs" : "/jobs/" + id);
+  }
+
+  private void queueAction(Context ctx, boolean pause) {
+    checkCsrf(ctx);
+    String queue = ctx.pathParam("name");
+    log.info("dashboard: {} of queue {} by {}", pause ? "pause" : "resume", queue, actor);
+    if (pause) {
+      errand.queues().pause(queue);
+    } else {
+      errand.queues().resume(queue);
+    }
+    ctx.status(303).header("Location", "/queues");
+  }
+
+  /** A form that posts one action of these pages, with the CSRF token. */
+  private void actionForm(Html body, String path, String label) {
+    body.raw("<form class=\"action\" method=\"post\" action=\"")
+        .text(path)
+        .raw("\"><input type=\"hidden\" name=\"csrf\" value=\"")
+        .text(csrf)
+        .raw("\"><button type=\"submit\">")
+        .text(label)
+        .raw("</button></form>");
+  }
+
+  private static void notFound(Context ctx, long id) {
+    render(
+        ctx,
+        404,
+        "No job " + id,
+        "jobs",
+        new Html()
+            .raw("<h1>No job ")
+            .text(id)
+            .raw("</h1><p class=\"muted\">It does not exist, or was pruned.</p>"));
   }
 
   /** Whether the request is a browser's, which prefers a page to the API's JSON. */
@@ -201,7 +318,7 @@ final class Dashboard {
         url.append(sep)
             .append(param[0])
             .append('=')
-            .append(java.net.URLEncoder.encode(param[1], java.nio.charset.StandardCharsets.UTF_8));
+            .append(URLEncoder.encode(param[1], StandardCharsets.UTF_8));
         sep = '&';
       }
     }
@@ -261,7 +378,17 @@ final class Dashboard {
               + deps.cancelled()
               + " cancelled");
     }
-    body.raw("</dl><h2>Args</h2><pre id=\"args\">").text(pretty(job.argsJson())).raw("</pre>");
+    body.raw("</dl><div class=\"actions\">");
+    if (job.state() != JobState.RUNNING && job.state() != JobState.AVAILABLE) {
+      actionForm(body, "/jobs/" + job.id() + "/retry", "Run now");
+    }
+    if (!job.state().isFinal()) {
+      actionForm(body, "/jobs/" + job.id() + "/cancel", "Cancel");
+    }
+    if (job.state() != JobState.RUNNING) {
+      actionForm(body, "/jobs/" + job.id() + "/delete", "Delete");
+    }
+    body.raw("</div><h2>Args</h2><pre id=\"args\">").text(pretty(job.argsJson())).raw("</pre>");
     if (!job.metadata().isEmpty()) {
       body.raw("<h2>Metadata</h2><pre id=\"metadata\">")
           .text(pretty(JobJson.object(job.metadata()).toString()))
@@ -299,7 +426,7 @@ final class Dashboard {
       for (JobState s : JobState.values()) {
         body.raw("<th class=\"num\">").text(JobJson.state(s)).raw("</th>");
       }
-      body.raw("</tr></thead><tbody>");
+      body.raw("<th></th></tr></thead><tbody>");
       for (QueueInfo queue : queues) {
         body.raw("<tr data-queue=\"")
             .text(queue.name())
@@ -313,7 +440,13 @@ final class Dashboard {
         for (JobState s : JobState.values()) {
           body.raw("<td class=\"num\">").text(queue.count(s)).raw("</td>");
         }
-        body.raw("</tr>");
+        body.raw("<td>");
+        String path = "/queues/" + URLEncoder.encode(queue.name(), StandardCharsets.UTF_8);
+        actionForm(
+            body,
+            path + (queue.paused() ? "/resume" : "/pause"),
+            queue.paused() ? "Resume" : "Pause");
+        body.raw("</td></tr>");
       }
       body.raw("</tbody></table>");
     }
@@ -367,7 +500,10 @@ final class Dashboard {
         .contentType("text/html; charset=utf-8")
         .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         .header("X-Content-Type-Options", "nosniff")
-        .header("Referrer-Policy", "no-referrer")
+        // Not no-referrer: under it a browser sends "Origin: null" with the pages' own forms, which
+        // the
+        // origin check refuses; same-origin sends nothing to other sites all the same.
+        .header("Referrer-Policy", "same-origin")
         .header("Cache-Control", "no-store")
         .result(page.toString());
   }

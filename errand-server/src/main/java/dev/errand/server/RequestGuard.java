@@ -43,7 +43,9 @@ final class RequestGuard {
       checkToken(ctx);
     }
     checkLength(ctx.header("Content-Length"));
-    if (changesState(ctx.method())) {
+    if (Dashboard.isFormAction(ctx.method(), ctx.path())) {
+      checkFormType(ctx.header("Content-Type"));
+    } else if (changesState(ctx.method())) {
       checkMediaType(ctx.header("Content-Type"), hasBody(ctx));
     }
   }
@@ -224,6 +226,22 @@ final class RequestGuard {
     }
     if (!isJson(header)) {
       throw unsupported(header);
+    }
+  }
+
+  /**
+   * The dashboard's actions take the form its pages post, and nothing else; the origin checks above
+   * and the form's CSRF token ({@link Dashboard}) keep other pages' forms out.
+   */
+  private static void checkFormType(String header) {
+    String type = header == null ? "" : header.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!type.equals("application/x-www-form-urlencoded")) {
+      throw new ApiError(
+          415,
+          "Content-Type",
+          "a dashboard action takes the form its page posts (application/x-www-form-urlencoded),"
+              + " was "
+              + (header == null ? "missing" : "'" + header + "'"));
     }
   }
 

@@ -8,6 +8,7 @@ import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
 import dev.errand.JobInfo;
+import dev.errand.JobState;
 import dev.errand.RawArgs;
 import dev.errand.sqlite.SqliteStore;
 import java.io.File;
@@ -185,7 +186,15 @@ class DashboardBrowserTest {
     assertThat(browser.findElement(By.id("metadata")).getText()).contains("r-42");
     screenshot("job");
 
+    browser.findElement(By.xpath("//button[text()='Run now']")).click();
+    assertThat(browser.findElement(By.cssSelector("h1 .state")).getText()).isEqualTo("available");
+    assertThat(errand.jobs().get(resize).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+
     browser.findElement(By.linkText("Queues")).click();
+    browser.findElement(By.cssSelector("tr[data-queue='mail'] button")).click();
+    assertThat(errand.queues().get("mail").orElseThrow().paused()).isTrue();
+    assertThat(browser.findElement(By.cssSelector("tr[data-queue='mail'] button")).getText())
+        .isEqualTo("Resume");
     assertThat(
             browser.findElements(By.cssSelector("#queues tbody tr")).stream()
                 .map(row -> row.getAttribute("data-queue"))

@@ -7,6 +7,7 @@ import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
 import dev.errand.JobInfo;
+import dev.errand.JobState;
 import dev.errand.RawArgs;
 import dev.errand.sqlite.SqliteStore;
 import java.net.URI;
@@ -226,6 +227,93 @@ class DashboardTest {
             "&lt;script&gt;alert(1)&lt;/script&gt;",
             "&lt;svg onload=alert(3)&gt;",
             "&lt;b&gt;tag&lt;/b&gt;");
+  }
+
+  private HttpResponse<String> post(String path, String form, String origin) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .POST(HttpRequest.BodyPublishers.ofString(form));
+    if (origin != null) {
+      request.header("Origin", origin);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The CSRF token the forms of {@code path}'s page carry. */
+  private String csrf(String path) throws Exception {
+    Matcher token =
+        Pattern.compile("name=\"csrf\" value=\"([A-Za-z0-9_-]+)\"").matcher(page(path).body());
+    assertThat(token.find()).as("a form with a CSRF token on " + path).isTrue();
+    return token.group(1);
+  }
+
+  @Test
+  void actionsTakeThePagesFormWithItsCsrfTokenAndNothingElse(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    errand.enqueue(new RawArgs("noop", "{}"));
+    String csrf = csrf("/queues");
+
+    assertThat(post("/queues/default/pause", "", null).statusCode()).isEqualTo(403);
+    assertThat(post("/queues/default/pause", "csrf=wrong", null).statusCode()).isEqualTo(403);
+    HttpResponse<String> json =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/queues/default/pause"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"csrf\":\"" + csrf + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(json.statusCode()).isEqualTo(415);
+    assertThat(post("/queues/default/pause", "csrf=" + csrf, "http://evil.example").statusCode())
+        .isEqualTo(403);
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isFalse();
+
+    HttpResponse<String> paused = post("/queues/default/pause", "csrf=" + csrf, base);
+    assertThat(paused.statusCode()).isEqualTo(303);
+    assertThat(paused.headers().firstValue("Location")).hasValue("/queues");
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isTrue();
+    assertThat(page("/queues").body()).contains("action=\"/queues/default/resume\"");
+    assertThat(post("/queues/default/resume", "csrf=" + csrf, null).statusCode()).isEqualTo(303);
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isFalse();
+  }
+
+  @Test
+  void aJobsPageRunsCancelsAndDeletesIt(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    long retrying =
+        errand.enqueue(new RawArgs("noop", "{}"), EnqueueOptions.defaults().queue("q")).id();
+    JobInfo fetched =
+        errand.leases().fetch(List.of("q"), Set.of(), 1, "w", Duration.ofMinutes(5)).get(0);
+    errand
+        .leases()
+        .fail(new AttemptRef(retrying, fetched.attempt()), "E", "boom", "", Duration.ofHours(1));
+    long later =
+        errand
+            .enqueue(
+                new RawArgs("noop", "{}"), EnqueueOptions.defaults().runIn(Duration.ofHours(1)))
+            .id();
+    long running =
+        errand.enqueue(new RawArgs("noop", "{}"), EnqueueOptions.defaults().queue("r")).id();
+    errand.leases().fetch(List.of("r"), Set.of(), 1, "w", Duration.ofMinutes(5));
+    String csrf = csrf("/jobs/" + retrying);
+
+    HttpResponse<String> runNow = post("/jobs/" + retrying + "/retry", "csrf=" + csrf, null);
+    assertThat(runNow.statusCode()).isEqualTo(303);
+    assertThat(runNow.headers().firstValue("Location")).hasValue("/jobs/" + retrying);
+    assertThat(errand.jobs().get(retrying).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+    assertThat(post("/jobs/" + later + "/cancel", "csrf=" + csrf, null).statusCode())
+        .isEqualTo(303);
+    assertThat(errand.jobs().get(later).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+    HttpResponse<String> deleted = post("/jobs/" + later + "/delete", "csrf=" + csrf, null);
+    assertThat(deleted.headers().firstValue("Location")).hasValue("/jobs");
+    assertThat(errand.jobs().get(later)).isEmpty();
+    assertThat(post("/jobs/" + running + "/delete", "csrf=" + csrf, null).statusCode())
+        .isEqualTo(409);
+    assertThat(errand.jobs().get(running)).isPresent();
+    assertThat(post("/jobs/999999/retry", "csrf=" + csrf, null).statusCode()).isEqualTo(404);
+    assertThat(page("/jobs/" + running).body())
+        .contains("/jobs/" + running + "/cancel")
+        .doesNotContain("/jobs/" + running + "/delete", "/jobs/" + running + "/retry");
   }
 
   @Test
