@@ -61,7 +61,8 @@ public final class ApiServer implements AutoCloseable {
 
   ApiServer(Errand errand, ServerOptions options, Duration idleTimeout) {
     this.options = options;
-    RequestGuard guard = new RequestGuard(options);
+    Dashboard dashboard = new Dashboard(errand, options.token());
+    RequestGuard guard = new RequestGuard(options, dashboard);
     Routes add = (method, path, handler) -> routes.add(new Route(method, path, handler));
     new ServiceRoutes(errand, this::routeNames).addTo(add);
     new JobRoutes(errand, EnqueueRequests.forServer(errand, options)).addTo(add);
@@ -69,8 +70,7 @@ public final class ApiServer implements AutoCloseable {
     new WorkerProtocolRoutes(errand, options).addTo(add);
     // The dashboard's pages are no part of the API: not in its route list, nor in openapi.yaml.
     List<Route> pages = new ArrayList<>();
-    new Dashboard(errand, options.token() != null)
-        .addTo((method, path, handler) -> pages.add(new Route(method, path, handler)));
+    dashboard.addTo((method, path, handler) -> pages.add(new Route(method, path, handler)));
     this.app =
         Javalin.create(
             config -> {
@@ -91,6 +91,9 @@ public final class ApiServer implements AutoCloseable {
               }
               config.routes.exception(
                   ApiError.class, (e, ctx) -> error(ctx, e.status, e.field, e.getMessage()));
+              config.routes.exception(
+                  RequestGuard.LoginRequired.class,
+                  (e, ctx) -> ctx.status(303).header("Location", "/login"));
               config.routes.exception(
                   HttpResponseException.class,
                   (e, ctx) -> {

@@ -72,7 +72,11 @@ final class Dashboard {
    * The actions' paths: a form of this server's pages posts to them (see {@link #isFormAction}).
    */
   private static final Pattern FORM_ACTION =
-      Pattern.compile("/jobs/[0-9]+/(retry|cancel|delete)|/queues/[^/]+/(pause|resume)");
+      Pattern.compile(
+          "/jobs/[0-9]+/(retry|cancel|delete)|/queues/[^/]+/(pause|resume)|/login|/logout");
+
+  /** The pages a login opens, beside the actions. */
+  private static final Pattern PAGE = Pattern.compile("/jobs|/jobs/[0-9]+|/queues");
 
   private final Errand errand;
 
@@ -86,9 +90,14 @@ final class Dashboard {
    */
   private final String csrf;
 
-  Dashboard(Errand errand, boolean hasToken) {
+  private final byte[] token;
+  private final DashboardSessions sessions = new DashboardSessions(java.time.Clock.systemUTC());
+
+  /** {@code token}: the server's, which the login form asks for; null when it has none. */
+  Dashboard(Errand errand, String token) {
     this.errand = errand;
-    this.actor = hasToken ? "the token's holder" : "a loopback client";
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.actor = token != null ? "the token's holder" : "a loopback client";
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
     this.csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -104,6 +113,79 @@ final class Dashboard {
     pages.add(HandlerType.POST, "/jobs/{id}/delete", ctx -> jobAction(ctx, "delete"));
     pages.add(HandlerType.POST, "/queues/{name}/pause", ctx -> queueAction(ctx, true));
     pages.add(HandlerType.POST, "/queues/{name}/resume", ctx -> queueAction(ctx, false));
+    pages.add(HandlerType.GET, "/login", ctx -> loginPage(ctx, 200, null));
+    pages.add(HandlerType.POST, "/login", this::login);
+    pages.add(HandlerType.POST, "/logout", this::logout);
+  }
+
+  /**
+   * Whether the request is a dashboard's (a page, an action, {@code /} from a browser) whose
+   * session cookie is live: on a server with a token, it stands for the bearer header there.
+   */
+  boolean hasSession(Context ctx) {
+    return isDashboard(ctx) && sessions.isLive(ctx.cookie(DashboardSessions.COOKIE));
+  }
+
+  /** Whether the request is for a page or action of the dashboard. */
+  static boolean isDashboard(Context ctx) {
+    String path = ctx.path();
+    return isFormAction(ctx.method(), path)
+        || (ctx.method() == HandlerType.GET
+            && (PAGE.matcher(path).matches() || (path.equals("/") && wantsPage(ctx))));
+  }
+
+  /** What a browser may load before it logged in: the login form and the stylesheet. */
+  static boolean isOpen(HandlerType method, String path) {
+    return path.equals("/login") || (method == HandlerType.GET && path.equals(CSS_PATH));
+  }
+
+  private void loginPage(Context ctx, int status, String problem) {
+    Html body = new Html().raw("<h1>Log in</h1>");
+    if (token == null) {
+      body.raw(
+          "<p>This server has no token: its dashboard needs no login. <a href=\"/jobs\">Jobs</a></p>");
+    } else {
+      if (problem != null) {
+        body.raw("<p class=\"error\" id=\"login-problem\">").text(problem).raw("</p>");
+      }
+      body.raw("<form class=\"filters\" method=\"post\" action=\"/login\">")
+          .raw("<input type=\"hidden\" name=\"csrf\" value=\"")
+          .text(csrf)
+          .raw("\">")
+          .raw(
+              "<label>token<input type=\"password\" name=\"token\" autocomplete=\"current-password\"")
+          .raw(" autofocus></label><button type=\"submit\">Log in</button></form>")
+          .raw("<p class=\"muted\">The server's token, as the API takes it. The login lasts ")
+          .text(DashboardSessions.LIFETIME.toHours())
+          .raw(" hours, or until the server restarts.</p>");
+    }
+    render(ctx, status, "Log in", "", body);
+  }
+
+  private void login(Context ctx) {
+    checkCsrf(ctx);
+    String given = ctx.formParam("token");
+    if (token == null) {
+      ctx.status(303).header("Location", "/jobs");
+      return;
+    }
+    if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token)) {
+      log.warn("dashboard: a login with a wrong token from {}", ctx.ip());
+      loginPage(ctx, 401, "That is not this server's token.");
+      return;
+    }
+    log.info("dashboard: login from {}", ctx.ip());
+    ctx.status(303)
+        .header("Set-Cookie", DashboardSessions.cookie(sessions.start()))
+        .header("Location", "/jobs");
+  }
+
+  private void logout(Context ctx) {
+    checkCsrf(ctx);
+    sessions.end(ctx.cookie(DashboardSessions.COOKIE));
+    ctx.status(303)
+        .header("Set-Cookie", DashboardSessions.expiredCookie())
+        .header("Location", "/login");
   }
 
   /**
@@ -176,7 +258,7 @@ final class Dashboard {
         .raw("</button></form>");
   }
 
-  private static void notFound(Context ctx, long id) {
+  private void notFound(Context ctx, long id) {
     render(
         ctx,
         404,
@@ -473,7 +555,7 @@ final class Dashboard {
     body.raw("<dt>").text(name).raw("</dt><dd>").text(value == null ? "—" : value).raw("</dd>");
   }
 
-  private static void render(Context ctx, int status, String title, String nav, Html body) {
+  private void render(Context ctx, int status, String title, String nav, Html body) {
     Html page =
         new Html()
             .raw("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -495,7 +577,11 @@ final class Dashboard {
           .raw(link[2])
           .raw("</a>");
     }
-    page.raw("</nav></header><main>").raw(body.toString()).raw("</main></body></html>");
+    page.raw("</nav>");
+    if (token != null && sessions.isLive(ctx.cookie(DashboardSessions.COOKIE))) {
+      actionForm(page, "/logout", "Log out");
+    }
+    page.raw("</header><main>").raw(body.toString()).raw("</main></body></html>");
     ctx.status(status)
         .contentType("text/html; charset=utf-8")
         .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -29,8 +29,18 @@ final class RequestGuard {
   private final byte[] token;
   private final boolean checksHost;
 
-  RequestGuard(ServerOptions options) {
+  private final Dashboard dashboard;
+
+  /** A browser's request for a dashboard page without a login, on a server with a token. */
+  static final class LoginRequired extends RuntimeException {
+    LoginRequired() {
+      super("log in first", null, false, false);
+    }
+  }
+
+  RequestGuard(ServerOptions options, Dashboard dashboard) {
     this.options = options;
+    this.dashboard = dashboard;
     // Once: it may resolve the bound host's name.
     this.checksHost = options.checksHost();
     this.token = options.token() == null ? null : options.token().getBytes(StandardCharsets.UTF_8);
@@ -40,7 +50,7 @@ final class RequestGuard {
     checkHost(ctx.header("Host"));
     checkOrigin(ctx.header("Origin"), ctx.header("Sec-Fetch-Site"), ctx.header("Host"));
     if (token != null && !ctx.path().equals("/health")) {
-      checkToken(ctx);
+      checkTokenOrLogin(ctx);
     }
     checkLength(ctx.header("Content-Length"));
     if (Dashboard.isFormAction(ctx.method(), ctx.path())) {
@@ -152,6 +162,23 @@ final class RequestGuard {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  /**
+   * The bearer token, or on the dashboard's pages and actions its login: a live session cookie
+   * (never on the API, whose callers send the token). A browser that has neither is sent to the
+   * login form; the form and the stylesheet are open.
+   */
+  private void checkTokenOrLogin(Context ctx) {
+    if (Dashboard.isOpen(ctx.method(), ctx.path()) || dashboard.hasSession(ctx)) {
+      return;
+    }
+    if (ctx.header("Authorization") == null
+        && ctx.method() == HandlerType.GET
+        && Dashboard.isDashboard(ctx)) {
+      throw new LoginRequired();
+    }
+    checkToken(ctx);
   }
 
   private void checkToken(Context ctx) {

@@ -2,6 +2,7 @@ package dev.errand.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 import dev.errand.AttemptRef;
 import dev.errand.Config;
@@ -114,6 +115,28 @@ class DashboardBrowserTest {
     Files.write(SCREENSHOTS.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
   }
 
+  /** Waits until the page at a URL that contains {@code inUrl} has loaded, titled {@code title}. */
+  private void awaitTitle(String title, String inUrl) {
+    await("the page " + inUrl)
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                browser.getCurrentUrl().contains(inUrl)
+                    && title.equals(browser.getTitle())
+                    && "complete"
+                        .equals(
+                            ((JavascriptExecutor) browser)
+                                .executeScript("return document.readyState")));
+  }
+
+  /** Waits until the element {@code by} finds shows {@code text}, on whatever page loads. */
+  private void awaitText(By by, String text) {
+    await("'" + text + "' at " + by)
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(() -> browser.findElement(by).getText().equals(text));
+  }
+
   private List<String> rowIds() {
     return browser.findElements(By.cssSelector("#jobs tbody tr")).stream()
         .map(row -> row.getAttribute("data-id"))
@@ -161,7 +184,9 @@ class DashboardBrowserTest {
         .containsExactly(Long.toString(email), Long.toString(ticket), Long.toString(resize));
     screenshot("jobs");
 
+    // A click that loads a page returns before that page has loaded: each waits for its page.
     browser.findElement(By.cssSelector(".tabs a[href='/jobs?state=retryable']")).click();
+    awaitTitle("Jobs · Errand", "state=retryable");
     assertThat(rowIds()).containsExactly(Long.toString(resize));
     assertThat(browser.findElement(By.cssSelector(".tabs a[aria-current]")).getText())
         .isEqualTo("retryable 1");
@@ -170,12 +195,12 @@ class DashboardBrowserTest {
     WebElement queue = browser.findElement(By.name("queue"));
     queue.sendKeys("mail");
     queue.submit();
-    assertThat(browser.getCurrentUrl()).contains("queue=mail");
+    awaitTitle("Jobs · Errand", "queue=mail");
     assertThat(rowIds()).containsExactly(Long.toString(email));
     screenshot("jobs-filtered");
 
     browser.findElement(By.linkText(Long.toString(email))).click();
-    assertThat(browser.getTitle()).isEqualTo("Job " + email + " · Errand");
+    awaitTitle("Job " + email + " · Errand", "/jobs/" + email);
     assertThat(browser.findElement(By.id("args")).getText()).contains("\"template\" : \"welcome\"");
 
     browser.get(base + "/jobs/" + resize);
@@ -187,20 +212,48 @@ class DashboardBrowserTest {
     screenshot("job");
 
     browser.findElement(By.xpath("//button[text()='Run now']")).click();
-    assertThat(browser.findElement(By.cssSelector("h1 .state")).getText()).isEqualTo("available");
+    awaitText(By.cssSelector("h1 .state"), "available");
     assertThat(errand.jobs().get(resize).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
 
     browser.findElement(By.linkText("Queues")).click();
+    awaitTitle("Queues · Errand", "/queues");
     browser.findElement(By.cssSelector("tr[data-queue='mail'] button")).click();
+    awaitText(By.cssSelector("tr[data-queue='mail'] button"), "Resume");
     assertThat(errand.queues().get("mail").orElseThrow().paused()).isTrue();
-    assertThat(browser.findElement(By.cssSelector("tr[data-queue='mail'] button")).getText())
-        .isEqualTo("Resume");
     assertThat(
             browser.findElements(By.cssSelector("#queues tbody tr")).stream()
                 .map(row -> row.getAttribute("data-queue"))
                 .toList())
         .containsExactlyInAnyOrder("default", "images", "mail");
     screenshot("queues");
+  }
+
+  @Test
+  void aServerWithATokenOpensItsPagesToALoginWithIt() throws Exception {
+    server.close();
+    server =
+        new ApiServer(errand, ServerOptions.defaults().withPort(0).withToken(TestServer.TOKEN))
+            .start();
+    base = "http://127.0.0.1:" + server.port();
+    long id = errand.enqueue(new RawArgs("noop", "{}")).id();
+
+    browser.get(base + "/jobs");
+    awaitTitle("Log in · Errand", "/login");
+    WebElement token = browser.findElement(By.name("token"));
+    token.sendKeys("not the token");
+    token.submit();
+    awaitText(By.id("login-problem"), "That is not this server's token.");
+    screenshot("login");
+    browser.findElement(By.name("token")).sendKeys(TestServer.TOKEN);
+    browser.findElement(By.name("token")).submit();
+    awaitTitle("Jobs · Errand", "/jobs");
+    assertThat(rowIds()).containsExactly(Long.toString(id));
+    assertThat(browser.manage().getCookieNamed(DashboardSessions.COOKIE).isHttpOnly()).isTrue();
+
+    browser.findElement(By.xpath("//button[text()='Log out']")).click();
+    awaitTitle("Log in · Errand", "/login");
+    browser.get(base + "/queues");
+    awaitTitle("Log in · Errand", "/login");
   }
 
   @Test

@@ -316,13 +316,77 @@ class DashboardTest {
         .doesNotContain("/jobs/" + running + "/delete", "/jobs/" + running + "/retry");
   }
 
-  @Test
-  void aServerWithATokenShowsNoPageWithoutIt(@TempDir Path dir) throws Exception {
-    start(dir, TestServer.TOKEN);
+  private HttpResponse<String> request(String method, String path, String form, String cookie)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/html");
+    if (cookie != null) {
+      request.header("Cookie", cookie);
+    }
+    if (form != null) {
+      request
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .method(method, HttpRequest.BodyPublishers.ofString(form));
+    } else {
+      request.method(method, HttpRequest.BodyPublishers.noBody());
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
 
-    assertThat(page("/jobs").statusCode()).isEqualTo(401);
-    assertThat(page("/queues").statusCode()).isEqualTo(401);
-    assertThat(page("/jobs/1").statusCode()).isEqualTo(401);
-    assertThat(page("/jobs", TestServer.TOKEN).statusCode()).isEqualTo(200);
+  @Test
+  void aServerWithATokenShowsItsPagesAfterALoginWithIt(@TempDir Path dir) throws Exception {
+    start(dir, TestServer.TOKEN);
+    errand.enqueue(new RawArgs("noop", "{}"));
+
+    for (String path : List.of("/", "/jobs", "/jobs/1", "/queues")) {
+      HttpResponse<String> refused = page(path);
+      assertThat(refused.statusCode()).as(path).isEqualTo(303);
+      assertThat(refused.headers().firstValue("Location")).as(path).hasValue("/login");
+    }
+    assertThat(page(Dashboard.CSS_PATH).statusCode()).isEqualTo(200);
+    assertThat(page("/api/jobs").statusCode()).as("the API, without its token").isEqualTo(401);
+    String csrf = csrf("/login");
+
+    HttpResponse<String> wrong = request("POST", "/login", "csrf=" + csrf + "&token=guess", null);
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(wrong.body()).contains("That is not this server&#39;s token.");
+    assertThat(wrong.headers().firstValue("Set-Cookie")).isEmpty();
+    assertThat(request("POST", "/login", "token=" + TestServer.TOKEN, null).statusCode())
+        .as("a login without the form's CSRF token")
+        .isEqualTo(403);
+
+    HttpResponse<String> login =
+        request("POST", "/login", "csrf=" + csrf + "&token=" + TestServer.TOKEN, null);
+    assertThat(login.statusCode()).isEqualTo(303);
+    assertThat(login.headers().firstValue("Location")).hasValue("/jobs");
+    String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(setCookie)
+        .startsWith(DashboardSessions.COOKIE + "=")
+        .contains("; Path=/", "; HttpOnly", "; SameSite=Strict", "; Max-Age=28800");
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+
+    HttpResponse<String> jobs = request("GET", "/jobs", null, cookie);
+    assertThat(jobs.statusCode()).isEqualTo(200);
+    assertThat(jobs.body()).contains("action=\"/logout\"");
+    assertThat(request("GET", "/api/jobs", null, cookie).statusCode())
+        .as("the API takes its token, never the dashboard's cookie")
+        .isEqualTo(401);
+    assertThat(request("POST", "/queues/default/pause", "csrf=" + csrf, null).statusCode())
+        .as("an action without the login")
+        .isEqualTo(401);
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isFalse();
+    assertThat(request("POST", "/queues/default/pause", "csrf=" + csrf, cookie).statusCode())
+        .isEqualTo(303);
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isTrue();
+    assertThat(page("/jobs", TestServer.TOKEN).statusCode())
+        .as("the bearer token still opens the pages")
+        .isEqualTo(200);
+
+    HttpResponse<String> logout = request("POST", "/logout", "csrf=" + csrf, cookie);
+    assertThat(logout.statusCode()).isEqualTo(303);
+    assertThat(logout.headers().firstValue("Set-Cookie").orElseThrow()).contains("Max-Age=0");
+    HttpResponse<String> after = request("GET", "/jobs", null, cookie);
+    assertThat(after.statusCode()).isEqualTo(303);
+    assertThat(after.headers().firstValue("Location")).hasValue("/login");
   }
 }
