@@ -61,7 +61,7 @@ public final class ApiServer implements AutoCloseable {
 
   ApiServer(Errand errand, ServerOptions options, Duration idleTimeout) {
     this.options = options;
-    Dashboard dashboard = new Dashboard(errand, options.token());
+    Dashboard dashboard = new Dashboard(errand, options.token(), options.readOnlyToken());
     RequestGuard guard = new RequestGuard(options, dashboard);
     Routes add = (method, path, handler) -> routes.add(new Route(method, path, handler));
     new ServiceRoutes(errand, this::routeNames).addTo(add);

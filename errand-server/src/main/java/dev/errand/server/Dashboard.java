@@ -80,9 +80,6 @@ final class Dashboard {
 
   private final Errand errand;
 
-  /** Who acts through the pages, for the log: the token's holder, or anyone on loopback. */
-  private final String actor;
-
   /**
    * The CSRF token every form of these pages carries and every action requires: random for each
    * server, so a page elsewhere cannot know it (the browser keeps this server's pages from other
@@ -91,13 +88,18 @@ final class Dashboard {
   private final String csrf;
 
   private final byte[] token;
+  private final byte[] readOnlyToken;
   private final DashboardSessions sessions = new DashboardSessions(java.time.Clock.systemUTC());
 
-  /** {@code token}: the server's, which the login form asks for; null when it has none. */
-  Dashboard(Errand errand, String token) {
+  /**
+   * {@code token} and {@code readOnlyToken}: the server's, which the login form takes; null when it
+   * has none.
+   */
+  Dashboard(Errand errand, String token, String readOnlyToken) {
     this.errand = errand;
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
-    this.actor = token != null ? "the token's holder" : "a loopback client";
+    this.readOnlyToken =
+        readOnlyToken == null ? null : readOnlyToken.getBytes(StandardCharsets.UTF_8);
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
     this.csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
@@ -119,11 +121,16 @@ final class Dashboard {
   }
 
   /**
-   * Whether the request is a dashboard's (a page, an action, {@code /} from a browser) whose
-   * session cookie is live: on a server with a token, it stands for the bearer header there.
+   * The role of the request's live session cookie if it is a dashboard's (a page, an action, {@code
+   * /} from a browser), else null: on a server with a token, it stands for the bearer header there.
    */
-  boolean hasSession(Context ctx) {
-    return isDashboard(ctx) && sessions.isLive(ctx.cookie(DashboardSessions.COOKIE));
+  RequestGuard.Role sessionRole(Context ctx) {
+    return isDashboard(ctx) ? sessions.role(ctx.cookie(DashboardSessions.COOKIE)) : null;
+  }
+
+  /** Whether the request's role may act: the admin token's, or anyone's on a server without one. */
+  private static boolean canAct(Context ctx) {
+    return ctx.attribute(RequestGuard.ROLE) == RequestGuard.Role.ADMIN;
   }
 
   /** Whether the request is for a page or action of the dashboard. */
@@ -169,14 +176,21 @@ final class Dashboard {
       ctx.status(303).header("Location", "/jobs");
       return;
     }
-    if (given == null || !MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token)) {
+    byte[] bytes = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
+    RequestGuard.Role role =
+        MessageDigest.isEqual(bytes, token)
+            ? RequestGuard.Role.ADMIN
+            : readOnlyToken != null && MessageDigest.isEqual(bytes, readOnlyToken)
+                ? RequestGuard.Role.READ_ONLY
+                : null;
+    if (role == null) {
       log.warn("dashboard: a login with a wrong token from {}", ctx.ip());
       loginPage(ctx, 401, "That is not this server's token.");
       return;
     }
-    log.info("dashboard: login from {}", ctx.ip());
+    log.info("dashboard: login from {} as {}", ctx.ip(), role.describe());
     ctx.status(303)
-        .header("Set-Cookie", DashboardSessions.cookie(sessions.start()))
+        .header("Set-Cookie", DashboardSessions.cookie(sessions.start(role)))
         .header("Location", "/jobs");
   }
 
@@ -196,6 +210,11 @@ final class Dashboard {
     return method == HandlerType.POST && FORM_ACTION.matcher(path).matches();
   }
 
+  /** Who acts, for the log. */
+  private String actor(Context ctx) {
+    return token == null ? "a loopback client" : RequestGuard.Role.ADMIN.describe();
+  }
+
   private void checkCsrf(Context ctx) {
     String given = ctx.formParam("csrf");
     if (given == null
@@ -209,7 +228,7 @@ final class Dashboard {
   private void jobAction(Context ctx, String action) {
     checkCsrf(ctx);
     long id = Exchanges.id(ctx);
-    log.info("dashboard: {} of job {} by {}", action, id, actor);
+    log.info("dashboard: {} of job {} by {}", action, id, actor(ctx));
     boolean found =
         switch (action) {
           case "retry" -> errand.jobs().retry(id).isPresent();
@@ -238,7 +257,7 @@ final class Dashboard {
   private void queueAction(Context ctx, boolean pause) {
     checkCsrf(ctx);
     String queue = ctx.pathParam("name");
-    log.info("dashboard: {} of queue {} by {}", pause ? "pause" : "resume", queue, actor);
+    log.info("dashboard: {} of queue {} by {}", pause ? "pause" : "resume", queue, actor(ctx));
     if (pause) {
       errand.queues().pause(queue);
     } else {
@@ -247,8 +266,14 @@ final class Dashboard {
     ctx.status(303).header("Location", "/queues");
   }
 
-  /** A form that posts one action of these pages, with the CSRF token. */
-  private void actionForm(Html body, String path, String label) {
+  /** A form that posts one action of these pages, with the CSRF token; none for a reader. */
+  private void actionForm(Context ctx, Html body, String path, String label) {
+    if (canAct(ctx)) {
+      form(body, path, label);
+    }
+  }
+
+  private void form(Html body, String path, String label) {
     body.raw("<form class=\"action\" method=\"post\" action=\"")
         .text(path)
         .raw("\"><input type=\"hidden\" name=\"csrf\" value=\"")
@@ -411,15 +436,7 @@ final class Dashboard {
     long id = Exchanges.id(ctx);
     Optional<JobInfo> found = errand.jobs().get(id);
     if (found.isEmpty()) {
-      render(
-          ctx,
-          404,
-          "No job " + id,
-          "jobs",
-          new Html()
-              .raw("<h1>No job ")
-              .text(id)
-              .raw("</h1><p class=\"muted\">It does not exist, or was pruned.</p>"));
+      notFound(ctx, id);
       return;
     }
     JobInfo job = found.get();
@@ -462,13 +479,13 @@ final class Dashboard {
     }
     body.raw("</dl><div class=\"actions\">");
     if (job.state() != JobState.RUNNING && job.state() != JobState.AVAILABLE) {
-      actionForm(body, "/jobs/" + job.id() + "/retry", "Run now");
+      actionForm(ctx, body, "/jobs/" + job.id() + "/retry", "Run now");
     }
     if (!job.state().isFinal()) {
-      actionForm(body, "/jobs/" + job.id() + "/cancel", "Cancel");
+      actionForm(ctx, body, "/jobs/" + job.id() + "/cancel", "Cancel");
     }
     if (job.state() != JobState.RUNNING) {
-      actionForm(body, "/jobs/" + job.id() + "/delete", "Delete");
+      actionForm(ctx, body, "/jobs/" + job.id() + "/delete", "Delete");
     }
     body.raw("</div><h2>Args</h2><pre id=\"args\">").text(pretty(job.argsJson())).raw("</pre>");
     if (!job.metadata().isEmpty()) {
@@ -525,6 +542,7 @@ final class Dashboard {
         body.raw("<td>");
         String path = "/queues/" + URLEncoder.encode(queue.name(), StandardCharsets.UTF_8);
         actionForm(
+            ctx,
             body,
             path + (queue.paused() ? "/resume" : "/pause"),
             queue.paused() ? "Resume" : "Pause");
@@ -578,8 +596,8 @@ final class Dashboard {
           .raw("</a>");
     }
     page.raw("</nav>");
-    if (token != null && sessions.isLive(ctx.cookie(DashboardSessions.COOKIE))) {
-      actionForm(page, "/logout", "Log out");
+    if (token != null && sessions.role(ctx.cookie(DashboardSessions.COOKIE)) != null) {
+      form(page, "/logout", "Log out");
     }
     page.raw("</header><main>").raw(body.toString()).raw("</main></body></html>");
     ctx.status(status)

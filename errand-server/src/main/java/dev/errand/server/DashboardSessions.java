@@ -23,35 +23,38 @@ final class DashboardSessions {
 
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
-  private final Map<String, Instant> expiries = new ConcurrentHashMap<>();
+
+  private record Session(RequestGuard.Role role, Instant expiry) {}
+
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
   DashboardSessions(Clock clock) {
     this.clock = clock;
   }
 
-  /** A new session; returns its id, the cookie's value. */
-  String start() {
+  /** A new session of {@code role}; returns its id, the cookie's value. */
+  String start(RequestGuard.Role role) {
     byte[] id = new byte[32];
     random.nextBytes(id);
     String session = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
     Instant now = clock.instant();
-    expiries.values().removeIf(expiry -> !expiry.isAfter(now));
-    expiries.put(session, now.plus(LIFETIME));
+    sessions.values().removeIf(live -> !live.expiry().isAfter(now));
+    sessions.put(session, new Session(role, now.plus(LIFETIME)));
     return session;
   }
 
-  /** Whether {@code session} (a cookie's value, or null) is a live session. */
-  boolean isLive(String session) {
+  /** The role of {@code session} (a cookie's value, or null) while it lives; null otherwise. */
+  RequestGuard.Role role(String session) {
     if (session == null) {
-      return false;
+      return null;
     }
-    Instant expiry = expiries.get(session);
-    return expiry != null && expiry.isAfter(clock.instant());
+    Session live = sessions.get(session);
+    return live != null && live.expiry().isAfter(clock.instant()) ? live.role() : null;
   }
 
   void end(String session) {
     if (session != null) {
-      expiries.remove(session);
+      sessions.remove(session);
     }
   }
 

@@ -30,6 +30,22 @@ final class RequestGuard {
   private final boolean checksHost;
 
   private final Dashboard dashboard;
+  private final byte[] readOnlyToken;
+
+  /** The request's {@link Role}, as a context attribute, once the guard let it through. */
+  static final String ROLE = "errand.role";
+
+  /** What a request may do, by the token it gave (or its dashboard login). */
+  enum Role {
+    /** Anything: the token's, or any request's on a server without one. */
+    ADMIN,
+    /** Read: the read-only token's. */
+    READ_ONLY;
+
+    String describe() {
+      return this == ADMIN ? "the token's holder" : "the read-only token's holder";
+    }
+  }
 
   /** A browser's request for a dashboard page without a login, on a server with a token. */
   static final class LoginRequired extends RuntimeException {
@@ -44,14 +60,31 @@ final class RequestGuard {
     // Once: it may resolve the bound host's name.
     this.checksHost = options.checksHost();
     this.token = options.token() == null ? null : options.token().getBytes(StandardCharsets.UTF_8);
+    this.readOnlyToken =
+        options.readOnlyToken() == null
+            ? null
+            : options.readOnlyToken().getBytes(StandardCharsets.UTF_8);
   }
 
   void check(Context ctx) {
     checkHost(ctx.header("Host"));
     checkOrigin(ctx.header("Origin"), ctx.header("Sec-Fetch-Site"), ctx.header("Host"));
+    Role role = Role.ADMIN;
     if (token != null && !ctx.path().equals("/health")) {
-      checkTokenOrLogin(ctx);
+      role = checkTokenOrLogin(ctx);
     }
+    // A reader changes nothing; it may log out of the dashboard.
+    if (role == Role.READ_ONLY && changesState(ctx.method()) && !ctx.path().equals("/logout")) {
+      throw new ApiError(
+          403,
+          "Authorization",
+          "this token reads only: "
+              + ctx.method()
+              + " "
+              + ctx.path()
+              + " needs the server's token");
+    }
+    ctx.attribute(ROLE, role);
     checkLength(ctx.header("Content-Length"));
     if (Dashboard.isFormAction(ctx.method(), ctx.path())) {
       checkFormType(ctx.header("Content-Type"));
@@ -169,19 +202,23 @@ final class RequestGuard {
    * (never on the API, whose callers send the token). A browser that has neither is sent to the
    * login form; the form and the stylesheet are open.
    */
-  private void checkTokenOrLogin(Context ctx) {
-    if (Dashboard.isOpen(ctx.method(), ctx.path()) || dashboard.hasSession(ctx)) {
-      return;
+  private Role checkTokenOrLogin(Context ctx) {
+    if (Dashboard.isOpen(ctx.method(), ctx.path())) {
+      return Role.ADMIN; // the login form and the stylesheet: they act on nothing
+    }
+    Role session = dashboard.sessionRole(ctx);
+    if (session != null) {
+      return session;
     }
     if (ctx.header("Authorization") == null
         && ctx.method() == HandlerType.GET
         && Dashboard.isDashboard(ctx)) {
       throw new LoginRequired();
     }
-    checkToken(ctx);
+    return checkToken(ctx);
   }
 
-  private void checkToken(Context ctx) {
+  private Role checkToken(Context ctx) {
     String header = ctx.header("Authorization");
     byte[] given = new byte[0];
     if (header != null) {
@@ -192,15 +229,19 @@ final class RequestGuard {
       }
     }
     // Constant-time, so the comparison does not leak how much of a guess was right.
-    if (!MessageDigest.isEqual(given, token)) {
-      ctx.header("WWW-Authenticate", "Bearer");
-      throw new ApiError(
-          401,
-          "Authorization",
-          header == null
-              ? "missing Authorization header; send 'Authorization: Bearer <token>'"
-              : "invalid bearer token");
+    if (MessageDigest.isEqual(given, token)) {
+      return Role.ADMIN;
     }
+    if (readOnlyToken != null && MessageDigest.isEqual(given, readOnlyToken)) {
+      return Role.READ_ONLY;
+    }
+    ctx.header("WWW-Authenticate", "Bearer");
+    throw new ApiError(
+        401,
+        "Authorization",
+        header == null
+            ? "missing Authorization header; send 'Authorization: Bearer <token>'"
+            : "invalid bearer token");
   }
 
   /**

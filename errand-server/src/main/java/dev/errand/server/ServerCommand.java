@@ -42,6 +42,13 @@ final class ServerCommand implements Callable<Integer> {
   String token;
 
   @Option(
+      names = "--read-only-token",
+      description =
+          "a second token, beside --token, that reads and changes nothing (API GETs, the"
+              + " dashboard's pages)")
+  String readOnlyToken;
+
+  @Option(
       names = "--allowed-hosts",
       description =
           "comma-separated host names requests may address besides localhost and the loopback"
@@ -72,6 +79,7 @@ final class ServerCommand implements Callable<Integer> {
     flags.put(Settings.HOST, host);
     flags.put(Settings.PORT, port);
     flags.put(Settings.TOKEN, token);
+    flags.put(Settings.READ_ONLY_TOKEN, readOnlyToken);
     flags.put(Settings.ALLOWED_HOSTS, allowedHosts);
     flags.put(Settings.QUEUES, queues);
     flags.put(Settings.MAX_BODY_BYTES, maxBodyBytes);
@@ -148,7 +156,8 @@ final class ServerCommand implements Callable<Integer> {
             1024,
             Integer.MAX_VALUE),
         names,
-        commaSeparated(settings.get(Settings.ALLOWED_HOSTS, "")));
+        commaSeparated(settings.get(Settings.ALLOWED_HOSTS, "")),
+        settings.get(Settings.READ_ONLY_TOKEN));
   }
 
   private static Set<String> commaSeparated(String list) {

@@ -19,6 +19,8 @@ import java.util.TreeSet;
  * @param allowedHosts host names the {@code Host} header may give besides {@code localhost} and the
  *     loopback addresses (lower case, without port): on a loopback server every other name is
  *     refused, against DNS rebinding; on any other address, setting them turns the check on
+ * @param readOnlyToken a second token, or null: it reads (the API's GET routes, the dashboard's
+ *     pages) and changes nothing; only beside a {@code token}, and not the same
  */
 public record ServerOptions(
     String host,
@@ -26,7 +28,8 @@ public record ServerOptions(
     String token,
     long maxBodyBytes,
     Set<String> queues,
-    Set<String> allowedHosts) {
+    Set<String> allowedHosts,
+    String readOnlyToken) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -63,6 +66,23 @@ public record ServerOptions(
       throw new IllegalArgumentException(
           "token must be at least " + MIN_TOKEN_LENGTH + " characters, was " + token.length());
     }
+    if (readOnlyToken != null) {
+      if (token == null) {
+        throw new IllegalArgumentException(
+            "read-only-token needs a token beside it (--token or ERRAND_TOKEN): without one,"
+                + " every request may change anything anyway");
+      }
+      if (readOnlyToken.length() < MIN_TOKEN_LENGTH) {
+        throw new IllegalArgumentException(
+            "read-only-token must be at least "
+                + MIN_TOKEN_LENGTH
+                + " characters, was "
+                + readOnlyToken.length());
+      }
+      if (readOnlyToken.equals(token)) {
+        throw new IllegalArgumentException("read-only-token must differ from the token");
+      }
+    }
     // Refuse to expose an unauthenticated job API beyond this machine.
     if (token == null && !isLoopback(host)) {
       throw new IllegalArgumentException(
@@ -76,7 +96,7 @@ public record ServerOptions(
 
   /** With no hosts allowed besides localhost and the loopback addresses. */
   public ServerOptions(String host, int port, String token, long maxBodyBytes, Set<String> queues) {
-    this(host, port, token, maxBodyBytes, queues, Set.of());
+    this(host, port, token, maxBodyBytes, queues, Set.of(), null);
   }
 
   /** Loopback, port 8080, no token, 4 MiB bodies, queue {@code default} only. */
@@ -86,23 +106,27 @@ public record ServerOptions(
   }
 
   public ServerOptions withPort(int port) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
   }
 
   public ServerOptions withToken(String token) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
   }
 
   public ServerOptions withQueues(Set<String> queues) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
   }
 
   public ServerOptions withMaxBodyBytes(long maxBodyBytes) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
+  }
+
+  public ServerOptions withReadOnlyToken(String readOnlyToken) {
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
   }
 
   public ServerOptions withAllowedHosts(Set<String> allowedHosts) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts);
+    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
   }
 
   /** Whether requests' {@code Host} headers are checked: on loopback, or when hosts are given. */

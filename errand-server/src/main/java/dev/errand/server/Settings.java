@@ -25,6 +25,7 @@ final class Settings {
   static final String HOST = "host";
   static final String PORT = "port";
   static final String TOKEN = "token";
+  static final String READ_ONLY_TOKEN = "read-only-token";
   static final String ALLOWED_HOSTS = "allowed-hosts";
   static final String QUEUES = "queues";
   static final String MAX_BODY_BYTES = "max-body-bytes";

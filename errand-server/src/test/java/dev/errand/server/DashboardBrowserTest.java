@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import dev.errand.AttemptRef;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
-import dev.errand.JobInfo;
 import dev.errand.JobState;
 import dev.errand.RawArgs;
 import dev.errand.sqlite.SqliteStore;
@@ -19,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -163,19 +160,14 @@ class DashboardBrowserTest {
                 new RawArgs("resize_image", "{\"path\":\"a.png\",\"width\":-3}"),
                 EnqueueOptions.defaults().queue("images").metadata(Map.of("request", "r-42")))
             .id();
-    JobInfo fetched =
-        errand
-            .leases()
-            .fetch(List.of("images"), Set.of(), 1, "worker-7", Duration.ofMinutes(5))
-            .get(0);
-    errand
-        .leases()
-        .fail(
-            new AttemptRef(fetched.id(), fetched.attempt()),
-            "ValueError",
-            "width must be positive, was -3",
-            "Traceback (most recent call last):\n  File \"resize.py\", line 7, in resize",
-            Duration.ofMinutes(10));
+    FailedAttempts.failNext(
+        errand,
+        "images",
+        "worker-7",
+        "ValueError",
+        "width must be positive, was -3",
+        "Traceback (most recent call last):\n  File \"resize.py\", line 7, in resize",
+        Duration.ofMinutes(10));
 
     browser.get(base + "/");
     assertThat(browser.getCurrentUrl()).isEqualTo(base + "/jobs");
@@ -265,16 +257,14 @@ class DashboardBrowserTest {
                 new RawArgs("import", "{\"name\":\"" + attack.replace("\"", "\\\"") + "\"}"),
                 EnqueueOptions.defaults().queue("q").metadata(Map.of("note", attack)))
             .id();
-    JobInfo fetched =
-        errand.leases().fetch(List.of("q"), Set.of(), 1, "node", Duration.ofMinutes(5)).get(0);
-    errand
-        .leases()
-        .fail(
-            new AttemptRef(id, fetched.attempt()),
-            "<svg onload=\"window.pwned=3\">",
-            attack,
-            attack,
-            Duration.ofMinutes(1));
+    FailedAttempts.failNext(
+        errand,
+        "q",
+        "node",
+        "<svg onload=\"window.pwned=3\">",
+        attack,
+        attack,
+        Duration.ofMinutes(1));
 
     for (String path : List.of("/jobs", "/jobs/" + id, "/queues")) {
       browser.get(base + path);

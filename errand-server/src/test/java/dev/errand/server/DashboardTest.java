@@ -1,12 +1,11 @@
 package dev.errand.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.errand.AttemptRef;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
-import dev.errand.JobInfo;
 import dev.errand.JobState;
 import dev.errand.RawArgs;
 import dev.errand.sqlite.SqliteStore;
@@ -51,10 +50,21 @@ class DashboardTest {
   }
 
   private void start(Path dir, String token) {
+    start(dir, token, null);
+  }
+
+  private void start(Path dir, String token, String readOnlyToken) {
     store = SqliteStore.builder(dir.resolve("errand.db")).build();
     store.migrate();
     errand = Errand.create(Config.builder(store).build());
-    server = new ApiServer(errand, ServerOptions.defaults().withPort(0).withToken(token)).start();
+    server =
+        new ApiServer(
+                errand,
+                ServerOptions.defaults()
+                    .withPort(0)
+                    .withToken(token)
+                    .withReadOnlyToken(readOnlyToken))
+            .start();
     base = "http://127.0.0.1:" + server.port();
   }
 
@@ -94,19 +104,14 @@ class DashboardTest {
         errand
             .enqueue(new RawArgs("resize", "{\"w\":-3}"), EnqueueOptions.defaults().queue("images"))
             .id();
-    JobInfo fetched =
-        errand
-            .leases()
-            .fetch(List.of("images"), Set.of(), 1, "worker-7", Duration.ofMinutes(5))
-            .get(0);
-    errand
-        .leases()
-        .fail(
-            new AttemptRef(fetched.id(), fetched.attempt()),
-            "ValueError",
-            "width must be positive, was -3",
-            "Traceback (most recent call last):\n  File \"resize.py\", line 7",
-            Duration.ofMinutes(10));
+    FailedAttempts.failNext(
+        errand,
+        "images",
+        "worker-7",
+        "ValueError",
+        "width must be positive, was -3",
+        "Traceback (most recent call last):\n  File \"resize.py\", line 7",
+        Duration.ofMinutes(10));
     long running =
         errand
             .enqueue(new RawArgs("resize", "{\"w\":5}"), EnqueueOptions.defaults().queue("images"))
@@ -195,19 +200,8 @@ class DashboardTest {
                     .tags("<b>tag</b>")
                     .metadata(Map.of("note", attack)))
             .id();
-    JobInfo fetched =
-        errand
-            .leases()
-            .fetch(List.of("q"), Set.of(), 1, "<i>node</i>", Duration.ofMinutes(5))
-            .get(0);
-    errand
-        .leases()
-        .fail(
-            new AttemptRef(id, fetched.attempt()),
-            "<svg onload=alert(3)>",
-            attack,
-            attack,
-            Duration.ofMinutes(1));
+    FailedAttempts.failNext(
+        errand, "q", "<i>node</i>", "<svg onload=alert(3)>", attack, attack, Duration.ofMinutes(1));
 
     for (String path :
         List.of(
@@ -282,11 +276,7 @@ class DashboardTest {
     start(dir, null);
     long retrying =
         errand.enqueue(new RawArgs("noop", "{}"), EnqueueOptions.defaults().queue("q")).id();
-    JobInfo fetched =
-        errand.leases().fetch(List.of("q"), Set.of(), 1, "w", Duration.ofMinutes(5)).get(0);
-    errand
-        .leases()
-        .fail(new AttemptRef(retrying, fetched.attempt()), "E", "boom", "", Duration.ofHours(1));
+    FailedAttempts.failNext(errand, "q", "w", "E", "boom", "", Duration.ofHours(1));
     long later =
         errand
             .enqueue(
@@ -388,5 +378,71 @@ class DashboardTest {
     HttpResponse<String> after = request("GET", "/jobs", null, cookie);
     assertThat(after.statusCode()).isEqualTo(303);
     assertThat(after.headers().firstValue("Location")).hasValue("/login");
+  }
+
+  @Test
+  void theReadOnlyTokenReadsAndChangesNothing(@TempDir Path dir) throws Exception {
+    String reader = "reader-token-0123456789";
+    start(dir, TestServer.TOKEN, reader);
+    long id =
+        errand
+            .enqueue(
+                new RawArgs("noop", "{}"), EnqueueOptions.defaults().runIn(Duration.ofHours(1)))
+            .id();
+    String csrf = csrf("/login");
+    HttpResponse<String> login =
+        request("POST", "/login", "csrf=" + csrf + "&token=" + reader, null);
+    assertThat(login.statusCode()).isEqualTo(303);
+    String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+
+    String queues = request("GET", "/queues", null, cookie).body();
+    assertThat(queues)
+        .contains("<tr data-queue=\"default\">", "action=\"/logout\"")
+        .doesNotContain("/pause");
+    String job = request("GET", "/jobs/" + id, null, cookie).body();
+    assertThat(job).contains("Job " + id).doesNotContain("/retry", "/cancel", "/delete");
+    assertThat(request("POST", "/queues/default/pause", "csrf=" + csrf, cookie).statusCode())
+        .isEqualTo(403);
+    assertThat(request("POST", "/jobs/" + id + "/cancel", "csrf=" + csrf, cookie).statusCode())
+        .isEqualTo(403);
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isFalse();
+    assertThat(errand.jobs().get(id).orElseThrow().state()).isEqualTo(JobState.SCHEDULED);
+
+    HttpResponse<String> api =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/jobs"))
+                .header("Authorization", "Bearer " + reader)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(api.statusCode()).isEqualTo(200);
+    HttpResponse<String> pause =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/queues/default/pause"))
+                .header("Authorization", "Bearer " + reader)
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(pause.statusCode()).isEqualTo(403);
+    assertThat(pause.body()).contains("this token reads only");
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isFalse();
+
+    assertThat(request("POST", "/logout", "csrf=" + csrf, cookie).statusCode()).isEqualTo(303);
+    assertThat(request("GET", "/jobs", null, cookie).statusCode()).isEqualTo(303);
+  }
+
+  @Test
+  void aReadOnlyTokenNeedsATokenBesideItAndAnotherValue() {
+    assertThatThrownBy(() -> ServerOptions.defaults().withReadOnlyToken("reader-token-0123456789"))
+        .hasMessageContaining("read-only-token needs a token beside it");
+    assertThatThrownBy(
+            () ->
+                ServerOptions.defaults()
+                    .withToken(TestServer.TOKEN)
+                    .withReadOnlyToken(TestServer.TOKEN))
+        .hasMessageContaining("must differ");
+    assertThatThrownBy(
+            () -> ServerOptions.defaults().withToken(TestServer.TOKEN).withReadOnlyToken("short"))
+        .hasMessageContaining("at least 16");
   }
 }
