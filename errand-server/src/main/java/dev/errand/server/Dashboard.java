@@ -8,6 +8,7 @@ import dev.errand.JobInfo;
 import dev.errand.JobPage;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
+import dev.errand.NodeInfo;
 import dev.errand.QueueInfo;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -36,8 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The web dashboard's pages, server-rendered HTML on Errand's public API: the jobs by state with
  * filters and keyset paging ({@code /jobs}), one job with its args, metadata, lease and every
- * attempt's error ({@code /jobs/{id}}), and the queues with their counts ({@code /queues}). A
- * browser asking for {@code /} is sent to the jobs.
+ * attempt's error ({@code /jobs/{id}}), the queues with their counts ({@code /queues}), and the
+ * nodes that report to the store with the jobs each runs ({@code /nodes}). A browser asking for
+ * {@code /} is sent to the jobs.
  *
  * <p>Safe by construction: every value a job or queue carries is escaped ({@link Html}); the pages
  * load no script and nothing from elsewhere, and say so in a strict Content-Security-Policy; they
@@ -76,7 +78,10 @@ final class Dashboard {
           "/jobs/[0-9]+/(retry|cancel|delete)|/queues/[^/]+/(pause|resume)|/login|/logout");
 
   /** The pages a login opens, beside the actions. */
-  private static final Pattern PAGE = Pattern.compile("/jobs|/jobs/[0-9]+|/queues");
+  private static final Pattern PAGE = Pattern.compile("/jobs|/jobs/[0-9]+|/queues|/nodes");
+
+  /** At most this many running jobs are read to count them per node: beyond, a lower bound. */
+  private static final int RUNNING_COUNT_LIMIT = 10 * JobQuery.MAX_LIMIT;
 
   private final Errand errand;
 
@@ -109,6 +114,7 @@ final class Dashboard {
     pages.add(HandlerType.GET, "/jobs", this::jobs);
     pages.add(HandlerType.GET, "/jobs/{id}", this::job);
     pages.add(HandlerType.GET, "/queues", this::queues);
+    pages.add(HandlerType.GET, "/nodes", this::nodes);
     pages.add(HandlerType.GET, CSS_PATH, this::css);
     pages.add(HandlerType.POST, "/jobs/{id}/retry", ctx -> jobAction(ctx, "retry"));
     pages.add(HandlerType.POST, "/jobs/{id}/cancel", ctx -> jobAction(ctx, "cancel"));
@@ -553,6 +559,76 @@ final class Dashboard {
     render(ctx, 200, "Queues", "queues", body);
   }
 
+  private void nodes(Context ctx) {
+    Html body = new Html().raw("<h1>Nodes</h1>");
+    List<NodeInfo> nodes;
+    try {
+      nodes = errand.nodes();
+    } catch (UnsupportedOperationException e) {
+      body.raw("<p class=\"muted\">This store keeps no list of nodes.</p>");
+      render(ctx, 200, "Nodes", "nodes", body);
+      return;
+    }
+    // Running jobs by the node that holds their lease, read a page at a time up to a bound.
+    Map<String, Long> running = new java.util.HashMap<>();
+    long afterId = 0;
+    int read = 0;
+    boolean more = true;
+    while (more && read < RUNNING_COUNT_LIMIT) {
+      JobPage page =
+          errand
+              .jobs()
+              .list(
+                  JobQuery.all()
+                      .withStates(JobState.RUNNING)
+                      .withAfterId(afterId)
+                      .withLimit(JobQuery.MAX_LIMIT));
+      for (JobInfo job : page.jobs()) {
+        running.merge(job.leaseOwner() == null ? "" : job.leaseOwner(), 1L, Long::sum);
+      }
+      read += page.jobs().size();
+      more = page.hasNext();
+      afterId = page.nextAfterId();
+    }
+    String atLeast = more ? "≥ " : "";
+    if (nodes.isEmpty()) {
+      body.raw("<p class=\"muted\">No node reports to this store now.</p>");
+    } else {
+      body.raw(
+          "<table id=\"nodes\"><thead><tr><th>node</th><th>queues (concurrency)</th>"
+              + "<th class=\"num\">kinds</th><th class=\"num\">running jobs</th><th>started (UTC)</th>"
+              + "<th>last seen (UTC)</th></tr></thead><tbody>");
+      for (NodeInfo node : nodes) {
+        StringBuilder queues = new StringBuilder();
+        node.queues()
+            .forEach(
+                (queue, concurrency) ->
+                    queues
+                        .append(queues.isEmpty() ? "" : ", ")
+                        .append(queue)
+                        .append(" ×")
+                        .append(concurrency));
+        body.raw("<tr data-node=\"")
+            .text(node.id())
+            .raw("\"><td>")
+            .text(node.id())
+            .raw("</td><td>")
+            .text(queues)
+            .raw("</td><td class=\"num\">")
+            .text(node.kinds().size())
+            .raw("</td><td class=\"num\">")
+            .text(atLeast + running.getOrDefault(node.id(), 0L))
+            .raw("</td><td>")
+            .text(utc(node.startedAt()))
+            .raw("</td><td>")
+            .text(utc(node.reportedAt()))
+            .raw("</td></tr>");
+      }
+      body.raw("</tbody></table>");
+    }
+    render(ctx, 200, "Nodes", "nodes", body);
+  }
+
   private void css(Context ctx) {
     ctx.status(200)
         .contentType("text/css; charset=utf-8")
@@ -586,7 +662,9 @@ final class Dashboard {
             .raw("\"></head><body><header>")
             .raw("<strong>Errand</strong><nav>");
     for (String[] link :
-        new String[][] {{"jobs", "/jobs", "Jobs"}, {"queues", "/queues", "Queues"}}) {
+        new String[][] {
+          {"jobs", "/jobs", "Jobs"}, {"queues", "/queues", "Queues"}, {"nodes", "/nodes", "Nodes"}
+        }) {
       page.raw("<a href=\"")
           .raw(link[1])
           .raw("\"")

@@ -218,6 +218,10 @@ class DashboardBrowserTest {
                 .toList())
         .containsExactlyInAnyOrder("default", "images", "mail");
     screenshot("queues");
+
+    browser.findElement(By.linkText("Nodes")).click();
+    awaitTitle("Nodes · Errand", "/nodes");
+    screenshot("nodes");
   }
 
   @Test

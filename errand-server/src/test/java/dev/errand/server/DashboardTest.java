@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
+import dev.errand.JobArgs;
 import dev.errand.JobState;
+import dev.errand.Outcome;
 import dev.errand.RawArgs;
 import dev.errand.sqlite.SqliteStore;
 import java.net.URI;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -444,5 +447,46 @@ class DashboardTest {
     assertThatThrownBy(
             () -> ServerOptions.defaults().withToken(TestServer.TOKEN).withReadOnlyToken("short"))
         .hasMessageContaining("at least 16");
+  }
+
+  record Mail() implements JobArgs {
+    @Override
+    public String kind() {
+      return "send_email";
+    }
+  }
+
+  @Test
+  void theNodesPageListsTheNodesThatReportWithTheJobsEachRuns(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    CountDownLatch release = new CountDownLatch(1);
+    Errand worker =
+        Errand.create(
+                Config.builder(store)
+                    .nodeId("worker-a")
+                    .queue("mail", 3)
+                    .worker(
+                        "send_email",
+                        Mail.class,
+                        job -> {
+                          release.await();
+                          return Outcome.complete();
+                        })
+                    .build())
+            .start();
+    try {
+      errand.enqueue(new RawArgs("send_email", "{}"), EnqueueOptions.defaults().queue("mail"));
+      errand.enqueue(new RawArgs("send_email", "{}"), EnqueueOptions.defaults().queue("mail"));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> page("/nodes").body().contains("<td class=\"num\">2</td>"));
+
+      String nodes = page("/nodes").body();
+      assertThat(nodes).contains("<tr data-node=\"worker-a\"><td>worker-a</td><td>mail ×3</td>");
+    } finally {
+      release.countDown();
+      worker.stop(Duration.ofSeconds(5));
+    }
+    assertThat(page("/nodes").body()).contains("No node reports to this store now.");
   }
 }
