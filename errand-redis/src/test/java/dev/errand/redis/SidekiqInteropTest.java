@@ -291,6 +291,30 @@ class SidekiqInteropTest {
 
   /** Works today: Errand writes Sidekiq's JSON, and Sidekiq's fetch pops it from queue:default. */
   @Test
+  void errandNodesAreListedInSidekiqsProcessSetWhileTheyRun() throws Exception {
+    Errand node = start(c -> c.nodeId("errand-node-1").queue("mail", 3).queue("default", 2));
+    org.awaitility.Awaitility.await().until(() -> !node.nodes().isEmpty());
+    String list =
+        "ps = Sidekiq::ProcessSet.new; puts JSON.generate(ps.map { |p| {identity: p.identity,"
+            + " concurrency: p['concurrency'], queues: p['queues'], tag: p['tag'], busy: p['busy'],"
+            + " hostname: p['hostname']} })";
+
+    JsonNode processes = sidekiq.rubyJson(list);
+
+    assertThat(processes).hasSize(1);
+    JsonNode process = processes.get(0);
+    assertThat(process.get("identity").asText()).isEqualTo("errand-node-1");
+    assertThat(process.get("concurrency").asInt()).isEqualTo(5);
+    assertThat(process.get("queues").toString()).isEqualTo("[\"default\",\"mail\"]");
+    assertThat(process.get("tag").asText()).isEqualTo("errand");
+    assertThat(process.get("busy").asInt()).isZero();
+    assertThat(sidekiq.ruby("puts Sidekiq::Stats.new.processes_size").strip()).isEqualTo("1");
+
+    node.stop(Duration.ofSeconds(5));
+    assertThat(sidekiq.rubyJson(list)).isEmpty();
+  }
+
+  @Test
   void errandEnqueuedJobsAreRunOnceBySidekiqWithTheirArgsInOrder() {
     // Enqueues only: no queue of its own to work.
     Errand client = Errand.create(Config.builder(store).build());
