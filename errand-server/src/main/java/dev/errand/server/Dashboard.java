@@ -21,8 +21,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.EnumMap;
 import java.util.HexFormat;
@@ -59,9 +57,6 @@ final class Dashboard {
   static final String CONTENT_SECURITY_POLICY =
       "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
           + " frame-ancestors 'none'; base-uri 'none'";
-
-  private static final DateTimeFormatter UTC =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private static final byte[] CSS = resource("dashboard/dashboard.css");
 
@@ -218,7 +213,9 @@ final class Dashboard {
 
   /** Who acts, for the log. */
   private String actor(Context ctx) {
-    return token == null ? "a loopback client" : RequestGuard.Role.ADMIN.describe();
+    return token == null
+        ? "a loopback client"
+        : ((RequestGuard.Role) ctx.attribute(RequestGuard.ROLE)).describe();
   }
 
   private void checkCsrf(Context ctx) {
@@ -235,17 +232,15 @@ final class Dashboard {
     checkCsrf(ctx);
     long id = Exchanges.id(ctx);
     log.info("dashboard: {} of job {} by {}", action, id, actor(ctx));
-    boolean found =
+    boolean done =
         switch (action) {
           case "retry" -> errand.jobs().retry(id).isPresent();
           case "cancel" -> errand.jobs().cancel(id).isPresent();
-          default -> errand.jobs().delete(id) || errand.jobs().get(id).isPresent();
+          default -> errand.jobs().delete(id);
         };
-    if (!found) {
-      notFound(ctx, id);
-      return;
-    }
-    if (action.equals("delete") && errand.jobs().get(id).isPresent()) {
+    if (done) {
+      ctx.status(303).header("Location", action.equals("delete") ? "/jobs" : "/jobs/" + id);
+    } else if (action.equals("delete") && errand.jobs().get(id).isPresent()) {
       render(
           ctx,
           409,
@@ -255,9 +250,9 @@ final class Dashboard {
               .raw("<h1>Job ")
               .text(id)
               .raw(" is running</h1><p>A running job is not deleted: cancel it first.</p>"));
-      return;
+    } else {
+      notFound(ctx, id);
     }
-    ctx.status(303).header("Location", action.equals("delete") ? "/jobs" : "/jobs/" + id);
   }
 
   private void queueAction(Context ctx, boolean pause) {
@@ -696,7 +691,7 @@ final class Dashboard {
   }
 
   private static String utc(Instant at) {
-    return at == null ? null : UTC.format(at);
+    return at == null ? null : JobsCommand.UTC.format(at);
   }
 
   private static String preview(String argsJson) {

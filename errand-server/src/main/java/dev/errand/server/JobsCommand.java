@@ -35,7 +35,8 @@ import picocli.CommandLine.ParentCommand;
       JobsCommand.Move.class
     })
 final class JobsCommand implements Callable<Integer> {
-  private static final DateTimeFormatter UTC =
+  /** How the CLI and the dashboard write a time: UTC, to the second. */
+  static final DateTimeFormatter UTC =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   @ParentCommand ErrandCli root;
