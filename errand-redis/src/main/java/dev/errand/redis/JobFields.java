@@ -1,19 +1,24 @@
 package dev.errand.redis;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.errand.DependencyCounts;
 import dev.errand.JobInfo;
 import dev.errand.spi.JobColumns;
+import dev.errand.spi.NewJob;
+import java.io.IOException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A job's hash ({@code errand:job:<id>}) as the scripts return it, field and value in turn, read
- * into a {@link JobInfo}. Times are integer microseconds since the epoch; an absent or empty field
- * is null, but for what a new job's hash leaves out because every new job has it: attempt 0, no
- * errors, no tags, no metadata.
+ * A job's record as the scripts return it (its errand:data entry, then its errand:job:<id> hash;
+ * see lib.lua), read into a {@link JobInfo}. Times are integer microseconds since the epoch; an
+ * absent or empty field is null, but for what a job leaves out while it has it as most jobs do:
+ * attempt 0, no errors, no tags, no metadata.
  */
 final class JobFields {
   private JobFields() {}
@@ -34,11 +39,20 @@ final class JobFields {
         Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1_000L);
   }
 
-  /** The job in {@code flat}, a reply of HGETALL: field, value, field, value... */
+  /**
+   * The job in {@code flat}, as lib.lua's {@code fields} returns it: field, value, field, value...
+   * with {@code made}, its errand:data entry, before what changed since.
+   */
   static JobInfo read(long id, List<?> flat) {
-    Map<String, String> f = new HashMap<>(flat.size());
+    Map<String, String> f = new HashMap<>(32);
     for (int i = 0; i + 1 < flat.size(); i += 2) {
-      f.put((String) flat.get(i), (String) flat.get(i + 1));
+      String field = (String) flat.get(i);
+      String value = (String) flat.get(i + 1);
+      if (field.equals("made")) {
+        readMadeWith(value, f);
+      } else {
+        f.put(field, value);
+      }
     }
     return new JobInfo(
         id,
@@ -55,10 +69,68 @@ final class JobFields {
         instant(f.get("finalized_at")),
         emptyAsNull(f.get("lease_owner")),
         instant(f.get("lease_expires_at")),
-        JobColumns.tags(f.getOrDefault("tags", "[]")),
-        JobColumns.metadata(f.getOrDefault("metadata", "{}")),
-        JobColumns.errors(f.getOrDefault("errors", "[]")),
+        JobColumns.tags(nonEmpty(f.get("tags"), "[]")),
+        JobColumns.metadata(nonEmpty(f.get("metadata"), "{}")),
+        JobColumns.errors(nonEmpty(f.get("errors"), "[]")),
         dependencies(f.get("deps")));
+  }
+
+  /**
+   * What a new job is made with, as errand:data keeps it after its state and run time: a JSON
+   * object of strings, its empty ones left out. Written here for the jobs that {@code
+   * insert_common} stores as they come (lib.lua writes the others' with cjson).
+   */
+  static String madeWith(NewJob job, String createdAt) {
+    StringBuilder json = new StringBuilder(96 + job.argsJson().length());
+    json.append('{');
+    field(json, "kind", job.kind());
+    field(json, "queue", job.queue());
+    field(json, "args", job.argsJson());
+    field(json, "priority", Integer.toString(job.priority()));
+    field(json, "max_attempts", Integer.toString(job.maxAttempts()));
+    if (!job.tags().isEmpty()) {
+      field(json, "tags", JobColumns.json(job.tags()));
+    }
+    if (!job.metadata().isEmpty()) {
+      field(json, "metadata", JobColumns.json(job.metadata()));
+    }
+    field(json, "created_at", createdAt);
+    json.setCharAt(json.length() - 1, '}');
+    return json.toString();
+  }
+
+  private static void field(StringBuilder json, String name, String value) {
+    json.append('"').append(name).append("\":\"");
+    json.append(ENCODER.quoteAsString(value)).append("\",");
+  }
+
+  private static final JsonStringEncoder ENCODER = JsonStringEncoder.getInstance();
+  private static final JsonFactory JSON = new JsonFactory();
+
+  /**
+   * An errand:data entry into {@code f}: "state:run time (18 digits)", a JSON object of strings, a
+   * newline, then the job's Sidekiq JSON, which a job's fields do not need.
+   */
+  private static void readMadeWith(String entry, Map<String, String> f) {
+    int colon = entry.indexOf(':');
+    int json = entry.indexOf('{', colon);
+    int end = entry.indexOf('\n', json);
+    f.put("state", entry.substring(0, colon));
+    f.put("scheduled_at", Long.toString(Long.parseLong(entry.substring(colon + 1, json))));
+    try (JsonParser parser = JSON.createParser(entry.substring(json, end))) {
+      parser.nextToken();
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String name = parser.currentName();
+        parser.nextToken();
+        f.put(name, parser.getText());
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("a job's errand:data entry is not as lib.lua writes it", e);
+    }
+  }
+
+  private static String nonEmpty(String value, String otherwise) {
+    return value == null || value.isEmpty() ? otherwise : value;
   }
 
   /** A job's dependency counts, "waiting,completed,discarded,cancelled"; none when absent. */
@@ -77,44 +149,6 @@ final class JobFields {
   /** A field the scripts cleared is empty rather than deleted (one HSET instead of an HDEL too). */
   private static String emptyAsNull(String value) {
     return value == null || value.isEmpty() ? null : value;
-  }
-
-  /**
-   * The fields of {@code JOB_FIELDS} in lib.lua, in its order: what the scripts return per job
-   * where the field names would double the reply (a fetch).
-   */
-  private static final List<String> ROW =
-      List.of(
-          "id",
-          "kind",
-          "queue",
-          "state",
-          "args",
-          "priority",
-          "attempt",
-          "max_attempts",
-          "created_at",
-          "scheduled_at",
-          "attempted_at",
-          "finalized_at",
-          "lease_owner",
-          "lease_expires_at",
-          "tags",
-          "metadata",
-          "errors",
-          "deps");
-
-  /** The job in {@code row}, its fields in {@link #ROW} order, a missing one null. */
-  static JobInfo readRow(List<?> row) {
-    List<Object> flat = new ArrayList<>(ROW.size() * 2);
-    for (int i = 0; i < ROW.size(); i++) {
-      Object value = i < row.size() ? row.get(i) : null;
-      if (value != null) {
-        flat.add(ROW.get(i));
-        flat.add(value);
-      }
-    }
-    return read(Long.parseLong((String) row.get(0)), flat);
   }
 
   /** The id in a job's flat fields: the scripts return {@code id} among them. */

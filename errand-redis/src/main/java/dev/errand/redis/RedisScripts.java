@@ -34,6 +34,7 @@ final class RedisScripts {
     RESCUE("rescue"),
     STAGE("stage"),
     PRUNE("prune"),
+    GET("get"),
     LIST("list"),
     CANCEL("cancel"),
     RETRY("retry"),

@@ -331,17 +331,13 @@ public final class RedisStore implements Store {
     return enqueued;
   }
 
-  /** The thirteen fields {@code insert_job} in lib.lua reads (INSERT_FIELDS). */
+  /** The nine fields {@code insert_job} in lib.lua reads (INSERT_FIELDS). */
   private static void addInsertFields(List<String> args, NewJob job, Instant now) {
-    args.add(job.kind());
     args.add(job.queue());
-    args.add(job.argsJson());
     args.add(Integer.toString(job.priority()));
     args.add(micros(job.scheduledAt()));
-    args.add(Integer.toString(job.maxAttempts()));
-    args.add(JobColumns.json(job.tags()));
-    args.add(JobColumns.json(job.metadata()));
     args.add(SidekiqJobs.openJson(job, now));
+    args.add(JobFields.madeWith(job, micros(now)));
     args.add(job.uniqueKey() == null ? "" : job.uniqueKey());
     StringBuilder states = new StringBuilder(",");
     for (JobState state : job.uniqueStates()) {
@@ -366,12 +362,7 @@ public final class RedisStore implements Store {
     args.add(micros(params.leaseExpiresAt()));
     args.add(Integer.toString(params.kinds().size()));
     args.addAll(params.kinds());
-    List<?> reply = (List<?>) scripts.run(Script.FETCH, args);
-    List<JobInfo> jobs = new ArrayList<>(reply.size());
-    for (Object row : reply) {
-      jobs.add(JobFields.readRow((List<?>) row));
-    }
-    return jobs;
+    return jobs(scripts.run(Script.FETCH, args));
   }
 
   @Override
@@ -467,17 +458,7 @@ public final class RedisStore implements Store {
 
   @Override
   public Optional<JobInfo> jobGet(long id) {
-    Map<String, String> hash = redis.hgetAll(prefix + "errand:job:" + id);
-    if (hash.isEmpty()) {
-      return Optional.empty();
-    }
-    List<String> flat = new ArrayList<>(hash.size() * 2);
-    hash.forEach(
-        (field, value) -> {
-          flat.add(field);
-          flat.add(value);
-        });
-    return Optional.of(JobFields.read(id, flat));
+    return job(scripts.run(Script.GET, List.of(Long.toString(id))));
   }
 
   @Override

@@ -1,7 +1,7 @@
 -- Claims up to `limit` available jobs of one queue in fetch order, each due by `now` and of one of
 -- the given kinds (all kinds when none is given), under a lease. ARGV: prefix, queue, limit, owner,
--- now (us), lease expiry (us), kind count, kinds... Returns each claimed job's fields in
--- JOB_FIELDS order.
+-- now (us), lease expiry (us), kind count, kinds... Returns each claimed job's fields (see
+-- fields in lib.lua).
 --
 -- Priority by priority, it walks the queue's list from its right end, where the next job waits:
 -- while every job taken so far was the next one, each is one RPOP; one that is skipped (not due
@@ -25,12 +25,6 @@ end
 local out = {}
 local examined, max_scan = 0, 1000 + limit
 local now = pad(ARGV[5], 18)
--- JOB_FIELDS, then what the claim needs besides.
-local wanted = { unpack(JOB_FIELDS) }
-wanted[#wanted + 1] = 'uk'
-wanted[#wanted + 1] = 'ord'
-local UK, ORD, STATE, ATTEMPT, ATTEMPTED_AT, LEASE_OWNER, LEASE_EXPIRES_AT, KIND, SCHEDULED_AT =
-  #JOB_FIELDS + 1, #JOB_FIELDS + 2, 4, 7, 11, 13, 14, 2, 10
 local running = k('errand:running')
 
 -- Moves a stored job to running through the general path (a unique key may move with its state,
@@ -50,7 +44,7 @@ local function claim_whole(id)
   job.state, job.attempt, job.attempted_at = 'running', tonumber(job.attempt) + 1, ARGV[5]
   job.lease_owner, job.lease_expires_at = owner, ARGV[6]
   attach(id, job, '', before)
-  return row(id)
+  return fields(id)
 end
 
 -- What to do with one list entry: returns 'claim' and the claimed job's fields, 'drop' (the
@@ -69,39 +63,64 @@ local function consider(member, order)
     job.attempt = job.attempt + 1
     job.attempted_at, job.lease_owner, job.lease_expires_at = ARGV[5], owner, ARGV[6]
     attach(adopted, job, '')
-    return 'claim', row(adopted)
+    return 'claim', fields(adopted)
   end
   id = tonumber(id)
-  local job = redis.call('HMGET', job_key(id), unpack(wanted))
-  local state = job[STATE]
-  if not state or state == 'running' or state == 'pending' or is_final(state) then
+  -- A job as it was made has no errand:job:<id>: its state and run time are in errand:data.
+  -- One whose run time never changed has it there too.
+  local held = redis.call('HMGET', job_key(id), 'state', 'attempt', 'scheduled_at', 'ord', 'uk')
+  local state, attempt, run_at, ord, entry = held[1], held[2], held[3], held[4], nil
+  if run_at then
+    run_at = pad(run_at, 18)
+  else
+    entry = redis.call('HGET', DATA, id)
+    if not entry then
+      return 'drop'
+    end
+    local made_state, made_run_at = string.match(entry, '^(%l+):(%d+)')
+    run_at = made_run_at
+    if not state then
+      state, attempt, ord = made_state, '0', made_run_at .. pad(id, 19)
+    end
+  end
+  if state == 'running' or state == 'pending' or is_final(state) then
     return 'drop'
   end
+  -- The kind is the Sidekiq JSON's class.
+  local kind = kinds and string.match(member, '"class":"([^"]*)"')
   if state ~= 'available' then
     -- Moved here by a Sidekiq poller, which found it due.
-    if kinds and not kinds[job[KIND]] then
+    if kinds and not kinds[kind] then
       return 'skip'
     end
     return 'claim', claim_whole(id)
   end
-  if pad(job[SCHEDULED_AT], 18) > now or (kinds and not kinds[job[KIND]]) then
+  if run_at > now or (kinds and not kinds[kind]) then
     return 'skip'
   end
-  if job[UK] and job[UK] ~= '' then
+  if held[5] and held[5] ~= '' then
     return 'claim', claim_whole(id)
   end
-  zrem_later(order, job[ORD])
-  local attempt = int(tonumber(job[ATTEMPT] or 0) + 1)
+  zrem_later(order, ord or (run_at .. pad(id, 19)))
+  attempt = int(tonumber(attempt) + 1)
   zrem_later(k('errand:state:available'), int(id))
   zadd_later(running, ARGV[6], int(id))
   count(queue, 'available', -1)
   count(queue, 'running', 1)
+  local sid = int(id)
+  if not held[1] then
+    local changed = { 'state', 'running', 'attempt', attempt, 'attempted_at', ARGV[5],
+      'lease_owner', owner, 'lease_expires_at', ARGV[6], 'queue', queue }
+    redis.call('HSET', job_key(id), unpack(changed))
+    local row = { 'id', sid, 'made', entry }
+    for i = 1, #changed do
+      row[#row + 1] = changed[i]
+    end
+    return 'claim', row
+  end
   redis.call('HSET', job_key(id), 'state', 'running', 'attempt', attempt, 'attempted_at', ARGV[5],
     'lease_owner', owner, 'lease_expires_at', ARGV[6])
-  job[STATE], job[ATTEMPT], job[ATTEMPTED_AT] = 'running', attempt, ARGV[5]
-  job[LEASE_OWNER], job[LEASE_EXPIRES_AT] = owner, ARGV[6]
-  job[ORD], job[UK] = nil, nil
-  return 'claim', job
+  return 'claim', fields(id)
 end
 
 for priority = 0, 9 do

@@ -1,5 +1,5 @@
 -- Imports jobs brought from another store (JobImport). ARGV: prefix, now (us), count, then per job
--- INSERT_FIELDS (13) fields as insert.lua reads them (with a unique key, which names the job's
+-- INSERT_FIELDS (9) fields as insert.lua reads them (with a unique key, which names the job's
 -- origin), then IMPORT_FIELDS (6): retrying ('1' or '0'), attempt, errors JSON, and the class,
 -- message and time (us) of its last error, which Sidekiq's retry set shows for a retrying job.
 -- Returns id, state, duplicate (1 or 0) per job; a job whose key is held is not stored.

@@ -1,7 +1,8 @@
 -- Inserts jobs. ARGV: prefix, now (us), count, batch ('1': the last job is a batch's callback and
--- waits on every other, whatever becomes of them), then INSERT_FIELDS (13) fields per job: kind,
--- queue, args JSON, priority, scheduled_at (us), max_attempts, tags JSON, metadata JSON, the start
--- of its Sidekiq JSON (an object left open), unique key ('' for none), unique states
+-- waits on every other, whatever becomes of them), then INSERT_FIELDS (9) fields per job: queue,
+-- priority, scheduled_at (us), the start of its Sidekiq JSON (an object left open), the JSON of
+-- what it is made with as errand:data keeps it (kind, queue, args, priority, max_attempts, tags,
+-- metadata, created_at; strings, empty ones left out), unique key ('' for none), unique states
 -- (',available,running,...,'), the ids it waits on (comma-separated), what it does if one of them
 -- fails ('cancel' or 'run'). Returns id, state, duplicate (1 or 0) per job.
 local now_us = tonumber(ARGV[2])

@@ -14,10 +14,18 @@
 --   running    errand:running (by lease expiry)
 --   discarded  dead (Sidekiq's sorted set) and errand:finished (by finalized_at)
 --   completed, cancelled  errand:finished
--- and always in errand:job:<id> (the whole record; a field cleared is empty, and a new job's
--- leaves out attempt, errors, tags and metadata while they are 0 or empty: load() fills them in;
--- its Sidekiq JSON is `sk`, the object left open, closed with `ex`, its state's fields),
--- errand:state:<state> (ids, for the views; not for running jobs, which errand:running lists)
+-- and always in its record, in two parts (see load):
+--   errand:data    one hash for all jobs, id -> what the job was made with, written once: its
+--                  state and run time then, as '<state>:<run time, 18 digits>', a JSON object
+--                  of strings (kind, queue, args, priority, max_attempts, tags, metadata,
+--                  created_at, unique key `uk` and states `us`, dependency policy `on_fail`),
+--                  a newline (which compact JSON never holds) and its Sidekiq JSON `sk` (the
+--                  object left open, without errand_id), as it is
+--   errand:job:<id>  a hash of what changed since (state, attempt, run time, lease, errors, the
+--                  Sidekiq fields `ex` of its retry or dead entry...), beside copies of its
+--                  queue and unique key for the hot paths; absent while a job is as it was made
+--                  (a bulk insert's jobs: one field of one hash each, no key of their own)
+-- then errand:state:<state> (ids, for the views; not for running jobs, which errand:running lists)
 -- and errand:counts:<q> (jobs per state). Every script returns through done(), which writes the
 -- counts it changed.
 local NS = ARGV[1]
@@ -36,6 +44,17 @@ local function job_key(id)
   return NS .. 'errand:job:' .. int(id)
 end
 
+local DATA = NS .. 'errand:data'
+
+-- The fields a job is made with, kept in its errand:data entry; the rest go to errand:job:<id>.
+local MADE_WITH = { kind = true, queue = true, args = true, priority = true, max_attempts = true,
+  tags = true, metadata = true, created_at = true, sk = true, uk = true, us = true, on_fail = true }
+
+-- What errand:job:<id> holds from its first write on, whether it changed or not: what the hot
+-- paths (fetch, finish, heartbeat) read without decoding errand:data. Besides: its unique key if
+-- it has one, and its place in its list (`ord`) while it is available.
+local CORE = { 'state', 'attempt', 'queue' }
+
 -- Changes of the per-queue counts, added up over the script and written once by done(): a batch
 -- of a thousand jobs of one queue is one HINCRBY per state, not a thousand.
 local count_deltas = {}
@@ -49,9 +68,9 @@ local function count(queue, state, delta)
   per_state[state] = (per_state[state] or 0) + delta
 end
 
--- Sorted-set changes the hot paths (insert, fetch, completion) leave for the end of the script,
--- where each key's run of adds or removes goes out as one command of many members rather than one
--- command per job. Only for members nothing else in the same script reads or changes.
+-- Sorted-set and hash changes the hot paths (insert, fetch, completion) leave for the end of the
+-- script, where each key's run of adds or removes goes out as one command of many members rather
+-- than one command per job. Only for members nothing else in the same script reads or changes.
 local set_ops, set_keys = {}, {}
 
 local function later(key, op, score, member)
@@ -87,7 +106,8 @@ local function flush_set_ops()
         send()
         op = entry[1]
       end
-      if op == 'ZADD' then
+      if op ~= 'ZREM' then
+        -- ZADD's score, HSET's field.
         args[#args + 1] = entry[2]
       end
       args[#args + 1] = entry[3]
@@ -148,22 +168,53 @@ local function order_set(queue, priority)
   return k('errand:order:' .. queue .. ':' .. int(priority))
 end
 
--- The hash's fields as a Lua table.
+-- An errand:data entry's state, run time (18 digits), JSON and Sidekiq JSON.
+local function made_with(entry)
+  return string.match(entry, '^(%l+):(%d+)([^\n]*)\n(.*)$')
+end
+
+-- Digits without the zeros pad put in front.
+local function unpad(digits)
+  return (string.gsub(digits, '^0+(%d)', '%1'))
+end
+
+-- A job's fields as a Lua table: what it was made with, then what changed since. `fresh` is set
+-- while nothing changed (errand:job:<id> is absent): attach writes CORE then.
 local function load(id)
-  local flat = redis.call('HGETALL', job_key(id))
-  if #flat == 0 then
+  local entry = redis.call('HGET', DATA, int(id))
+  if not entry then
     return nil
   end
-  local job = {}
+  local state, run_at, json, sk = made_with(entry)
+  local job = cjson.decode(json)
+  job.id, job.state, job.scheduled_at = int(id), state, unpad(run_at)
+  job.sk = sk .. ',"errand_id":' .. int(id)
+  local flat = redis.call('HGETALL', job_key(id))
+  if #flat == 0 then
+    job.fresh = true
+    if state == 'available' then
+      job.ord = run_at .. pad(id, 19)
+    end
+  end
   for i = 1, #flat, 2 do
     job[flat[i]] = flat[i + 1]
   end
-  -- A new job's hash leaves out what every new job has (JobFields reads them alike).
+  -- A job leaves out what most jobs have (JobFields reads them alike).
   job.attempt = job.attempt or '0'
   job.errors = job.errors or '[]'
   job.tags = job.tags or '[]'
   job.metadata = job.metadata or '{}'
   return job
+end
+
+-- A job's state, without decoding its errand:data entry; nil if there is no such job.
+local function state_of(id)
+  local state = redis.call('HGET', job_key(id), 'state')
+  if state then
+    return state
+  end
+  local entry = redis.call('HGET', DATA, int(id))
+  return entry and string.match(entry, '^(%l+):') or nil
 end
 
 -- The Sidekiq JSON of a job: its base object (written once, at insert) closed with `extra`, the
@@ -236,8 +287,8 @@ local function list_insert(order, list, ord, member)
     redis.call('ZADD', order, 0, ord)
     local next_job = redis.call('ZRANGE', order, '(' .. ord, '+', 'BYLEX', 'LIMIT', 0, 1)[1]
     if next_job then
-      local parts = redis.call('HMGET', job_key(tonumber(string.sub(next_job, 19))), 'sk', 'ex')
-      local pivot = parts[1] and (parts[1] .. (parts[2] or '') .. '}')
+      local next_one = load(tonumber(string.sub(next_job, 19)))
+      local pivot = next_one and member_of(next_one)
       if pivot and redis.call('LINSERT', list, 'AFTER', pivot, member) > 0 then
         return
       end
@@ -397,8 +448,58 @@ local function stored(value)
   return type(value) == 'number' and int(value) or value
 end
 
--- Puts the job into the structures of job.state and writes its hash: the fields that differ from
--- `before` (all of them when it is nil, for a new job); a field set to false is deleted. `extra`
+-- Writes a job's fields. A new job (`before` nil): its errand:data entry, then errand:job:<id>
+-- with CORE and what it has besides. A stored one: the fields that differ from `before`, and all
+-- of CORE when it had none yet (`before.fresh`). One HSET: a field cleared (set to false) is
+-- written empty rather than deleted, which would take an HDEL.
+local function write_fields(id, job, before)
+  local set, written = {}, {}
+  local made = not before and {} or nil
+  job.fresh = nil
+  for field, value in pairs(job) do
+    if value == false then
+      value = ''
+      job[field] = ''
+    end
+    if field == 'id' then
+      -- The key's.
+    elseif made and MADE_WITH[field] then
+      if value ~= '' then
+        made[field] = stored(value)
+      end
+    elseif not before or stored(before[field]) ~= stored(value) then
+      set[#set + 1] = field
+      set[#set + 1] = stored(value)
+      written[field] = true
+    end
+  end
+  if made then
+    local sk = made.sk
+    made.sk = nil
+    redis.call('HSET', DATA, int(id), job.state .. ':' .. pad(job.scheduled_at, 18) .. cjson.encode(made)
+      .. '\n' .. string.sub(sk, 1, -(#(',"errand_id":' .. int(id)) + 1)))
+  end
+  if not before or before.fresh then
+    local core = { unpack(CORE) }
+    if job.uk and job.uk ~= '' then
+      core[#core + 1] = 'uk'
+    end
+    if job.state == 'available' then
+      core[#core + 1] = 'ord'
+    end
+    for _, field in ipairs(core) do
+      if not written[field] then
+        set[#set + 1] = field
+        set[#set + 1] = stored(job[field] or '')
+      end
+    end
+  end
+  if #set > 0 then
+    redis.call('HSET', job_key(id), unpack(set))
+  end
+end
+
+-- Puts the job into the structures of job.state and writes its fields (write_fields). `extra`
 -- closes its Sidekiq JSON (retry and dead).
 local function attach(id, job, extra, before)
   local state, queue = job.state, job.queue
@@ -429,21 +530,7 @@ local function attach(id, job, extra, before)
     redis.call('SET', unique_key(job), int(id))
   end
   count(queue, state, 1)
-  -- One HSET: a field cleared is written empty rather than deleted, which would take an HDEL.
-  local set = {}
-  for field, value in pairs(job) do
-    if value == false then
-      value = ''
-      job[field] = ''
-    end
-    if not before or stored(before[field]) ~= stored(value) then
-      set[#set + 1] = field
-      set[#set + 1] = stored(value)
-    end
-  end
-  if #set > 0 then
-    redis.call('HSET', job_key(id), unpack(set))
-  end
+  write_fields(id, job, before)
 end
 
 -- Moves a stored job to a new state: detach, let `change` edit its fields, attach, writing only
@@ -456,6 +543,24 @@ local function move(id, job, change, extra)
   end
   change(job)
   attach(id, job, extra, before)
+end
+
+-- Sets one field of a stored job, in place: for what changes without moving it. A job that had no
+-- errand:job:<id> gets CORE with it.
+local function set_field(id, field, value)
+  if redis.call('EXISTS', job_key(id)) == 1 then
+    redis.call('HSET', job_key(id), field, value)
+    return
+  end
+  local job = load(id)
+  if job then
+    local before = {}
+    for name, v in pairs(job) do
+      before[name] = v
+    end
+    job[field] = value
+    write_fields(id, job, before)
+  end
 end
 
 -- The Sidekiq fields of a failed attempt, as Sidekiq's own retry writes them.
@@ -474,8 +579,9 @@ local function new_ids(n)
   return redis.call('INCRBY', k('errand:ids'), n) - n + 1
 end
 
--- The fields of one new job in ARGV, from `base` on.
-local INSERT_FIELDS = 13
+-- The fields of one new job in ARGV, from `base` on (see insert.lua).
+local INSERT_FIELDS = 9
+local F_QUEUE, F_PRIORITY, F_RUN_AT, F_SK, F_MADE, F_UK, F_US, F_DEPS, F_ON_FAIL = 0, 1, 2, 3, 4, 5, 6, 7, 8
 
 local function split_ids(text)
   local ids = {}
@@ -516,8 +622,8 @@ end
 -- are. Checked before anything is written, so a call that names one writes nothing.
 local function missing_dependency(base, n)
   for i = 0, n - 1 do
-    for _, dependency in ipairs(split_ids(ARGV[base + i * INSERT_FIELDS + 11])) do
-      if redis.call('EXISTS', job_key(dependency)) == 0 then
+    for _, dependency in ipairs(split_ids(ARGV[base + i * INSERT_FIELDS + F_DEPS])) do
+      if redis.call('HEXISTS', DATA, int(dependency)) == 0 then
         return dependency
       end
     end
@@ -551,7 +657,7 @@ local function resolve_dependents(id, ended_as, at_us)
           end
         end
         if to == job.state then
-          redis.call('HSET', job_key(dependent), 'deps', deps)
+          set_field(dependent, 'deps', deps)
         else
           move(dependent, job, function(j)
             j.deps = deps
@@ -583,42 +689,30 @@ local function finalize(id, job, state, at_us, change, extra)
   end
 end
 
--- The time of this script's inserts, as insert_common needs it: padded for comparisons and as
--- digits for the hash, worked out once per script rather than once per job.
-local insert_now, insert_now_padded, insert_now_digits
+-- The time of this script's inserts, as insert_common needs it, padded for comparisons, worked
+-- out once per script rather than once per job.
+local insert_now, insert_now_padded
 
--- The common job: not unique, waiting on nothing. Written in one HSET, its set entries left for
--- the end of the script; with as little Lua work per job as it takes, as a bulk insert is
--- thousands of them.
+-- The common job: not unique, waiting on nothing. Its record is one field of errand:data, its
+-- list and set entries left for the end of the script; with as little Lua work per job as it
+-- takes, as a bulk insert is thousands of them.
 local function insert_common(now_us, base, id)
   if insert_now ~= now_us then
-    insert_now, insert_now_padded, insert_now_digits = now_us, pad(now_us, 18), int(now_us)
+    insert_now, insert_now_padded = now_us, pad(now_us, 18)
   end
-  local queue, priority, scheduled_at = ARGV[base + 1], ARGV[base + 3], ARGV[base + 4]
+  local queue = ARGV[base + F_QUEUE]
   local sid = int(id)
-  local sk = ARGV[base + 8] .. ',"errand_id":' .. sid
-  local member = sk .. '}'
-  local padded = pad(scheduled_at, 18)
-  local state, ord
+  local member = ARGV[base + F_SK] .. ',"errand_id":' .. sid .. '}'
+  local padded = pad(ARGV[base + F_RUN_AT], 18)
+  local state
   if padded > insert_now_padded then
-    state, ord = 'scheduled', ''
-    zadd_later(k('schedule'), seconds(scheduled_at), member)
+    state = 'scheduled'
+    zadd_later(k('schedule'), seconds(ARGV[base + F_RUN_AT]), member)
   else
-    state, ord = 'available', padded .. pad(sid, 19)
-    make_available(queue, priority, ord, member)
+    state = 'available'
+    make_available(queue, ARGV[base + F_PRIORITY], padded .. pad(sid, 19), member)
   end
-  -- No attempt, errors, or empty tags and metadata: load() and JobFields read them as such.
-  local key = NS .. 'errand:job:' .. sid
-  redis.call('HSET', key, 'id', sid, 'kind', ARGV[base], 'queue', queue, 'args', ARGV[base + 2],
-    'priority', priority, 'scheduled_at', scheduled_at, 'max_attempts', ARGV[base + 5],
-    'sk', sk, 'created_at', insert_now_digits, 'state', state, 'ord', ord)
-  local tags, metadata = ARGV[base + 6], ARGV[base + 7]
-  if tags ~= '[]' then
-    redis.call('HSET', key, 'tags', tags)
-  end
-  if metadata ~= '{}' then
-    redis.call('HSET', key, 'metadata', metadata)
-  end
+  later(DATA, 'HSET', sid, state .. ':' .. padded .. ARGV[base + F_MADE] .. '\n' .. ARGV[base + F_SK])
   zadd_later(NS .. 'errand:state:' .. state, sid, sid)
   count(queue, state, 1)
   if not queues_added[queue] then
@@ -634,37 +728,38 @@ end
 -- `history`, for a job imported from another store (import.lua): its attempt, errors JSON, and
 -- whether it is retrying, with the Sidekiq fields of its last failure (`extra`).
 local function insert_job(now_us, base, id, dependencies, history)
-  local uk = ARGV[base + 9]
+  local uk = ARGV[base + F_UK]
   if uk ~= '' then
     local holder = redis.call('GET', k('errand:unique:' .. uk))
     if holder then
-      return { tonumber(holder), redis.call('HGET', job_key(holder), 'state'), 1 }
+      return { tonumber(holder), state_of(holder), 1 }
     end
-  elseif not dependencies and ARGV[base + 11] == '' then
+  elseif not dependencies and ARGV[base + F_DEPS] == '' then
     return insert_common(now_us, base, id)
   end
-  local job = {
-    kind = ARGV[base], queue = ARGV[base + 1], args = ARGV[base + 2], priority = ARGV[base + 3],
-    scheduled_at = ARGV[base + 4], max_attempts = ARGV[base + 5], tags = ARGV[base + 6],
-    metadata = ARGV[base + 7], sk = ARGV[base + 8] .. ',"errand_id":' .. int(id),
-    id = id, attempt = 0, created_at = now_us, errors = '[]',
-  }
-  local deps = dependencies or split_ids(ARGV[base + 11])
+  -- What follows reads jobs, maybe some of this script's: their entries are written first.
+  flush_set_ops()
+  local job = cjson.decode(ARGV[base + F_MADE])
+  job.id, job.scheduled_at = id, ARGV[base + F_RUN_AT]
+  job.sk = ARGV[base + F_SK] .. ',"errand_id":' .. int(id)
+  job.attempt, job.errors = 0, '[]'
+  job.tags, job.metadata = job.tags or '[]', job.metadata or '{}'
+  local deps = dependencies or split_ids(ARGV[base + F_DEPS])
   if uk ~= '' then
     job.uk = uk
-    job.us = ARGV[base + 10]
+    job.us = ARGV[base + F_US]
   end
   local state = nil
   if #deps > 0 then
-    job.on_fail = ARGV[base + 12]
+    job.on_fail = ARGV[base + F_ON_FAIL]
     job.deps = string.format('%d,0,0,0', #deps)
     for _, dependency in ipairs(deps) do
-      local dependency_state = redis.call('HGET', job_key(dependency), 'state')
+      local dependency_state = state_of(dependency)
       if is_final(dependency_state) then
         job.deps = counted(job.deps, dependency_state)
       else
         redis.call('SADD', k('errand:dependents:' .. dependency), int(id))
-        redis.call('HSET', job_key(dependency), 'has_dependents', '1')
+        set_field(dependency, 'has_dependents', '1')
       end
       if not state and job.on_fail == 'cancel' and fails_dependents(dependency_state) then
         state = 'cancelled'
@@ -822,17 +917,18 @@ local function adopt(member, queue, state, at_us, now_us)
   return id, job
 end
 
--- The fields a job's JobInfo is made of, in the order JobFields.ROW reads them.
-local JOB_FIELDS = { 'id', 'kind', 'queue', 'state', 'args', 'priority', 'attempt', 'max_attempts',
-  'created_at', 'scheduled_at', 'attempted_at', 'finalized_at', 'lease_owner', 'lease_expires_at',
-  'tags', 'metadata', 'errors', 'deps' }
-
--- A job's JobInfo fields, in JOB_FIELDS order (a missing one is nil).
-local function row(id)
-  return redis.call('HMGET', job_key(id), unpack(JOB_FIELDS))
-end
-
--- The fields a job's JobInfo is made of, flat: field, value, field, value...
+-- A job's fields as JobFields reads them, flat: its id, its errand:data entry as `made`, then
+-- what errand:job:<id> holds (field, value, field, value...); an empty list if there is no such
+-- job. Decoded by the client, not here.
 local function fields(id)
-  return redis.call('HGETALL', job_key(id))
+  local entry = redis.call('HGET', DATA, int(id))
+  if not entry then
+    return {}
+  end
+  local flat = redis.call('HGETALL', job_key(id))
+  table.insert(flat, 1, 'id')
+  table.insert(flat, 2, int(id))
+  table.insert(flat, 3, 'made')
+  table.insert(flat, 4, entry)
+  return flat
 end

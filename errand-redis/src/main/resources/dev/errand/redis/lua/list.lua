@@ -13,8 +13,11 @@ else
 end
 local found = {}
 local function matches(id)
-  local q = redis.call('HMGET', job_key(id), 'queue', 'kind')
-  return (queue == '' or q[1] == queue) and (kind == '' or q[2] == kind)
+  if queue == '' and kind == '' then
+    return true
+  end
+  local job = load(id)
+  return job ~= nil and (queue == '' or job.queue == queue) and (kind == '' or job.kind == kind)
 end
 local sets = {}
 for _, state in ipairs(states) do

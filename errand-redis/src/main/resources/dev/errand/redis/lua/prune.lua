@@ -18,6 +18,7 @@ while deleted < limit do
     if tonumber(job.finalized_at) < cutoff[job.state] then
       detach(id, job)
       redis.call('DEL', job_key(id))
+      redis.call('HDEL', DATA, int(id))
       deleted = deleted + 1
     else
       offset = offset + 1

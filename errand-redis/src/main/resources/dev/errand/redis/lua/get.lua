@@ -1,0 +1,2 @@
+-- One job's fields (see fields in lib.lua). ARGV: prefix, id.
+return fields(ARGV[2])
