@@ -1,18 +1,38 @@
 package dev.errand;
 
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * A filter and page for listing jobs, oldest id first. Build it from {@link #all()} with the {@code
- * with} methods; a null field means "any".
+ * with} methods; a null or empty field means "any". Every condition given must hold (AND).
  *
  * @param states the states to include; empty means all
  * @param queue only this queue, or null
  * @param kind only this kind, or null
+ * @param tag only jobs that carry this tag, or null
+ * @param args conditions on the args: a path of object keys (letters, digits, {@code _} and {@code
+ *     -}, not digits alone) joined by dots ({@code address.city}) to the value it must have,
+ *     compared as text: a string's contents, a number or {@code true}/{@code false} as written in
+ *     the JSON; a path that leads nowhere, or to {@code null}, an object or an array, does not
+ *     match
+ * @param metadata conditions on the metadata: a key to the value it must have
  * @param afterId only ids greater than this (the previous page's {@link JobPage#nextAfterId()})
  * @param limit most jobs on the page, 1 to {@link #MAX_LIMIT}
  */
-public record JobQuery(Set<JobState> states, String queue, String kind, long afterId, int limit) {
+public record JobQuery(
+    Set<JobState> states,
+    String queue,
+    String kind,
+    String tag,
+    Map<String, String> args,
+    Map<String, String> metadata,
+    long afterId,
+    int limit) {
 
   /** The default page size. */
   public static final int DEFAULT_LIMIT = 50;
@@ -20,12 +40,54 @@ public record JobQuery(Set<JobState> states, String queue, String kind, long aft
   /** The largest page. */
   public static final int MAX_LIMIT = 1_000;
 
+  /** The most conditions on args and on metadata, each. */
+  public static final int MAX_CONDITIONS = 8;
+
+  /**
+   * One key of an args path: what every store can address without quoting, and not all digits,
+   * which one store would take for an array's index.
+   */
+  private static final Pattern PATH_KEY = Pattern.compile("(?![0-9]+$)[A-Za-z0-9_-]{1,128}");
+
   public JobQuery {
     states = Set.copyOf(states);
+    args = conditions("args", args);
+    metadata = conditions("metadata", metadata);
+    for (String path : args.keySet()) {
+      for (String key : path.split("\\.", -1)) {
+        if (!PATH_KEY.matcher(key).matches()) {
+          throw new IllegalArgumentException(
+              "an args path is object keys of letters, digits, '_' and '-' (not digits alone)"
+                  + " joined by dots, was '"
+                  + path
+                  + "'");
+        }
+      }
+    }
+    for (String key : metadata.keySet()) {
+      if (key.isEmpty()) {
+        throw new IllegalArgumentException("a metadata key is not empty");
+      }
+    }
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new IllegalArgumentException(
           "limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
     }
+  }
+
+  /** A query by state, queue and kind alone. */
+  public JobQuery(Set<JobState> states, String queue, String kind, long afterId, int limit) {
+    this(states, queue, kind, null, Map.of(), Map.of(), afterId, limit);
+  }
+
+  private static Map<String, String> conditions(String what, Map<String, String> given) {
+    Map<String, String> copy = new TreeMap<>(given);
+    if (copy.size() > MAX_CONDITIONS) {
+      throw new IllegalArgumentException(
+          "at most " + MAX_CONDITIONS + " conditions on the " + what + ", was " + copy.size());
+    }
+    copy.values().forEach(value -> Objects.requireNonNull(value, what + " value"));
+    return Collections.unmodifiableSortedMap((TreeMap<String, String>) copy);
   }
 
   /** Every job, first page. */
@@ -34,22 +96,58 @@ public record JobQuery(Set<JobState> states, String queue, String kind, long aft
   }
 
   public JobQuery withStates(JobState... states) {
-    return new JobQuery(Set.of(states), queue, kind, afterId, limit);
+    return new JobQuery(Set.of(states), queue, kind, tag, args, metadata, afterId, limit);
   }
 
   public JobQuery withQueue(String queue) {
-    return new JobQuery(states, queue, kind, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
   }
 
   public JobQuery withKind(String kind) {
-    return new JobQuery(states, queue, kind, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+  }
+
+  /** Only jobs that carry {@code tag}. */
+  public JobQuery withTag(String tag) {
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+  }
+
+  /**
+   * Only jobs whose args hold {@code value} at {@code path} (object keys joined by dots, as {@code
+   * address.city}), besides the conditions already given.
+   */
+  public JobQuery withArg(String path, String value) {
+    Map<String, String> more = new TreeMap<>(args);
+    more.put(path, value);
+    return new JobQuery(states, queue, kind, tag, more, metadata, afterId, limit);
+  }
+
+  /** Only jobs whose metadata maps {@code key} to {@code value}, besides those already given. */
+  public JobQuery withMetadata(String key, String value) {
+    Map<String, String> more = new TreeMap<>(metadata);
+    more.put(key, value);
+    return new JobQuery(states, queue, kind, tag, args, more, afterId, limit);
   }
 
   public JobQuery withAfterId(long afterId) {
-    return new JobQuery(states, queue, kind, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
   }
 
   public JobQuery withLimit(int limit) {
-    return new JobQuery(states, queue, kind, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+  }
+
+  /**
+   * Whether {@code job} matches every condition but the page's (after id, limit): what a store that
+   * filters in memory applies.
+   */
+  public boolean matches(JobInfo job) {
+    return (states.isEmpty() || states.contains(job.state()))
+        && (queue == null || queue.equals(job.queue()))
+        && (kind == null || kind.equals(job.kind()))
+        && (tag == null || job.tags().contains(tag))
+        && metadata.entrySet().stream()
+            .allMatch(c -> c.getValue().equals(job.metadata().get(c.getKey())))
+        && (args.isEmpty() || ArgsPaths.matchAll(job.argsJson(), args));
   }
 }

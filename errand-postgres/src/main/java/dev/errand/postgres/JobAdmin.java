@@ -63,6 +63,12 @@ final class JobAdmin {
                 .setArray("states", c.createArrayOf("text", states))
                 .setNullableString("queue", query.queue())
                 .setNullableString("kind", query.kind())
+                .setNullableString("tag", query.tag())
+                .setArray("argPaths", c.createArrayOf("text", query.args().keySet().toArray()))
+                .setArray("argValues", c.createArrayOf("text", query.args().values().toArray()))
+                .setArray("metaKeys", c.createArrayOf("text", query.metadata().keySet().toArray()))
+                .setArray(
+                    "metaValues", c.createArrayOf("text", query.metadata().values().toArray()))
                 .setInt("limit", query.limit());
             List<JobInfo> jobs = new ArrayList<>();
             try (ResultSet rs = b.executeQuery()) {

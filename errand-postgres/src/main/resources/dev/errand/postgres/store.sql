@@ -426,11 +426,23 @@ SELECT pg_try_advisory_xact_lock(hashtext(:key));
 SELECT * FROM {schema}.job WHERE id = :id;
 
 -- name: JobList
+-- :argPaths and :argValues pair a path of object keys ('address.city') with the text the value
+-- there must have (#>> gives a string's contents, a number as written, true or false);
+-- :metaKeys and :metaValues likewise for the metadata. Empty arrays for no condition.
 SELECT * FROM {schema}.job
 WHERE id > :afterId
   AND (cardinality(:states::text[]) = 0 OR state::text = ANY(:states::text[]))
   AND (:queue::text IS NULL OR queue = :queue)
   AND (:kind::text IS NULL OR kind = :kind)
+  AND (:tag::text IS NULL OR :tag = ANY(tags))
+  AND NOT EXISTS (
+    SELECT 1 FROM unnest(:argPaths::text[], :argValues::text[]) AS f(path, value)
+    WHERE json_typeof(args #> string_to_array(f.path, '.')) NOT IN ('string', 'number', 'boolean')
+       OR json_typeof(args #> string_to_array(f.path, '.')) IS NULL
+       OR (args #>> string_to_array(f.path, '.')) <> f.value)
+  AND NOT EXISTS (
+    SELECT 1 FROM unnest(:metaKeys::text[], :metaValues::text[]) AS m(key, value)
+    WHERE (metadata ->> m.key) IS DISTINCT FROM m.value)
 ORDER BY id
 LIMIT :limit;
 

@@ -472,6 +472,15 @@ public final class RedisStore implements Store {
     for (JobState state : query.states()) {
       args.add(JobColumns.stateName(state));
     }
+    args.add(query.tag() == null ? "" : query.tag());
+    for (Map<String, String> conditions : List.of(query.args(), query.metadata())) {
+      args.add(Integer.toString(conditions.size()));
+      conditions.forEach(
+          (key, value) -> {
+            args.add(key);
+            args.add(value);
+          });
+    }
     return jobs(scripts.run(Script.LIST, args));
   }
 

@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -55,9 +56,25 @@ final class JobAdmin {
                               query.states().stream().map(JobColumns::stateName).toList()))
                   .setNullableString("queue", query.queue())
                   .setNullableString("kind", query.kind())
+                  .setNullableString("tag", query.tag())
+                  .setNullableString("args", argsPaths(query))
+                  .setNullableString(
+                      "metadata",
+                      query.metadata().isEmpty() ? null : JobColumns.json(query.metadata()))
                   .setInt("limit", query.limit());
           return JobRows.readAll(list.statement());
         });
+  }
+
+  /** The args conditions as JobList takes them: JSON path to value; null for none. */
+  private static String argsPaths(JobQuery query) {
+    if (query.args().isEmpty()) {
+      return null;
+    }
+    Map<String, String> byPath = new java.util.LinkedHashMap<>();
+    // The keys are letters, digits, '_' and '-' (JobQuery checks): a path needs no quoting.
+    query.args().forEach((path, value) -> byPath.put("$." + path, value));
+    return JobColumns.json(byPath);
   }
 
   Optional<JobInfo> jobCancel(JobCancelParams params) {

@@ -183,7 +183,9 @@ SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at
 FROM job WHERE id = :id;
 
 -- name: JobList
--- :states is the wanted states as a JSON array, or null for all of them.
+-- :states is the wanted states as a JSON array, or null for all of them. :args maps JSON paths
+-- ('$.address.city') to the text the value there must have: a string's contents, a number as
+-- written (->), true or false; :metadata maps keys to values. Null for no condition.
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
   deps_waiting, deps_completed, deps_discarded, deps_cancelled
@@ -192,6 +194,20 @@ WHERE id > :afterId
   AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states)))
   AND (:queue IS NULL OR queue = :queue)
   AND (:kind IS NULL OR kind = :kind)
+  AND (:tag IS NULL OR EXISTS (SELECT 1 FROM json_each(job.tags) AS t WHERE t.value = :tag))
+  AND (:args IS NULL OR NOT EXISTS (
+    SELECT 1 FROM json_each(:args) AS f
+    WHERE (CASE json_type(job.args, f.key)
+             WHEN 'text' THEN job.args ->> f.key
+             WHEN 'integer' THEN job.args -> f.key
+             WHEN 'real' THEN job.args -> f.key
+             WHEN 'true' THEN 'true'
+             WHEN 'false' THEN 'false'
+           END) IS NOT f.value))
+  AND (:metadata IS NULL OR NOT EXISTS (
+    SELECT 1 FROM json_each(:metadata) AS f
+    WHERE NOT EXISTS (
+      SELECT 1 FROM json_each(job.metadata) AS m WHERE m.key = f.key AND m.value = f.value)))
 ORDER BY id
 LIMIT :limit;
 

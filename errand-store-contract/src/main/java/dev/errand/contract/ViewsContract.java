@@ -59,6 +59,69 @@ abstract class ViewsContract extends ContractFixtures {
   }
 
   @Test
+  void listFiltersByTagMetadataAndArgsPathsAllAtOnce() {
+    long paris =
+        insertOne(
+            job()
+                .args(
+                    "{\"account\":42,\"address\":{\"city\":\"Paris\",\"zip\":\"75001\"},\"vip\":true}")
+                .tags("import", "eu")
+                .metadata(Map.of("request", "r-1")));
+    long lyon =
+        insertOne(
+            job()
+                .args("{\"account\":42,\"address\":{\"city\":\"Lyon\"},\"amount\":42.50}")
+                .tags("import")
+                .metadata(Map.of("request", "r-2")));
+    long text42 = insertOne(job().args("{\"account\":\"42\",\"address\":\"Paris\"}"));
+    insertOne(job().args("{\"account\":7,\"address\":{\"city\":null}}"));
+    insertOne(job().args("[42,\"Paris\"]"));
+
+    assertThat(ids(store.jobList(JobQuery.all().withTag("import")))).containsExactly(paris, lyon);
+    assertThat(ids(store.jobList(JobQuery.all().withTag("eu")))).containsExactly(paris);
+    assertThat(ids(store.jobList(JobQuery.all().withTag("none")))).isEmpty();
+    assertThat(ids(store.jobList(JobQuery.all().withMetadata("request", "r-2"))))
+        .containsExactly(lyon);
+    assertThat(ids(store.jobList(JobQuery.all().withMetadata("request", "r-3")))).isEmpty();
+    // A number and a string of the same text match alike: the value is compared as text.
+    assertThat(ids(store.jobList(JobQuery.all().withArg("account", "42"))))
+        .containsExactly(paris, lyon, text42);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("address.city", "Paris"))))
+        .containsExactly(paris);
+    assertThat(
+            ids(
+                store.jobList(
+                    JobQuery.all().withArg("account", "42").withArg("address.city", "Lyon"))))
+        .containsExactly(lyon);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("amount", "42.50")))).containsExactly(lyon);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("vip", "true")))).containsExactly(paris);
+    // A path to null, an object, past a string, or nowhere matches nothing.
+    assertThat(ids(store.jobList(JobQuery.all().withArg("address.city", "null")))).isEmpty();
+    assertThat(ids(store.jobList(JobQuery.all().withArg("address", "Paris"))))
+        .containsExactly(text42);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("address.city.x", "Paris")))).isEmpty();
+    assertThat(ids(store.jobList(JobQuery.all().withArg("missing", "42")))).isEmpty();
+    assertThat(
+            ids(
+                store.jobList(
+                    JobQuery.all()
+                        .withTag("import")
+                        .withMetadata("request", "r-1")
+                        .withArg("address.zip", "75001"))))
+        .containsExactly(paris);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("account", "42").withLimit(2))))
+        .containsExactly(paris, lyon);
+    assertThat(
+            ids(
+                store.jobList(
+                    JobQuery.all()
+                        .withArg("account", "42")
+                        .withAfterId(lyon)
+                        .withStates(AVAILABLE))))
+        .containsExactly(text42);
+  }
+
+  @Test
   void listReturnsTheSameSnapshotsAsGet() {
     insertOne(job().tags("t").metadata(Map.of("k", "v")));
     running(job().queue("r"));

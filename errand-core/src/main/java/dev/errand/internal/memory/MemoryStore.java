@@ -431,9 +431,13 @@ public final class MemoryStore implements Store, Notifier {
         if ((query.states().isEmpty() || query.states().contains(job.state))
             && (query.queue() == null || query.queue().equals(job.queue))
             && (query.kind() == null || query.kind().equals(job.kind))) {
-          page.add(job.snapshot());
-          if (page.size() >= query.limit()) {
-            break;
+          // The cheap conditions first; the snapshot for the others (tag, metadata, args).
+          JobInfo snapshot = job.snapshot();
+          if (query.matches(snapshot)) {
+            page.add(snapshot);
+            if (page.size() >= query.limit()) {
+              break;
+            }
           }
         }
       }

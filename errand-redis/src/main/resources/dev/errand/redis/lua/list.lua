@@ -1,5 +1,8 @@
 -- A page of jobs in id order after `after`, filtered by states (none: every state), queue and kind
--- ('' for any). ARGV: prefix, after id, limit, queue, kind, state count, states... Returns each
+-- ('' for any), tag ('' for any), and conditions on the args (a path of object keys joined by dots
+-- to the text of the value there: a string's contents, a number as written, true or false) and on
+-- the metadata (key to value). ARGV: prefix, after id, limit, queue, kind, state count, states...,
+-- tag, args condition count, path, value..., metadata condition count, key, value... Returns each
 -- job's fields. Walks the ids of each state asked for (or of all jobs), in pages, until it has
 -- `limit` matches per state, then merges.
 local after, limit, queue, kind = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
@@ -11,13 +14,72 @@ else
     states[i] = ARGV[6 + i]
   end
 end
+local c = 7 + tonumber(ARGV[6])
+local tag = ARGV[c]
+local arg_conditions, meta_conditions = {}, {}
+c = c + 1
+for _ = 1, tonumber(ARGV[c]) do
+  arg_conditions[#arg_conditions + 1] = { ARGV[c + 1], ARGV[c + 2] }
+  c = c + 2
+end
+c = c + 1
+for _ = 1, tonumber(ARGV[c]) do
+  meta_conditions[#meta_conditions + 1] = { ARGV[c + 1], ARGV[c + 2] }
+  c = c + 2
+end
+local filtered = queue ~= '' or kind ~= '' or tag ~= '' or #arg_conditions > 0 or #meta_conditions > 0
+
+-- The text of the value at `path` in the JSON `text`, read as written (numbers stay as they are),
+-- or nil where it leads nowhere or to null, an object or an array.
+local function at_path(text, path)
+  for key in string.gmatch(path, '[^.]+') do
+    text = text and json_member(text, key)
+  end
+  if not text then
+    return nil
+  end
+  local first = string.sub(text, 1, 1)
+  if first == '"' then
+    local ok, value = pcall(cjson.decode, text)
+    return ok and value or nil
+  elseif first == '{' or first == '[' or text == 'null' then
+    return nil
+  end
+  return text
+end
+
 local found = {}
 local function matches(id)
-  if queue == '' and kind == '' then
+  if not filtered then
     return true
   end
   local job = load(id)
-  return job ~= nil and (queue == '' or job.queue == queue) and (kind == '' or job.kind == kind)
+  if job == nil or (queue ~= '' and job.queue ~= queue) or (kind ~= '' and job.kind ~= kind) then
+    return false
+  end
+  if tag ~= '' then
+    local has = false
+    for _, t in ipairs(cjson.decode(job.tags)) do
+      has = has or t == tag
+    end
+    if not has then
+      return false
+    end
+  end
+  if #meta_conditions > 0 then
+    local metadata = cjson.decode(job.metadata)
+    for _, condition in ipairs(meta_conditions) do
+      if metadata[condition[1]] ~= condition[2] then
+        return false
+      end
+    end
+  end
+  for _, condition in ipairs(arg_conditions) do
+    if at_path(job.args, condition[1]) ~= condition[2] then
+      return false
+    end
+  end
+  return true
 end
 local sets = {}
 for _, state in ipairs(states) do
