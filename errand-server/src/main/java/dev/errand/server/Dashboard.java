@@ -70,10 +70,13 @@ final class Dashboard {
    */
   private static final Pattern FORM_ACTION =
       Pattern.compile(
-          "/jobs/[0-9]+/(retry|cancel|delete)|/queues/[^/]+/(pause|resume)|/login|/logout");
+          "/jobs/[0-9]+/(retry|cancel|delete)|/jobs/bulk|/queues/[^/]+/(pause|resume)|/login|/logout");
 
   /** The pages a login opens, beside the actions. */
   private static final Pattern PAGE = Pattern.compile("/jobs|/jobs/[0-9]+|/queues|/nodes");
+
+  /** At most this many jobs per bulk action: a larger set takes another one. */
+  static final int BULK_LIMIT = 1_000;
 
   /** At most this many running jobs are read to count them per node: beyond, a lower bound. */
   private static final int RUNNING_COUNT_LIMIT = 10 * JobQuery.MAX_LIMIT;
@@ -111,6 +114,7 @@ final class Dashboard {
     pages.add(HandlerType.GET, "/queues", this::queues);
     pages.add(HandlerType.GET, "/nodes", this::nodes);
     pages.add(HandlerType.GET, CSS_PATH, this::css);
+    pages.add(HandlerType.POST, "/jobs/bulk", this::bulk);
     pages.add(HandlerType.POST, "/jobs/{id}/retry", ctx -> jobAction(ctx, "retry"));
     pages.add(HandlerType.POST, "/jobs/{id}/cancel", ctx -> jobAction(ctx, "cancel"));
     pages.add(HandlerType.POST, "/jobs/{id}/delete", ctx -> jobAction(ctx, "delete"));
@@ -255,6 +259,193 @@ final class Dashboard {
     }
   }
 
+  private static final Map<String, String> BULK_LABEL =
+      Map.of("retry", "Run now", "cancel", "Cancel", "delete", "Delete");
+
+  /**
+   * A bulk action, in two steps: the list's form (the selected jobs, or every job that matches its
+   * filter, the first {@value #BULK_LIMIT}) gets a page that says how many jobs it would act on and
+   * asks to confirm; that page's form names the jobs, and acts on exactly those.
+   */
+  private void bulk(Context ctx) {
+    checkCsrf(ctx);
+    String[] request = Optional.ofNullable(ctx.formParam("bulk")).orElse("").split("-", 2);
+    if (request.length != 2
+        || !BULK_LABEL.containsKey(request[0])
+        || !List.of("selected", "matching", "confirmed").contains(request[1])) {
+      throw new ApiError(
+          400,
+          "invalid_bulk_action",
+          "bulk must be retry, cancel or delete, then -selected, -matching or -confirmed");
+    }
+    String action = request[0];
+    List<Long> ids;
+    boolean more = false;
+    if (request[1].equals("matching")) {
+      JobQuery query = filter(ctx::formParam);
+      ids = new java.util.ArrayList<>();
+      long afterId = 0;
+      JobPage page;
+      do {
+        page = errand.jobs().list(query.withAfterId(afterId).withLimit(JobQuery.MAX_LIMIT));
+        for (JobInfo job : page.jobs()) {
+          if (ids.size() == BULK_LIMIT) {
+            more = true;
+            break;
+          }
+          ids.add(job.id());
+        }
+        afterId = page.nextAfterId();
+      } while (page.hasNext() && !more);
+    } else {
+      ids =
+          ctx.formParams("id").stream()
+              .map(id -> Exchanges.number("id", id, 1, Long.MAX_VALUE))
+              .distinct()
+              .toList();
+      if (ids.size() > BULK_LIMIT) {
+        throw new ApiError(
+            400,
+            "too_many_jobs",
+            "a bulk action takes at most " + BULK_LIMIT + " jobs, was given " + ids.size());
+      }
+    }
+    if (!request[1].equals("confirmed")) {
+      confirmBulk(ctx, action, ids, request[1].equals("matching"), more);
+      return;
+    }
+    int done = 0;
+    int unchanged = 0;
+    int gone = 0;
+    for (long id : ids) {
+      try {
+        switch (action) {
+          case "retry" -> {
+            Optional<JobInfo> job = errand.jobs().retry(id);
+            if (job.isEmpty()) {
+              gone++;
+            } else if (job.get().state() == JobState.RUNNING) {
+              unchanged++;
+            } else {
+              done++;
+            }
+          }
+          case "cancel" -> {
+            Optional<JobInfo> job = errand.jobs().cancel(id);
+            if (job.isEmpty()) {
+              gone++;
+            } else if (job.get().state() != JobState.CANCELLED) {
+              unchanged++;
+            } else {
+              done++;
+            }
+          }
+          default -> {
+            if (errand.jobs().delete(id)) {
+              done++;
+            } else if (errand.jobs().get(id).isPresent()) {
+              unchanged++;
+            } else {
+              gone++;
+            }
+          }
+        }
+      } catch (dev.errand.DuplicateJobException e) {
+        unchanged++;
+      }
+    }
+    log.info(
+        "dashboard: bulk {} of {} jobs by {}: {} done, {} left as they were, {} gone",
+        action,
+        ids.size(),
+        actor(ctx),
+        done,
+        unchanged,
+        gone);
+    Html body =
+        new Html()
+            .raw("<h1>")
+            .text(BULK_LABEL.get(action))
+            .raw(": done</h1><p id=\"bulk-result\">")
+            .text(BULK_DONE.get(action) + " " + done + " of " + ids.size() + " jobs.")
+            .raw("</p>");
+    if (unchanged > 0) {
+      body.raw("<p>")
+          .text(unchanged + " " + (unchanged == 1 ? "was" : "were") + " left as they were: ")
+          .text(BULK_UNCHANGED.get(action))
+          .raw("</p>");
+    }
+    if (gone > 0) {
+      body.raw("<p>").text(gone + " no longer existed.").raw("</p>");
+    }
+    body.raw("<p><a href=\"/jobs\">Jobs</a></p>");
+    render(ctx, 200, BULK_LABEL.get(action) + ": done", "jobs", body);
+  }
+
+  private static final Map<String, String> BULK_DONE =
+      Map.of("retry", "Made available", "cancel", "Cancelled", "delete", "Deleted");
+
+  private static final Map<String, String> BULK_UNCHANGED =
+      Map.of(
+          "retry",
+          "running jobs, and unique jobs whose key another job holds, are not run again.",
+          "cancel",
+          "jobs that had ended are not cancelled.",
+          "delete",
+          "running jobs are not deleted (cancel them first).");
+
+  private void confirmBulk(
+      Context ctx, String action, List<Long> ids, boolean matching, boolean more) {
+    Html body = new Html().raw("<h1>").text(BULK_LABEL.get(action)).raw("?</h1>");
+    if (ids.isEmpty()) {
+      body.raw("<p id=\"bulk-confirm\">")
+          .text(matching ? "No job matches the filter." : "No job was selected.")
+          .raw("</p><p><a href=\"/jobs\">Jobs</a></p>");
+      render(ctx, 200, BULK_LABEL.get(action) + "?", "jobs", body);
+      return;
+    }
+    body.raw("<p id=\"bulk-confirm\">")
+        .text(
+            BULK_LABEL.get(action)
+                + " "
+                + ids.size()
+                + (ids.size() == 1 ? " job" : " jobs")
+                + (matching ? " that match the filter" : " you selected")
+                + "?")
+        .raw("</p>");
+    if (more) {
+      body.raw("<p>")
+          .text(
+              "More jobs match: these are the first "
+                  + BULK_LIMIT
+                  + " (a bulk action takes at most "
+                  + BULK_LIMIT
+                  + "); run it again for the rest.")
+          .raw("</p>");
+    }
+    body.raw("<form method=\"post\" action=\"/jobs/bulk\">");
+    hidden(body, "csrf", csrf);
+    for (long id : ids) {
+      hidden(body, "id", Long.toString(id));
+    }
+    body.raw("<button type=\"submit\" name=\"bulk\" value=\"")
+        .text(action + "-confirmed")
+        .raw("\">")
+        .text(BULK_LABEL.get(action) + " " + ids.size() + (ids.size() == 1 ? " job" : " jobs"))
+        .raw("</button> <a href=\"/jobs\">Back, doing nothing</a></form>");
+    render(ctx, 200, BULK_LABEL.get(action) + "?", "jobs", body);
+  }
+
+  private static void hidden(Html body, String name, String value) {
+    if (value != null) {
+      body.raw("<input type=\"hidden\" name=\"")
+          .text(name)
+          .raw("\" value=\"")
+          .text(value)
+          .raw("\">");
+    }
+  }
+
   private void queueAction(Context ctx, boolean pause) {
     checkCsrf(ctx);
     String queue = ctx.pathParam("name");
@@ -302,23 +493,87 @@ final class Dashboard {
     return accept != null && accept.toLowerCase(Locale.ROOT).contains("text/html");
   }
 
-  private void jobs(Context ctx) {
-    JobState state = optional(ctx, "state").map(s -> JobJson.parseState("state", s)).orElse(null);
-    String queue = optional(ctx, "queue").orElse(null);
-    String kind = optional(ctx, "kind").orElse(null);
-    long after =
-        optional(ctx, "after").map(a -> Exchanges.number("after", a, 0, Long.MAX_VALUE)).orElse(0L);
-    JobQuery query = JobQuery.all().withLimit(PAGE_SIZE).withAfterId(after);
+  /** The jobs list's filter in {@code params} (a page's query, or a form): state, queue, kind. */
+  private static JobQuery filter(java.util.function.Function<String, String> params) {
+    JobQuery query = JobQuery.all();
+    JobState state =
+        optional(params, "state").map(s -> JobJson.parseState("state", s)).orElse(null);
     if (state != null) {
       query = query.withStates(state);
     }
+    String queue = optional(params, "queue").orElse(null);
     if (queue != null) {
       query = query.withQueue(queue);
     }
+    String kind = optional(params, "kind").orElse(null);
     if (kind != null) {
       query = query.withKind(kind);
     }
-    JobPage page = errand.jobs().list(query);
+    String tag = optional(params, "tag").orElse(null);
+    if (tag != null) {
+      query = query.withTag(tag);
+    }
+    String where = optional(params, "where").orElse(null);
+    if (where != null) {
+      for (String condition : CONDITION_SEPARATOR.split(where)) {
+        query = withCondition(query, condition.trim());
+      }
+    }
+    return query;
+  }
+
+  /** Conditions on args and metadata are joined by "and" (or commas): all must hold. */
+  private static final Pattern CONDITION_SEPARATOR =
+      Pattern.compile("\\s+and\\s+|\\s*,\\s*", Pattern.CASE_INSENSITIVE);
+
+  /** {@code args.<path>=<value>} or {@code metadata.<key>=<value>}. */
+  private static JobQuery withCondition(JobQuery query, String condition) {
+    int equals = condition.indexOf('=');
+    String name = equals < 0 ? "" : condition.substring(0, equals).trim();
+    String value = equals < 0 ? "" : condition.substring(equals + 1).trim();
+    try {
+      if (name.startsWith("args.")) {
+        return query.withArg(name.substring("args.".length()), value);
+      }
+      if (name.startsWith("metadata.")) {
+        return query.withMetadata(name.substring("metadata.".length()), value);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ApiError(400, "invalid_filter", e.getMessage());
+    }
+    throw new ApiError(
+        400,
+        "invalid_filter",
+        "a condition is args.<path>=<value> or metadata.<key>=<value> (joined by 'and'), was '"
+            + condition
+            + "'");
+  }
+
+  /** The filter's fields as given, beside the state: queue, kind, tag, where. */
+  private static Map<String, String> filterTexts(
+      java.util.function.Function<String, String> params) {
+    Map<String, String> texts = new java.util.LinkedHashMap<>();
+    for (String name : List.of("queue", "kind", "tag", "where")) {
+      optional(params, name).ifPresent(value -> texts.put(name, value));
+    }
+    return texts;
+  }
+
+  private void jobs(Context ctx) {
+    JobState state = optional(ctx, "state").map(s -> JobJson.parseState("state", s)).orElse(null);
+    Map<String, String> filters = filterTexts(ctx::queryParam);
+    String queue = filters.get("queue");
+    long after =
+        optional(ctx, "after").map(a -> Exchanges.number("after", a, 0, Long.MAX_VALUE)).orElse(0L);
+    // A filter the query cannot take is shown above the form, which keeps what was typed.
+    String problem = null;
+    JobPage page;
+    try {
+      page = errand.jobs().list(filter(ctx::queryParam).withLimit(PAGE_SIZE).withAfterId(after));
+    } catch (ApiError e) {
+      problem = e.getMessage();
+      page = new JobPage(List.of(), 0);
+    }
     Map<JobState, Long> counts = new EnumMap<>(JobState.class);
     for (QueueInfo info : errand.queues().list()) {
       if (queue == null || info.name().equals(queue)) {
@@ -335,10 +590,9 @@ final class Dashboard {
         null,
         counts.values().stream().mapToLong(Long::longValue).sum(),
         state == null,
-        queue,
-        kind);
+        filters);
     for (JobState s : JobState.values()) {
-      tab(body, JobJson.state(s), s, counts.getOrDefault(s, 0L), s == state, queue, kind);
+      tab(body, JobJson.state(s), s, counts.getOrDefault(s, 0L), s == state, filters);
     }
     body.raw("</nav><form class=\"filters\" method=\"get\" action=\"/jobs\">");
     if (state != null) {
@@ -350,20 +604,49 @@ final class Dashboard {
         .text(queue)
         .raw("\"></label>")
         .raw("<label>kind<input name=\"kind\" value=\"")
-        .text(kind)
+        .text(filters.get("kind"))
         .raw("\"></label>")
+        .raw("<label>tag<input name=\"tag\" value=\"")
+        .text(filters.get("tag"))
+        .raw("\"></label>")
+        .raw("<label class=\"where\">args and metadata<input name=\"where\" value=\"")
+        .text(filters.get("where"))
+        .raw("\" placeholder=\"args.account=42 and metadata.request=r-1\"></label>")
         .raw("<button type=\"submit\">Filter</button></form>");
-    if (page.jobs().isEmpty()) {
+    if (filters.containsKey("kind") || filters.containsKey("tag") || filters.containsKey("where")) {
+      body.raw("<p class=\"muted\">The counts are the queue's: kind, tag, args and metadata narrow")
+          .raw(" the list only.</p>");
+    }
+    boolean bulk = canAct(ctx) && !page.jobs().isEmpty();
+    if (problem != null) {
+      body.raw("<p class=\"error\" id=\"filter-problem\">").text(problem).raw("</p>");
+    } else if (page.jobs().isEmpty()) {
       body.raw("<p class=\"muted\" id=\"no-jobs\">No job matches.</p>");
     } else {
-      body.raw(
-          "<table id=\"jobs\"><thead><tr><th class=\"num\">id</th><th>state</th><th>queue</th>"
-              + "<th>kind</th><th class=\"num\">attempt</th><th>due or ended (UTC)</th>"
-              + "<th>args</th></tr></thead><tbody>");
+      if (bulk) {
+        // The rows' boxes and the buttons under them make one form; the filter goes with it for
+        // the actions on every job that matches.
+        body.raw("<form id=\"bulk\" method=\"post\" action=\"/jobs/bulk\">");
+        hidden(body, "csrf", csrf);
+        hidden(body, "state", state == null ? null : JobJson.state(state));
+        filters.forEach((name, value) -> hidden(body, name, value));
+      }
+      body.raw("<table id=\"jobs\"><thead><tr>")
+          .raw(bulk ? "<th><span class=\"visually-hidden\">select</span></th>" : "")
+          .raw(
+              "<th class=\"num\">id</th><th>state</th><th>queue</th>"
+                  + "<th>kind</th><th class=\"num\">attempt</th><th>due or ended (UTC)</th>"
+                  + "<th>args</th></tr></thead><tbody>");
       for (JobInfo job : page.jobs()) {
-        body.raw("<tr data-id=\"")
-            .text(job.id())
-            .raw("\"><td class=\"num\"><a href=\"/jobs/")
+        body.raw("<tr data-id=\"").text(job.id()).raw("\">");
+        if (bulk) {
+          body.raw("<td><input type=\"checkbox\" name=\"id\" value=\"")
+              .text(job.id())
+              .raw("\" aria-label=\"select job ")
+              .text(job.id())
+              .raw("\"></td>");
+        }
+        body.raw("<td class=\"num\"><a href=\"/jobs/")
             .text(job.id())
             .raw("\">")
             .text(job.id())
@@ -382,15 +665,33 @@ final class Dashboard {
             .raw("</code></td></tr>");
       }
       body.raw("</tbody></table>");
+      if (bulk) {
+        body.raw("<div class=\"actions\" id=\"bulk-actions\">");
+        for (String action : List.of("retry", "cancel", "delete")) {
+          body.raw("<button type=\"submit\" name=\"bulk\" value=\"")
+              .text(action + "-selected")
+              .raw("\">")
+              .text(BULK_LABEL.get(action) + " selected")
+              .raw("</button>");
+        }
+        for (String action : List.of("retry", "cancel", "delete")) {
+          body.raw("<button type=\"submit\" name=\"bulk\" value=\"")
+              .text(action + "-matching")
+              .raw("\">")
+              .text(BULK_LABEL.get(action) + " all that match")
+              .raw("</button>");
+        }
+        body.raw("</div></form>");
+      }
     }
     if (page.hasNext()) {
       body.raw("<p><a rel=\"next\" href=\"")
-          .text(jobsUrl(state, queue, kind, page.nextAfterId()))
+          .text(jobsUrl(state, filters, page.nextAfterId()))
           .raw("\">Next ")
           .text(PAGE_SIZE)
           .raw(" →</a></p>");
     }
-    render(ctx, 200, "Jobs", "jobs", body);
+    render(ctx, problem == null ? 200 : 400, "Jobs", "jobs", body);
   }
 
   private static void tab(
@@ -399,10 +700,9 @@ final class Dashboard {
       JobState state,
       long count,
       boolean current,
-      String queue,
-      String kind) {
+      Map<String, String> filters) {
     body.raw("<a href=\"")
-        .text(jobsUrl(state, queue, kind, 0))
+        .text(jobsUrl(state, filters, 0))
         .raw("\"")
         .raw(current ? " aria-current=\"page\"" : "")
         .raw(">")
@@ -412,23 +712,23 @@ final class Dashboard {
         .raw("</span></a>");
   }
 
-  private static String jobsUrl(JobState state, String queue, String kind, long after) {
+  private static String jobsUrl(JobState state, Map<String, String> filters, long after) {
+    Map<String, String> params = new java.util.LinkedHashMap<>();
+    if (state != null) {
+      params.put("state", JobJson.state(state));
+    }
+    params.putAll(filters);
+    if (after != 0) {
+      params.put("after", Long.toString(after));
+    }
     StringBuilder url = new StringBuilder("/jobs");
     char sep = '?';
-    for (String[] param :
-        new String[][] {
-          {"state", state == null ? null : JobJson.state(state)},
-          {"queue", queue},
-          {"kind", kind},
-          {"after", after == 0 ? null : Long.toString(after)}
-        }) {
-      if (param[1] != null) {
-        url.append(sep)
-            .append(param[0])
-            .append('=')
-            .append(URLEncoder.encode(param[1], StandardCharsets.UTF_8));
-        sep = '&';
-      }
+    for (Map.Entry<String, String> param : params.entrySet()) {
+      url.append(sep)
+          .append(param.getKey())
+          .append('=')
+          .append(URLEncoder.encode(param.getValue(), StandardCharsets.UTF_8));
+      sep = '&';
     }
     return url.toString();
   }
@@ -531,7 +831,7 @@ final class Dashboard {
         body.raw("<tr data-queue=\"")
             .text(queue.name())
             .raw("\"><td><a href=\"")
-            .text(jobsUrl(null, queue.name(), null, 0))
+            .text(jobsUrl(null, Map.of("queue", queue.name()), 0))
             .raw("\">")
             .text(queue.name())
             .raw("</a></td><td>")
@@ -686,7 +986,12 @@ final class Dashboard {
   }
 
   private static Optional<String> optional(Context ctx, String name) {
-    String value = ctx.queryParam(name);
+    return optional(ctx::queryParam, name);
+  }
+
+  private static Optional<String> optional(
+      java.util.function.Function<String, String> params, String name) {
+    String value = params.apply(name);
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
   }
 

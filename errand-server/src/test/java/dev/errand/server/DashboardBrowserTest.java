@@ -33,9 +33,9 @@ import org.openqa.selenium.chrome.ChromeOptions;
 /**
  * The dashboard in a real browser: Debian's headless Chromium, driven through its chromedriver,
  * against a server on SQLite with real jobs. Each page renders what the store holds, the state tabs
- * and the filter form narrow the list, a job's page shows its error and stack trace, and a job
- * whose values hold markup runs nothing. Screenshots of every page go to {@code
- * target/dashboard-screenshots/} for review.
+ * and the filter form narrow the list, a job's page shows its error and stack trace, a bulk action
+ * on a filter or on selected jobs acts on exactly those, and a job whose values hold markup runs
+ * nothing. Screenshots of every page go to {@code target/dashboard-screenshots/} for review.
  *
  * <p>Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} ({@code ./run-tests}
  * installs Debian's {@code chromium} and {@code chromium-driver} as root); without them it fails,
@@ -184,6 +184,14 @@ class DashboardBrowserTest {
         .isEqualTo("retryable 1");
 
     browser.get(base + "/jobs");
+    WebElement where = browser.findElement(By.name("where"));
+    where.sendKeys("args.width=-3 and args.path=a.png");
+    where.submit();
+    awaitTitle("Jobs · Errand", "where=");
+    assertThat(rowIds()).containsExactly(Long.toString(resize));
+    screenshot("jobs-by-args");
+
+    browser.get(base + "/jobs");
     WebElement queue = browser.findElement(By.name("queue"));
     queue.sendKeys("mail");
     queue.submit();
@@ -222,6 +230,52 @@ class DashboardBrowserTest {
     browser.findElement(By.linkText("Nodes")).click();
     awaitTitle("Nodes · Errand", "/nodes");
     screenshot("nodes");
+  }
+
+  @Test
+  void aBulkRetryOfAFilterChangesExactlyThoseJobs() throws Exception {
+    List<Long> images = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      images.add(
+          errand
+              .enqueue(new RawArgs("resize_image", "{}"), EnqueueOptions.defaults().queue("images"))
+              .id());
+      FailedAttempts.failNext(errand, "images", "w", "E", "boom", "", Duration.ofHours(1));
+    }
+    long mail =
+        errand
+            .enqueue(new RawArgs("send_email", "{}"), EnqueueOptions.defaults().queue("mail"))
+            .id();
+    FailedAttempts.failNext(errand, "mail", "w", "E", "boom", "", Duration.ofHours(1));
+
+    browser.get(base + "/jobs?state=retryable&queue=images");
+    browser.findElement(By.xpath("//button[text()='Run now all that match']")).click();
+    awaitTitle("Run now? · Errand", "/jobs/bulk");
+    assertThat(browser.findElement(By.id("bulk-confirm")).getText())
+        .isEqualTo("Run now 3 jobs that match the filter?");
+    screenshot("bulk-confirm");
+    assertThat(errand.jobs().get(images.get(0)).orElseThrow().state())
+        .isEqualTo(JobState.RETRYABLE);
+    browser.findElement(By.xpath("//button[text()='Run now 3 jobs']")).click();
+    awaitText(By.id("bulk-result"), "Made available 3 of 3 jobs.");
+    for (long id : images) {
+      assertThat(errand.jobs().get(id).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+    }
+    assertThat(errand.jobs().get(mail).orElseThrow().state()).isEqualTo(JobState.RETRYABLE);
+
+    // The boxes: one selected job, cancelled alone.
+    browser.get(base + "/jobs");
+    browser.findElement(By.cssSelector("tr[data-id='" + mail + "'] input[type=checkbox]")).click();
+    browser.findElement(By.xpath("//button[text()='Cancel selected']")).click();
+    awaitTitle("Cancel? · Errand", "/jobs/bulk");
+    assertThat(browser.findElement(By.id("bulk-confirm")).getText())
+        .isEqualTo("Cancel 1 job you selected?");
+    browser.findElement(By.xpath("//button[text()='Cancel 1 job']")).click();
+    awaitText(By.id("bulk-result"), "Cancelled 1 of 1 jobs.");
+    assertThat(errand.jobs().get(mail).orElseThrow().state()).isEqualTo(JobState.CANCELLED);
+    for (long id : images) {
+      assertThat(errand.jobs().get(id).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+    }
   }
 
   @Test

@@ -96,7 +96,7 @@ class DashboardTest {
         errand
             .enqueue(
                 new RawArgs("send_email", "{\"to\":\"a@example.com\"}"),
-                EnqueueOptions.defaults().queue("mail"))
+                EnqueueOptions.defaults().queue("mail").tags("signup"))
             .id();
     long later =
         errand
@@ -136,6 +136,14 @@ class DashboardTest {
     assertThat(rows(page("/jobs?queue=images&state=running").body())).containsExactly(running);
     assertThat(rows(page("/jobs?kind=send_email").body())).containsExactly(waiting);
     assertThat(page("/jobs?kind=nothing").body()).contains("No job matches.");
+    assertThat(rows(page("/jobs?where=args.w%3D-3").body())).containsExactly(failed);
+    assertThat(rows(page("/jobs?tag=signup").body())).containsExactly(waiting);
+    assertThat(rows(page("/jobs?where=args.to%3Da@example.com&tag=signup&queue=mail").body()))
+        .containsExactly(waiting);
+    assertThat(rows(page("/jobs?where=args.w%3D-3+and+args.h%3D1").body())).isEmpty();
+    HttpResponse<String> badCondition = page("/jobs?where=w%3D5");
+    assertThat(badCondition.statusCode()).isEqualTo(400);
+    assertThat(badCondition.body()).contains("args.&lt;path&gt;=&lt;value&gt;");
 
     String failedPage = page("/jobs/" + failed).body();
     assertThat(failedPage)
@@ -309,6 +317,120 @@ class DashboardTest {
         .doesNotContain("/jobs/" + running + "/delete", "/jobs/" + running + "/retry");
   }
 
+  @Test
+  void aBulkActionSaysHowManyJobsItTakesThenActsOnExactlyThose(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    List<Long> failedImages = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      failedImages.add(
+          errand
+              .enqueue(new RawArgs("resize", "{}"), EnqueueOptions.defaults().queue("images"))
+              .id());
+      FailedAttempts.failNext(errand, "images", "w", "E", "boom", "", Duration.ofHours(1));
+    }
+    long failedMail =
+        errand.enqueue(new RawArgs("send", "{}"), EnqueueOptions.defaults().queue("mail")).id();
+    FailedAttempts.failNext(errand, "mail", "w", "E", "boom", "", Duration.ofHours(1));
+    long waitingImage =
+        errand.enqueue(new RawArgs("resize", "{}"), EnqueueOptions.defaults().queue("images")).id();
+    String csrf = csrf("/jobs");
+    assertThat(page("/jobs?state=retryable").body())
+        .contains("<form id=\"bulk\"", "name=\"id\" value=\"" + failedMail + "\"");
+
+    // Every retryable job of queue images: the page says how many and names them; nothing moved
+    // yet.
+    HttpResponse<String> confirm =
+        post(
+            "/jobs/bulk",
+            "csrf=" + csrf + "&state=retryable&queue=images&bulk=retry-matching",
+            null);
+    assertThat(confirm.statusCode()).isEqualTo(200);
+    assertThat(confirm.body()).contains("Run now 3 jobs that match the filter?");
+    List<Long> named =
+        Pattern.compile("name=\"id\" value=\"(\\d+)\"")
+            .matcher(confirm.body())
+            .results()
+            .map(m -> Long.parseLong(m.group(1)))
+            .toList();
+    assertThat(named).containsExactlyElementsOf(failedImages);
+    for (long id : failedImages) {
+      assertThat(errand.jobs().get(id).orElseThrow().state()).isEqualTo(JobState.RETRYABLE);
+    }
+
+    StringBuilder form = new StringBuilder("csrf=" + csrf + "&bulk=retry-confirmed");
+    named.forEach(id -> form.append("&id=").append(id));
+    HttpResponse<String> done = post("/jobs/bulk", form.toString(), null);
+    assertThat(done.body()).contains("Made available 3 of 3 jobs.");
+    for (long id : failedImages) {
+      assertThat(errand.jobs().get(id).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+    }
+    assertThat(errand.jobs().get(failedMail).orElseThrow().state()).isEqualTo(JobState.RETRYABLE);
+    assertThat(errand.jobs().get(waitingImage).orElseThrow().state()).isEqualTo(JobState.AVAILABLE);
+
+    // Selected jobs: the same two steps; a job that cannot take the action is reported.
+    assertThat(
+            post("/jobs/bulk", "csrf=" + csrf + "&id=" + failedMail + "&bulk=cancel-selected", null)
+                .body())
+        .contains("Cancel 1 job you selected?");
+    long running =
+        errand
+            .leases()
+            .fetch(List.of("images"), Set.of(), 1, "w", Duration.ofMinutes(5))
+            .get(0)
+            .id();
+    HttpResponse<String> deleted =
+        post(
+            "/jobs/bulk",
+            "csrf="
+                + csrf
+                + "&id="
+                + running
+                + "&id="
+                + failedMail
+                + "&id=999999&bulk=delete-confirmed",
+            null);
+    assertThat(deleted.body())
+        .contains(
+            "Deleted 1 of 3 jobs.",
+            "1 was left as they were: running jobs are not deleted",
+            "1 no longer existed.");
+    assertThat(errand.jobs().get(failedMail)).isEmpty();
+    assertThat(errand.jobs().get(running)).isPresent();
+
+    // More than the cap is refused whole; so is a post without the page's CSRF token.
+    StringBuilder tooMany = new StringBuilder("csrf=" + csrf + "&bulk=delete-confirmed");
+    for (int id = 1; id <= Dashboard.BULK_LIMIT + 1; id++) {
+      tooMany.append("&id=").append(id);
+    }
+    HttpResponse<String> refused = post("/jobs/bulk", tooMany.toString(), null);
+    assertThat(refused.statusCode()).isEqualTo(400);
+    assertThat(refused.body()).contains("at most 1000 jobs");
+    long available = failedImages.get(1);
+    assertThat(errand.jobs().get(available)).isPresent();
+    assertThat(post("/jobs/bulk", "id=" + available + "&bulk=delete-confirmed", null).statusCode())
+        .isEqualTo(403);
+    assertThat(errand.jobs().get(available)).isPresent();
+  }
+
+  @Test
+  void aBulkActionOnAFilterTakesTheFirstThousandAndSaysMoreMatch(@TempDir Path dir)
+      throws Exception {
+    start(dir, null);
+    List<RawArgs> jobs = new java.util.ArrayList<>();
+    for (int i = 0; i < Dashboard.BULK_LIMIT + 5; i++) {
+      jobs.add(new RawArgs("noop", "{}"));
+    }
+    errand.enqueueAll(jobs, EnqueueOptions.defaults().runIn(Duration.ofHours(1)));
+    String body =
+        post("/jobs/bulk", "csrf=" + csrf("/jobs") + "&state=scheduled&bulk=cancel-matching", null)
+            .body();
+    assertThat(body)
+        .contains(
+            "Cancel 1000 jobs that match the filter?", "More jobs match: these are the first 1000");
+    assertThat(Pattern.compile("name=\"id\" value=").matcher(body).results().count())
+        .isEqualTo(Dashboard.BULK_LIMIT);
+  }
+
   private HttpResponse<String> request(String method, String path, String form, String cookie)
       throws Exception {
     HttpRequest.Builder request =
@@ -408,6 +530,17 @@ class DashboardTest {
     assertThat(request("POST", "/queues/default/pause", "csrf=" + csrf, cookie).statusCode())
         .isEqualTo(403);
     assertThat(request("POST", "/jobs/" + id + "/cancel", "csrf=" + csrf, cookie).statusCode())
+        .isEqualTo(403);
+    assertThat(request("GET", "/jobs", null, cookie).body())
+        .contains("<tr data-id=\"" + id + "\">")
+        .doesNotContain("/jobs/bulk", "type=\"checkbox\"");
+    assertThat(
+            request(
+                    "POST",
+                    "/jobs/bulk",
+                    "csrf=" + csrf + "&id=" + id + "&bulk=cancel-confirmed",
+                    cookie)
+                .statusCode())
         .isEqualTo(403);
     assertThat(errand.queues().get("default").orElseThrow().paused()).isFalse();
     assertThat(errand.jobs().get(id).orElseThrow().state()).isEqualTo(JobState.SCHEDULED);
