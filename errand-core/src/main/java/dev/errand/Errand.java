@@ -171,17 +171,7 @@ public final class Errand implements AutoCloseable, Enqueuer {
    */
   public List<PeriodicJobInfo> cron() {
     Instant now = config.clock().instant();
-    return config.periodicJobs().stream()
-        .map(
-            p ->
-                new PeriodicJobInfo(
-                    p.name(),
-                    p.args().kind(),
-                    p.options().queue() != null ? p.options().queue() : Config.DEFAULT_QUEUE,
-                    p.schedule().toString(),
-                    p.schedule().next(now).orElse(null),
-                    p.catchUpWindow() != null))
-        .toList();
+    return config.periodicJobs().stream().map(p -> p.info(now)).toList();
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.errand;
 
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -20,6 +21,9 @@ import java.util.TreeSet;
  * @param startedAt when the node started, by its clock
  * @param reportedAt when it last reported, by its clock
  * @param expiresAt when its entry stops counting unless it reports again
+ * @param leader whether it was the maintenance leader when it reported
+ * @param periodicJobs the periodic jobs of its config, as {@link Errand#cron()} lists them when it
+ *     reported
  */
 public record NodeInfo(
     String id,
@@ -27,7 +31,9 @@ public record NodeInfo(
     Set<String> kinds,
     Instant startedAt,
     Instant reportedAt,
-    Instant expiresAt) {
+    Instant expiresAt,
+    boolean leader,
+    List<PeriodicJobInfo> periodicJobs) {
   public NodeInfo {
     Objects.requireNonNull(id, "id");
     queues = Collections.unmodifiableSortedMap(new TreeMap<>(queues));
@@ -35,6 +41,18 @@ public record NodeInfo(
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(reportedAt, "reportedAt");
     Objects.requireNonNull(expiresAt, "expiresAt");
+    periodicJobs = List.copyOf(periodicJobs);
+  }
+
+  /** A node that does not lead and has no periodic jobs. */
+  public NodeInfo(
+      String id,
+      Map<String, Integer> queues,
+      Set<String> kinds,
+      Instant startedAt,
+      Instant reportedAt,
+      Instant expiresAt) {
+    this(id, queues, kinds, startedAt, reportedAt, expiresAt, false, List.of());
   }
 
   /** Whether this node works {@code queue}. */

@@ -1,6 +1,7 @@
 package dev.errand;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -133,5 +134,22 @@ public final class PeriodicJob {
   @Override
   public String toString() {
     return "PeriodicJob[" + name + ", " + schedule + ", kind " + args.kind() + "]";
+  }
+
+  /**
+   * The metadata key its slot jobs carry, naming it: the dashboard finds a schedule's last slots by
+   * it.
+   */
+  public static final String METADATA_KEY = "errand.periodic";
+
+  /** This periodic job as {@link Errand#cron()} lists it, its next slot after {@code now}. */
+  public PeriodicJobInfo info(Instant now) {
+    return new PeriodicJobInfo(
+        name(),
+        args().kind(),
+        options().queue() != null ? options().queue() : Config.DEFAULT_QUEUE,
+        schedule().toString(),
+        schedule().next(now).orElse(null),
+        catchUpWindow() != null);
   }
 }

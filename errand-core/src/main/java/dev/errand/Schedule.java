@@ -1,5 +1,6 @@
 package dev.errand;
 
+import com.cronutils.descriptor.CronDescriptor;
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinition;
 import com.cronutils.model.definition.CronDefinitionBuilder;
@@ -69,6 +70,43 @@ public sealed interface Schedule {
   /** The first slot strictly after {@code instant}, or empty if there is none. */
   Optional<Instant> next(Instant instant);
 
+  /**
+   * A schedule as written ({@link #toString()}: {@code every 15m}, {@code 0 3 * * 1-5}, {@code 0 3
+   * * * * (Europe/Paris)}) in English words, as a dashboard shows it; the text as it is when it is
+   * not such a schedule.
+   */
+  static String inWords(String written) {
+    if (written.startsWith("every ")) {
+      String words =
+          written
+              .substring("every ".length())
+              .replaceAll("(\\d+)h", " $1 hours")
+              .replaceAll("(\\d+)m", " $1 minutes")
+              .replaceAll("(\\d+(?:\\.\\d+)?)s", " $1 seconds")
+              .replaceAll("\\b1 (hour|minute|second)s", "1 $1")
+              .trim();
+      return "every " + words;
+    }
+    int zoneAt = written.indexOf(" (");
+    String expression = zoneAt < 0 ? written : written.substring(0, zoneAt);
+    String zone = zoneAt < 0 ? "UTC" : written.substring(zoneAt + 2, written.length() - 1);
+    try {
+      String words = Cron.describe(expression);
+      String[] fields = MACROS.getOrDefault(expression.trim(), expression.trim()).split("\\s+");
+      boolean everyDay =
+          fields.length >= 5
+              && fields[fields.length - 3].equals("*")
+              && fields[fields.length - 2].equals("*")
+              && fields[fields.length - 1].equals("*");
+      // A time of day is the zone's: say which; "at 03:00" alone is every day's.
+      return (everyDay && words.startsWith("at ") ? "every day " : "")
+          + words
+          + (words.contains("at ") ? " " + zone : "");
+    } catch (RuntimeException e) {
+      return written;
+    }
+  }
+
   /** The last slot at or before {@code instant}, or empty if there is none. */
   Optional<Instant> latest(Instant instant);
 
@@ -77,6 +115,13 @@ public sealed interface Schedule {
     private static final CronParser FIVE_FIELDS =
         new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
     private static final CronParser SIX_FIELDS = new CronParser(withSeconds());
+
+    /** An expression (or macro) in English words, by cron-utils' descriptor. */
+    static String describe(String expression) {
+      String expanded = MACROS.getOrDefault(expression.trim(), expression.trim());
+      CronParser parser = expanded.split("\\s+").length == 6 ? SIX_FIELDS : FIVE_FIELDS;
+      return CronDescriptor.instance(Locale.ENGLISH).describe(parser.parse(expanded));
+    }
 
     private final String expression;
     private final ZoneId zone;

@@ -95,4 +95,21 @@ class ScheduleTest {
     assertThatThrownBy(() -> Schedule.every(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void aScheduleAsWrittenReadsInWordsWithItsZoneForTimesOfDay() {
+    assertThat(Schedule.inWords(Schedule.every(Duration.ofMinutes(15)).toString()))
+        .isEqualTo("every 15 minutes");
+    assertThat(Schedule.inWords(Schedule.every(Duration.ofMinutes(90)).toString()))
+        .isEqualTo("every 1 hour 30 minutes");
+    assertThat(Schedule.inWords(Schedule.every(Duration.ofSeconds(1)).toString()))
+        .isEqualTo("every 1 second");
+    assertThat(Schedule.inWords(Schedule.cron("0 3 * * *").toString()))
+        .isEqualTo("every day at 03:00 UTC");
+    assertThat(Schedule.inWords(Schedule.cron("0 3 * * *", ZoneId.of("Europe/Paris")).toString()))
+        .isEqualTo("every day at 03:00 Europe/Paris");
+    assertThat(Schedule.inWords(Schedule.cron("*/15 * * * *").toString()))
+        .isEqualTo("every 15 minutes");
+    assertThat(Schedule.inWords("not a schedule")).isEqualTo("not a schedule");
+  }
 }

@@ -2,8 +2,14 @@ package dev.errand.spi;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.errand.PeriodicJobInfo;
 import dev.errand.StoreException;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +44,51 @@ public final class NodeColumns {
       return JSON.readValue(json, QUEUES);
     } catch (JsonProcessingException e) {
       throw new StoreException("stored node queues are not a JSON object of numbers: " + json, e);
+    }
+  }
+
+  /** What a node reports beside its queues and kinds: whether it leads, its periodic jobs. */
+  public record Details(boolean leader, List<PeriodicJobInfo> periodicJobs) {}
+
+  /**
+   * The details as the JSON object that {@link #details} reads: {@code {"leader": true, "periodic":
+   * [{"name", "kind", "queue", "schedule", "next" (or null), "catchesUp"}]}}.
+   */
+  public static String detailsJson(boolean leader, List<PeriodicJobInfo> periodicJobs) {
+    ObjectNode details = JSON.createObjectNode().put("leader", leader);
+    ArrayNode periodic = details.putArray("periodic");
+    for (PeriodicJobInfo job : periodicJobs) {
+      periodic
+          .addObject()
+          .put("name", job.name())
+          .put("kind", job.kind())
+          .put("queue", job.queue())
+          .put("schedule", job.schedule())
+          .put("next", job.nextRunAt() == null ? null : job.nextRunAt().toString())
+          .put("catchesUp", job.catchesUp());
+    }
+    return details.toString();
+  }
+
+  /** Details stored by {@link #detailsJson}; an empty object is a node that does not lead. */
+  public static Details details(String json) {
+    try {
+      JsonNode details = JSON.readTree(json);
+      List<PeriodicJobInfo> periodic = new ArrayList<>();
+      for (JsonNode job : details.path("periodic")) {
+        periodic.add(
+            new PeriodicJobInfo(
+                job.path("name").asText(),
+                job.path("kind").asText(),
+                job.path("queue").asText(),
+                job.path("schedule").asText(),
+                job.path("next").isTextual() ? Instant.parse(job.path("next").asText()) : null,
+                job.path("catchesUp").asBoolean()));
+      }
+      return new Details(details.path("leader").asBoolean(false), periodic);
+    } catch (JsonProcessingException | RuntimeException e) {
+      throw new StoreException(
+          "stored node details are not as detailsJson writes them: " + json, e);
     }
   }
 

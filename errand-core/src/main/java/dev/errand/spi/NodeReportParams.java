@@ -1,6 +1,8 @@
 package dev.errand.spi;
 
+import dev.errand.PeriodicJobInfo;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -14,6 +16,8 @@ import java.util.Set;
  * @param startedAt when the node started
  * @param now the time of the report
  * @param expiresAt when the entry stops counting unless the node reports again
+ * @param leader whether the node is the maintenance leader now
+ * @param periodicJobs the periodic jobs of its config, with their next slots
  */
 public record NodeReportParams(
     String nodeId,
@@ -21,7 +25,9 @@ public record NodeReportParams(
     Set<String> kinds,
     Instant startedAt,
     Instant now,
-    Instant expiresAt) {
+    Instant expiresAt,
+    boolean leader,
+    List<PeriodicJobInfo> periodicJobs) {
   public NodeReportParams {
     Objects.requireNonNull(nodeId, "nodeId");
     queues = Map.copyOf(queues);
@@ -29,5 +35,17 @@ public record NodeReportParams(
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(expiresAt, "expiresAt");
+    periodicJobs = List.copyOf(periodicJobs);
+  }
+
+  /** The report of a node that does not lead and has no periodic jobs. */
+  public NodeReportParams(
+      String nodeId,
+      Map<String, Integer> queues,
+      Set<String> kinds,
+      Instant startedAt,
+      Instant now,
+      Instant expiresAt) {
+    this(nodeId, queues, kinds, startedAt, now, expiresAt, false, List.of());
   }
 }

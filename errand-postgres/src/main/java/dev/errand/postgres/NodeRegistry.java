@@ -35,7 +35,9 @@ final class NodeRegistry {
           try (Binder b = ctx.prepare(c, "NodeReport")) {
             b.setString("id", params.nodeId())
                 .setString("queues", NodeColumns.queuesJson(params.queues()))
-                .setString("kinds", NodeColumns.kindsJson(params.kinds()));
+                .setString("kinds", NodeColumns.kindsJson(params.kinds()))
+                .setString(
+                    "details", NodeColumns.detailsJson(params.leader(), params.periodicJobs()));
             setTimestamp(b, "startedAt", params.startedAt());
             setTimestamp(b, "now", params.now());
             setTimestamp(b, "expiresAt", params.expiresAt());

@@ -508,12 +508,13 @@ DELETE FROM {schema}.leader WHERE name = :name AND owner = :owner;
 
 -- name: NodeReport
 -- The node's whole entry, replaced: a report says everything about the node as it is now.
-INSERT INTO {schema}.node AS n (id, queues, kinds, started_at, reported_at, expires_at)
+INSERT INTO {schema}.node AS n (id, queues, kinds, started_at, reported_at, expires_at, details)
 VALUES (:id, :queues::jsonb, :kinds::jsonb, :startedAt::timestamptz, :now::timestamptz,
-        :expiresAt::timestamptz)
+        :expiresAt::timestamptz, :details::jsonb)
 ON CONFLICT (id) DO UPDATE
 SET queues = EXCLUDED.queues, kinds = EXCLUDED.kinds, started_at = EXCLUDED.started_at,
-    reported_at = EXCLUDED.reported_at, expires_at = EXCLUDED.expires_at;
+    reported_at = EXCLUDED.reported_at, expires_at = EXCLUDED.expires_at,
+    details = EXCLUDED.details;
 
 -- name: NodeRemove
 DELETE FROM {schema}.node WHERE id = :id;
@@ -521,7 +522,8 @@ DELETE FROM {schema}.node WHERE id = :id;
 -- name: NodeList
 -- Expired rows are left out here rather than trusted to be pruned: a dead node's row lingers
 -- until the maintenance leader's next prune.
-SELECT id, queues::text, kinds::text, started_at, reported_at, expires_at FROM {schema}.node
+SELECT id, queues::text, kinds::text, started_at, reported_at, expires_at, details::text
+FROM {schema}.node
 WHERE expires_at >= :now::timestamptz
 ORDER BY id;
 

@@ -570,7 +570,8 @@ public final class RedisStore implements Store {
             NodeColumns.kindsJson(params.kinds()),
             micros(params.startedAt()),
             micros(params.now()),
-            micros(params.expiresAt())));
+            micros(params.expiresAt()),
+            NodeColumns.detailsJson(params.leader(), params.periodicJobs())));
   }
 
   @Override
@@ -589,6 +590,7 @@ public final class RedisStore implements Store {
       for (int i = 0; i + 1 < flat.size(); i += 2) {
         f.put(text(flat.get(i)), text(flat.get(i + 1)));
       }
+      NodeColumns.Details details = NodeColumns.details(f.getOrDefault("details", "{}"));
       nodes.add(
           new NodeInfo(
               text(node.get(0)),
@@ -596,7 +598,9 @@ public final class RedisStore implements Store {
               NodeColumns.kinds(f.get("kinds")),
               JobFields.instant(f.get("started_at")),
               JobFields.instant(f.get("reported_at")),
-              JobFields.instant(f.get("expires_at"))));
+              JobFields.instant(f.get("expires_at")),
+              details.leader(),
+              details.periodicJobs()));
     }
     return nodes;
   }

@@ -36,6 +36,7 @@ final class NodeRegistry {
               .setString("id", params.nodeId())
               .setString("queues", NodeColumns.queuesJson(params.queues()))
               .setString("kinds", NodeColumns.kindsJson(params.kinds()))
+              .setString("details", NodeColumns.detailsJson(params.leader(), params.periodicJobs()))
               .setLong("startedAt", JobRows.micros(params.startedAt()))
               .setLong("now", JobRows.micros(params.now()))
               .setLong("expiresAt", JobRows.micros(params.expiresAt()))

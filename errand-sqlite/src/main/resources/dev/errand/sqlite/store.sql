@@ -270,17 +270,18 @@ DELETE FROM leader WHERE name = :name AND owner = :owner;
 
 -- name: NodeReport
 -- The node's whole entry, replaced: a report says everything about the node as it is now.
-INSERT INTO node (id, queues, kinds, started_at, reported_at, expires_at)
-VALUES (:id, :queues, :kinds, :startedAt, :now, :expiresAt)
+INSERT INTO node (id, queues, kinds, started_at, reported_at, expires_at, details)
+VALUES (:id, :queues, :kinds, :startedAt, :now, :expiresAt, :details)
 ON CONFLICT (id) DO UPDATE
 SET queues = excluded.queues, kinds = excluded.kinds, started_at = excluded.started_at,
-    reported_at = excluded.reported_at, expires_at = excluded.expires_at;
+    reported_at = excluded.reported_at, expires_at = excluded.expires_at,
+    details = excluded.details;
 
 -- name: NodeRemove
 DELETE FROM node WHERE id = :id;
 
 -- name: NodeList
-SELECT id, queues, kinds, started_at, reported_at, expires_at FROM node
+SELECT id, queues, kinds, started_at, reported_at, expires_at, details FROM node
 WHERE expires_at >= :now
 ORDER BY id;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.errand.NodeInfo;
+import dev.errand.PeriodicJobInfo;
 import dev.errand.spi.Capability;
 import dev.errand.spi.NodeListParams;
 import dev.errand.spi.NodePruneParams;
@@ -68,6 +69,29 @@ abstract class NodesContract extends ContractFixtures {
                 at(3),
                 at(33)),
             new NodeInfo(OTHER_OWNER, Map.of(), Set.of(), at(1), at(2), at(32)));
+  }
+
+  @Test
+  void aReportSaysWhetherTheNodeLeadsAndItsPeriodicJobs() {
+    List<PeriodicJobInfo> periodic =
+        List.of(
+            new PeriodicJobInfo(
+                "nightly-report", "report", "default", "0 3 * * * (UTC)", at(60), true),
+            new PeriodicJobInfo("sweep", "sweep.v2", "maintenance", "every 15m", null, false));
+    store.nodeReport(
+        new NodeReportParams(OWNER, Map.of(), Set.of(), at(0), at(3), at(33), true, periodic));
+    store.nodeReport(new NodeReportParams(OTHER_OWNER, Map.of(), Set.of(), at(1), at(2), at(32)));
+
+    assertThat(store.nodeList(new NodeListParams(at(4))))
+        .containsExactly(
+            new NodeInfo(OWNER, Map.of(), Set.of(), at(0), at(3), at(33), true, periodic),
+            new NodeInfo(OTHER_OWNER, Map.of(), Set.of(), at(1), at(2), at(32), false, List.of()));
+
+    store.nodeReport(
+        new NodeReportParams(OWNER, Map.of(), Set.of(), at(0), at(5), at(35), false, List.of()));
+    assertThat(store.nodeList(new NodeListParams(at(6))).get(0).leader())
+        .as("a node that no longer leads says so at its next report")
+        .isFalse();
   }
 
   @Test

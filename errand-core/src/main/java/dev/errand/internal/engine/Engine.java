@@ -69,9 +69,10 @@ public final class Engine implements JobSignals {
     AttemptReporter attemptReporter = new AttemptReporter(config.listeners());
     this.leaseKeeper =
         new LeaseKeeper(config, this::heldAttempts, ids -> stopLocally(ids, LeaseKeeper.LOST));
-    // The leader's services run a pass as soon as this node is elected.
+    // The leader's services run a pass as soon as this node is elected, and the node reports that
+    // it leads (the registry shows which node leads).
     List<Service> leaderServices = new ArrayList<>();
-    this.elector = new LeaderElector(config, () -> leaderServices.forEach(Service::wake));
+    this.elector = new LeaderElector(config, () -> elected(leaderServices));
     for (QueueConfig queue : config.queues().values()) {
       producers.put(queue.name(), new Producer(queue, config, runner, completer, attemptReporter));
     }
@@ -92,6 +93,14 @@ public final class Engine implements JobSignals {
             ? new NodeReporter(config, elector::isLeader)
             : null;
     this.unworked = new UnworkedQueueCheck(config);
+  }
+
+  /** This node was elected leader: its leader's services run a pass, and it reports it leads. */
+  private void elected(List<Service> leaderServices) {
+    leaderServices.forEach(Service::wake);
+    if (reporter != null) {
+      reporter.wake();
+    }
   }
 
   /**

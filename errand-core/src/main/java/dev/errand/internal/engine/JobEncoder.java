@@ -132,7 +132,10 @@ public final class JobEncoder {
    * @throws JobArgsException as {@link #encode}
    */
   public NewJob encodeSlot(PeriodicJob periodic, Instant slot, Instant now) {
-    NewJob job = encodePlain(periodic.args(), periodic.options().runAt(slot), now);
+    EnqueueOptions options = periodic.options().runAt(slot);
+    Map<String, String> metadata = new java.util.LinkedHashMap<>(options.metadata());
+    metadata.put(PeriodicJob.METADATA_KEY, periodic.name());
+    NewJob job = encodePlain(periodic.args(), options.metadata(metadata), now);
     requireUniqueJobs(job.kind());
     return withUniqueKey(
         job, UniqueKeys.ofSlot(periodic.name(), slot), EnumSet.allOf(JobState.class));

@@ -15,10 +15,11 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Reports this node to the store's node registry every {@link Config#nodeReportInterval()}: the
- * queues it works with their concurrency, the kinds it has workers for, when it started. The entry
- * counts for {@link Config#nodeExpiry()}, so a report or two lost to a store outage do not make a
- * live node vanish, and a node that dies drops out by itself. A stopped node removes its entry; the
- * maintenance leader deletes the expired entries of nodes that died, one small delete per turn.
+ * queues it works with their concurrency, the kinds it has workers for, when it started, whether it
+ * leads, its periodic jobs with their next slots. The entry counts for {@link Config#nodeExpiry()},
+ * so a report or two lost to a store outage do not make a live node vanish, and a node that dies
+ * drops out by itself. A stopped node removes its entry; the maintenance leader deletes the expired
+ * entries of nodes that died, one small delete per turn.
  */
 public final class NodeReporter extends Service {
   private final Config config;
@@ -51,7 +52,14 @@ public final class NodeReporter extends Service {
         .store()
         .nodeReport(
             new NodeReportParams(
-                config.nodeId(), queues, kinds, startedAt, now, now.plus(config.nodeExpiry())));
+                config.nodeId(),
+                queues,
+                kinds,
+                startedAt,
+                now,
+                now.plus(config.nodeExpiry()),
+                isLeader.getAsBoolean(),
+                config.periodicJobs().stream().map(p -> p.info(now)).toList()));
     if (isLeader.getAsBoolean()) {
       int pruned = config.store().nodePrune(new NodePruneParams(now));
       if (pruned > 0) {

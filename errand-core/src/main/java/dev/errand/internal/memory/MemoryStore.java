@@ -622,7 +622,9 @@ public final class MemoryStore implements Store, Notifier {
             params.kinds(),
             params.startedAt(),
             params.now(),
-            params.expiresAt());
+            params.expiresAt(),
+            params.leader(),
+            params.periodicJobs());
     lock.lock();
     try {
       nodes.put(node.id(), node);

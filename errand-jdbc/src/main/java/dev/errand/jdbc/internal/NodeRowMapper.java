@@ -13,7 +13,8 @@ import java.time.Instant;
  * ({@link Decoding}).
  *
  * <p>Columns are read by position: each store's NodeList selects {@code id, queues, kinds,
- * started_at, reported_at, expires_at}, in that order, the queues and kinds as JSON text.
+ * started_at, reported_at, expires_at, details}, in that order, the queues, kinds and details as
+ * JSON text.
  *
  * <p>Internal and unstable: for Errand's own SQL stores only.
  */
@@ -35,12 +36,15 @@ public final class NodeRowMapper {
 
   /** The current row of a store's NodeList. */
   public NodeInfo read(ResultSet rs) throws SQLException {
+    NodeColumns.Details details = NodeColumns.details(rs.getString(7));
     return new NodeInfo(
         rs.getString(1), // id
         NodeColumns.queues(rs.getString(2)),
         NodeColumns.kinds(rs.getString(3)),
         decoding.instant(rs, 4), // started_at
         decoding.instant(rs, 5), // reported_at
-        decoding.instant(rs, 6)); // expires_at
+        decoding.instant(rs, 6), // expires_at
+        details.leader(),
+        details.periodicJobs());
   }
 }

@@ -1,5 +1,6 @@
 -- Records a node's report: what it works, since when, until when it counts as alive. ARGV: prefix,
--- node id, queues JSON, kinds JSON, started (us), reported (us), expires (us).
+-- node id, queues JSON, kinds JSON, started (us), reported (us), expires (us), details JSON
+-- (whether it leads, its periodic jobs: NodeColumns.detailsJson).
 --
 -- The node is also entered in Sidekiq's process registry (the set `processes` and a hash per
 -- process, as Sidekiq's heartbeat writes them), so that Sidekiq's API and its web UI list Errand's
@@ -7,7 +8,7 @@
 -- expires with the node's report, as Sidekiq's own entries do after their last heartbeat.
 local id = ARGV[2]
 redis.call('HSET', k('errand:node:' .. id), 'queues', ARGV[3], 'kinds', ARGV[4],
-  'started_at', ARGV[5], 'reported_at', ARGV[6], 'expires_at', ARGV[7])
+  'started_at', ARGV[5], 'reported_at', ARGV[6], 'expires_at', ARGV[7], 'details', ARGV[8])
 redis.call('ZADD', k('errand:nodes'), ARGV[7], id)
 
 local queues, concurrency = {}, 0

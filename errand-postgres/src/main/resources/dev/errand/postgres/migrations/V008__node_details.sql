@@ -1,0 +1,4 @@
+-- What a node reports beside its queues and kinds (NodeColumns.detailsJson): whether it is the
+-- maintenance leader, and its periodic jobs with their next slots, for the dashboard's nodes and
+-- cron pages. One JSON value, rewritten whole at every report like the rest of the row.
+ALTER TABLE {schema}.node ADD COLUMN details jsonb NOT NULL DEFAULT '{}';
