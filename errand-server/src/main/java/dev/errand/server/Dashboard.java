@@ -9,6 +9,8 @@ import dev.errand.JobPage;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.NodeInfo;
+import dev.errand.PeriodicJob;
+import dev.errand.PeriodicJobInfo;
 import dev.errand.QueueInfo;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -73,7 +75,7 @@ final class Dashboard {
           "/jobs/[0-9]+/(retry|cancel|delete)|/jobs/bulk|/queues/[^/]+/(pause|resume)|/login|/logout");
 
   /** The pages a login opens, beside the actions. */
-  private static final Pattern PAGE = Pattern.compile("/jobs|/jobs/[0-9]+|/queues|/nodes");
+  private static final Pattern PAGE = Pattern.compile("/jobs|/jobs/[0-9]+|/queues|/nodes|/cron");
 
   /** At most this many jobs per bulk action: a larger set takes another one. */
   static final int BULK_LIMIT = 1_000;
@@ -113,6 +115,7 @@ final class Dashboard {
     pages.add(HandlerType.GET, "/jobs/{id}", this::job);
     pages.add(HandlerType.GET, "/queues", this::queues);
     pages.add(HandlerType.GET, "/nodes", this::nodes);
+    pages.add(HandlerType.GET, "/cron", this::cron);
     pages.add(HandlerType.GET, CSS_PATH, this::css);
     pages.add(HandlerType.POST, "/jobs/bulk", this::bulk);
     pages.add(HandlerType.POST, "/jobs/{id}/retry", ctx -> jobAction(ctx, "retry"));
@@ -890,7 +893,7 @@ final class Dashboard {
       body.raw("<p class=\"muted\">No node reports to this store now.</p>");
     } else {
       body.raw(
-          "<table id=\"nodes\"><thead><tr><th>node</th><th>queues (concurrency)</th>"
+          "<table id=\"nodes\"><thead><tr><th>node</th><th>leads</th><th>queues (concurrency)</th>"
               + "<th class=\"num\">kinds</th><th class=\"num\">running jobs</th><th>started (UTC)</th>"
               + "<th>last seen (UTC)</th></tr></thead><tbody>");
       for (NodeInfo node : nodes) {
@@ -907,6 +910,8 @@ final class Dashboard {
             .text(node.id())
             .raw("\"><td>")
             .text(node.id())
+            .raw("</td><td class=\"leader\">")
+            .text(node.leader() ? "leader" : "")
             .raw("</td><td>")
             .text(queues)
             .raw("</td><td class=\"num\">")
@@ -922,6 +927,122 @@ final class Dashboard {
       body.raw("</tbody></table>");
     }
     render(ctx, 200, "Nodes", "nodes", body);
+  }
+
+  /** The last slots the cron page shows per periodic job. */
+  private static final int LAST_SLOTS = 5;
+
+  /** At most this many of a periodic job's slot jobs are read to find its last ones. */
+  private static final int SLOT_SCAN_LIMIT = 10 * JobQuery.MAX_LIMIT;
+
+  /**
+   * The periodic jobs of every live node, as the nodes report them (the leader's report first: it
+   * is the one that enqueues), each with its schedule as written and in words, its next slot, the
+   * nodes that declare it, and its last slots with how they ended.
+   */
+  private void cron(Context ctx) {
+    Html body = new Html().raw("<h1>Cron</h1>");
+    List<NodeInfo> nodes;
+    try {
+      nodes = errand.nodes();
+    } catch (UnsupportedOperationException e) {
+      body.raw("<p class=\"muted\">This store keeps no list of nodes, which report their periodic")
+          .raw(" jobs.</p>");
+      render(ctx, 200, "Cron", "cron", body);
+      return;
+    }
+    Map<String, PeriodicJobInfo> byName = new java.util.TreeMap<>();
+    Map<String, List<String>> declaredBy = new java.util.HashMap<>();
+    List<NodeInfo> leaderFirst = new java.util.ArrayList<>(nodes);
+    leaderFirst.sort(java.util.Comparator.comparing(node -> !node.leader()));
+    for (NodeInfo node : leaderFirst) {
+      for (PeriodicJobInfo periodic : node.periodicJobs()) {
+        byName.putIfAbsent(periodic.name(), periodic);
+        declaredBy
+            .computeIfAbsent(periodic.name(), name -> new java.util.ArrayList<>())
+            .add(node.id());
+      }
+    }
+    if (byName.isEmpty()) {
+      body.raw("<p class=\"muted\" id=\"no-cron\">No live node has periodic jobs.</p>");
+      render(ctx, 200, "Cron", "cron", body);
+      return;
+    }
+    body.raw(
+        "<table id=\"cron\"><thead><tr><th>name</th><th>schedule</th><th>kind</th><th>queue</th>"
+            + "<th>next slot (UTC)</th><th>last slots</th><th>declared by</th></tr></thead><tbody>");
+    for (PeriodicJobInfo periodic : byName.values()) {
+      body.raw("<tr data-cron=\"")
+          .text(periodic.name())
+          .raw("\"><td>")
+          .text(periodic.name())
+          .raw("</td><td>")
+          .text(dev.errand.Schedule.inWords(periodic.schedule()))
+          .raw("<br><code>")
+          .text(periodic.schedule())
+          .raw("</code>")
+          .raw(periodic.catchesUp() ? "<br><span class=\"muted\">catches up</span>" : "")
+          .raw("</td><td>")
+          .text(periodic.kind())
+          .raw("</td><td>")
+          .text(periodic.queue())
+          .raw("</td><td>")
+          .text(periodic.nextRunAt() == null ? "none" : utc(periodic.nextRunAt()))
+          .raw("</td><td class=\"slots\">");
+      List<JobInfo> last = lastSlots(periodic);
+      if (last.isEmpty()) {
+        body.raw("<span class=\"muted\">none yet</span>");
+      }
+      for (JobInfo slot : last) {
+        body.raw("<a href=\"/jobs/")
+            .text(slot.id())
+            .raw("\" class=\"state state-")
+            .text(JobJson.state(slot.state()))
+            .raw("\">")
+            .text(utc(slot.scheduledAt()) + " " + JobJson.state(slot.state()))
+            .raw("</a><br>");
+      }
+      body.raw("<a href=\"")
+          .text(
+              jobsUrl(
+                  null,
+                  Map.of(
+                      "kind",
+                      periodic.kind(),
+                      "where",
+                      "metadata." + PeriodicJob.METADATA_KEY + "=" + periodic.name()),
+                  0))
+          .raw("\">all its jobs</a></td><td>")
+          .text(String.join(", ", declaredBy.get(periodic.name())))
+          .raw("</td></tr>");
+    }
+    body.raw("</tbody></table>");
+    render(ctx, 200, "Cron", "cron", body);
+  }
+
+  /** A periodic job's last slot jobs still stored, newest first. */
+  private List<JobInfo> lastSlots(PeriodicJobInfo periodic) {
+    JobQuery query =
+        JobQuery.all()
+            .withKind(periodic.kind())
+            .withMetadata(PeriodicJob.METADATA_KEY, periodic.name())
+            .withLimit(JobQuery.MAX_LIMIT);
+    java.util.ArrayDeque<JobInfo> last = new java.util.ArrayDeque<>();
+    long afterId = 0;
+    int read = 0;
+    JobPage page;
+    do {
+      page = errand.jobs().list(query.withAfterId(afterId));
+      for (JobInfo job : page.jobs()) {
+        last.addFirst(job);
+        if (last.size() > LAST_SLOTS) {
+          last.removeLast();
+        }
+      }
+      read += page.jobs().size();
+      afterId = page.nextAfterId();
+    } while (page.hasNext() && read < SLOT_SCAN_LIMIT);
+    return List.copyOf(last);
   }
 
   private void css(Context ctx) {
@@ -958,7 +1079,10 @@ final class Dashboard {
             .raw("<strong>Errand</strong><nav>");
     for (String[] link :
         new String[][] {
-          {"jobs", "/jobs", "Jobs"}, {"queues", "/queues", "Queues"}, {"nodes", "/nodes", "Nodes"}
+          {"jobs", "/jobs", "Jobs"},
+          {"queues", "/queues", "Queues"},
+          {"cron", "/cron", "Cron"},
+          {"nodes", "/nodes", "Nodes"}
         }) {
       page.raw("<a href=\"")
           .raw(link[1])

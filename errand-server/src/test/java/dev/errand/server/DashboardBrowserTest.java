@@ -7,9 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
+import dev.errand.JobArgs;
 import dev.errand.JobState;
+import dev.errand.Outcome;
+import dev.errand.PeriodicJob;
 import dev.errand.RawArgs;
-import dev.errand.sqlite.SqliteStore;
+import dev.errand.Schedule;
+import dev.errand.spi.Store;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,21 +36,30 @@ import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The dashboard in a real browser: Debian's headless Chromium, driven through its chromedriver,
- * against a server on SQLite with real jobs. Each page renders what the store holds, the state tabs
- * and the filter form narrow the list, a job's page shows its error and stack trace, a bulk action
- * on a filter or on selected jobs acts on exactly those, and a job whose values hold markup runs
- * nothing. Screenshots of every page go to {@code target/dashboard-screenshots/} for review.
+ * against a server on SQLite ({@link SqliteDashboardBrowserTest}) and on PostgreSQL ({@link
+ * PostgresDashboardBrowserTest}) with real jobs. Each page renders what the store holds, the state
+ * tabs and the filter form narrow the list, a job's page shows its error and stack trace, a bulk
+ * action on a filter or on selected jobs acts on exactly those, and a job whose values hold markup
+ * runs nothing. Screenshots of every page go to {@code target/dashboard-screenshots/<store>/} for
+ * review.
  *
  * <p>Needs {@code /usr/bin/chromium} and {@code /usr/bin/chromedriver} ({@code ./run-tests}
  * installs Debian's {@code chromium} and {@code chromium-driver} as root); without them it fails,
  * saying so, rather than skip.
  */
-class DashboardBrowserTest {
+abstract class DashboardBrowserTest {
+  /** The store the server runs on, migrated. */
+  abstract Store openStore(Path dir);
+
+  abstract void closeStore();
+
+  /** The store's name, for the screenshots' folder. */
+  abstract String storeName();
+
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final Path SCREENSHOTS = Path.of("target", "dashboard-screenshots");
+  private Path screenshots;
 
-  private SqliteStore store;
   private Errand errand;
   private ApiServer server;
   private String base;
@@ -62,9 +75,7 @@ class DashboardBrowserTest {
               + CHROMEDRIVER
               + "): apt-get install chromium chromium-driver (./run-tests does it as root)");
     }
-    store = SqliteStore.builder(dir.resolve("errand.db")).build();
-    store.migrate();
-    errand = Errand.create(Config.builder(store).build());
+    errand = Errand.create(Config.builder(openStore(dir)).build());
     server = new ApiServer(errand, ServerOptions.defaults().withPort(0)).start();
     base = "http://127.0.0.1:" + server.port();
     ChromeOptions options = new ChromeOptions();
@@ -89,7 +100,7 @@ class DashboardBrowserTest {
             .usingAnyFreePort()
             .build();
     browser = new ChromeDriver(service, options);
-    Files.createDirectories(SCREENSHOTS);
+    screenshots = Files.createDirectories(Path.of("target", "dashboard-screenshots", storeName()));
   }
 
   @AfterEach
@@ -103,13 +114,11 @@ class DashboardBrowserTest {
     if (errand != null) {
       errand.stop(Duration.ofSeconds(5));
     }
-    if (store != null) {
-      store.close();
-    }
+    closeStore();
   }
 
   private void screenshot(String name) throws IOException {
-    Files.write(SCREENSHOTS.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
+    Files.write(screenshots.resolve(name + ".png"), browser.getScreenshotAs(OutputType.BYTES));
   }
 
   /** Waits until the page at a URL that contains {@code inUrl} has loaded, titled {@code title}. */
@@ -227,9 +236,58 @@ class DashboardBrowserTest {
         .containsExactlyInAnyOrder("default", "images", "mail");
     screenshot("queues");
 
-    browser.findElement(By.linkText("Nodes")).click();
-    awaitTitle("Nodes · Errand", "/nodes");
-    screenshot("nodes");
+    // A node with a periodic job: the cron page shows its slots, the nodes page that it leads.
+    Errand cronNode =
+        Errand.create(
+                Config.builder(errand.config().store())
+                    .nodeId("cron-node")
+                    .queue("default", 1)
+                    .worker("tick", Tick.class, job -> Outcome.complete())
+                    .periodic(
+                        PeriodicJob.of(Schedule.every(Duration.ofSeconds(1)), new Tick())
+                            .named("heartbeat-tick"))
+                    .build())
+            .start();
+    try {
+      browser.findElement(By.linkText("Cron")).click();
+      awaitTitle("Cron · Errand", "/cron");
+      await("a completed slot on the cron page")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                browser.navigate().refresh();
+                return !browser
+                    .findElements(
+                        By.cssSelector("tr[data-cron='heartbeat-tick'] a.state-completed"))
+                    .isEmpty();
+              });
+      assertThat(browser.findElement(By.cssSelector("tr[data-cron='heartbeat-tick']")).getText())
+          .contains("every 1 second", "every 1s", "tick", "cron-node");
+      screenshot("cron");
+
+      browser.findElement(By.linkText("Nodes")).click();
+      awaitTitle("Nodes · Errand", "/nodes");
+      await("the node's lead on the nodes page")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                browser.navigate().refresh();
+                return browser
+                    .findElement(By.cssSelector("tr[data-node='cron-node'] .leader"))
+                    .getText()
+                    .equals("leader");
+              });
+      screenshot("nodes");
+    } finally {
+      cronNode.stop(Duration.ofSeconds(5));
+    }
+  }
+
+  record Tick() implements JobArgs {
+    @Override
+    public String kind() {
+      return "tick";
+    }
   }
 
   @Test

@@ -9,7 +9,9 @@ import dev.errand.Errand;
 import dev.errand.JobArgs;
 import dev.errand.JobState;
 import dev.errand.Outcome;
+import dev.errand.PeriodicJob;
 import dev.errand.RawArgs;
+import dev.errand.Schedule;
 import dev.errand.sqlite.SqliteStore;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -582,6 +584,64 @@ class DashboardTest {
         .hasMessageContaining("at least 16");
   }
 
+  record Tick() implements JobArgs {
+    @Override
+    public String kind() {
+      return "tick";
+    }
+  }
+
+  @Test
+  void theCronPageListsTheLiveNodesPeriodicJobsWithTheirLastSlots(@TempDir Path dir)
+      throws Exception {
+    start(dir, null);
+    Errand node =
+        Errand.create(
+                Config.builder(store)
+                    .nodeId("cron-node")
+                    .queue("default", 2)
+                    .worker("tick", Tick.class, job -> Outcome.complete())
+                    .periodic(
+                        PeriodicJob.of(Schedule.every(Duration.ofSeconds(1)), new Tick())
+                            .named("heartbeat-tick"))
+                    .periodic(
+                        PeriodicJob.of(Schedule.cron("0 3 * * *"), new Tick())
+                            .named("nightly-report"))
+                    .build())
+            .start();
+    try {
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> page("/cron").body().contains("completed</a>"));
+      String cron = page("/cron").body();
+      assertThat(cron)
+          .contains(
+              "<tr data-cron=\"heartbeat-tick\"><td>heartbeat-tick</td><td>every 1 second<br>"
+                  + "<code>every 1s</code>",
+              "<tr data-cron=\"nightly-report\"><td>nightly-report</td><td>"
+                  + Html.escape(Schedule.inWords("0 3 * * *"))
+                  + "<br><code>0 3 * * *</code>",
+              "<td>cron-node</td>",
+              "all its jobs");
+      // Its slot jobs carry the schedule's name; the page links to them through that metadata.
+      long slot =
+          Long.parseLong(
+              Pattern.compile("<a href=\"/jobs/(\\d+)\" class=\"state state-completed\">")
+                  .matcher(cron)
+                  .results()
+                  .findFirst()
+                  .orElseThrow()
+                  .group(1));
+      assertThat(errand.jobs().get(slot).orElseThrow().metadata())
+          .containsEntry(PeriodicJob.METADATA_KEY, "heartbeat-tick");
+      assertThat(rows(page("/jobs?where=metadata.errand.periodic%3Dheartbeat-tick").body()))
+          .contains(slot);
+    } finally {
+      node.stop(Duration.ofSeconds(5));
+    }
+    assertThat(page("/cron").body()).contains("No live node has periodic jobs.");
+  }
+
   record Mail() implements JobArgs {
     @Override
     public String kind() {
@@ -612,10 +672,20 @@ class DashboardTest {
       errand.enqueue(new RawArgs("send_email", "{}"), EnqueueOptions.defaults().queue("mail"));
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> page("/nodes").body().contains("<td class=\"num\">2</td>"));
+          .until(
+              () -> {
+                // Running jobs as the store has them; the lead as the node last reported it.
+                String body = page("/nodes").body();
+                return body.contains("<td class=\"num\">2</td>")
+                    && body.contains("<td class=\"leader\">leader</td>");
+              });
 
       String nodes = page("/nodes").body();
-      assertThat(nodes).contains("<tr data-node=\"worker-a\"><td>worker-a</td><td>mail ×3</td>");
+      assertThat(nodes)
+          .as("the one started node leads")
+          .contains(
+              "<tr data-node=\"worker-a\"><td>worker-a</td><td class=\"leader\">leader</td>"
+                  + "<td>mail ×3</td>");
     } finally {
       release.countDown();
       worker.stop(Duration.ofSeconds(5));
