@@ -24,6 +24,7 @@ import java.util.TreeSet;
  * @param leader whether it was the maintenance leader when it reported
  * @param periodicJobs the periodic jobs of its config, as {@link Errand#cron()} lists them when it
  *     reported
+ * @param attempts the attempts its workers ended since it started, per queue, when it reported
  */
 public record NodeInfo(
     String id,
@@ -33,7 +34,8 @@ public record NodeInfo(
     Instant reportedAt,
     Instant expiresAt,
     boolean leader,
-    List<PeriodicJobInfo> periodicJobs) {
+    List<PeriodicJobInfo> periodicJobs,
+    Map<String, AttemptTotals> attempts) {
   public NodeInfo {
     Objects.requireNonNull(id, "id");
     queues = Collections.unmodifiableSortedMap(new TreeMap<>(queues));
@@ -42,6 +44,20 @@ public record NodeInfo(
     Objects.requireNonNull(reportedAt, "reportedAt");
     Objects.requireNonNull(expiresAt, "expiresAt");
     periodicJobs = List.copyOf(periodicJobs);
+    attempts = Collections.unmodifiableSortedMap(new TreeMap<>(attempts));
+  }
+
+  /** A node whose workers ended no attempt yet. */
+  public NodeInfo(
+      String id,
+      Map<String, Integer> queues,
+      Set<String> kinds,
+      Instant startedAt,
+      Instant reportedAt,
+      Instant expiresAt,
+      boolean leader,
+      List<PeriodicJobInfo> periodicJobs) {
+    this(id, queues, kinds, startedAt, reportedAt, expiresAt, leader, periodicJobs, Map.of());
   }
 
   /** A node that does not lead and has no periodic jobs. */

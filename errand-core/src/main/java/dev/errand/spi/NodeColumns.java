@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.errand.AttemptTotals;
 import dev.errand.PeriodicJobInfo;
 import dev.errand.StoreException;
 import java.time.Instant;
@@ -48,14 +49,22 @@ public final class NodeColumns {
   }
 
   /** What a node reports beside its queues and kinds: whether it leads, its periodic jobs. */
-  public record Details(boolean leader, List<PeriodicJobInfo> periodicJobs) {}
+  public record Details(
+      boolean leader, List<PeriodicJobInfo> periodicJobs, Map<String, AttemptTotals> attempts) {}
 
   /**
    * The details as the JSON object that {@link #details} reads: {@code {"leader": true, "periodic":
-   * [{"name", "kind", "queue", "schedule", "next" (or null), "catchesUp"}]}}.
+   * [{"name", "kind", "queue", "schedule", "next" (or null), "catchesUp"}], "attempts": {"queue":
+   * [completed, failed]}}}.
    */
-  public static String detailsJson(boolean leader, List<PeriodicJobInfo> periodicJobs) {
+  public static String detailsJson(
+      boolean leader, List<PeriodicJobInfo> periodicJobs, Map<String, AttemptTotals> attempts) {
     ObjectNode details = JSON.createObjectNode().put("leader", leader);
+    ObjectNode byQueue = details.putObject("attempts");
+    new TreeMap<>(attempts)
+        .forEach(
+            (queue, totals) ->
+                byQueue.putArray(queue).add(totals.completed()).add(totals.failed()));
     ArrayNode periodic = details.putArray("periodic");
     for (PeriodicJobInfo job : periodicJobs) {
       periodic
@@ -85,7 +94,17 @@ public final class NodeColumns {
                 job.path("next").isTextual() ? Instant.parse(job.path("next").asText()) : null,
                 job.path("catchesUp").asBoolean()));
       }
-      return new Details(details.path("leader").asBoolean(false), periodic);
+      Map<String, AttemptTotals> attempts = new TreeMap<>();
+      details
+          .path("attempts")
+          .properties()
+          .forEach(
+              e ->
+                  attempts.put(
+                      e.getKey(),
+                      new AttemptTotals(
+                          e.getValue().path(0).asLong(), e.getValue().path(1).asLong())));
+      return new Details(details.path("leader").asBoolean(false), periodic, attempts);
     } catch (JsonProcessingException | RuntimeException e) {
       throw new StoreException(
           "stored node details are not as detailsJson writes them: " + json, e);

@@ -1,5 +1,6 @@
 package dev.errand.spi;
 
+import dev.errand.AttemptTotals;
 import dev.errand.PeriodicJobInfo;
 import java.time.Instant;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.Set;
  * @param expiresAt when the entry stops counting unless the node reports again
  * @param leader whether the node is the maintenance leader now
  * @param periodicJobs the periodic jobs of its config, with their next slots
+ * @param attempts the attempts its workers ended since it started, per queue
  */
 public record NodeReportParams(
     String nodeId,
@@ -27,7 +29,8 @@ public record NodeReportParams(
     Instant now,
     Instant expiresAt,
     boolean leader,
-    List<PeriodicJobInfo> periodicJobs) {
+    List<PeriodicJobInfo> periodicJobs,
+    Map<String, AttemptTotals> attempts) {
   public NodeReportParams {
     Objects.requireNonNull(nodeId, "nodeId");
     queues = Map.copyOf(queues);
@@ -36,6 +39,20 @@ public record NodeReportParams(
     Objects.requireNonNull(now, "now");
     Objects.requireNonNull(expiresAt, "expiresAt");
     periodicJobs = List.copyOf(periodicJobs);
+    attempts = Map.copyOf(attempts);
+  }
+
+  /** The report of a node whose workers ended no attempt yet. */
+  public NodeReportParams(
+      String nodeId,
+      Map<String, Integer> queues,
+      Set<String> kinds,
+      Instant startedAt,
+      Instant now,
+      Instant expiresAt,
+      boolean leader,
+      List<PeriodicJobInfo> periodicJobs) {
+    this(nodeId, queues, kinds, startedAt, now, expiresAt, leader, periodicJobs, Map.of());
   }
 
   /** The report of a node that does not lead and has no periodic jobs. */

@@ -37,7 +37,9 @@ final class NodeRegistry {
                 .setString("queues", NodeColumns.queuesJson(params.queues()))
                 .setString("kinds", NodeColumns.kindsJson(params.kinds()))
                 .setString(
-                    "details", NodeColumns.detailsJson(params.leader(), params.periodicJobs()));
+                    "details",
+                    NodeColumns.detailsJson(
+                        params.leader(), params.periodicJobs(), params.attempts()));
             setTimestamp(b, "startedAt", params.startedAt());
             setTimestamp(b, "now", params.now());
             setTimestamp(b, "expiresAt", params.expiresAt());

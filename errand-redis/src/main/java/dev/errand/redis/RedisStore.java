@@ -571,7 +571,7 @@ public final class RedisStore implements Store {
             micros(params.startedAt()),
             micros(params.now()),
             micros(params.expiresAt()),
-            NodeColumns.detailsJson(params.leader(), params.periodicJobs())));
+            NodeColumns.detailsJson(params.leader(), params.periodicJobs(), params.attempts())));
   }
 
   @Override
@@ -600,7 +600,8 @@ public final class RedisStore implements Store {
               JobFields.instant(f.get("reported_at")),
               JobFields.instant(f.get("expires_at")),
               details.leader(),
-              details.periodicJobs()));
+              details.periodicJobs(),
+              details.attempts()));
     }
     return nodes;
   }

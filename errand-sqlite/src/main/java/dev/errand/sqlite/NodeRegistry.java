@@ -36,7 +36,10 @@ final class NodeRegistry {
               .setString("id", params.nodeId())
               .setString("queues", NodeColumns.queuesJson(params.queues()))
               .setString("kinds", NodeColumns.kindsJson(params.kinds()))
-              .setString("details", NodeColumns.detailsJson(params.leader(), params.periodicJobs()))
+              .setString(
+                  "details",
+                  NodeColumns.detailsJson(
+                      params.leader(), params.periodicJobs(), params.attempts()))
               .setLong("startedAt", JobRows.micros(params.startedAt()))
               .setLong("now", JobRows.micros(params.now()))
               .setLong("expiresAt", JobRows.micros(params.expiresAt()))

@@ -3,6 +3,7 @@ package dev.errand.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.errand.AttemptTotals;
 import dev.errand.NodeInfo;
 import dev.errand.PeriodicJobInfo;
 import dev.errand.spi.Capability;
@@ -72,19 +73,26 @@ abstract class NodesContract extends ContractFixtures {
   }
 
   @Test
-  void aReportSaysWhetherTheNodeLeadsAndItsPeriodicJobs() {
+  void aReportSaysWhetherTheNodeLeadsItsPeriodicJobsAndItsAttemptsPerQueue() {
     List<PeriodicJobInfo> periodic =
         List.of(
             new PeriodicJobInfo(
                 "nightly-report", "report", "default", "0 3 * * * (UTC)", at(60), true),
             new PeriodicJobInfo("sweep", "sweep.v2", "maintenance", "every 15m", null, false));
+    Map<String, AttemptTotals> attempts =
+        Map.of(
+            "default",
+            new AttemptTotals(1_234_567_890_123L, 7),
+            "mail.v2",
+            new AttemptTotals(0, 3));
     store.nodeReport(
-        new NodeReportParams(OWNER, Map.of(), Set.of(), at(0), at(3), at(33), true, periodic));
+        new NodeReportParams(
+            OWNER, Map.of(), Set.of(), at(0), at(3), at(33), true, periodic, attempts));
     store.nodeReport(new NodeReportParams(OTHER_OWNER, Map.of(), Set.of(), at(1), at(2), at(32)));
 
     assertThat(store.nodeList(new NodeListParams(at(4))))
         .containsExactly(
-            new NodeInfo(OWNER, Map.of(), Set.of(), at(0), at(3), at(33), true, periodic),
+            new NodeInfo(OWNER, Map.of(), Set.of(), at(0), at(3), at(33), true, periodic, attempts),
             new NodeInfo(OTHER_OWNER, Map.of(), Set.of(), at(1), at(2), at(32), false, List.of()));
 
     store.nodeReport(

@@ -17,9 +17,11 @@ final class AttemptReporter {
   private static final Logger log = LoggerFactory.getLogger(AttemptReporter.class);
 
   private final List<JobListener> listeners;
+  private final AttemptCounts counts;
 
-  AttemptReporter(List<JobListener> listeners) {
+  AttemptReporter(List<JobListener> listeners, AttemptCounts counts) {
     this.listeners = listeners;
+    this.counts = counts;
   }
 
   /** {@code attempt} is stopped because its job is no longer ours, for the reason {@code why}. */
@@ -54,6 +56,12 @@ final class AttemptReporter {
       return;
     }
     AttemptResult result = attempt.result;
+    if (result.result() == JobEvent.Result.COMPLETED) {
+      counts.count(attempt.info.queue(), true);
+    } else if (result.result() == JobEvent.Result.RETRYING
+        || result.result() == JobEvent.Result.DISCARDED) {
+      counts.count(attempt.info.queue(), false);
+    }
     if (result.result() == JobEvent.Result.RETRYING
         || result.result() == JobEvent.Result.DISCARDED) {
       log.warn(

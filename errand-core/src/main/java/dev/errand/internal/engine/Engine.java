@@ -55,6 +55,9 @@ public final class Engine implements JobSignals {
   /** Null when the store keeps no node registry. */
   private final NodeReporter reporter;
 
+  /** The attempts this node's workers ended, per queue: reported with the node's entry. */
+  private final AttemptCounts attemptCounts = new AttemptCounts();
+
   private final TimeoutSweeper timeouts = new TimeoutSweeper(this::interruptOverdue);
   private final UnworkedQueueCheck unworked;
 
@@ -66,7 +69,7 @@ public final class Engine implements JobSignals {
     this.clockCheck = new ClockSkewCheck(config);
     AttemptRunner runner = new AttemptRunner(config, encoder, enqueuer);
     this.completer = new Completer(config);
-    AttemptReporter attemptReporter = new AttemptReporter(config.listeners());
+    AttemptReporter attemptReporter = new AttemptReporter(config.listeners(), attemptCounts);
     this.leaseKeeper =
         new LeaseKeeper(config, this::heldAttempts, ids -> stopLocally(ids, LeaseKeeper.LOST));
     // The leader's services run a pass as soon as this node is elected, and the node reports that
@@ -90,7 +93,7 @@ public final class Engine implements JobSignals {
     maintenance.add(elector);
     this.reporter =
         config.store().capabilities().contains(Capability.NODE_REGISTRY)
-            ? new NodeReporter(config, elector::isLeader)
+            ? new NodeReporter(config, elector::isLeader, attemptCounts::totals)
             : null;
     this.unworked = new UnworkedQueueCheck(config);
   }

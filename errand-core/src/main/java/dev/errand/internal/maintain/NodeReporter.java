@@ -1,5 +1,6 @@
 package dev.errand.internal.maintain;
 
+import dev.errand.AttemptTotals;
 import dev.errand.Config;
 import dev.errand.QueueConfig;
 import dev.errand.internal.engine.Service;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Reports this node to the store's node registry every {@link Config#nodeReportInterval()}: the
@@ -24,14 +26,17 @@ import java.util.function.BooleanSupplier;
 public final class NodeReporter extends Service {
   private final Config config;
   private final BooleanSupplier isLeader;
+  private final Supplier<Map<String, AttemptTotals>> attempts;
   private final Map<String, Integer> queues = new LinkedHashMap<>();
   private final Set<String> kinds;
   private volatile Instant startedAt;
 
-  public NodeReporter(Config config, BooleanSupplier isLeader) {
+  public NodeReporter(
+      Config config, BooleanSupplier isLeader, Supplier<Map<String, AttemptTotals>> attempts) {
     super("node-reporter");
     this.config = config;
     this.isLeader = isLeader;
+    this.attempts = attempts;
     for (QueueConfig queue : config.queues().values()) {
       queues.put(queue.name(), queue.concurrency());
     }
@@ -59,7 +64,8 @@ public final class NodeReporter extends Service {
                 now,
                 now.plus(config.nodeExpiry()),
                 isLeader.getAsBoolean(),
-                config.periodicJobs().stream().map(p -> p.info(now)).toList()));
+                config.periodicJobs().stream().map(p -> p.info(now)).toList(),
+                attempts.get()));
     if (isLeader.getAsBoolean()) {
       int pruned = config.store().nodePrune(new NodePruneParams(now));
       if (pruned > 0) {

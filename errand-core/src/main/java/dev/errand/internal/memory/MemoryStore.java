@@ -624,7 +624,8 @@ public final class MemoryStore implements Store, Notifier {
             params.now(),
             params.expiresAt(),
             params.leader(),
-            params.periodicJobs());
+            params.periodicJobs(),
+            params.attempts());
     lock.lock();
     try {
       nodes.put(node.id(), node);

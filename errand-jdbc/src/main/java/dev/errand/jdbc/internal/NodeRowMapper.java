@@ -45,6 +45,7 @@ public final class NodeRowMapper {
         decoding.instant(rs, 5), // reported_at
         decoding.instant(rs, 6), // expires_at
         details.leader(),
-        details.periodicJobs());
+        details.periodicJobs(),
+        details.attempts());
   }
 }
