@@ -46,6 +46,7 @@ public final class ApiServer implements AutoCloseable {
   private final ServerOptions options;
   private final List<Route> routes = new ArrayList<>();
   private final Javalin app;
+  private final Dashboard dashboard;
 
   /** One route of the API, for the server and for the check that the OpenAPI file covers it. */
   record Route(HandlerType method, String path, Handler handler) {}
@@ -61,10 +62,12 @@ public final class ApiServer implements AutoCloseable {
 
   ApiServer(Errand errand, ServerOptions options, Duration idleTimeout) {
     this.options = options;
-    Dashboard dashboard = new Dashboard(errand, options.token(), options.readOnlyToken());
+    Dashboard dashboard =
+        new Dashboard(errand, options.token(), options.readOnlyToken(), options.dashboardPath());
+    this.dashboard = dashboard;
     RequestGuard guard = new RequestGuard(options, dashboard);
     Routes add = (method, path, handler) -> routes.add(new Route(method, path, handler));
-    new ServiceRoutes(errand, this::routeNames).addTo(add);
+    new ServiceRoutes(errand, this::routeNames, dashboard.home()).addTo(add);
     new JobRoutes(errand, EnqueueRequests.forServer(errand, options)).addTo(add);
     new QueueRoutes(errand, options).addTo(add);
     new WorkerProtocolRoutes(errand, options).addTo(add);
@@ -93,7 +96,7 @@ public final class ApiServer implements AutoCloseable {
                   ApiError.class, (e, ctx) -> error(ctx, e.status, e.field, e.getMessage()));
               config.routes.exception(
                   RequestGuard.LoginRequired.class,
-                  (e, ctx) -> ctx.status(303).header("Location", "/login"));
+                  (e, ctx) -> ctx.status(303).header("Location", dashboard.loginPath()));
               config.routes.exception(
                   HttpResponseException.class,
                   (e, ctx) -> {
@@ -171,6 +174,7 @@ public final class ApiServer implements AutoCloseable {
   @Override
   public void close() {
     app.stop();
+    dashboard.close();
   }
 
   /** "METHOD /path" of every route, for the OpenAPI check. */

@@ -35,18 +35,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The web dashboard's pages, server-rendered HTML on Errand's public API: the jobs by state with
- * filters and keyset paging ({@code /jobs}), one job with its args, metadata, lease and every
- * attempt's error ({@code /jobs/{id}}), the queues with their counts ({@code /queues}), and the
- * nodes that report to the store with the jobs each runs ({@code /nodes}). A browser asking for
- * {@code /} is sent to the jobs.
+ * The web dashboard's pages, server-rendered HTML on Errand's public API: the overview's numbers
+ * and charts ({@code /overview}, from {@link DashboardHistory}), the jobs by state with filters
+ * (queue, kind, tag, args and metadata), keyset paging and bulk actions ({@code /jobs}), one job
+ * with its args, metadata, lease and every attempt's error ({@code /jobs/{id}}), the queues with
+ * their counts ({@code /queues}), the periodic jobs with their last slots ({@code /cron}), and the
+ * nodes that report to the store, which one leads and the jobs each runs ({@code /nodes}). A
+ * browser asking for {@code /} is sent to the jobs. All of it may live under a base path ({@code
+ * --dashboard-path}).
  *
  * <p>Safe by construction: every value a job or queue carries is escaped ({@link Html}); the pages
- * load no script and nothing from elsewhere, and say so in a strict Content-Security-Policy; they
- * pass the same {@link RequestGuard} as the API (the Host check, cross-site requests refused, and
- * the token when the server has one). Its actions (run now, cancel, delete, pause, resume) are
- * forms that carry a CSRF token; each is logged with who acted. The login for a server off
- * loopback, read-only and admin roles, and the other pages of the issue come next.
+ * load nothing from elsewhere and no inline script or style, and say so in a strict
+ * Content-Security-Policy; they pass the same {@link RequestGuard} as the API (the Host check,
+ * cross-site requests refused, and the token or a login when the server has one, with read-only and
+ * admin roles). Its actions are forms that carry a CSRF token; each is logged with who acted.
  */
 final class Dashboard {
   /** Jobs per page of the jobs list. */
@@ -55,15 +57,34 @@ final class Dashboard {
   /** The longest args shown in the list; the job's page shows them whole. */
   private static final int ARGS_PREVIEW_CHARS = 80;
 
-  /** Nothing but this server's own stylesheet and forms: no script, no frame, no other origin. */
+  /**
+   * Nothing but this server's own stylesheets, scripts (the overview's charts) and forms: no inline
+   * script or style, no frame, no other origin.
+   */
   static final String CONTENT_SECURITY_POLICY =
-      "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';"
-          + " frame-ancestors 'none'; base-uri 'none'";
+      "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self';"
+          + " img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
   private static final byte[] CSS = resource("dashboard/dashboard.css");
 
   /** The stylesheet's address names its content: cached for good, never stale. */
-  static final String CSS_PATH = "/assets/dashboard-" + sha256(CSS).substring(0, 12) + ".css";
+  static final String CSS_FILE = "/assets/dashboard-" + sha256(CSS).substring(0, 12) + ".css";
+
+  private static final byte[] OVERVIEW_JS = resource("dashboard/overview.js");
+
+  /** The overview's script, named by its content as the stylesheet is. */
+  static final String OVERVIEW_JS_FILE =
+      "/assets/overview-" + sha256(OVERVIEW_JS).substring(0, 12) + ".js";
+
+  /** uPlot, from its WebJar: its version names it. */
+  static final String UPLOT_VERSION = webjarVersion("uplot");
+
+  private static final byte[] UPLOT_JS =
+      resource("/META-INF/resources/webjars/uplot/" + UPLOT_VERSION + "/dist/uPlot.iife.min.js");
+  private static final byte[] UPLOT_CSS =
+      resource("/META-INF/resources/webjars/uplot/" + UPLOT_VERSION + "/dist/uPlot.min.css");
+  static final String UPLOT_JS_FILE = "/assets/uPlot-" + UPLOT_VERSION + ".min.js";
+  static final String UPLOT_CSS_FILE = "/assets/uPlot-" + UPLOT_VERSION + ".min.css";
 
   private static final Logger log = LoggerFactory.getLogger(Dashboard.class);
 
@@ -75,7 +96,8 @@ final class Dashboard {
           "/jobs/[0-9]+/(retry|cancel|delete)|/jobs/bulk|/queues/[^/]+/(pause|resume)|/login|/logout");
 
   /** The pages a login opens, beside the actions. */
-  private static final Pattern PAGE = Pattern.compile("/jobs|/jobs/[0-9]+|/queues|/nodes|/cron");
+  private static final Pattern PAGE =
+      Pattern.compile("/overview|/overview/data|/jobs|/jobs/[0-9]+|/queues|/nodes|/cron");
 
   /** At most this many jobs per bulk action: a larger set takes another one. */
   static final int BULK_LIMIT = 1_000;
@@ -94,14 +116,31 @@ final class Dashboard {
 
   private final byte[] token;
   private final byte[] readOnlyToken;
+
+  /** The path every page, action and asset starts with: "" or, say, {@code /errand}. */
+  private final String base;
+
+  private final String cssPath;
   private final DashboardSessions sessions = new DashboardSessions(java.time.Clock.systemUTC());
+  private final DashboardHistory history;
 
   /**
    * {@code token} and {@code readOnlyToken}: the server's, which the login form takes; null when it
    * has none.
    */
   Dashboard(Errand errand, String token, String readOnlyToken) {
+    this(errand, token, readOnlyToken, "");
+  }
+
+  /**
+   * Under {@code base}: every page, action and asset at a path that starts with it ({@code
+   * /errand}: {@code /errand/jobs}); "" for the server's root.
+   */
+  Dashboard(Errand errand, String token, String readOnlyToken, String base) {
     this.errand = errand;
+    this.base = base;
+    this.cssPath = base + CSS_FILE;
+    this.history = new DashboardHistory(errand, java.time.Clock.systemUTC());
     this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.readOnlyToken =
         readOnlyToken == null ? null : readOnlyToken.getBytes(StandardCharsets.UTF_8);
@@ -111,21 +150,39 @@ final class Dashboard {
   }
 
   void addTo(ApiServer.Routes pages) {
-    pages.add(HandlerType.GET, "/jobs", this::jobs);
-    pages.add(HandlerType.GET, "/jobs/{id}", this::job);
-    pages.add(HandlerType.GET, "/queues", this::queues);
-    pages.add(HandlerType.GET, "/nodes", this::nodes);
-    pages.add(HandlerType.GET, "/cron", this::cron);
-    pages.add(HandlerType.GET, CSS_PATH, this::css);
-    pages.add(HandlerType.POST, "/jobs/bulk", this::bulk);
-    pages.add(HandlerType.POST, "/jobs/{id}/retry", ctx -> jobAction(ctx, "retry"));
-    pages.add(HandlerType.POST, "/jobs/{id}/cancel", ctx -> jobAction(ctx, "cancel"));
-    pages.add(HandlerType.POST, "/jobs/{id}/delete", ctx -> jobAction(ctx, "delete"));
-    pages.add(HandlerType.POST, "/queues/{name}/pause", ctx -> queueAction(ctx, true));
-    pages.add(HandlerType.POST, "/queues/{name}/resume", ctx -> queueAction(ctx, false));
-    pages.add(HandlerType.GET, "/login", ctx -> loginPage(ctx, 200, null));
-    pages.add(HandlerType.POST, "/login", this::login);
-    pages.add(HandlerType.POST, "/logout", this::logout);
+    pages.add(HandlerType.GET, base + "/jobs", this::jobs);
+    pages.add(HandlerType.GET, base + "/jobs/{id}", this::job);
+    pages.add(HandlerType.GET, base + "/queues", this::queues);
+    pages.add(HandlerType.GET, base + "/nodes", this::nodes);
+    pages.add(HandlerType.GET, base + "/cron", this::cron);
+    pages.add(HandlerType.GET, cssPath, ctx -> asset(ctx, "text/css; charset=utf-8", CSS));
+    pages.add(HandlerType.GET, base + "/overview", this::overview);
+    pages.add(HandlerType.GET, base + "/overview/data", this::overviewData);
+    pages.add(
+        HandlerType.GET,
+        base + OVERVIEW_JS_FILE,
+        ctx -> asset(ctx, "text/javascript; charset=utf-8", OVERVIEW_JS));
+    pages.add(
+        HandlerType.GET,
+        base + UPLOT_JS_FILE,
+        ctx -> asset(ctx, "text/javascript; charset=utf-8", UPLOT_JS));
+    pages.add(
+        HandlerType.GET,
+        base + UPLOT_CSS_FILE,
+        ctx -> asset(ctx, "text/css; charset=utf-8", UPLOT_CSS));
+    if (!base.isEmpty()) {
+      // The base itself, with a slash or without (the server ignores a trailing one).
+      pages.add(HandlerType.GET, base, ctx -> ctx.status(303).header("Location", base + "/jobs"));
+    }
+    pages.add(HandlerType.POST, base + "/jobs/bulk", this::bulk);
+    pages.add(HandlerType.POST, base + "/jobs/{id}/retry", ctx -> jobAction(ctx, "retry"));
+    pages.add(HandlerType.POST, base + "/jobs/{id}/cancel", ctx -> jobAction(ctx, "cancel"));
+    pages.add(HandlerType.POST, base + "/jobs/{id}/delete", ctx -> jobAction(ctx, "delete"));
+    pages.add(HandlerType.POST, base + "/queues/{name}/pause", ctx -> queueAction(ctx, true));
+    pages.add(HandlerType.POST, base + "/queues/{name}/resume", ctx -> queueAction(ctx, false));
+    pages.add(HandlerType.GET, base + "/login", ctx -> loginPage(ctx, 200, null));
+    pages.add(HandlerType.POST, base + "/login", this::login);
+    pages.add(HandlerType.POST, base + "/logout", this::logout);
   }
 
   /**
@@ -141,29 +198,64 @@ final class Dashboard {
     return ctx.attribute(RequestGuard.ROLE) == RequestGuard.Role.ADMIN;
   }
 
+  /** Stops sampling the overview's history. */
+  void close() {
+    history.close();
+  }
+
+  /** Where the dashboard begins: its jobs list. */
+  String home() {
+    return base + "/jobs";
+  }
+
+  /** Its login form. */
+  String loginPath() {
+    return base + "/login";
+  }
+
+  /** Where a reader may post, to log out. */
+  String logoutPath() {
+    return base + "/logout";
+  }
+
+  /** {@code path} below the base, or null when it is not the dashboard's. */
+  private String local(String path) {
+    if (base.isEmpty()) {
+      return path;
+    }
+    if (path.equals(base)) {
+      return "/";
+    }
+    return path.startsWith(base + "/") ? path.substring(base.length()) : null;
+  }
+
   /** Whether the request is for a page or action of the dashboard. */
-  static boolean isDashboard(Context ctx) {
-    String path = ctx.path();
-    return isFormAction(ctx.method(), path)
-        || (ctx.method() == HandlerType.GET
-            && (PAGE.matcher(path).matches() || (path.equals("/") && wantsPage(ctx))));
+  boolean isDashboard(Context ctx) {
+    String path = local(ctx.path());
+    return path != null
+        && (isFormAction(ctx.method(), ctx.path())
+            || (ctx.method() == HandlerType.GET
+                && (PAGE.matcher(path).matches()
+                    || (path.equals("/") && (!base.isEmpty() || wantsPage(ctx))))));
   }
 
   /** What a browser may load before it logged in: the login form and the stylesheet. */
-  static boolean isOpen(HandlerType method, String path) {
-    return path.equals("/login") || (method == HandlerType.GET && path.equals(CSS_PATH));
+  boolean isOpen(HandlerType method, String path) {
+    return path.equals(base + "/login") || (method == HandlerType.GET && path.equals(cssPath));
   }
 
   private void loginPage(Context ctx, int status, String problem) {
     Html body = new Html().raw("<h1>Log in</h1>");
     if (token == null) {
       body.raw(
-          "<p>This server has no token: its dashboard needs no login. <a href=\"/jobs\">Jobs</a></p>");
+          "<p>This server has no token: its dashboard needs no login. <a href=\""
+              + base
+              + "/jobs\">Jobs</a></p>");
     } else {
       if (problem != null) {
         body.raw("<p class=\"error\" id=\"login-problem\">").text(problem).raw("</p>");
       }
-      body.raw("<form class=\"filters\" method=\"post\" action=\"/login\">")
+      body.raw("<form class=\"filters\" method=\"post\" action=\"" + base + "/login\">")
           .raw("<input type=\"hidden\" name=\"csrf\" value=\"")
           .text(csrf)
           .raw("\">")
@@ -181,7 +273,7 @@ final class Dashboard {
     checkCsrf(ctx);
     String given = ctx.formParam("token");
     if (token == null) {
-      ctx.status(303).header("Location", "/jobs");
+      ctx.status(303).header("Location", base + "/jobs");
       return;
     }
     byte[] bytes = given == null ? new byte[0] : given.getBytes(StandardCharsets.UTF_8);
@@ -198,24 +290,27 @@ final class Dashboard {
     }
     log.info("dashboard: login from {} as {}", ctx.ip(), role.describe());
     ctx.status(303)
-        .header("Set-Cookie", DashboardSessions.cookie(sessions.start(role)))
-        .header("Location", "/jobs");
+        .header(
+            "Set-Cookie",
+            DashboardSessions.cookie(sessions.start(role), base.isEmpty() ? "/" : base))
+        .header("Location", base + "/jobs");
   }
 
   private void logout(Context ctx) {
     checkCsrf(ctx);
     sessions.end(ctx.cookie(DashboardSessions.COOKIE));
     ctx.status(303)
-        .header("Set-Cookie", DashboardSessions.expiredCookie())
-        .header("Location", "/login");
+        .header("Set-Cookie", DashboardSessions.expiredCookie(base.isEmpty() ? "/" : base))
+        .header("Location", base + "/login");
   }
 
   /**
    * Whether a request is one of the actions the pages' forms post: these take a form body, which
    * {@link RequestGuard} refuses everywhere else.
    */
-  static boolean isFormAction(HandlerType method, String path) {
-    return method == HandlerType.POST && FORM_ACTION.matcher(path).matches();
+  boolean isFormAction(HandlerType method, String path) {
+    String local = local(path);
+    return method == HandlerType.POST && local != null && FORM_ACTION.matcher(local).matches();
   }
 
   /** Who acts, for the log. */
@@ -246,7 +341,8 @@ final class Dashboard {
           default -> errand.jobs().delete(id);
         };
     if (done) {
-      ctx.status(303).header("Location", action.equals("delete") ? "/jobs" : "/jobs/" + id);
+      ctx.status(303)
+          .header("Location", action.equals("delete") ? base + "/jobs" : base + "/jobs/" + id);
     } else if (action.equals("delete") && errand.jobs().get(id).isPresent()) {
       render(
           ctx,
@@ -381,7 +477,7 @@ final class Dashboard {
     if (gone > 0) {
       body.raw("<p>").text(gone + " no longer existed.").raw("</p>");
     }
-    body.raw("<p><a href=\"/jobs\">Jobs</a></p>");
+    body.raw("<p><a href=\"" + base + "/jobs\">Jobs</a></p>");
     render(ctx, 200, BULK_LABEL.get(action) + ": done", "jobs", body);
   }
 
@@ -403,7 +499,7 @@ final class Dashboard {
     if (ids.isEmpty()) {
       body.raw("<p id=\"bulk-confirm\">")
           .text(matching ? "No job matches the filter." : "No job was selected.")
-          .raw("</p><p><a href=\"/jobs\">Jobs</a></p>");
+          .raw("</p><p><a href=\"" + base + "/jobs\">Jobs</a></p>");
       render(ctx, 200, BULK_LABEL.get(action) + "?", "jobs", body);
       return;
     }
@@ -426,7 +522,7 @@ final class Dashboard {
                   + "); run it again for the rest.")
           .raw("</p>");
     }
-    body.raw("<form method=\"post\" action=\"/jobs/bulk\">");
+    body.raw("<form method=\"post\" action=\"" + base + "/jobs/bulk\">");
     hidden(body, "csrf", csrf);
     for (long id : ids) {
       hidden(body, "id", Long.toString(id));
@@ -435,7 +531,7 @@ final class Dashboard {
         .text(action + "-confirmed")
         .raw("\">")
         .text(BULK_LABEL.get(action) + " " + ids.size() + (ids.size() == 1 ? " job" : " jobs"))
-        .raw("</button> <a href=\"/jobs\">Back, doing nothing</a></form>");
+        .raw("</button> <a href=\"" + base + "/jobs\">Back, doing nothing</a></form>");
     render(ctx, 200, BULK_LABEL.get(action) + "?", "jobs", body);
   }
 
@@ -458,7 +554,7 @@ final class Dashboard {
     } else {
       errand.queues().resume(queue);
     }
-    ctx.status(303).header("Location", "/queues");
+    ctx.status(303).header("Location", base + "/queues");
   }
 
   /** A form that posts one action of these pages, with the CSRF token; none for a reader. */
@@ -597,7 +693,7 @@ final class Dashboard {
     for (JobState s : JobState.values()) {
       tab(body, JobJson.state(s), s, counts.getOrDefault(s, 0L), s == state, filters);
     }
-    body.raw("</nav><form class=\"filters\" method=\"get\" action=\"/jobs\">");
+    body.raw("</nav><form class=\"filters\" method=\"get\" action=\"" + base + "/jobs\">");
     if (state != null) {
       body.raw("<input type=\"hidden\" name=\"state\" value=\"")
           .text(JobJson.state(state))
@@ -629,7 +725,7 @@ final class Dashboard {
       if (bulk) {
         // The rows' boxes and the buttons under them make one form; the filter goes with it for
         // the actions on every job that matches.
-        body.raw("<form id=\"bulk\" method=\"post\" action=\"/jobs/bulk\">");
+        body.raw("<form id=\"bulk\" method=\"post\" action=\"" + base + "/jobs/bulk\">");
         hidden(body, "csrf", csrf);
         hidden(body, "state", state == null ? null : JobJson.state(state));
         filters.forEach((name, value) -> hidden(body, name, value));
@@ -649,7 +745,7 @@ final class Dashboard {
               .text(job.id())
               .raw("\"></td>");
         }
-        body.raw("<td class=\"num\"><a href=\"/jobs/")
+        body.raw("<td class=\"num\"><a href=\"" + base + "/jobs/")
             .text(job.id())
             .raw("\">")
             .text(job.id())
@@ -697,7 +793,7 @@ final class Dashboard {
     render(ctx, problem == null ? 200 : 400, "Jobs", "jobs", body);
   }
 
-  private static void tab(
+  private void tab(
       Html body,
       String label,
       JobState state,
@@ -715,7 +811,7 @@ final class Dashboard {
         .raw("</span></a>");
   }
 
-  private static String jobsUrl(JobState state, Map<String, String> filters, long after) {
+  private String jobsUrl(JobState state, Map<String, String> filters, long after) {
     Map<String, String> params = new java.util.LinkedHashMap<>();
     if (state != null) {
       params.put("state", JobJson.state(state));
@@ -724,7 +820,7 @@ final class Dashboard {
     if (after != 0) {
       params.put("after", Long.toString(after));
     }
-    StringBuilder url = new StringBuilder("/jobs");
+    StringBuilder url = new StringBuilder(base + "/jobs");
     char sep = '?';
     for (Map.Entry<String, String> param : params.entrySet()) {
       url.append(sep)
@@ -783,13 +879,13 @@ final class Dashboard {
     }
     body.raw("</dl><div class=\"actions\">");
     if (job.state() != JobState.RUNNING && job.state() != JobState.AVAILABLE) {
-      actionForm(ctx, body, "/jobs/" + job.id() + "/retry", "Run now");
+      actionForm(ctx, body, base + "/jobs/" + job.id() + "/retry", "Run now");
     }
     if (!job.state().isFinal()) {
-      actionForm(ctx, body, "/jobs/" + job.id() + "/cancel", "Cancel");
+      actionForm(ctx, body, base + "/jobs/" + job.id() + "/cancel", "Cancel");
     }
     if (job.state() != JobState.RUNNING) {
-      actionForm(ctx, body, "/jobs/" + job.id() + "/delete", "Delete");
+      actionForm(ctx, body, base + "/jobs/" + job.id() + "/delete", "Delete");
     }
     body.raw("</div><h2>Args</h2><pre id=\"args\">").text(pretty(job.argsJson())).raw("</pre>");
     if (!job.metadata().isEmpty()) {
@@ -844,7 +940,7 @@ final class Dashboard {
           body.raw("<td class=\"num\">").text(queue.count(s)).raw("</td>");
         }
         body.raw("<td>");
-        String path = "/queues/" + URLEncoder.encode(queue.name(), StandardCharsets.UTF_8);
+        String path = base + "/queues/" + URLEncoder.encode(queue.name(), StandardCharsets.UTF_8);
         actionForm(
             ctx,
             body,
@@ -994,7 +1090,7 @@ final class Dashboard {
         body.raw("<span class=\"muted\">none yet</span>");
       }
       for (JobInfo slot : last) {
-        body.raw("<a href=\"/jobs/")
+        body.raw("<a href=\"" + base + "/jobs/")
             .text(slot.id())
             .raw("\" class=\"state state-")
             .text(JobJson.state(slot.state()))
@@ -1045,12 +1141,107 @@ final class Dashboard {
     return List.copyOf(last);
   }
 
-  private void css(Context ctx) {
+  /** A file whose path names its content or version: cached for good. */
+  private static void asset(Context ctx, String type, byte[] content) {
     ctx.status(200)
-        .contentType("text/css; charset=utf-8")
+        .contentType(type)
         .header("Cache-Control", "public, max-age=31536000, immutable")
         .header("X-Content-Type-Options", "nosniff")
-        .result(CSS);
+        .result(content);
+  }
+
+  /**
+   * The overview: per queue or for all, the attempts completed and failed per second, the age of
+   * the oldest waiting job and the jobs running, as numbers now and as charts over the last hour,
+   * refreshed every two seconds by its script (paused by a button, or while the tab is hidden).
+   */
+  private void overview(Context ctx) {
+    history.open();
+    Html body =
+        new Html()
+            .raw("<h1>Overview</h1><div id=\"overview\" data-source=\"")
+            .text(base + "/overview/data")
+            .raw("\"><div class=\"filters\"><label>queue<select id=\"overview-queue\">")
+            .raw("<option value=\"\">all queues</option>");
+    for (QueueInfo queue : errand.queues().list()) {
+      body.raw("<option value=\"")
+          .text(queue.name())
+          .raw("\">")
+          .text(queue.name())
+          .raw("</option>");
+    }
+    body.raw("</select></label>")
+        .raw("<button type=\"button\" id=\"overview-pause\" aria-pressed=\"false\">Pause</button>")
+        .raw(" <span class=\"muted\" id=\"overview-status\">loading…</span></div>")
+        .raw("<dl class=\"numbers\">");
+    for (String[] number :
+        new String[][] {
+          {"completed", "completed per second"},
+          {"failed", "failed per second"},
+          {"latency", "oldest waiting job, seconds"},
+          {"running", "running"},
+          {"available", "waiting"}
+        }) {
+      body.raw("<div><dt>")
+          .text(number[1])
+          .raw("</dt><dd id=\"now-")
+          .text(number[0])
+          .raw("\">—</dd></div>");
+    }
+    body.raw("</dl>");
+    for (String[] chart :
+        new String[][] {
+          {"throughput", "Attempts completed and failed per second"},
+          {"latency", "Age of the oldest waiting job"},
+          {"running", "Jobs running and waiting"}
+        }) {
+      body.raw("<h2>").text(chart[1]).raw("</h2><div class=\"chart\" id=\"chart-").text(chart[0]);
+      body.raw("\"></div>");
+    }
+    body.raw("<p class=\"muted\">")
+        .text(
+            "Sampled every "
+                + DashboardHistory.STEP.toSeconds()
+                + " s by this server since the dashboard was first opened (the last hour at"
+                + " most); rates are the nodes' own totals of attempts, which each reports every"
+                + " few seconds, over "
+                + DashboardHistory.RATE_WINDOW.toSeconds()
+                + " s; the age is that of the oldest run time among the first "
+                + "100 waiting jobs.")
+        .raw("</p></div>")
+        .raw("<link rel=\"stylesheet\" href=\"")
+        .text(base + UPLOT_CSS_FILE)
+        .raw("\"><script src=\"")
+        .text(base + UPLOT_JS_FILE)
+        .raw("\" defer></script><script src=\"")
+        .text(base + OVERVIEW_JS_FILE)
+        .raw("\" defer></script>");
+    render(ctx, 200, "Overview", "overview", body);
+  }
+
+  private void overviewData(Context ctx) {
+    history.open();
+    ctx.status(200)
+        .contentType("application/json")
+        .header("Cache-Control", "no-store")
+        .header("X-Content-Type-Options", "nosniff")
+        .result(history.json().toString());
+  }
+
+  /** The version of a WebJar on the class path, from its Maven metadata. */
+  private static String webjarVersion(String artifact) {
+    java.util.Properties properties = new java.util.Properties();
+    try (InputStream in =
+        Dashboard.class.getResourceAsStream(
+            "/META-INF/maven/org.webjars.npm/" + artifact + "/pom.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("the WebJar " + artifact + " is not on the class path");
+      }
+      properties.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return properties.getProperty("version");
   }
 
   private static void stateCell(Html body, JobState state) {
@@ -1074,15 +1265,16 @@ final class Dashboard {
             .text(title)
             .raw(" · Errand</title>")
             .raw("<link rel=\"stylesheet\" href=\"")
-            .raw(CSS_PATH)
+            .raw(cssPath)
             .raw("\"></head><body><header>")
             .raw("<strong>Errand</strong><nav>");
     for (String[] link :
         new String[][] {
-          {"jobs", "/jobs", "Jobs"},
-          {"queues", "/queues", "Queues"},
-          {"cron", "/cron", "Cron"},
-          {"nodes", "/nodes", "Nodes"}
+          {"overview", base + "/overview", "Overview"},
+          {"jobs", base + "/jobs", "Jobs"},
+          {"queues", base + "/queues", "Queues"},
+          {"cron", base + "/cron", "Cron"},
+          {"nodes", base + "/nodes", "Nodes"}
         }) {
       page.raw("<a href=\"")
           .raw(link[1])
@@ -1094,7 +1286,7 @@ final class Dashboard {
     }
     page.raw("</nav>");
     if (token != null && sessions.role(ctx.cookie(DashboardSessions.COOKIE)) != null) {
-      form(page, "/logout", "Log out");
+      form(page, base + "/logout", "Log out");
     }
     page.raw("</header><main>").raw(body.toString()).raw("</main></body></html>");
     ctx.status(status)

@@ -58,17 +58,22 @@ final class DashboardSessions {
     }
   }
 
-  /** The {@code Set-Cookie} value that gives a browser {@code session}. */
-  static String cookie(String session) {
+  /**
+   * The {@code Set-Cookie} value that gives a browser {@code session}, sent back only to the
+   * dashboard's paths ({@code path}: its base, or "/").
+   */
+  static String cookie(String session, String path) {
     return COOKIE
         + "="
         + session
-        + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
+        + "; Path="
+        + path
+        + "; HttpOnly; SameSite=Strict; Max-Age="
         + LIFETIME.toSeconds();
   }
 
   /** The {@code Set-Cookie} value that takes the session cookie away. */
-  static String expiredCookie() {
-    return COOKIE + "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+  static String expiredCookie(String path) {
+    return COOKIE + "=; Path=" + path + "; HttpOnly; SameSite=Strict; Max-Age=0";
   }
 }

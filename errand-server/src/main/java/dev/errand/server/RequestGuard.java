@@ -74,7 +74,9 @@ final class RequestGuard {
       role = checkTokenOrLogin(ctx);
     }
     // A reader changes nothing; it may log out of the dashboard.
-    if (role == Role.READ_ONLY && changesState(ctx.method()) && !ctx.path().equals("/logout")) {
+    if (role == Role.READ_ONLY
+        && changesState(ctx.method())
+        && !ctx.path().equals(dashboard.logoutPath())) {
       throw new ApiError(
           403,
           "Authorization",
@@ -86,7 +88,7 @@ final class RequestGuard {
     }
     ctx.attribute(ROLE, role);
     checkLength(ctx.header("Content-Length"));
-    if (Dashboard.isFormAction(ctx.method(), ctx.path())) {
+    if (dashboard.isFormAction(ctx.method(), ctx.path())) {
       checkFormType(ctx.header("Content-Type"));
     } else if (changesState(ctx.method())) {
       checkMediaType(ctx.header("Content-Type"), hasBody(ctx));
@@ -203,7 +205,7 @@ final class RequestGuard {
    * login form; the form and the stylesheet are open.
    */
   private Role checkTokenOrLogin(Context ctx) {
-    if (Dashboard.isOpen(ctx.method(), ctx.path())) {
+    if (dashboard.isOpen(ctx.method(), ctx.path())) {
       return Role.ADMIN; // the login form and the stylesheet: they act on nothing
     }
     Role session = dashboard.sessionRole(ctx);
@@ -212,7 +214,7 @@ final class RequestGuard {
     }
     if (ctx.header("Authorization") == null
         && ctx.method() == HandlerType.GET
-        && Dashboard.isDashboard(ctx)) {
+        && dashboard.isDashboard(ctx)) {
       throw new LoginRequired();
     }
     return checkToken(ctx);

@@ -56,6 +56,13 @@ final class ServerCommand implements Callable<Integer> {
   String allowedHosts;
 
   @Option(
+      names = "--dashboard-path",
+      description =
+          "where the dashboard's pages begin, such as /errand (/errand/jobs), behind a proxy"
+              + " that serves other things at the root (default: the root)")
+  String dashboardPath;
+
+  @Option(
       names = "--queues",
       description = "comma-separated queues the API accepts, or * for any (default: default)")
   String queues;
@@ -81,6 +88,7 @@ final class ServerCommand implements Callable<Integer> {
     flags.put(Settings.TOKEN, token);
     flags.put(Settings.READ_ONLY_TOKEN, readOnlyToken);
     flags.put(Settings.ALLOWED_HOSTS, allowedHosts);
+    flags.put(Settings.DASHBOARD_PATH, dashboardPath);
     flags.put(Settings.QUEUES, queues);
     flags.put(Settings.MAX_BODY_BYTES, maxBodyBytes);
     flags.put(Settings.MAX_ARGS_BYTES, maxArgsBytes);
@@ -157,7 +165,8 @@ final class ServerCommand implements Callable<Integer> {
             Integer.MAX_VALUE),
         names,
         commaSeparated(settings.get(Settings.ALLOWED_HOSTS, "")),
-        settings.get(Settings.READ_ONLY_TOKEN));
+        settings.get(Settings.READ_ONLY_TOKEN),
+        settings.get(Settings.DASHBOARD_PATH, ""));
   }
 
   private static Set<String> commaSeparated(String list) {

@@ -21,6 +21,8 @@ import java.util.TreeSet;
  *     refused, against DNS rebinding; on any other address, setting them turns the check on
  * @param readOnlyToken a second token, or null: it reads (the API's GET routes, the dashboard's
  *     pages) and changes nothing; only beside a {@code token}, and not the same
+ * @param dashboardPath where the dashboard's pages begin: "" for the root ({@code /jobs}), or a
+ *     path such as {@code /errand} ({@code /errand/jobs}) behind a proxy that serves other things
  */
 public record ServerOptions(
     String host,
@@ -29,7 +31,8 @@ public record ServerOptions(
     long maxBodyBytes,
     Set<String> queues,
     Set<String> allowedHosts,
-    String readOnlyToken) {
+    String readOnlyToken,
+    String dashboardPath) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -39,6 +42,17 @@ public record ServerOptions(
 
   public ServerOptions {
     queues = Set.copyOf(queues);
+    dashboardPath = dashboardPath == null || dashboardPath.equals("/") ? "" : dashboardPath;
+    if (!dashboardPath.isEmpty()
+        && (!dashboardPath.matches("(/[A-Za-z0-9._-]+)+")
+            || dashboardPath.equals("/api")
+            || dashboardPath.startsWith("/api/"))) {
+      throw new IllegalArgumentException(
+          "dashboard-path: '"
+              + dashboardPath
+              + "' is not a path such as /errand (segments of letters, digits, '.', '_' and '-',"
+              + " no trailing slash, not under /api)");
+    }
     Set<String> hosts = new TreeSet<>();
     for (String allowed : allowedHosts) {
       String name = allowed.trim().toLowerCase(Locale.ROOT);
@@ -96,7 +110,7 @@ public record ServerOptions(
 
   /** With no hosts allowed besides localhost and the loopback addresses. */
   public ServerOptions(String host, int port, String token, long maxBodyBytes, Set<String> queues) {
-    this(host, port, token, maxBodyBytes, queues, Set.of(), null);
+    this(host, port, token, maxBodyBytes, queues, Set.of(), null, "");
   }
 
   /** Loopback, port 8080, no token, 4 MiB bodies, queue {@code default} only. */
@@ -106,27 +120,39 @@ public record ServerOptions(
   }
 
   public ServerOptions withPort(int port) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
+    return new ServerOptions(
+        host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken, dashboardPath);
   }
 
   public ServerOptions withToken(String token) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
+    return new ServerOptions(
+        host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken, dashboardPath);
   }
 
   public ServerOptions withQueues(Set<String> queues) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
+    return new ServerOptions(
+        host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken, dashboardPath);
   }
 
   public ServerOptions withMaxBodyBytes(long maxBodyBytes) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
+    return new ServerOptions(
+        host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken, dashboardPath);
   }
 
   public ServerOptions withReadOnlyToken(String readOnlyToken) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
+    return new ServerOptions(
+        host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken, dashboardPath);
+  }
+
+  /** The dashboard under {@code dashboardPath} ({@code /errand}), or "" or "/" for the root. */
+  public ServerOptions withDashboardPath(String dashboardPath) {
+    return new ServerOptions(
+        host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken, dashboardPath);
   }
 
   public ServerOptions withAllowedHosts(Set<String> allowedHosts) {
-    return new ServerOptions(host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken);
+    return new ServerOptions(
+        host, port, token, maxBodyBytes, queues, allowedHosts, readOnlyToken, dashboardPath);
   }
 
   /** Whether requests' {@code Host} headers are checked: on loopback, or when hosts are given. */

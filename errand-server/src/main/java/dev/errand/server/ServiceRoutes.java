@@ -25,11 +25,16 @@ final class ServiceRoutes {
 
   private final Errand errand;
   private final Supplier<List<String>> routeNames;
+  private final String dashboardHome;
 
-  /** {@code routeNames}: "METHOD /path" of every route of the server, for the index. */
-  ServiceRoutes(Errand errand, Supplier<List<String>> routeNames) {
+  /**
+   * {@code routeNames}: "METHOD /path" of every route of the server, for the index; {@code
+   * dashboardHome}: where a browser asking for the root is sent.
+   */
+  ServiceRoutes(Errand errand, Supplier<List<String>> routeNames, String dashboardHome) {
     this.errand = errand;
     this.routeNames = routeNames;
+    this.dashboardHome = dashboardHome;
   }
 
   void addTo(ApiServer.Routes routes) {
@@ -62,7 +67,7 @@ final class ServiceRoutes {
    */
   private void index(Context ctx) {
     if (Dashboard.wantsPage(ctx)) {
-      ctx.status(303).header("Location", "/jobs");
+      ctx.status(303).header("Location", dashboardHome);
       return;
     }
     ObjectNode result = Body.MAPPER.createObjectNode();

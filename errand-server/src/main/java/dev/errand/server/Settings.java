@@ -27,6 +27,7 @@ final class Settings {
   static final String TOKEN = "token";
   static final String READ_ONLY_TOKEN = "read-only-token";
   static final String ALLOWED_HOSTS = "allowed-hosts";
+  static final String DASHBOARD_PATH = "dashboard-path";
   static final String QUEUES = "queues";
   static final String MAX_BODY_BYTES = "max-body-bytes";
   static final String MAX_ARGS_BYTES = "max-args-bytes";

@@ -236,6 +236,21 @@ abstract class DashboardBrowserTest {
         .containsExactlyInAnyOrder("default", "images", "mail");
     screenshot("queues");
 
+    // The overview draws its charts from this server's history, and pauses on request.
+    browser.findElement(By.linkText("Overview")).click();
+    awaitTitle("Overview · Errand", "/overview");
+    await("the overview's three charts")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> browser.findElements(By.cssSelector(".chart canvas")).size() >= 3);
+    awaitText(By.id("overview-status"), "live, every 2 s");
+    assertThat(browser.findElement(By.id("now-available")).getText())
+        .as("the mail job and the resize job run now")
+        .isEqualTo("2");
+    browser.findElement(By.id("overview-pause")).click();
+    awaitText(By.id("overview-status"), "paused");
+    assertThat(browser.findElement(By.id("overview-pause")).getText()).isEqualTo("Resume");
+    screenshot("overview");
+
     // A node with a periodic job: the cron page shows its slots, the nodes page that it leads.
     Errand cronNode =
         Errand.create(

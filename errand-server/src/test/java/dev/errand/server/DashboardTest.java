@@ -59,17 +59,14 @@ class DashboardTest {
   }
 
   private void start(Path dir, String token, String readOnlyToken) {
+    startWith(dir, ServerOptions.defaults().withToken(token).withReadOnlyToken(readOnlyToken));
+  }
+
+  private void startWith(Path dir, ServerOptions options) {
     store = SqliteStore.builder(dir.resolve("errand.db")).build();
     store.migrate();
     errand = Errand.create(Config.builder(store).build());
-    server =
-        new ApiServer(
-                errand,
-                ServerOptions.defaults()
-                    .withPort(0)
-                    .withToken(token)
-                    .withReadOnlyToken(readOnlyToken))
-            .start();
+    server = new ApiServer(errand, options.withPort(0)).start();
     base = "http://127.0.0.1:" + server.port();
   }
 
@@ -173,12 +170,12 @@ class DashboardTest {
     HttpResponse<String> root = page("/");
     assertThat(root.statusCode()).isEqualTo(303);
     assertThat(root.headers().firstValue("Location")).hasValue("/jobs");
-    HttpResponse<String> css = page(Dashboard.CSS_PATH);
+    HttpResponse<String> css = page(Dashboard.CSS_FILE);
     assertThat(css.statusCode()).isEqualTo(200);
     assertThat(css.headers().firstValue("Cache-Control"))
         .hasValue("public, max-age=31536000, immutable");
     assertThat(jobs.body())
-        .contains("<link rel=\"stylesheet\" href=\"" + Dashboard.CSS_PATH + "\">");
+        .contains("<link rel=\"stylesheet\" href=\"" + Dashboard.CSS_FILE + "\">");
   }
 
   @Test
@@ -460,7 +457,7 @@ class DashboardTest {
       assertThat(refused.statusCode()).as(path).isEqualTo(303);
       assertThat(refused.headers().firstValue("Location")).as(path).hasValue("/login");
     }
-    assertThat(page(Dashboard.CSS_PATH).statusCode()).isEqualTo(200);
+    assertThat(page(Dashboard.CSS_FILE).statusCode()).isEqualTo(200);
     assertThat(page("/api/jobs").statusCode()).as("the API, without its token").isEqualTo(401);
     String csrf = csrf("/login");
 
@@ -582,6 +579,100 @@ class DashboardTest {
     assertThatThrownBy(
             () -> ServerOptions.defaults().withToken(TestServer.TOKEN).withReadOnlyToken("short"))
         .hasMessageContaining("at least 16");
+  }
+
+  @Test
+  void underADashboardPathEveryPageLinkAndActionIsThere(@TempDir Path dir) throws Exception {
+    startWith(dir, ServerOptions.defaults().withDashboardPath("/errand"));
+    long id = errand.enqueue(new RawArgs("noop", "{}")).id();
+
+    HttpResponse<String> jobs = page("/errand/jobs");
+    assertThat(jobs.statusCode()).isEqualTo(200);
+    assertThat(rows(jobs.body())).containsExactly(id);
+    assertThat(jobs.body())
+        .contains(
+            "href=\"/errand/jobs/" + id + "\"",
+            "href=\"/errand" + Dashboard.CSS_FILE + "\"",
+            "action=\"/errand/jobs/bulk\"",
+            "<a href=\"/errand/cron\">Cron</a>")
+        .doesNotContain("href=\"/jobs", "action=\"/jobs");
+    assertThat(page("/errand" + Dashboard.CSS_FILE).statusCode()).isEqualTo(200);
+    assertThat(page("/jobs").statusCode()).isEqualTo(404);
+    for (String root : List.of("/", "/errand", "/errand/")) {
+      HttpResponse<String> home = page(root);
+      assertThat(home.statusCode()).as(root).isEqualTo(303);
+      assertThat(home.headers().firstValue("Location")).as(root).hasValue("/errand/jobs");
+    }
+    HttpResponse<String> paused =
+        post("/errand/queues/default/pause", "csrf=" + csrf("/errand/queues"), null);
+    assertThat(paused.headers().firstValue("Location")).hasValue("/errand/queues");
+    assertThat(errand.queues().get("default").orElseThrow().paused()).isTrue();
+    assertThat(page("/api/jobs").statusCode()).as("the API stays where it is").isEqualTo(200);
+
+    for (String bad : List.of("errand", "/errand/", "/api", "/api/ui", "/a b")) {
+      assertThatThrownBy(() -> ServerOptions.defaults().withDashboardPath(bad))
+          .as(bad)
+          .hasMessageContaining("dashboard-path");
+    }
+  }
+
+  @Test
+  void underADashboardPathTheLoginAndItsCookieStayThere(@TempDir Path dir) throws Exception {
+    startWith(
+        dir, ServerOptions.defaults().withToken(TestServer.TOKEN).withDashboardPath("/ops/errand"));
+    HttpResponse<String> toLogin = page("/ops/errand/jobs");
+    assertThat(toLogin.statusCode()).isEqualTo(303);
+    assertThat(toLogin.headers().firstValue("Location")).hasValue("/ops/errand/login");
+    String csrf = csrf("/ops/errand/login");
+    HttpResponse<String> login =
+        request("POST", "/ops/errand/login", "csrf=" + csrf + "&token=" + TestServer.TOKEN, null);
+    assertThat(login.headers().firstValue("Location")).hasValue("/ops/errand/jobs");
+    String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    assertThat(setCookie).contains("; Path=/ops/errand;");
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
+    assertThat(request("GET", "/ops/errand/jobs", null, cookie).statusCode()).isEqualTo(200);
+    assertThat(request("POST", "/ops/errand/logout", "csrf=" + csrf, cookie).statusCode())
+        .isEqualTo(303);
+  }
+
+  @Test
+  void theOverviewLoadsItsChartsFromThisServerOnlyAndReadsTheHistory(@TempDir Path dir)
+      throws Exception {
+    start(dir, null);
+    errand.enqueue(new RawArgs("noop", "{}"), EnqueueOptions.defaults().queue("mail"));
+
+    HttpResponse<String> overview = page("/overview");
+    assertThat(overview.statusCode()).isEqualTo(200);
+    assertThat(overview.headers().firstValue("Content-Security-Policy"))
+        .hasValue(Dashboard.CONTENT_SECURITY_POLICY);
+    assertThat(Dashboard.CONTENT_SECURITY_POLICY)
+        .contains("script-src 'self'")
+        .doesNotContain("unsafe-inline", "unsafe-eval");
+    assertThat(overview.body())
+        .contains(
+            "data-source=\"/overview/data\"",
+            "<option value=\"mail\">mail</option>",
+            "<script src=\"" + Dashboard.UPLOT_JS_FILE + "\" defer></script>",
+            "<script src=\"" + Dashboard.OVERVIEW_JS_FILE + "\" defer></script>",
+            "id=\"overview-pause\"")
+        .doesNotContain("<script>", " style=\"", "onclick");
+    for (String asset :
+        List.of(Dashboard.OVERVIEW_JS_FILE, Dashboard.UPLOT_JS_FILE, Dashboard.UPLOT_CSS_FILE)) {
+      HttpResponse<String> file = page(asset);
+      assertThat(file.statusCode()).as(asset).isEqualTo(200);
+      assertThat(file.headers().firstValue("Cache-Control"))
+          .as(asset)
+          .hasValue("public, max-age=31536000, immutable");
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> page("/overview/data").body().contains("\"mail\":{"));
+    com.fasterxml.jackson.databind.JsonNode data =
+        Body.MAPPER.readTree(page("/overview/data").body());
+    com.fasterxml.jackson.databind.JsonNode available =
+        data.get("queues").get("mail").get("available");
+    assertThat(available.get(available.size() - 1).asLong()).isEqualTo(1);
+    assertThat(data.get("t").size()).isEqualTo(available.size());
   }
 
   record Tick() implements JobArgs {
