@@ -20,6 +20,14 @@ import java.util.Objects;
  * }</pre>
  */
 public final class Batch {
+  /**
+   * The metadata key a batch's callback carries, with the value {@link #CALLBACK}: the jobs that
+   * have it are the batches ({@code JobQuery.withMetadata(Batch.METADATA_KEY, Batch.CALLBACK)}).
+   */
+  public static final String METADATA_KEY = "errand.batch";
+
+  /** The value of {@link #METADATA_KEY} on a batch's callback. */
+  public static final String CALLBACK = "callback";
 
   private final Errand errand;
   private final List<JobArgs> memberArgs = new ArrayList<>();

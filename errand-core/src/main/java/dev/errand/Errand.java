@@ -333,9 +333,13 @@ public final class Errand implements AutoCloseable, Enqueuer {
     for (int i = 0; i < memberArgs.size(); i++) {
       members.add(encoder.encode(memberArgs.get(i), memberOptions.get(i), now));
     }
+    // The callback says it is one, so that a batch can be found by it (the dashboard's batches).
+    java.util.Map<String, String> callbackMetadata =
+        new java.util.LinkedHashMap<>(callbackOptions.metadata());
+    callbackMetadata.put(Batch.METADATA_KEY, Batch.CALLBACK);
     NewJob callback =
         encoder
-            .encode(callbackArgs, callbackOptions, now)
+            .encode(callbackArgs, callbackOptions.metadata(callbackMetadata), now)
             .withDependencies(List.of(), DependencyFailure.RUN);
     JobInsertBatchParams params = new JobInsertBatchParams(members, callback, now);
     List<NewJob> all = new ArrayList<>(members);

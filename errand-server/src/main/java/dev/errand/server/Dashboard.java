@@ -2,6 +2,7 @@ package dev.errand.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.errand.AttemptError;
+import dev.errand.Batch;
 import dev.errand.DependencyCounts;
 import dev.errand.Errand;
 import dev.errand.JobInfo;
@@ -97,7 +98,7 @@ final class Dashboard {
 
   /** The pages a login opens, beside the actions. */
   private static final Pattern PAGE =
-      Pattern.compile("/overview|/overview/data|/jobs|/jobs/[0-9]+|/queues|/nodes|/cron");
+      Pattern.compile("/overview|/overview/data|/jobs|/jobs/[0-9]+|/queues|/nodes|/cron|/batches");
 
   /** At most this many jobs per bulk action: a larger set takes another one. */
   static final int BULK_LIMIT = 1_000;
@@ -155,6 +156,7 @@ final class Dashboard {
     pages.add(HandlerType.GET, base + "/queues", this::queues);
     pages.add(HandlerType.GET, base + "/nodes", this::nodes);
     pages.add(HandlerType.GET, base + "/cron", this::cron);
+    pages.add(HandlerType.GET, base + "/batches", this::batches);
     pages.add(HandlerType.GET, cssPath, ctx -> asset(ctx, "text/css; charset=utf-8", CSS));
     pages.add(HandlerType.GET, base + "/overview", this::overview);
     pages.add(HandlerType.GET, base + "/overview/data", this::overviewData);
@@ -1025,6 +1027,78 @@ final class Dashboard {
     render(ctx, 200, "Nodes", "nodes", body);
   }
 
+  /**
+   * The batches, oldest first, a page at a time by keyset: each batch's callback (the job that
+   * carries {@link Batch#METADATA_KEY}), how many members ended and how (its dependency counts),
+   * and the callback's state: pending while members run, then run like any job.
+   */
+  private void batches(Context ctx) {
+    long after =
+        optional(ctx, "after").map(a -> Exchanges.number("after", a, 0, Long.MAX_VALUE)).orElse(0L);
+    JobPage page =
+        errand
+            .jobs()
+            .list(
+                JobQuery.all()
+                    .withMetadata(Batch.METADATA_KEY, Batch.CALLBACK)
+                    .withAfterId(after)
+                    .withLimit(PAGE_SIZE));
+    Html body = new Html().raw("<h1>Batches</h1>");
+    if (page.jobs().isEmpty()) {
+      body.raw("<p class=\"muted\" id=\"no-batches\">No batch")
+          .raw(after == 0 ? " yet." : " after these.")
+          .raw("</p>");
+    } else {
+      body.raw(
+          "<table id=\"batches\"><thead><tr><th class=\"num\">callback</th><th>kind</th>"
+              + "<th>queue</th><th>members ended</th><th class=\"num\">completed</th>"
+              + "<th class=\"num\">discarded</th><th class=\"num\">cancelled</th>"
+              + "<th class=\"num\">running or waiting</th><th>callback state</th>"
+              + "<th>created (UTC)</th></tr></thead><tbody>");
+      for (JobInfo callback : page.jobs()) {
+        DependencyCounts counts = callback.dependencies();
+        int ended = counts.completed() + counts.discarded() + counts.cancelled();
+        int total = ended + counts.waiting();
+        body.raw("<tr data-batch=\"")
+            .text(callback.id())
+            .raw("\"><td class=\"num\"><a href=\"")
+            .text(base + "/jobs/" + callback.id())
+            .raw("\">")
+            .text(callback.id())
+            .raw("</a></td><td>")
+            .text(callback.kind())
+            .raw("</td><td>")
+            .text(callback.queue())
+            .raw("</td><td><progress max=\"")
+            .text(Math.max(total, 1))
+            .raw("\" value=\"")
+            .text(ended)
+            .raw("\"></progress> ")
+            .text(ended + " of " + total)
+            .raw("</td><td class=\"num\">")
+            .text(counts.completed())
+            .raw("</td><td class=\"num\">")
+            .text(counts.discarded())
+            .raw("</td><td class=\"num\">")
+            .text(counts.cancelled())
+            .raw("</td><td class=\"num\">")
+            .text(counts.waiting())
+            .raw("</td>");
+        stateCell(body, callback.state());
+        body.raw("<td>").text(utc(callback.createdAt())).raw("</td></tr>");
+      }
+      body.raw("</tbody></table>");
+    }
+    if (page.hasNext()) {
+      body.raw("<p><a rel=\"next\" href=\"")
+          .text(base + "/batches?after=" + page.nextAfterId())
+          .raw("\">Next ")
+          .text(PAGE_SIZE)
+          .raw(" →</a></p>");
+    }
+    render(ctx, 200, "Batches", "batches", body);
+  }
+
   /** The last slots the cron page shows per periodic job. */
   private static final int LAST_SLOTS = 5;
 
@@ -1274,6 +1348,7 @@ final class Dashboard {
           {"jobs", base + "/jobs", "Jobs"},
           {"queues", base + "/queues", "Queues"},
           {"cron", base + "/cron", "Cron"},
+          {"batches", base + "/batches", "Batches"},
           {"nodes", base + "/nodes", "Nodes"}
         }) {
       page.raw("<a href=\"")

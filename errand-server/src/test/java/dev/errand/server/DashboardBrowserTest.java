@@ -298,6 +298,36 @@ abstract class DashboardBrowserTest {
     }
   }
 
+  @Test
+  void theBatchesPageShowsEachBatchsProgress() throws Exception {
+    long callback =
+        errand
+            .batch()
+            .addAll(
+                List.of(
+                    new RawArgs("render_ticket", "{\"order\":1}"),
+                    new RawArgs("render_ticket", "{\"order\":2}")),
+                EnqueueOptions.defaults().queue("tickets"))
+            .onFinish(new RawArgs("send_tickets", "{}"))
+            .enqueue()
+            .callback()
+            .id();
+    dev.errand.JobInfo member =
+        errand
+            .leases()
+            .fetch(List.of("tickets"), java.util.Set.of(), 1, "w", Duration.ofMinutes(5))
+            .get(0);
+    errand.leases().complete(new dev.errand.AttemptRef(member.id(), member.attempt()));
+
+    browser.get(base + "/jobs");
+    browser.findElement(By.linkText("Batches")).click();
+    awaitTitle("Batches · Errand", "/batches");
+    WebElement row = browser.findElement(By.cssSelector("tr[data-batch='" + callback + "']"));
+    assertThat(row.getText()).contains("send_tickets", "1 of 2", "pending");
+    assertThat(row.findElement(By.tagName("progress")).getAttribute("value")).isEqualTo("1");
+    screenshot("batches");
+  }
+
   record Tick() implements JobArgs {
     @Override
     public String kind() {

@@ -7,6 +7,7 @@ import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
 import dev.errand.JobArgs;
+import dev.errand.JobInfo;
 import dev.errand.JobState;
 import dev.errand.Outcome;
 import dev.errand.PeriodicJob;
@@ -673,6 +674,40 @@ class DashboardTest {
         data.get("queues").get("mail").get("available");
     assertThat(available.get(available.size() - 1).asLong()).isEqualTo(1);
     assertThat(data.get("t").size()).isEqualTo(available.size());
+  }
+
+  @Test
+  void theBatchesPageShowsEachBatchsProgressAndItsCallback(@TempDir Path dir) throws Exception {
+    start(dir, null);
+    dev.errand.BatchEnqueued batch =
+        errand
+            .batch()
+            .addAll(
+                List.of(
+                    new RawArgs("ticket", "{\"n\":1}"),
+                    new RawArgs("ticket", "{\"n\":2}"),
+                    new RawArgs("ticket", "{\"n\":3}")),
+                EnqueueOptions.defaults().queue("tickets"))
+            .onFinish(new RawArgs("send_tickets", "{}"))
+            .enqueue();
+    long callback = batch.callback().id();
+    assertThat(errand.jobs().get(callback).orElseThrow().metadata())
+        .containsEntry(dev.errand.Batch.METADATA_KEY, dev.errand.Batch.CALLBACK);
+    errand.enqueue(new RawArgs("unrelated", "{}"));
+    JobInfo first =
+        errand.leases().fetch(List.of("tickets"), Set.of(), 1, "w", Duration.ofMinutes(5)).get(0);
+    assertThat(errand.leases().complete(new dev.errand.AttemptRef(first.id(), first.attempt())))
+        .isTrue();
+
+    String batches = page("/batches").body();
+    assertThat(Pattern.compile("<tr data-batch=\"(\\d+)\">").matcher(batches).results().count())
+        .as("the callback is the batch; its members and other jobs are not listed")
+        .isEqualTo(1);
+    assertThat(batches)
+        .contains(
+            "<tr data-batch=\"" + callback + "\">",
+            "<progress max=\"3\" value=\"1\"></progress> 1 of 3",
+            "<td class=\"state state-pending\">pending</td>");
   }
 
   record Tick() implements JobArgs {
