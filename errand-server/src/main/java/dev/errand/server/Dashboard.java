@@ -616,38 +616,9 @@ final class Dashboard {
     }
     String where = optional(params, "where").orElse(null);
     if (where != null) {
-      for (String condition : CONDITION_SEPARATOR.split(where)) {
-        query = withCondition(query, condition.trim());
-      }
+      query = JobConditions.where(query, where);
     }
     return query;
-  }
-
-  /** Conditions on args and metadata are joined by "and" (or commas): all must hold. */
-  private static final Pattern CONDITION_SEPARATOR =
-      Pattern.compile("\\s+and\\s+|\\s*,\\s*", Pattern.CASE_INSENSITIVE);
-
-  /** {@code args.<path>=<value>} or {@code metadata.<key>=<value>}. */
-  private static JobQuery withCondition(JobQuery query, String condition) {
-    int equals = condition.indexOf('=');
-    String name = equals < 0 ? "" : condition.substring(0, equals).trim();
-    String value = equals < 0 ? "" : condition.substring(equals + 1).trim();
-    try {
-      if (name.startsWith("args.")) {
-        return query.withArg(name.substring("args.".length()), value);
-      }
-      if (name.startsWith("metadata.")) {
-        return query.withMetadata(name.substring("metadata.".length()), value);
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ApiError(400, "invalid_filter", e.getMessage());
-    }
-    throw new ApiError(
-        400,
-        "invalid_filter",
-        "a condition is args.<path>=<value> or metadata.<key>=<value> (joined by 'and'), was '"
-            + condition
-            + "'");
   }
 
   /** The filter's fields as given, beside the state: queue, kind, tag, where. */
@@ -879,7 +850,9 @@ final class Dashboard {
               + deps.cancelled()
               + " cancelled");
     }
-    body.raw("</dl><div class=\"actions\">");
+    body.raw("</dl>");
+    timeline(body, job);
+    body.raw("<div class=\"actions\">");
     if (job.state() != JobState.RUNNING && job.state() != JobState.AVAILABLE) {
       actionForm(ctx, body, base + "/jobs/" + job.id() + "/retry", "Run now");
     }
@@ -915,6 +888,82 @@ final class Dashboard {
       body.raw("</section>");
     }
     render(ctx, 200, "Job " + job.id(), "jobs", body);
+  }
+
+  /** A duration as a reader takes it in: 840 ms, 12.5 s, 3 min 20 s, 2 h 5 min. */
+  static String took(java.time.Duration duration) {
+    long ms = duration.toMillis();
+    if (ms < 1_000) {
+      return ms + " ms";
+    }
+    if (ms < 60_000) {
+      return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+    }
+    if (ms < 3_600_000) {
+      return (ms / 60_000) + " min " + (ms % 60_000) / 1000 + " s";
+    }
+    return (ms / 3_600_000) + " h " + (ms % 3_600_000) / 60_000 + " min";
+  }
+
+  /** One moment of a job's life, for its timeline. */
+  private record Moment(Instant at, String what) {}
+
+  /**
+   * A job's life as the store knows it, in time order: enqueued, due, each failed attempt with its
+   * error, the last attempt's start (and the node that holds it), its lease, its end. Attempts that
+   * completed or are still running keep no record of their own beyond the last one.
+   */
+  private static void timeline(Html body, JobInfo job) {
+    List<Moment> moments = new java.util.ArrayList<>();
+    moments.add(new Moment(job.createdAt(), "enqueued"));
+    if (job.scheduledAt().isAfter(job.createdAt())) {
+      moments.add(
+          new Moment(
+              job.scheduledAt(),
+              job.state() == JobState.SCHEDULED || job.state() == JobState.RETRYABLE
+                  ? "due"
+                  : "due (run time)"));
+    }
+    for (AttemptError error : job.errors()) {
+      moments.add(
+          new Moment(
+              error.at(),
+              "attempt "
+                  + error.attempt()
+                  + " ended: "
+                  + error.errorClass()
+                  + ": "
+                  + error.message()));
+    }
+    if (job.attemptedAt() != null) {
+      moments.add(
+          new Moment(
+              job.attemptedAt(),
+              "attempt "
+                  + job.attempt()
+                  + " started"
+                  + (job.leaseOwner() != null ? " on " + job.leaseOwner() : "")));
+    }
+    if (job.state() == JobState.RUNNING && job.leaseExpiresAt() != null) {
+      moments.add(new Moment(job.leaseExpiresAt(), "lease expires unless renewed"));
+    }
+    if (job.finalizedAt() != null) {
+      String took =
+          job.attemptedAt() != null && !job.finalizedAt().isBefore(job.attemptedAt())
+              ? " after " + took(java.time.Duration.between(job.attemptedAt(), job.finalizedAt()))
+              : "";
+      moments.add(new Moment(job.finalizedAt(), JobJson.state(job.state()) + took));
+    }
+    moments.sort(java.util.Comparator.comparing(Moment::at));
+    body.raw("<h2>Timeline</h2><ol id=\"timeline\">");
+    for (Moment moment : moments) {
+      body.raw("<li><time>")
+          .text(utc(moment.at()))
+          .raw("</time> ")
+          .text(moment.what())
+          .raw("</li>");
+    }
+    body.raw("</ol>");
   }
 
   private void queues(Context ctx) {

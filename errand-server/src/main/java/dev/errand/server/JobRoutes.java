@@ -27,7 +27,7 @@ import java.util.TreeSet;
  */
 final class JobRoutes {
   private static final Set<String> LIST_PARAMS =
-      Set.of("state", "queue", "kind", "limit", "cursor");
+      Set.of("state", "queue", "kind", "tag", "where", "limit", "cursor");
 
   private final Errand errand;
   private final EnqueueRequests requests;
@@ -122,6 +122,14 @@ final class JobRoutes {
     if (kind != null) {
       ApiError.check("kind", () -> Config.checkKind(kind));
       query = query.withKind(kind);
+    }
+    String tag = ctx.queryParam("tag");
+    if (tag != null) {
+      query = query.withTag(tag);
+    }
+    String where = ctx.queryParam("where");
+    if (where != null) {
+      query = JobConditions.where(query, where);
     }
     String limit = ctx.queryParam("limit");
     if (limit != null) {

@@ -165,6 +165,24 @@ abstract class ApiTest {
   }
 
   @Test
+  void listingFiltersByTagAndByConditionsOnArgsAndMetadata() {
+    server.post(
+        "/api/jobs",
+        "{\"kind\": \"sync\", \"args\": {\"account\": 42, \"address\": {\"city\": \"Paris\"}},"
+            + " \"tags\": [\"eu\"], \"metadata\": {\"request\": \"r-1\"}}");
+    server.post("/api/jobs", "{\"kind\": \"sync\", \"args\": {\"account\": 7}}");
+
+    assertThat(ids("/api/jobs?tag=eu")).containsExactly(1L);
+    assertThat(ids("/api/jobs?where=args.account%3D42")).containsExactly(1L);
+    assertThat(ids("/api/jobs?where=args.address.city%3DParis%20and%20metadata.request%3Dr-1"))
+        .containsExactly(1L);
+    assertThat(ids("/api/jobs?where=args.account%3D7&tag=eu")).isEmpty();
+    Response bad = server.get("/api/jobs?where=account%3D7");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.json().get("field").asText()).isEqualTo("where");
+  }
+
+  @Test
   void aJobIsCancelledRetriedAndDeleted() {
     long id = enqueue("{\"kind\": \"a\"}");
 

@@ -154,9 +154,23 @@ class DashboardTest {
             "width must be positive, was -3",
             "<pre class=\"stack-trace\">Traceback (most recent call last):\n  File &quot;resize.py&quot;, line 7</pre>",
             "&quot;w&quot; : -3");
+    assertThat(failedPage)
+        .contains(
+            "<ol id=\"timeline\">",
+            " enqueued</li>",
+            " attempt 1 started</li>",
+            " attempt 1 ended: ValueError: width must be positive, was -3</li>");
     String runningPage = page("/jobs/" + running).body();
     assertThat(runningPage)
-        .contains("<dt>lease owner</dt><dd>worker-8</dd>", "<dt>lease expires</dt>");
+        .contains(
+            "<dt>lease owner</dt><dd>worker-8</dd>",
+            "<dt>lease expires</dt>",
+            " attempt 1 started on worker-8</li>",
+            " lease expires unless renewed</li>");
+    assertThat(Dashboard.took(Duration.ofMillis(840))).isEqualTo("840 ms");
+    assertThat(Dashboard.took(Duration.ofMillis(12_500))).isEqualTo("12.5 s");
+    assertThat(Dashboard.took(Duration.ofSeconds(200))).isEqualTo("3 min 20 s");
+    assertThat(Dashboard.took(Duration.ofMinutes(125))).isEqualTo("2 h 5 min");
     HttpResponse<String> missing = page("/jobs/999999");
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).contains("No job 999999");
