@@ -435,14 +435,16 @@ WHERE id > :afterId
   AND (:queue::text IS NULL OR queue = :queue)
   AND (:kind::text IS NULL OR kind = :kind)
   AND (:tag::text IS NULL OR :tag = ANY(tags))
-  AND NOT EXISTS (
+  -- "cardinality = 0 OR": without conditions the planner drops the subquery, which it cannot
+  -- see is empty, and keeps walking the primary key for the first page (else: a scan and a sort).
+  AND (cardinality(:argPaths::text[]) = 0 OR NOT EXISTS (
     SELECT 1 FROM unnest(:argPaths::text[], :argValues::text[]) AS f(path, value)
     WHERE json_typeof(args #> string_to_array(f.path, '.')) NOT IN ('string', 'number', 'boolean')
        OR json_typeof(args #> string_to_array(f.path, '.')) IS NULL
-       OR (args #>> string_to_array(f.path, '.')) <> f.value)
-  AND NOT EXISTS (
+       OR (args #>> string_to_array(f.path, '.')) <> f.value))
+  AND (cardinality(:metaKeys::text[]) = 0 OR NOT EXISTS (
     SELECT 1 FROM unnest(:metaKeys::text[], :metaValues::text[]) AS m(key, value)
-    WHERE (metadata ->> m.key) IS DISTINCT FROM m.value)
+    WHERE (metadata ->> m.key) IS DISTINCT FROM m.value))
 ORDER BY id
 LIMIT :limit;
 
