@@ -383,21 +383,9 @@ final class Dashboard {
     List<Long> ids;
     boolean more = false;
     if (request[1].equals("matching")) {
-      JobQuery query = filter(ctx::formParam);
-      ids = new java.util.ArrayList<>();
-      long afterId = 0;
-      JobPage page;
-      do {
-        page = errand.jobs().list(query.withAfterId(afterId).withLimit(JobQuery.MAX_LIMIT));
-        for (JobInfo job : page.jobs()) {
-          if (ids.size() == BULK_LIMIT) {
-            more = true;
-            break;
-          }
-          ids.add(job.id());
-        }
-        afterId = page.nextAfterId();
-      } while (page.hasNext() && !more);
+      List<Long> matching = new java.util.ArrayList<>();
+      more = readJobs(filter(ctx::formParam), BULK_LIMIT, job -> matching.add(job.id()));
+      ids = matching;
     } else {
       ids =
           ctx.formParams("id").stream()
@@ -1016,25 +1004,11 @@ final class Dashboard {
     }
     // Running jobs by the node that holds their lease, read a page at a time up to a bound.
     Map<String, Long> running = new java.util.HashMap<>();
-    long afterId = 0;
-    int read = 0;
-    boolean more = true;
-    while (more && read < RUNNING_COUNT_LIMIT) {
-      JobPage page =
-          errand
-              .jobs()
-              .list(
-                  JobQuery.all()
-                      .withStates(JobState.RUNNING)
-                      .withAfterId(afterId)
-                      .withLimit(JobQuery.MAX_LIMIT));
-      for (JobInfo job : page.jobs()) {
-        running.merge(job.leaseOwner() == null ? "" : job.leaseOwner(), 1L, Long::sum);
-      }
-      read += page.jobs().size();
-      more = page.hasNext();
-      afterId = page.nextAfterId();
-    }
+    boolean more =
+        readJobs(
+            JobQuery.all().withStates(JobState.RUNNING),
+            RUNNING_COUNT_LIMIT,
+            job -> running.merge(job.leaseOwner() == null ? "" : job.leaseOwner(), 1L, Long::sum));
     String atLeast = more ? "≥ " : "";
     if (nodes.isEmpty()) {
       body.raw("<p class=\"muted\">No node reports to this store now.</p>");
@@ -1241,27 +1215,43 @@ final class Dashboard {
 
   /** A periodic job's last slot jobs still stored, newest first. */
   private List<JobInfo> lastSlots(PeriodicJobInfo periodic) {
-    JobQuery query =
+    java.util.ArrayDeque<JobInfo> last = new java.util.ArrayDeque<>();
+    readJobs(
         JobQuery.all()
             .withKind(periodic.kind())
-            .withMetadata(PeriodicJob.METADATA_KEY, periodic.name())
-            .withLimit(JobQuery.MAX_LIMIT);
-    java.util.ArrayDeque<JobInfo> last = new java.util.ArrayDeque<>();
+            .withMetadata(PeriodicJob.METADATA_KEY, periodic.name()),
+        SLOT_SCAN_LIMIT,
+        job -> {
+          last.addFirst(job);
+          if (last.size() > LAST_SLOTS) {
+            last.removeLast();
+          }
+        });
+    return List.copyOf(last);
+  }
+
+  /**
+   * Hands {@code each} the jobs {@code query} matches, oldest id first, read a page of {@link
+   * JobQuery#MAX_LIMIT} at a time, until none is left or {@code bound} were read. Returns whether
+   * jobs remain past the bound.
+   */
+  private boolean readJobs(JobQuery query, int bound, java.util.function.Consumer<JobInfo> each) {
     long afterId = 0;
     int read = 0;
-    JobPage page;
-    do {
-      page = errand.jobs().list(query.withAfterId(afterId));
+    while (true) {
+      JobPage page = errand.jobs().list(query.withAfterId(afterId).withLimit(JobQuery.MAX_LIMIT));
       for (JobInfo job : page.jobs()) {
-        last.addFirst(job);
-        if (last.size() > LAST_SLOTS) {
-          last.removeLast();
+        if (read == bound) {
+          return true;
         }
+        each.accept(job);
+        read++;
       }
-      read += page.jobs().size();
+      if (!page.hasNext()) {
+        return false;
+      }
       afterId = page.nextAfterId();
-    } while (page.hasNext() && read < SLOT_SCAN_LIMIT);
-    return List.copyOf(last);
+    }
   }
 
   /** A file whose path names its content or version: cached for good. */

@@ -135,6 +135,20 @@ abstract class DashboardBrowserTest {
                                 .executeScript("return document.readyState")));
   }
 
+  /**
+   * Reloads the page until {@code shown} holds: for what the store changes behind a page that does
+   * not refresh itself.
+   */
+  private void awaitAfterReloads(String what, java.util.concurrent.Callable<Boolean> shown) {
+    await(what)
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              browser.navigate().refresh();
+              return shown.call();
+            });
+  }
+
   /** Waits until the element {@code by} finds shows {@code text}, on whatever page loads. */
   private void awaitText(By by, String text) {
     await("'" + text + "' at " + by)
@@ -266,32 +280,25 @@ abstract class DashboardBrowserTest {
     try {
       browser.findElement(By.linkText("Cron")).click();
       awaitTitle("Cron · Errand", "/cron");
-      await("a completed slot on the cron page")
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                browser.navigate().refresh();
-                return !browser
-                    .findElements(
-                        By.cssSelector("tr[data-cron='heartbeat-tick'] a.state-completed"))
-                    .isEmpty();
-              });
+      awaitAfterReloads(
+          "a completed slot on the cron page",
+          () ->
+              !browser
+                  .findElements(By.cssSelector("tr[data-cron='heartbeat-tick'] a.state-completed"))
+                  .isEmpty());
       assertThat(browser.findElement(By.cssSelector("tr[data-cron='heartbeat-tick']")).getText())
           .contains("every 1 second", "every 1s", "tick", "cron-node");
       screenshot("cron");
 
       browser.findElement(By.linkText("Nodes")).click();
       awaitTitle("Nodes · Errand", "/nodes");
-      await("the node's lead on the nodes page")
-          .atMost(Duration.ofSeconds(30))
-          .until(
-              () -> {
-                browser.navigate().refresh();
-                return browser
-                    .findElement(By.cssSelector("tr[data-node='cron-node'] .leader"))
-                    .getText()
-                    .equals("leader");
-              });
+      awaitAfterReloads(
+          "the node's lead on the nodes page",
+          () ->
+              browser
+                  .findElement(By.cssSelector("tr[data-node='cron-node'] .leader"))
+                  .getText()
+                  .equals("leader"));
       screenshot("nodes");
     } finally {
       cronNode.stop(Duration.ofSeconds(5));
