@@ -1,5 +1,6 @@
 package dev.errand;
 
+import dev.errand.spi.QueueListParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,14 +44,36 @@ public final class Queues {
    * per-state counts.
    */
   public List<QueueInfo> list() {
+    return merged(config.store().queueList());
+  }
+
+  /** The store's queues and, with no jobs, the ones configured on this node, by name. */
+  private List<QueueInfo> merged(List<QueueInfo> stored) {
     Map<String, QueueInfo> byName = new TreeMap<>();
     for (String name : config.queues().keySet()) {
       byName.put(name, new QueueInfo(name, false, Map.of()));
     }
-    for (QueueInfo queue : config.store().queueList()) {
+    for (QueueInfo queue : stored) {
       byName.put(queue.name(), queue);
     }
     return new ArrayList<>(byName.values());
+  }
+
+  /**
+   * Every queue as in {@link #list()}, with counts that cost at most about {@code exactUpTo} jobs
+   * read per state, however many the store holds: what a dashboard shows on every page. A count up
+   * to {@code exactUpTo} is exact; past it, a store that can estimate without reading every job
+   * (PostgreSQL, from its planner's statistics) gives an estimate and marks the state {@link
+   * QueueInfo#isEstimated estimated}. A store whose exact counts are cheap anyway gives them all
+   * exact. Not for decisions: {@link #list()} is exact.
+   *
+   * @throws IllegalArgumentException if {@code exactUpTo} is not positive
+   */
+  public List<QueueInfo> list(long exactUpTo) {
+    if (exactUpTo < 1) {
+      throw new IllegalArgumentException("exactUpTo must be positive, got " + exactUpTo);
+    }
+    return merged(config.store().queueList(new QueueListParams(exactUpTo)));
   }
 
   /** One queue, as in {@link #list()}. */

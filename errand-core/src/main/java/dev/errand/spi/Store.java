@@ -237,6 +237,17 @@ public interface Store extends AutoCloseable {
   List<QueueInfo> queueList();
 
   /**
+   * Every queue as {@link #queueList()} lists them, reading at most about {@link
+   * QueueListParams#exactUpTo()} jobs per state however many are stored: counts up to that bound
+   * are exact; a count past it may be an estimate, marked in {@link QueueInfo#estimated()}, that
+   * the store makes without reading the jobs. A count not marked is exact. The default gives {@link
+   * #queueList()}'s exact counts: right for a store whose counts are cheap.
+   */
+  default List<QueueInfo> queueList(QueueListParams params) {
+    return queueList();
+  }
+
+  /**
    * Acquires or renews a named leadership for {@code owner}: it succeeds when nobody holds it, when
    * {@code owner} already holds it (extending it to {@code expiresAt}), or when the holder's
    * leadership expired before {@code now}. At most one owner holds a name at any time, however many

@@ -31,6 +31,7 @@ import dev.errand.spi.NodePruneParams;
 import dev.errand.spi.NodeRemoveParams;
 import dev.errand.spi.NodeReportParams;
 import dev.errand.spi.Notifier;
+import dev.errand.spi.QueueListParams;
 import dev.errand.spi.SchemaMigrations;
 import dev.errand.spi.Store;
 import java.sql.Connection;
@@ -281,6 +282,11 @@ public final class PostgresStore implements Store {
   @Override
   public List<QueueInfo> queueList() {
     return queues.queueList();
+  }
+
+  @Override
+  public List<QueueInfo> queueList(QueueListParams params) {
+    return queues.queueList(params);
   }
 
   @Override

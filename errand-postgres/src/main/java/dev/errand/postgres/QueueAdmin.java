@@ -1,12 +1,17 @@
 package dev.errand.postgres;
 
+import static dev.errand.JobState.AVAILABLE;
+
 import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.jdbc.internal.Binder;
 import dev.errand.spi.JobColumns;
+import dev.errand.spi.QueueListParams;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -74,4 +79,105 @@ final class QueueAdmin {
         (name, byState) -> queues.add(new QueueInfo(name, paused.contains(name), byState)));
     return queues;
   }
+
+  /**
+   * The queues with counts that read at most {@code exactUpTo + 1} jobs per queue's available jobs
+   * and per group of other states (see QueueCountSample), whatever the table holds; past that, the
+   * planner's estimates (QueueCountEstimates), never below what was read.
+   */
+  List<QueueInfo> queueList(QueueListParams params) {
+    // Planned at each run: a generic plan made for some other :limit, or while the table was
+    // small, could scan where the bound lets the planner stop early.
+    long limit = Math.min(params.exactUpTo(), Long.MAX_VALUE - 1) + 1;
+    Map<String, Map<JobState, Long>> counts = new TreeMap<>();
+    Map<String, Set<JobState>> estimated = new HashMap<>();
+    Set<JobState> cutShort = EnumSet.noneOf(JobState.class);
+    Set<String> paused = new HashSet<>();
+    ctx.jdbc.run(
+        "count queues up to " + params.exactUpTo() + " jobs per state",
+        c -> {
+          try (Binder b = ctx.planEachTime(c, "QueueCountAvailable")) {
+            b.setLong("limit", limit);
+            try (ResultSet rs = b.executeQuery()) {
+              while (rs.next()) {
+                String queue = rs.getString(1);
+                long read = rs.getLong(2);
+                counts
+                    .computeIfAbsent(queue, q -> new EnumMap<>(JobState.class))
+                    .put(AVAILABLE, read);
+                if (read == limit) {
+                  estimated
+                      .computeIfAbsent(queue, q -> EnumSet.noneOf(JobState.class))
+                      .add(AVAILABLE);
+                }
+              }
+            }
+          }
+          Map<String, Long> readPerGroup = new HashMap<>();
+          Map<String, Set<JobState>> statesPerGroup = new HashMap<>();
+          try (Binder b = ctx.planEachTime(c, "QueueCountSample")) {
+            b.setLong("limit", limit);
+            try (ResultSet rs = b.executeQuery()) {
+              while (rs.next()) {
+                String group = rs.getString(1);
+                JobState state = JobColumns.state(rs.getString(3));
+                long read = rs.getLong(4);
+                counts
+                    .computeIfAbsent(rs.getString(2), q -> new EnumMap<>(JobState.class))
+                    .put(state, read);
+                readPerGroup.merge(group, read, Long::sum);
+              }
+            }
+          }
+          readPerGroup.forEach(
+              (group, read) -> {
+                if (read == limit) {
+                  cutShort.addAll(GROUPS.get(group));
+                }
+              });
+          if (!cutShort.isEmpty() || !estimated.isEmpty()) {
+            try (Binder b = ctx.prepare(c, "QueueCountEstimates");
+                ResultSet rs = b.executeQuery()) {
+              while (rs.next()) {
+                String queue = rs.getString(1);
+                JobState state = JobColumns.state(rs.getString(2));
+                long estimate = rs.getLong(3);
+                boolean wanted =
+                    cutShort.contains(state)
+                        || estimated.getOrDefault(queue, Set.of()).contains(state);
+                if (wanted && estimate > 0) {
+                  // Never below what was read: the statistics may be older than the jobs.
+                  counts
+                      .computeIfAbsent(queue, q -> new EnumMap<>(JobState.class))
+                      .merge(state, estimate, Math::max);
+                }
+              }
+            }
+          }
+          try (Binder b = ctx.prepare(c, "QueuePaused");
+              ResultSet rs = b.executeQuery()) {
+            while (rs.next()) {
+              paused.add(rs.getString(1));
+              counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
+            }
+          }
+          return null;
+        });
+    List<QueueInfo> queues = new ArrayList<>(counts.size());
+    counts.forEach(
+        (name, byState) -> {
+          Set<JobState> marked = EnumSet.copyOf(cutShort);
+          marked.addAll(estimated.getOrDefault(name, Set.of()));
+          queues.add(new QueueInfo(name, paused.contains(name), byState, marked));
+        });
+    return queues;
+  }
+
+  /** QueueCountSample's groups: the states each one reads through one partial index. */
+  private static final Map<String, Set<JobState>> GROUPS =
+      Map.of(
+          "running", EnumSet.of(JobState.RUNNING),
+          "waiting", EnumSet.of(JobState.SCHEDULED, JobState.RETRYABLE),
+          "finalized", EnumSet.of(JobState.COMPLETED, JobState.DISCARDED, JobState.CANCELLED),
+          "pending", EnumSet.of(JobState.PENDING));
 }

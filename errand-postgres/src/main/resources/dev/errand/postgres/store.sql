@@ -489,6 +489,72 @@ UPDATE {schema}.queue SET paused = false, updated_at = now() WHERE name = :name;
 -- name: QueueCounts
 SELECT queue, state::text, count(*) FROM {schema}.job GROUP BY queue, state;
 
+-- name: QueueCountAvailable
+-- The queues with available jobs, one index descent each (a loose scan of job_fetch_idx), and up
+-- to :limit of each queue's available jobs counted from the same index: never more than :limit
+-- entries read per queue, however many wait.
+WITH RECURSIVE queues AS (
+  (SELECT queue FROM {schema}.job WHERE state = 'available' ORDER BY queue LIMIT 1)
+  UNION ALL
+  SELECT (SELECT j.queue FROM {schema}.job j
+          WHERE j.state = 'available' AND j.queue > queues.queue ORDER BY j.queue LIMIT 1)
+  FROM queues WHERE queues.queue IS NOT NULL
+)
+SELECT queue, (SELECT count(*) FROM (
+         SELECT 1 FROM {schema}.job j WHERE j.state = 'available' AND j.queue = queues.queue
+         LIMIT :limit) counted)
+FROM queues WHERE queue IS NOT NULL;
+
+-- name: QueueCountSample
+-- The other states in four groups, each read through the partial index that holds it, in that
+-- index's order so that the planner walks it, at most :limit jobs per group: a group that returns
+-- fewer was read whole, so its counts are exact; one that returns :limit was cut short.
+-- lease_expires_at is set exactly while a job runs (see V005), which lets job_lease_idx serve.
+SELECT 'running' AS grp, queue, state::text, count(*) FROM (
+  SELECT queue, state FROM {schema}.job
+  WHERE lease_expires_at IS NOT NULL AND state = 'running'
+  ORDER BY lease_expires_at LIMIT :limit) running
+GROUP BY queue, state
+UNION ALL
+SELECT 'waiting', queue, state::text, count(*) FROM (
+  SELECT queue, state FROM {schema}.job
+  WHERE state IN ('scheduled', 'retryable')
+  ORDER BY scheduled_at, id LIMIT :limit) waiting
+GROUP BY queue, state
+UNION ALL
+SELECT 'finalized', queue, state::text, count(*) FROM (
+  SELECT queue, state FROM {schema}.job
+  WHERE state IN ('completed', 'discarded', 'cancelled')
+  ORDER BY finalized_at LIMIT :limit) finalized
+GROUP BY queue, state
+UNION ALL
+SELECT 'pending', queue, state::text, count(*) FROM (
+  SELECT queue, state FROM {schema}.job
+  WHERE state = 'pending'
+  ORDER BY id LIMIT :limit) pending
+GROUP BY queue, state;
+
+-- name: QueueCountEstimates
+-- The planner's estimate of each (queue, state) pair's jobs: its share among the most common pairs
+-- of the last ANALYZE (V009's statistics) times the table's rows now, scaled from the rows per page
+-- of that ANALYZE to the table's size now, as the planner does. No rows before the first ANALYZE.
+SELECT vals[i][queue_at], vals[i][state_at], round(freqs[i] * row_estimate)::bigint
+FROM (
+  -- A statistics object keeps its columns in table order, whatever order it was created with.
+  SELECT s.most_common_vals AS vals, s.most_common_freqs AS freqs,
+         array_position(s.attnames, 'queue') AS queue_at,
+         array_position(s.attnames, 'state') AS state_at,
+         CASE WHEN c.relpages > 0
+              THEN c.reltuples / c.relpages
+                   * (pg_relation_size(c.oid) / current_setting('block_size')::bigint)
+              ELSE c.reltuples END AS row_estimate
+  FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_stats_ext s ON s.statistics_schemaname = n.nspname
+                     AND s.statistics_name = 'job_queue_state'
+  WHERE c.oid = '{schema}.job'::regclass AND c.reltuples >= 0
+) stats, generate_subscripts(vals, 1) AS i;
+
 -- name: QueuePaused
 SELECT name FROM {schema}.queue WHERE paused;
 

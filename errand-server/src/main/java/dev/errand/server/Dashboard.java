@@ -103,6 +103,12 @@ final class Dashboard {
   /** At most this many jobs per bulk action: a larger set takes another one. */
   static final int BULK_LIMIT = 1_000;
 
+  /**
+   * The pages count each state exactly up to this many jobs, and past it show the store's estimate
+   * if it makes one (PostgreSQL): no page load reads a whole big table.
+   */
+  static final long COUNTS_EXACT_UP_TO = 10_000;
+
   /** At most this many running jobs are read to count them per node: beyond, a lower bound. */
   private static final int RUNNING_COUNT_LIMIT = 10 * JobQuery.MAX_LIMIT;
 
@@ -635,11 +641,13 @@ final class Dashboard {
       page = new JobPage(List.of(), 0);
     }
     Map<JobState, Long> counts = new EnumMap<>(JobState.class);
-    for (QueueInfo info : errand.queues().list()) {
+    java.util.Set<JobState> estimated = java.util.EnumSet.noneOf(JobState.class);
+    for (QueueInfo info : errand.queues().list(COUNTS_EXACT_UP_TO)) {
       if (queue == null || info.name().equals(queue)) {
         for (JobState s : JobState.values()) {
           counts.merge(s, info.count(s), Long::sum);
         }
+        estimated.addAll(info.estimated());
       }
     }
 
@@ -649,10 +657,18 @@ final class Dashboard {
         "all",
         null,
         counts.values().stream().mapToLong(Long::longValue).sum(),
+        !estimated.isEmpty(),
         state == null,
         filters);
     for (JobState s : JobState.values()) {
-      tab(body, JobJson.state(s), s, counts.getOrDefault(s, 0L), s == state, filters);
+      tab(
+          body,
+          JobJson.state(s),
+          s,
+          counts.getOrDefault(s, 0L),
+          estimated.contains(s),
+          s == state,
+          filters);
     }
     body.raw("</nav><form class=\"filters\" method=\"get\" action=\"" + base + "/jobs\">");
     if (state != null) {
@@ -759,6 +775,7 @@ final class Dashboard {
       String label,
       JobState state,
       long count,
+      boolean estimated,
       boolean current,
       Map<String, String> filters) {
     body.raw("<a href=\"")
@@ -767,9 +784,34 @@ final class Dashboard {
         .raw(current ? " aria-current=\"page\"" : "")
         .raw(">")
         .text(label)
-        .raw(" <span class=\"count\">")
-        .text(count)
-        .raw("</span></a>");
+        .raw(" ");
+    count(body, count, estimated);
+    body.raw("</a>");
+  }
+
+  /**
+   * A count, or an estimate: rounded to two significant digits, marked with ≈ and saying why, so
+   * nobody takes it for exact.
+   */
+  static void count(Html body, long count, boolean estimated) {
+    if (!estimated) {
+      body.raw("<span class=\"count\">").text(count).raw("</span>");
+      return;
+    }
+    body.raw("<span class=\"count estimate\" title=\"an estimate from the store's statistics: ")
+        .text(String.format(Locale.ROOT, "%,d", COUNTS_EXACT_UP_TO))
+        .raw(" or more are not counted one by one\">≈")
+        .text(String.format(Locale.ROOT, "%,d", roughly(count)))
+        .raw("</span>");
+  }
+
+  /** {@code count} to two significant digits: 1,234,567 becomes 1,200,000. */
+  static long roughly(long count) {
+    long unit = 1;
+    while (count / unit >= 100) {
+      unit *= 10;
+    }
+    return Math.round((double) count / unit) * unit;
   }
 
   private String jobsUrl(JobState state, Map<String, String> filters, long after) {
@@ -955,12 +997,24 @@ final class Dashboard {
   }
 
   private void queues(Context ctx) {
-    List<QueueInfo> queues = errand.queues().list();
+    List<QueueInfo> queues = errand.queues().list(COUNTS_EXACT_UP_TO);
+    // Concurrency: what the live nodes that work each queue allow at once, together.
+    Map<String, Integer> concurrency = new java.util.TreeMap<>();
+    try {
+      for (NodeInfo node : errand.nodes()) {
+        node.queues().forEach((queue, limit) -> concurrency.merge(queue, limit, Integer::sum));
+      }
+    } catch (UnsupportedOperationException e) {
+      // A store without a node registry: only this node's own queues are known.
+    }
+    Instant now = Instant.now();
     Html body = new Html().raw("<h1>Queues</h1>");
     if (queues.isEmpty()) {
       body.raw("<p class=\"muted\">No queue holds a job yet.</p>");
     } else {
-      body.raw("<table id=\"queues\"><thead><tr><th>queue</th><th>paused</th>");
+      body.raw("<table id=\"queues\"><thead><tr><th>queue</th><th>paused</th>")
+          .raw("<th class=\"num\">concurrency</th><th class=\"num\">utilization</th>")
+          .raw("<th class=\"num\">latency</th>");
       for (JobState s : JobState.values()) {
         body.raw("<th class=\"num\">").text(JobJson.state(s)).raw("</th>");
       }
@@ -975,8 +1029,29 @@ final class Dashboard {
             .raw("</a></td><td>")
             .text(queue.paused() ? "paused" : "")
             .raw("</td>");
+        Integer limit = concurrency.get(queue.name());
+        long running = queue.count(JobState.RUNNING);
+        body.raw("<td class=\"num\">")
+            .text(limit == null ? "no node" : limit.toString())
+            .raw("</td><td class=\"num\">")
+            .text(
+                limit == null || limit == 0 || queue.isEstimated(JobState.RUNNING)
+                    ? ""
+                    : Math.round(100.0 * running / limit) + " %")
+            .raw("</td><td class=\"num\">")
+            .text(
+                queue.count(JobState.AVAILABLE) == 0
+                    ? ""
+                    : took(
+                        java.time.Duration.ofMillis(
+                            Math.round(
+                                1000
+                                    * DashboardHistory.latencySeconds(errand, queue.name(), now)))))
+            .raw("</td>");
         for (JobState s : JobState.values()) {
-          body.raw("<td class=\"num\">").text(queue.count(s)).raw("</td>");
+          body.raw("<td class=\"num\">");
+          count(body, queue.count(s), queue.isEstimated(s));
+          body.raw("</td>");
         }
         body.raw("<td>");
         String path = base + "/queues/" + URLEncoder.encode(queue.name(), StandardCharsets.UTF_8);
@@ -1276,7 +1351,7 @@ final class Dashboard {
             .text(base + "/overview/data")
             .raw("\"><div class=\"filters\"><label>queue<select id=\"overview-queue\">")
             .raw("<option value=\"\">all queues</option>");
-    for (QueueInfo queue : errand.queues().list()) {
+    for (QueueInfo queue : errand.queues().list(COUNTS_EXACT_UP_TO)) {
       body.raw("<option value=\"")
           .text(queue.name())
           .raw("\">")

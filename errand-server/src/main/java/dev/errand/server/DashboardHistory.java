@@ -113,28 +113,9 @@ final class DashboardHistory implements AutoCloseable {
       }
     }
     Map<String, QueueSample> queues = new TreeMap<>();
-    for (QueueInfo queue : errand.queues().list()) {
+    for (QueueInfo queue : errand.queues().list(Dashboard.COUNTS_EXACT_UP_TO)) {
       long available = queue.count(JobState.AVAILABLE);
-      double latency = 0;
-      if (available > 0) {
-        Instant oldest = null;
-        for (JobInfo job :
-            errand
-                .jobs()
-                .list(
-                    JobQuery.all()
-                        .withStates(JobState.AVAILABLE)
-                        .withQueue(queue.name())
-                        .withLimit(LATENCY_PAGE))
-                .jobs()) {
-          if (oldest == null || job.scheduledAt().isBefore(oldest)) {
-            oldest = job.scheduledAt();
-          }
-        }
-        if (oldest != null && oldest.isBefore(now)) {
-          latency = Duration.between(oldest, now).toMillis() / 1000.0;
-        }
-      }
+      double latency = available > 0 ? latencySeconds(errand, queue.name(), now) : 0;
       long[] sum = attempts.getOrDefault(queue.name(), new long[2]);
       queues.put(
           queue.name(),
@@ -146,6 +127,31 @@ final class DashboardHistory implements AutoCloseable {
         samples.removeFirst();
       }
     }
+  }
+
+  /**
+   * How long the oldest of the first waiting jobs of {@code queue} has been due, in seconds: the
+   * queue's latency, 0 when none waits. Only the lowest ids are read, so on a big backlog an older
+   * job further on is missed; jobs are mostly due in the order they came.
+   */
+  static double latencySeconds(Errand errand, String queue, Instant now) {
+    Instant oldest = null;
+    for (JobInfo job :
+        errand
+            .jobs()
+            .list(
+                JobQuery.all()
+                    .withStates(JobState.AVAILABLE)
+                    .withQueue(queue)
+                    .withLimit(LATENCY_PAGE))
+            .jobs()) {
+      if (oldest == null || job.scheduledAt().isBefore(oldest)) {
+        oldest = job.scheduledAt();
+      }
+    }
+    return oldest != null && oldest.isBefore(now)
+        ? Duration.between(oldest, now).toMillis() / 1000.0
+        : 0;
   }
 
   /** The samples, oldest first. */

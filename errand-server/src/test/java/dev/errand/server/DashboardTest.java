@@ -13,6 +13,7 @@ import dev.errand.Outcome;
 import dev.errand.PeriodicJob;
 import dev.errand.RawArgs;
 import dev.errand.Schedule;
+import dev.errand.spi.NodeReportParams;
 import dev.errand.sqlite.SqliteStore;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -82,6 +84,34 @@ class DashboardTest {
       request.header("Authorization", "Bearer " + token);
     }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The text of each cell of a queue's row on the queues page. */
+  private static List<String> cells(String html, String queue) {
+    Matcher row =
+        Pattern.compile("<tr data-queue=\"" + queue + "\">(.*?)</tr>", Pattern.DOTALL)
+            .matcher(html);
+    assertThat(row.find()).as("a row for " + queue).isTrue();
+    return Pattern.compile("<td[^>]*>(.*?)</td>", Pattern.DOTALL)
+        .matcher(row.group(1))
+        .results()
+        .map(cell -> cell.group(1).replaceAll("<form.*?</form>|<[^>]+>", "").trim())
+        .toList();
+  }
+
+  @Test
+  void anEstimatedCountIsRoundedAndSaysItIsOne() {
+    assertThat(Dashboard.roughly(1_234_567)).isEqualTo(1_200_000);
+    assertThat(Dashboard.roughly(98_765)).isEqualTo(99_000);
+    assertThat(Dashboard.roughly(42)).isEqualTo(42);
+    Html exact = new Html();
+    Dashboard.count(exact, 1_234_567, false);
+    assertThat(exact.toString()).isEqualTo("<span class=\"count\">1234567</span>");
+    Html estimate = new Html();
+    Dashboard.count(estimate, 1_234_567, true);
+    assertThat(estimate.toString())
+        .startsWith("<span class=\"count estimate\" title=\"an estimate")
+        .endsWith(">≈1,200,000</span>");
   }
 
   private static List<Long> rows(String html) {
@@ -181,6 +211,25 @@ class DashboardTest {
             "<tr data-queue=\"images\">",
             "<tr data-queue=\"mail\">",
             "<tr data-queue=\"default\">");
+    // Two live nodes work "images", 3 and 5 at once: one job runs of the 8 they allow.
+    Instant now = Instant.now();
+    for (String node : List.of("node-a", "node-b")) {
+      store.nodeReport(
+          new NodeReportParams(
+              node,
+              Map.of("images", node.equals("node-a") ? 3 : 5),
+              Set.of("resize"),
+              now,
+              now,
+              now.plus(Duration.ofMinutes(1))));
+    }
+    assertThat(cells(page("/queues").body(), "images"))
+        .startsWith("images", "", "8", "13 %", "")
+        .endsWith("0", "1", "1", "0", "0", "0", "");
+    // No node works "mail": no concurrency, no utilization; its waiting job has been waiting.
+    List<String> mail = cells(page("/queues").body(), "mail");
+    assertThat(mail).startsWith("mail", "", "no node", "");
+    assertThat(mail.get(4)).matches("[0-9.]+ (ms|s)");
 
     HttpResponse<String> root = page("/");
     assertThat(root.statusCode()).isEqualTo(303);

@@ -10,8 +10,11 @@ import static dev.errand.JobState.SCHEDULED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.errand.JobInfo;
+import dev.errand.JobState;
 import dev.errand.QueueInfo;
 import dev.errand.spi.JobFinish;
+import dev.errand.spi.QueueListParams;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +55,56 @@ abstract class QueuesContract extends ContractFixtures {
                     DISCARDED, 1L,
                     CANCELLED, 1L)),
             new QueueInfo("b", false, Map.of(AVAILABLE, 1L)));
+  }
+
+  @Test
+  void aListWhoseCountsAreWithinItsBoundIsExact() {
+    // The helpers that fetch take the queue's first job: the ones that stay available come last.
+    running(job().queue("a"));
+    retryable(job().queue("a"), at(60));
+    completed(job().queue("a"));
+    completed(job().queue("a"));
+    discarded(job().queue("a"));
+    cancelled(job().queue("a"));
+    insertOne(job().queue("b"));
+    insertOne(job().queue("a"));
+    insertOne(job().queue("a").scheduledAt(at(60)));
+    store.queuePause("idle");
+
+    assertThat(store.queueList(new QueueListParams(10))).isEqualTo(store.queueList());
+  }
+
+  @Test
+  void pastItsBoundACountIsExactOrMarkedAsAnEstimate() {
+    for (int i = 0; i < 6; i++) {
+      completed(job().queue(i % 2 == 0 ? "a" : "b"));
+    }
+    running(job().queue("b"));
+    for (int i = 0; i < 6; i++) {
+      insertOne(job().queue("a"));
+      insertOne(job().queue("a").scheduledAt(at(60)));
+    }
+    insertOne(job().queue("b"));
+
+    List<QueueInfo> exact = store.queueList();
+    List<QueueInfo> bounded = store.queueList(new QueueListParams(2));
+
+    assertThat(bounded).extracting(QueueInfo::name).containsAll(names(exact));
+    for (QueueInfo queue : exact) {
+      QueueInfo counted =
+          bounded.stream().filter(q -> q.name().equals(queue.name())).findFirst().orElseThrow();
+      for (JobState state : JobState.values()) {
+        if (!counted.isEstimated(state)) {
+          assertThat(counted.count(state))
+              .as(queue.name() + " " + state)
+              .isEqualTo(queue.count(state));
+        }
+      }
+    }
+  }
+
+  private static List<String> names(List<QueueInfo> queues) {
+    return queues.stream().map(QueueInfo::name).toList();
   }
 
   @Test
