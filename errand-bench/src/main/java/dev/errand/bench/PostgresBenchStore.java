@@ -44,6 +44,14 @@ final class PostgresBenchStore implements BenchStore {
     return store;
   }
 
+  /** Runs {@code sql} on the run's schema, written as {@code {schema}}: to shape a bench's data. */
+  void execute(String sql) throws SQLException {
+    try (Connection c = pool.getConnection();
+        Statement st = c.createStatement()) {
+      st.execute(sql.replace("{schema}", schema));
+    }
+  }
+
   @Override
   public void close() throws SQLException {
     try {

@@ -66,6 +66,10 @@ final class JobAdmin {
                 .setNullableString("tag", query.tag())
                 .setArray("argPaths", c.createArrayOf("text", query.args().keySet().toArray()))
                 .setArray("argValues", c.createArrayOf("text", query.args().values().toArray()))
+                .setArray(
+                    "argNeedles",
+                    c.createArrayOf(
+                        "text", query.args().values().stream().map(JobAdmin::needle).toArray()))
                 .setArray("metaKeys", c.createArrayOf("text", query.metadata().keySet().toArray()))
                 .setArray(
                     "metaValues", c.createArrayOf("text", query.metadata().values().toArray()))
@@ -178,5 +182,21 @@ final class JobAdmin {
     try (ResultSet rs = b.executeQuery()) {
       return rs.next() ? Optional.of(JobRows.read(rs)) : Optional.empty();
     }
+  }
+
+  /**
+   * What the args' JSON text must contain for an args condition on {@code value} to hold: the value
+   * itself when JSON writes it as is (a number, true or false, a string of printable ASCII without
+   * a quote, backslash or slash, which a writer may escape), else "" (no test). JobList checks it
+   * before reading the JSON: a search for a rare value skips most rows without parsing them.
+   */
+  static String needle(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char ch = value.charAt(i);
+      if (ch < ' ' || ch > '~' || ch == '"' || ch == '\\' || ch == '/') {
+        return "";
+      }
+    }
+    return value;
   }
 }

@@ -437,11 +437,15 @@ WHERE id > :afterId
   AND (:tag::text IS NULL OR :tag = ANY(tags))
   -- "cardinality = 0 OR": without conditions the planner drops the subquery, which it cannot
   -- see is empty, and keeps walking the primary key for the first page (else: a scan and a sort).
+  -- Cheapest test first: each of #> and #>> parses the args' text anew (json, not jsonb), while
+  -- strpos over the text (:argNeedles, see JobAdmin.needle) rules out most rows of a rare value
+  -- without parsing them; "" finds itself anywhere. A missing path or a JSON null gives NULL.
   AND (cardinality(:argPaths::text[]) = 0 OR NOT EXISTS (
-    SELECT 1 FROM unnest(:argPaths::text[], :argValues::text[]) AS f(path, value)
-    WHERE json_typeof(args #> string_to_array(f.path, '.')) NOT IN ('string', 'number', 'boolean')
-       OR json_typeof(args #> string_to_array(f.path, '.')) IS NULL
-       OR (args #>> string_to_array(f.path, '.')) <> f.value))
+    SELECT 1 FROM unnest(:argPaths::text[], :argValues::text[], :argNeedles::text[])
+      AS f(path, value, needle)
+    WHERE strpos(args::text, f.needle) = 0
+       OR (args #>> string_to_array(f.path, '.')) IS DISTINCT FROM f.value
+       OR json_typeof(args #> string_to_array(f.path, '.')) NOT IN ('string', 'number', 'boolean')))
   AND (cardinality(:metaKeys::text[]) = 0 OR NOT EXISTS (
     SELECT 1 FROM unnest(:metaKeys::text[], :metaValues::text[]) AS m(key, value)
     WHERE (metadata ->> m.key) IS DISTINCT FROM m.value))

@@ -122,6 +122,25 @@ abstract class ViewsContract extends ContractFixtures {
   }
 
   @Test
+  void anArgsValueMatchesHoweverTheJsonEscapesIt() {
+    long escaped =
+        insertOne(
+            job()
+                .args(
+                    "{\"path\":\"a\\/b\",\"quote\":\"say \\\"hi\\\"\",\"city\":\"Z\\u00fcrich\","
+                        + "\"tab\":\"a\\tb\",\"n\":42}"));
+    insertOne(job().args("{\"path\":\"a/c\",\"quote\":\"say hi\",\"city\":\"Zurich\",\"n\":420}"));
+
+    assertThat(ids(store.jobList(JobQuery.all().withArg("path", "a/b")))).containsExactly(escaped);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("quote", "say \"hi\""))))
+        .containsExactly(escaped);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("city", "Zürich"))))
+        .containsExactly(escaped);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("tab", "a\tb")))).containsExactly(escaped);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("n", "42")))).containsExactly(escaped);
+  }
+
+  @Test
   void listReturnsTheSameSnapshotsAsGet() {
     insertOne(job().tags("t").metadata(Map.of("k", "v")));
     running(job().queue("r"));
