@@ -1,11 +1,7 @@
 package dev.errand.server;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.errand.Errand;
-import dev.errand.JobArgsException;
-import dev.errand.StoreException;
 import io.javalin.Javalin;
-import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
@@ -65,7 +61,7 @@ public final class ApiServer implements AutoCloseable {
     Dashboard dashboard =
         new Dashboard(errand, options.token(), options.readOnlyToken(), options.dashboardPath());
     this.dashboard = dashboard;
-    RequestGuard guard = new RequestGuard(options, dashboard);
+    RequestGuard guard = RequestGuard.forServer(options, dashboard);
     Routes add = (method, path, handler) -> routes.add(new Route(method, path, handler));
     new ServiceRoutes(errand, this::routeNames, dashboard.home()).addTo(add);
     new JobRoutes(errand, EnqueueRequests.forServer(errand, options)).addTo(add);
@@ -93,17 +89,12 @@ public final class ApiServer implements AutoCloseable {
                 config.routes.addHttpHandler(page.method(), page.path(), page.handler());
               }
               config.routes.exception(
-                  ApiError.class, (e, ctx) -> error(ctx, e.status, e.field, e.getMessage()));
-              config.routes.exception(
-                  RequestGuard.LoginRequired.class,
-                  (e, ctx) -> ctx.status(303).header("Location", dashboard.loginPath()));
-              config.routes.exception(
                   HttpResponseException.class,
                   (e, ctx) -> {
                     if (e.getStatus() == 405) {
                       String allowed = String.join(", ", allowedMethods(ctx.path()));
                       ctx.header("Allow", allowed);
-                      error(
+                      ErrorAnswers.error(
                           ctx,
                           405,
                           null,
@@ -113,42 +104,32 @@ public final class ApiServer implements AutoCloseable {
                               + ctx.path()
                               + "; allowed: "
                               + allowed);
+                    } else if (e.getStatus() == 413) {
+                      ErrorAnswers.error(
+                          ctx,
+                          413,
+                          null,
+                          "the request body is larger than the limit of "
+                              + options.maxBodyBytes()
+                              + " bytes");
                     } else {
-                      error(ctx, e.getStatus(), null, httpMessage(e));
+                      ErrorAnswers.answer(e, ctx);
                     }
                   });
-              config.routes.exception(
-                  JobArgsException.class, (e, ctx) -> error(ctx, 400, "args", e.getMessage()));
-              config.routes.exception(
-                  IllegalArgumentException.class,
-                  (e, ctx) -> error(ctx, 400, null, e.getMessage()));
-              config.routes.exception(
-                  StoreException.class,
-                  (e, ctx) -> {
-                    // The store's own words (SQL, addresses) stay in the log: the client learns
-                    // only that it may try again. No stack trace: an outage fails every request.
-                    log.warn(
-                        "store call failed for {} {}: {}", ctx.method(), ctx.path(), causes(e));
-                    error(ctx, 503, null, "the store is unavailable; try again later");
-                  });
-              config.routes.exception(
-                  Exception.class,
-                  (e, ctx) -> {
-                    log.error("{} {} failed", ctx.method(), ctx.path(), e);
-                    error(ctx, 500, null, "internal error: " + e.getClass().getSimpleName());
-                  });
+              config.routes.exception(Exception.class, ErrorAnswers::answer);
               config.routes.error(
                   404,
                   ctx -> {
                     if (ctx.result() == null || ctx.result().isEmpty()) {
-                      error(ctx, 404, null, "no route " + ctx.method() + " " + ctx.path());
+                      ErrorAnswers.error(
+                          ctx, 404, null, "no route " + ctx.method() + " " + ctx.path());
                     }
                   });
               // Javalin answers a body that stopped arriving with a bare status.
               config.routes.error(
                   408,
                   ctx ->
-                      error(
+                      ErrorAnswers.error(
                           ctx,
                           408,
                           null,
@@ -182,22 +163,6 @@ public final class ApiServer implements AutoCloseable {
     return routes.stream().map(r -> r.method().name() + " " + r.path()).toList();
   }
 
-  private static void error(Context ctx, int status, String field, String message) {
-    ObjectNode body = Body.MAPPER.createObjectNode();
-    body.put("error", message);
-    if (field != null) {
-      body.put("field", field);
-    }
-    Exchanges.json(ctx, status, body);
-  }
-
-  private String httpMessage(HttpResponseException e) {
-    if (e.getStatus() == 413) {
-      return "the request body is larger than the limit of " + options.maxBodyBytes() + " bytes";
-    }
-    return e.getMessage();
-  }
-
   /** The methods of the routes whose path template matches {@code path}. */
   private Set<String> allowedMethods(String path) {
     Set<String> methods = new TreeSet<>();
@@ -208,14 +173,5 @@ public final class ApiServer implements AutoCloseable {
       }
     }
     return methods;
-  }
-
-  /** An exception's message and its causes', for the log. */
-  static String causes(Throwable e) {
-    StringBuilder text = new StringBuilder(String.valueOf(e));
-    for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
-      text.append("; caused by ").append(cause);
-    }
-    return text.toString();
   }
 }

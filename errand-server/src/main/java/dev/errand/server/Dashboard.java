@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * their counts ({@code /queues}), the periodic jobs with their last slots ({@code /cron}), and the
  * nodes that report to the store, which one leads and the jobs each runs ({@code /nodes}). A
  * browser asking for {@code /} is sent to the jobs. All of it may live under a base path ({@code
- * --dashboard-path}).
+ * --dashboard-path}), which is also where {@link ErrandDashboard} mounts it in a user's
+ * application.
  *
  * <p>Safe by construction: every value a job or queue carries is escaped ({@link Html}); the pages
  * load nothing from elsewhere and no inline script or style, and say so in a strict
@@ -324,7 +325,7 @@ final class Dashboard {
   /** Who acts, for the log. */
   private String actor(Context ctx) {
     return token == null
-        ? "a loopback client"
+        ? "a client without a token at " + ctx.ip()
         : ((RequestGuard.Role) ctx.attribute(RequestGuard.ROLE)).describe();
   }
 

@@ -2,17 +2,23 @@ package dev.errand.server;
 
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
- * What every request passes before its handler, in this order: the {@code Host} it names (DNS
- * rebinding), where it comes from ({@code Origin}, {@code Sec-Fetch-Site}: cross-site requests),
- * its bearer token, its declared size, and its media type. Each refusal is an {@link ApiError}
- * naming the header at fault, raised before the body is read.
+ * What every request passes before its handler, in this order: on a dashboard mounted without a
+ * token, the peer's address ({@link ErrandDashboard}); the {@code Host} it names (DNS rebinding),
+ * where it comes from ({@code Origin}, {@code Sec-Fetch-Site}: cross-site requests), its bearer
+ * token, its declared size, and its media type. Each refusal is an {@link ApiError} naming the
+ * header at fault, raised before the body is read. One implementation for {@link ApiServer}, which
+ * runs it before every request, and for {@link ErrandDashboard}, which runs it before each of the
+ * dashboard's routes in a user's application.
  *
  * <p>Why both origin rules and a strict media type: a web page can make a browser send a form or
  * {@code text/plain} POST, with or without a body, to any address without asking the server first
@@ -25,12 +31,12 @@ import java.util.Locale;
 final class RequestGuard {
   private static final String JSON = "application/json";
 
-  private final ServerOptions options;
-  private final byte[] token;
-  private final boolean checksHost;
-
   private final Dashboard dashboard;
+  private final byte[] token;
   private final byte[] readOnlyToken;
+  private final long maxBodyBytes;
+  private final Hosts hosts;
+  private final boolean loopbackClientsOnly;
 
   /** The request's {@link Role}, as a context attribute, once the guard let it through. */
   static final String ROLE = "errand.role";
@@ -47,26 +53,71 @@ final class RequestGuard {
     }
   }
 
-  /** A browser's request for a dashboard page without a login, on a server with a token. */
+  /**
+   * A browser's request for a dashboard page without a login, on a server with a token: it is sent
+   * to {@link #loginPath}.
+   */
   static final class LoginRequired extends RuntimeException {
-    LoginRequired() {
+    final String loginPath;
+
+    LoginRequired(String loginPath) {
       super("log in first", null, false, false);
+      this.loginPath = loginPath;
     }
   }
 
-  RequestGuard(ServerOptions options, Dashboard dashboard) {
-    this.options = options;
+  /**
+   * The names a request's {@code Host} header may give, and how to list them when it gives another.
+   */
+  record Hosts(Predicate<String> allows, String described) {}
+
+  /**
+   * {@code token} and {@code readOnlyToken}: null for none; {@code hosts}: null to check no {@code
+   * Host}; {@code loopbackClientsOnly}: refuse every request whose peer is not on this machine.
+   */
+  RequestGuard(
+      Dashboard dashboard,
+      String token,
+      String readOnlyToken,
+      long maxBodyBytes,
+      Hosts hosts,
+      boolean loopbackClientsOnly) {
     this.dashboard = dashboard;
-    // Once: it may resolve the bound host's name.
-    this.checksHost = options.checksHost();
-    this.token = options.token() == null ? null : options.token().getBytes(StandardCharsets.UTF_8);
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.readOnlyToken =
-        options.readOnlyToken() == null
-            ? null
-            : options.readOnlyToken().getBytes(StandardCharsets.UTF_8);
+        readOnlyToken == null ? null : readOnlyToken.getBytes(StandardCharsets.UTF_8);
+    this.maxBodyBytes = maxBodyBytes;
+    this.hosts = hosts;
+    this.loopbackClientsOnly = loopbackClientsOnly;
+  }
+
+  /**
+   * The server's guard: a loopback server answers only requests that name it (a page on {@code
+   * attacker.example} whose DNS name was rebound to 127.0.0.1 sends {@code Host:
+   * attacker.example}); a server bound to another address checks only when hosts were configured,
+   * and its token protects it. It listens on loopback only when it has no token, so it need not
+   * look at the peer's address.
+   */
+  static RequestGuard forServer(ServerOptions options, Dashboard dashboard) {
+    // Once: it may resolve the bound host's name.
+    Hosts hosts =
+        options.checksHost()
+            ? new Hosts(
+                options::allowsHost,
+                "localhost, the loopback addresses"
+                    + (options.allowedHosts().isEmpty()
+                        ? ""
+                        : " and " + String.join(", ", options.allowedHosts()))
+                    + " (add one with --allowed-hosts)")
+            : null;
+    return new RequestGuard(
+        dashboard, options.token(), options.readOnlyToken(), options.maxBodyBytes(), hosts, false);
   }
 
   void check(Context ctx) {
+    if (loopbackClientsOnly) {
+      checkClient(ctx.req().getRemoteAddr());
+    }
     checkHost(ctx.header("Host"));
     checkOrigin(ctx.header("Origin"), ctx.header("Sec-Fetch-Site"), ctx.header("Host"));
     Role role = Role.ADMIN;
@@ -96,28 +147,50 @@ final class RequestGuard {
   }
 
   /**
-   * A loopback server answers only requests that name it: a page on {@code attacker.example} whose
-   * DNS name was rebound to 127.0.0.1 sends {@code Host: attacker.example}. A server bound to
-   * another address checks only when hosts were configured; its token protects it.
+   * Without a token, only this machine's own clients: the address is the peer's, as the container
+   * saw it (behind a proxy on the same machine, every client looks local).
    */
+  private static void checkClient(String address) {
+    if (address == null || !isLoopbackAddress(address)) {
+      throw new ApiError(
+          403,
+          null,
+          "this dashboard has no token, so it answers only clients on its own machine, not "
+              + address
+              + "; give it a token to serve others");
+    }
+  }
+
+  private static boolean isLoopbackAddress(String address) {
+    String literal = address.startsWith("[") ? address.substring(1, address.length() - 1) : address;
+    // Only what looks like a literal: a name would be looked up in DNS, and a peer's address is
+    // never a name.
+    if (!literal.matches("[0-9.]+|.*:.*")) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(literal).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /** The {@code Host} the request names, against DNS rebinding; see {@link #forServer}. */
   private void checkHost(String host) {
-    if (host == null || !checksHost) {
+    if (host == null || hosts == null) {
       // HTTP/1.1 requires Host (Jetty refuses a request without one); HTTP/1.0 does not, and no
       // browser sends HTTP/1.0.
       return;
     }
     String name = hostName(host);
-    if (name == null || !options.allowsHost(name)) {
+    if (name == null || !hosts.allows().test(name)) {
       throw new ApiError(
           421,
           "Host",
           "this server does not answer for host '"
               + host
-              + "'; it answers for localhost, the loopback addresses"
-              + (options.allowedHosts().isEmpty()
-                  ? ""
-                  : " and " + String.join(", ", options.allowedHosts()))
-              + " (add one with --allowed-hosts)");
+              + "'; it answers for "
+              + hosts.described());
     }
   }
 
@@ -215,7 +288,7 @@ final class RequestGuard {
     if (ctx.header("Authorization") == null
         && ctx.method() == HandlerType.GET
         && dashboard.isDashboard(ctx)) {
-      throw new LoginRequired();
+      throw new LoginRequired(dashboard.loginPath());
     }
     return checkToken(ctx);
   }
@@ -260,14 +333,14 @@ final class RequestGuard {
     } catch (NumberFormatException e) {
       return; // Jetty answers 400 to a length that is not a number or overflows a long
     }
-    if (length > options.maxBodyBytes()) {
+    if (length > maxBodyBytes) {
       throw new ApiError(
           413,
           null,
           "the request body is "
               + header.trim()
               + " bytes, more than the limit of "
-              + options.maxBodyBytes()
+              + maxBodyBytes
               + " bytes");
     }
   }

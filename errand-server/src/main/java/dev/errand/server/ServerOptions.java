@@ -44,7 +44,7 @@ public record ServerOptions(
     queues = Set.copyOf(queues);
     dashboardPath = dashboardPath == null || dashboardPath.equals("/") ? "" : dashboardPath;
     if (!dashboardPath.isEmpty()
-        && (!dashboardPath.matches("(/[A-Za-z0-9._-]+)+")
+        && (!isDashboardPath(dashboardPath)
             || dashboardPath.equals("/api")
             || dashboardPath.startsWith("/api/"))) {
       throw new IllegalArgumentException(
@@ -76,6 +76,24 @@ public record ServerOptions(
     if (queues.isEmpty()) {
       throw new IllegalArgumentException("queues must name at least one queue, or '*'");
     }
+    checkTokens(token, readOnlyToken);
+    // Refuse to expose an unauthenticated job API beyond this machine.
+    if (token == null && !isLoopback(host)) {
+      throw new IllegalArgumentException(
+          "host "
+              + host
+              + " is not a loopback address: set a token (--token or ERRAND_TOKEN, at least "
+              + MIN_TOKEN_LENGTH
+              + " characters) to listen on it");
+    }
+  }
+
+  /**
+   * Refuses a token shorter than {@value #MIN_TOKEN_LENGTH} characters, and a read-only token
+   * without a token beside it, too short, or the same: the server's rules, and a mounted
+   * dashboard's ({@link ErrandDashboard}).
+   */
+  static void checkTokens(String token, String readOnlyToken) {
     if (token != null && token.length() < MIN_TOKEN_LENGTH) {
       throw new IllegalArgumentException(
           "token must be at least " + MIN_TOKEN_LENGTH + " characters, was " + token.length());
@@ -96,15 +114,6 @@ public record ServerOptions(
       if (readOnlyToken.equals(token)) {
         throw new IllegalArgumentException("read-only-token must differ from the token");
       }
-    }
-    // Refuse to expose an unauthenticated job API beyond this machine.
-    if (token == null && !isLoopback(host)) {
-      throw new IllegalArgumentException(
-          "host "
-              + host
-              + " is not a loopback address: set a token (--token or ERRAND_TOKEN, at least "
-              + MIN_TOKEN_LENGTH
-              + " characters) to listen on it");
     }
   }
 
@@ -162,10 +171,22 @@ public record ServerOptions(
 
   /** Whether {@code name} (lower case, IPv6 in brackets) may be a request's host. */
   boolean allowsHost(String name) {
+    return isLoopbackName(name) || allowedHosts.contains(name);
+  }
+
+  /**
+   * Whether {@code path} may be where a dashboard begins: segments of letters, digits, '.', '_' and
+   * '-', each after a slash, with no trailing one ({@code /errand}, {@code /admin/jobs}).
+   */
+  static boolean isDashboardPath(String path) {
+    return path.matches("(/[A-Za-z0-9._-]+)+");
+  }
+
+  /** Whether {@code name} (a {@code Host} header's, lower case) is localhost or a loopback one. */
+  static boolean isLoopbackName(String name) {
     return name.equals("localhost")
         || name.equals("[::1]")
-        || name.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}")
-        || allowedHosts.contains(name);
+        || name.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}");
   }
 
   boolean acceptsQueue(String queue) {

@@ -52,7 +52,7 @@ final class ServiceRoutes {
       errand.jobs().list(JobQuery.all().withLimit(1));
       Exchanges.json(ctx, 200, JobJson.object(Map.of("status", "ready")));
     } catch (StoreException e) {
-      log.warn("readiness check failed: {}", ApiServer.causes(e));
+      log.warn("readiness check failed: {}", ErrorAnswers.causes(e));
       Exchanges.json(
           ctx,
           503,
