@@ -242,14 +242,17 @@ class JobMoveTest {
     return claimed.get(0);
   }
 
-  /** Fails the job's first attempt, to retry at {@code retryAt}; returns its error. */
+  /**
+   * Fails the job's first attempt, to retry at {@code retryAt}; returns its error as the store
+   * keeps it, with the run it ended (which a move keeps too).
+   */
   private AttemptError failOnce(long id, Instant retryAt) {
     JobInfo running = claim(id);
     AttemptError error = AttemptError.of(1, T0, "java.io.IOException", "timed out");
     source.jobFinishMany(
         new JobFinishManyParams(
             List.of(new JobFinish.Failed(new JobRef(id, running.attempt()), T0, error, retryAt))));
-    return error;
+    return error.withRun(running.attemptedAt(), "old-node");
   }
 
   private static List<JobInfo> all(Store store) {

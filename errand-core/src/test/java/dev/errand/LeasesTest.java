@@ -92,7 +92,10 @@ class LeasesTest {
     assertThat(retrying.state()).isEqualTo(JobState.RETRYABLE);
     assertThat(retrying.scheduledAt()).isEqualTo(clock.instant().plusSeconds(5));
     assertThat(retrying.errors())
-        .containsExactly(new AttemptError(1, clock.instant(), "ValueError", "bad", "trace"));
+        .as("with the run the store knows: its start and the worker that fetched it")
+        .containsExactly(
+            new AttemptError(
+                1, clock.instant(), "ValueError", "bad", "trace", clock.instant(), "py"));
 
     errand.jobs().retry(id);
     fetchOne();

@@ -80,7 +80,11 @@ public final class JobColumns {
     }
   }
 
-  /** One attempt error as the JSON object that {@link #errors} reads. */
+  /**
+   * One attempt error as the JSON object that {@link #errors} reads. Its run ({@code startedAt},
+   * {@code node}) is left out while unknown, as the errors stored before it was kept have it; the
+   * stores' scripts add it to a result's error from the job's record.
+   */
   public static String errorJson(AttemptError error) {
     ObjectNode node = JSON.createObjectNode();
     node.put("attempt", error.attempt());
@@ -88,6 +92,12 @@ public final class JobColumns {
     node.put("errorClass", error.errorClass());
     node.put("message", error.message());
     node.put("stackTrace", error.stackTrace());
+    if (error.startedAt() != null) {
+      node.put("startedAt", error.startedAt().toString());
+    }
+    if (error.node() != null) {
+      node.put("node", error.node());
+    }
     return node.toString();
   }
 
@@ -124,7 +134,10 @@ public final class JobColumns {
     }
   }
 
-  /** Attempt errors stored as a JSON array of {@link #errorJson} objects. */
+  /**
+   * Attempt errors stored as a JSON array of {@link #errorJson} objects; a run left out or null
+   * (errors that ended no run, or were stored before runs were kept) is read as null.
+   */
   public static List<AttemptError> errors(String json) {
     if (json.equals("[]")) {
       return List.of();
@@ -139,7 +152,9 @@ public final class JobColumns {
                 Instant.parse(e.path("at").asText()),
                 e.path("errorClass").asText(),
                 e.path("message").asText(),
-                e.path("stackTrace").asText()));
+                e.path("stackTrace").asText(),
+                e.hasNonNull("startedAt") ? Instant.parse(e.get("startedAt").asText()) : null,
+                e.hasNonNull("node") ? e.get("node").asText() : null));
       }
       return errors;
     } catch (JsonProcessingException | RuntimeException e) {

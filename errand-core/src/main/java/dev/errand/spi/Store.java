@@ -152,7 +152,9 @@ public interface Store extends AutoCloseable {
    * Writes attempt results, all or none. Each applies only if its job is still {@code RUNNING} at
    * its attempt ({@link JobRef}); the others are skipped, not errors. The follow-up jobs of an
    * applied {@link JobFinish.Completed} are inserted in the same atomic write, and wake their
-   * queues' listeners.
+   * queues' listeners. An error a result appends is kept with the run it ended, {@link
+   * dev.errand.AttemptError#withRun} the job's {@code attemptedAt} and {@code leaseOwner} as they
+   * are when the result applies (whatever run the given error names).
    */
   JobFinishManyResult jobFinishMany(JobFinishManyParams params);
 
@@ -164,8 +166,9 @@ public interface Store extends AutoCloseable {
 
   /**
    * Rescues {@code RUNNING} jobs whose lease expired before {@code now}: the attempt counts as
-   * failed with an error {@code "lease expired"}; the job becomes {@code RETRYABLE} at {@code now},
-   * or {@code DISCARDED} if that was its last attempt.
+   * failed with an error {@code "lease_expired"}, kept with the run it ended (the job's {@code
+   * attemptedAt} and {@code leaseOwner}); the job becomes {@code RETRYABLE} at {@code now}, or
+   * {@code DISCARDED} if that was its last attempt.
    */
   JobRescueResult jobRescueExpired(JobRescueParams params);
 

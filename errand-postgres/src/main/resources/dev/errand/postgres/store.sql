@@ -298,14 +298,18 @@ RETURNING j.id, j.kind, j.queue, j.args, j.priority, j.attempt, j.max_attempts,
 -- by id and rescanned the whole unnest for each (quadratic: 970 ms for 2,000 results), or it
 -- read the whole table and hashed it (54 ms for 700 results among 100,000 jobs).
 -- The WHERE clause is the fence: a row applies only while the job still runs at the attempt that
--- produced the result, so a holder whose lease was rescued cannot overwrite anything.
+-- produced the result, so a holder whose lease was rescued cannot overwrite anything. Because of
+-- it, the row's attempted_at and lease_owner are this attempt's: an error gets them as its run.
 UPDATE {schema}.job j
 SET state = (b.results -> j.id::text ->> 'state')::{schema}.job_state,
     attempt = j.attempt + (b.results -> j.id::text ->> 'attemptDelta')::int,
     scheduled_at = COALESCE((b.results -> j.id::text ->> 'scheduledAt')::timestamptz, j.scheduled_at),
     finalized_at = (b.results -> j.id::text ->> 'finalizedAt')::timestamptz,
     errors = CASE WHEN b.results -> j.id::text ->> 'error' IS NULL THEN j.errors
-                  ELSE j.errors || jsonb_build_array((b.results -> j.id::text ->> 'error')::jsonb) END,
+                  ELSE j.errors || jsonb_build_array(
+                    (b.results -> j.id::text ->> 'error')::jsonb || jsonb_build_object(
+                      'startedAt', to_char(j.attempted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+                      'node', j.lease_owner)) END,
     lease_owner = NULL,
     lease_expires_at = NULL
 FROM (SELECT :results::jsonb AS results) b
@@ -367,7 +371,9 @@ SET state = CASE WHEN j.attempt >= j.max_attempts THEN 'discarded' ELSE 'retryab
       'attempt', j.attempt, 'at', :now::text, 'errorClass', 'lease_expired',
       'message', 'lease of ' || j.lease_owner || ' expired at '
                  || to_char(j.lease_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-      'stackTrace', '')),
+      'stackTrace', '',
+      'startedAt', to_char(j.attempted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+      'node', j.lease_owner)),
     lease_owner = NULL,
     lease_expires_at = NULL
 FROM expired

@@ -899,25 +899,6 @@ final class Dashboard {
           .text(pretty(JobJson.object(job.metadata()).toString()))
           .raw("</pre>");
     }
-    body.raw("<h2>Errors</h2>");
-    if (job.errors().isEmpty()) {
-      body.raw("<p class=\"muted\">None.</p>");
-    }
-    for (AttemptError error : job.errors().reversed()) {
-      body.raw("<section class=\"attempt-error\"><p>Attempt ")
-          .text(error.attempt())
-          .raw(", ")
-          .text(utc(error.at()))
-          .raw(": <strong class=\"error\">")
-          .text(error.errorClass())
-          .raw("</strong> ")
-          .text(error.message())
-          .raw("</p>");
-      if (!error.stackTrace().isEmpty()) {
-        body.raw("<pre class=\"stack-trace\">").text(error.stackTrace()).raw("</pre>");
-      }
-      body.raw("</section>");
-    }
     render(ctx, 200, "Job " + job.id(), "jobs", body);
   }
 
@@ -936,13 +917,19 @@ final class Dashboard {
     return (ms / 3_600_000) + " h " + (ms % 3_600_000) / 60_000 + " min";
   }
 
-  /** One moment of a job's life, for its timeline. */
-  private record Moment(Instant at, String what) {}
+  /** One moment of a job's life, for its timeline, with the error it ended with if any. */
+  private record Moment(Instant at, String what, AttemptError error) {
+    Moment(Instant at, String what) {
+      this(at, what, null);
+    }
+  }
 
   /**
-   * A job's life as the store knows it, in time order: enqueued, due, each failed attempt with its
-   * error, the last attempt's start (and the node that holds it), its lease, its end. Attempts that
-   * completed or are still running keep no record of their own beyond the last one.
+   * A job's life as the store knows it, in time order: enqueued, due, each attempt that ended with
+   * an error (its node, start, end and duration, then the error's class, message and stack trace:
+   * the one place the page shows them), errors that ended no run (a cancellation) where they
+   * happened, the last attempt's start (and the node that holds it) unless its error already told,
+   * its lease, its end. An attempt that completed keeps no record beyond the last one's.
    */
   private static void timeline(Html body, JobInfo job) {
     List<Moment> moments = new java.util.ArrayList<>();
@@ -955,18 +942,23 @@ final class Dashboard {
                   ? "due"
                   : "due (run time)"));
     }
+    boolean lastAttemptEnded = false;
     for (AttemptError error : job.errors()) {
-      moments.add(
-          new Moment(
-              error.at(),
-              "attempt "
-                  + error.attempt()
-                  + " ended: "
-                  + error.errorClass()
-                  + ": "
-                  + error.message()));
+      if (error.startedAt() == null) {
+        moments.add(
+            new Moment(
+                error.at(),
+                error.attempt() > 0
+                    ? "attempt " + error.attempt() + " ended"
+                    : "before its first attempt",
+                error));
+        continue;
+      }
+      moments.add(new Moment(error.startedAt(), attemptRun(error), error));
+      lastAttemptEnded |=
+          error.attempt() == job.attempt() && error.startedAt().equals(job.attemptedAt());
     }
-    if (job.attemptedAt() != null) {
+    if (job.attemptedAt() != null && !lastAttemptEnded) {
       moments.add(
           new Moment(
               job.attemptedAt(),
@@ -985,16 +977,44 @@ final class Dashboard {
               : "";
       moments.add(new Moment(job.finalizedAt(), JobJson.state(job.state()) + took));
     }
+    // Stable: moments of one instant keep the order above (an error before the end it caused).
     moments.sort(java.util.Comparator.comparing(Moment::at));
     body.raw("<h2>Timeline</h2><ol id=\"timeline\">");
     for (Moment moment : moments) {
-      body.raw("<li><time>")
-          .text(utc(moment.at()))
-          .raw("</time> ")
-          .text(moment.what())
-          .raw("</li>");
+      body.raw("<li><time>").text(utc(moment.at())).raw("</time> ").text(moment.what());
+      AttemptError error = moment.error();
+      if (error != null) {
+        body.raw("<section class=\"attempt-error\"><p><strong class=\"error\">")
+            .text(error.errorClass())
+            .raw("</strong> ")
+            .text(error.message())
+            .raw("</p>");
+        if (!error.stackTrace().isEmpty()) {
+          body.raw("<pre class=\"stack-trace\">").text(error.stackTrace()).raw("</pre>");
+        }
+        body.raw("</section>");
+      }
+      body.raw("</li>");
     }
     body.raw("</ol>");
+  }
+
+  /**
+   * An attempt that ended with {@code error}, which knows its run: "attempt 2 on node-a: started,
+   * ended 2030-01-01 12:00:05, took 4.2 s". No duration when the end reads before the start: the
+   * end may come from another node's clock (the rescuer's), and a negative time says nothing.
+   */
+  private static String attemptRun(AttemptError error) {
+    String took =
+        error.at().isBefore(error.startedAt())
+            ? ""
+            : ", took " + took(java.time.Duration.between(error.startedAt(), error.at()));
+    return "attempt "
+        + error.attempt()
+        + (error.node() != null ? " on " + error.node() : "")
+        + ": started, ended "
+        + utc(error.at())
+        + took;
   }
 
   private void queues(Context ctx) {

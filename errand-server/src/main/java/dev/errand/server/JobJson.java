@@ -56,6 +56,8 @@ final class JobJson {
       e.put("class", error.errorClass());
       e.put("message", error.message());
       e.put("stackTrace", error.stackTrace());
+      time(e, "startedAt", error.startedAt());
+      e.put("node", error.node());
     }
     return node;
   }

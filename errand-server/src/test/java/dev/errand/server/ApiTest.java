@@ -273,6 +273,9 @@ abstract class ApiTest {
     assertThat(error.get("class").asText()).isEqualTo("ValueError");
     assertThat(error.get("message").asText()).isEqualTo("bad input");
     assertThat(error.get("stackTrace").asText()).isEqualTo("line 1");
+    assertThat(error.get("node").asText()).as("the worker that fetched it").isEqualTo("w");
+    assertThat(Instant.parse(error.get("startedAt").asText()))
+        .isBeforeOrEqualTo(Instant.parse(error.get("at").asText()));
 
     await().until(() -> !fetch("{\"worker\": \"w\"}").isEmpty());
     Response last =

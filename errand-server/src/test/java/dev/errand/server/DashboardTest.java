@@ -184,12 +184,17 @@ class DashboardTest {
             "width must be positive, was -3",
             "<pre class=\"stack-trace\">Traceback (most recent call last):\n  File &quot;resize.py&quot;, line 7</pre>",
             "&quot;w&quot; : -3");
+    assertThat(failedPage).contains("<ol id=\"timeline\">", " enqueued</li>");
+    // The failed attempt: its node, start, end and duration, then its error in the same item.
     assertThat(failedPage)
-        .contains(
-            "<ol id=\"timeline\">",
-            " enqueued</li>",
-            " attempt 1 started</li>",
-            " attempt 1 ended: ValueError: width must be positive, was -3</li>");
+        .containsPattern(
+            "</time> attempt 1 on worker-7: started, ended [0-9-]+ [0-9:]+, took [0-9.]+ m?s"
+                + "<section class=\"attempt-error\"><p><strong class=\"error\">ValueError</strong>"
+                + " width must be positive, was -3</p><pre class=\"stack-trace\">Traceback");
+    assertThat(failedPage)
+        .as("its start is in its item, and its stack trace in one place")
+        .doesNotContain("attempt 1 started")
+        .containsOnlyOnce("class=\"stack-trace\"");
     String runningPage = page("/jobs/" + running).body();
     assertThat(runningPage)
         .contains(

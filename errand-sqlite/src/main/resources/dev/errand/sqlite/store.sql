@@ -120,15 +120,20 @@ RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created
 -- Every kind of result of a whole batch in one statement: :results is a JSON array with one row per
 -- result, [id, attempt, state, attempt delta, scheduled_at or null, finalized_at or null, error
 -- JSON text or null]; each row is a primary-key lookup. The WHERE clause is the fence: a row
--- applies only while the job still runs at the attempt that produced the result. The rescuer
--- writes its "lease expired" results through it too.
+-- applies only while the job still runs at the attempt that produced the result, so the row's
+-- attempted_at and lease_owner are that attempt's, and an error gets them as its run (startedAt as
+-- java.time.Instant writes it, from microseconds). The rescuer writes its "lease expired" results
+-- through it too.
 UPDATE job
 SET state = u.state,
     attempt = job.attempt + u.attempt_delta,
     scheduled_at = coalesce(u.scheduled_at, job.scheduled_at),
     finalized_at = u.finalized_at,
     errors = CASE WHEN u.error IS NULL THEN job.errors
-                  ELSE json_insert(job.errors, '$[#]', json(u.error)) END,
+                  ELSE json_insert(job.errors, '$[#]', json_set(json(u.error),
+                    '$.startedAt', strftime('%Y-%m-%dT%H:%M:%S', job.attempted_at / 1000000, 'unixepoch')
+                                   || printf('.%06dZ', job.attempted_at % 1000000),
+                    '$.node', job.lease_owner)) END,
     lease_owner = NULL,
     lease_expires_at = NULL
 FROM (

@@ -434,6 +434,14 @@ public abstract class ContractFixtures {
     return AttemptError.of(attempt, at, "java.lang.IllegalStateException", "boom " + attempt);
   }
 
+  /**
+   * {@code error} as a store keeps it once it ends the attempt {@code attempt} (as fetched): with
+   * that attempt's start and the lease owner that ran it.
+   */
+  protected static AttemptError ending(JobInfo attempt, AttemptError error) {
+    return error.withRun(attempt.attemptedAt(), attempt.leaseOwner());
+  }
+
   /** Every job matching {@code query}, page by page. */
   protected List<JobInfo> listAll(JobQuery query) {
     List<JobInfo> all = new ArrayList<>();

@@ -44,7 +44,13 @@ abstract class FinishContract extends ContractFixtures {
         .containsExactly(job.id());
 
     assertThat(get(job.id()))
-        .isEqualTo(edit(job).state(RETRYABLE).scheduledAt(at(35)).noLease().errors(error).build());
+        .isEqualTo(
+            edit(job)
+                .state(RETRYABLE)
+                .scheduledAt(at(35))
+                .noLease()
+                .errors(ending(job, error))
+                .build());
     assertThat(fetch(QUEUE, 10)).as("not before its retry time").isEmpty();
   }
 
@@ -58,7 +64,13 @@ abstract class FinishContract extends ContractFixtures {
         .containsExactly(job.id());
 
     assertThat(get(job.id()))
-        .isEqualTo(edit(job).state(DISCARDED).finalizedAt(at(5)).noLease().errors(error).build());
+        .isEqualTo(
+            edit(job)
+                .state(DISCARDED)
+                .finalizedAt(at(5))
+                .noLease()
+                .errors(ending(job, error))
+                .build());
   }
 
   @Test
@@ -71,7 +83,7 @@ abstract class FinishContract extends ContractFixtures {
     stage();
     JobInfo second = fetchOnly(QUEUE, id);
     assertThat(second.attempt()).isEqualTo(2);
-    assertThat(second.errors()).containsExactly(e1);
+    assertThat(second.errors()).containsExactly(ending(first, e1));
     AttemptError e2 = failure(2, at(12));
 
     assertThat(finish(new JobFinish.Failed(ref(second), at(12), e2, null))).containsExactly(id);
@@ -80,7 +92,35 @@ abstract class FinishContract extends ContractFixtures {
     assertThat(last.state()).isEqualTo(DISCARDED);
     assertThat(last.attempt()).isEqualTo(2);
     assertThat(last.finalizedAt()).isEqualTo(at(12));
-    assertThat(last.errors()).containsExactly(e1, e2);
+    assertThat(last.errors()).containsExactly(ending(first, e1), ending(second, e2));
+  }
+
+  @Test
+  void eachErrorKeepsTheStartAndNodeOfTheAttemptItEnded() {
+    long id = insertOne(job().maxAttempts(3));
+    // Microseconds, which every store keeps, and not a whole second: a start that lost them
+    // would show.
+    clock.set(at(2).plusNanos(123_456_000));
+    JobInfo first = fetchOnlyAs(OTHER_OWNER, QUEUE, id);
+    clock.set(at(5));
+    finish(new JobFinish.Failed(ref(first), now(), failure(1, now()), at(10)));
+    clock.set(at(10));
+    stage();
+    JobInfo second = fetchOnlyAs(OWNER, QUEUE, id);
+    clock.set(second.leaseExpiresAt().plusSeconds(1));
+
+    assertThat(rescue().retryable()).containsExactly(id);
+
+    List<AttemptError> errors = get(id).errors();
+    assertThat(errors).hasSize(2);
+    assertThat(errors.get(0).startedAt())
+        .isEqualTo(first.attemptedAt())
+        .isEqualTo(at(2).plusNanos(123_456_000));
+    assertThat(errors.get(0).node()).isEqualTo(OTHER_OWNER);
+    assertThat(errors.get(0).at()).isEqualTo(at(5));
+    assertThat(errors.get(1).errorClass()).isEqualTo("lease_expired");
+    assertThat(errors.get(1).startedAt()).isEqualTo(second.attemptedAt()).isEqualTo(at(10));
+    assertThat(errors.get(1).node()).isEqualTo(OWNER);
   }
 
   @Test
@@ -142,7 +182,13 @@ abstract class FinishContract extends ContractFixtures {
     assertThat(finish(new JobFinish.Cancelled(ref(job), now(), reason))).containsExactly(job.id());
 
     assertThat(get(job.id()))
-        .isEqualTo(edit(job).state(CANCELLED).finalizedAt(at(5)).noLease().errors(reason).build());
+        .isEqualTo(
+            edit(job)
+                .state(CANCELLED)
+                .finalizedAt(at(5))
+                .noLease()
+                .errors(ending(job, reason))
+                .build());
   }
 
   @Test

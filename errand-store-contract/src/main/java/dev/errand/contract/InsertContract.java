@@ -222,7 +222,9 @@ abstract class InsertContract extends ContractFixtures {
     assertThat(job.argsJson()).isEqualTo(args);
     assertThat(job.tags()).containsExactly("🚀 launch", "日本", emoji);
     assertThat(job.metadata()).isEqualTo(Map.of("🔑 key", "värde " + emoji));
-    assertThat(job.errors()).containsExactly(error);
+    assertThat(job.errors())
+        .as("the owner kept as the error's node too")
+        .containsExactly(ending(running, error));
     assertThat(get(cancelled).errors())
         .singleElement()
         .satisfies(e -> assertThat(e.message()).isEqualTo("reason " + emoji));

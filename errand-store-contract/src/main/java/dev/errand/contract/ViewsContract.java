@@ -286,7 +286,7 @@ abstract class ViewsContract extends ContractFixtures {
                 .maxAttempts(3)
                 .build());
     assertThat(retried.attempt()).isEqualTo(2);
-    assertThat(retried.errors()).containsExactly(e1, e2);
+    assertThat(retried.errors()).containsExactly(ending(first, e1), ending(second, e2));
     assertThat(get(id)).isEqualTo(retried);
     JobInfo third = fetchOnly(QUEUE, id);
     assertThat(third.attempt()).isEqualTo(3);
@@ -415,5 +415,7 @@ abstract class ViewsContract extends ContractFixtures {
     assertThat(errors).hasSize(1);
     assertThat(errors.get(0).at()).isEqualTo(at);
     assertThat(errors.get(0).message()).isEqualTo(reason);
+    assertThat(errors.get(0).startedAt()).as("a cancellation from outside ends no run").isNull();
+    assertThat(errors.get(0).node()).isNull();
   }
 }

@@ -246,6 +246,9 @@ public final class MemoryStore implements Store, Notifier {
           continue;
         }
         unindex(job);
+        // Read before the lease is let go: an error this result writes ends this run.
+        Instant startedAt = job.attemptedAt;
+        String node = job.leaseOwner;
         job.leaseOwner = null;
         job.leaseExpiresAt = null;
         switch (result) {
@@ -256,7 +259,7 @@ public final class MemoryStore implements Store, Notifier {
             }
           }
           case JobFinish.Failed f -> {
-            job.addError(f.error());
+            job.addError(f.error().withRun(startedAt, node));
             if (f.retryAt() == null) {
               finalize(job, JobState.DISCARDED, f.at(), woken);
             } else {
@@ -270,7 +273,7 @@ public final class MemoryStore implements Store, Notifier {
             job.state = s.runAt().isAfter(s.at()) ? JobState.SCHEDULED : JobState.AVAILABLE;
           }
           case JobFinish.Cancelled c -> {
-            job.addError(c.reason());
+            job.addError(c.reason().withRun(startedAt, node));
             finalize(job, JobState.CANCELLED, c.at(), woken);
           }
           case JobFinish.Released r -> {
@@ -335,10 +338,11 @@ public final class MemoryStore implements Store, Notifier {
         unindex(job);
         job.addError(
             AttemptError.of(
-                job.attempt,
-                params.now(),
-                "lease_expired",
-                "lease of " + job.leaseOwner + " expired at " + job.leaseExpiresAt));
+                    job.attempt,
+                    params.now(),
+                    "lease_expired",
+                    "lease of " + job.leaseOwner + " expired at " + job.leaseExpiresAt)
+                .withRun(job.attemptedAt, job.leaseOwner));
         job.leaseOwner = null;
         job.leaseExpiresAt = null;
         if (job.attempt >= job.maxAttempts) {

@@ -4,6 +4,8 @@
 --   failed     error JSON, error class, message, retry time (us) or '' to discard
 --   snoozed    run time (us)
 --   cancelled  error JSON
+-- An error is kept with the run it ended (with_run): the fence makes the job's start and lease
+-- those of the attempt that produced the result.
 --   released   nothing: available again at `at`
 -- Follow-ups are inserted after every result is written. Returns the ids whose result was applied.
 local results = tonumber(ARGV[2])
@@ -72,9 +74,10 @@ for _, r in ipairs(parsed) do
     elseif kind == 'failed' then
       local retry_at = ARGV[v + 3]
       local extra = failure_extra(job, ARGV[v + 1], ARGV[v + 2], at_us)
+      local error_text = with_run(ARGV[v], job)
       local function failed(j)
         release_lease(j)
-        append_error(j, ARGV[v])
+        append_error(j, error_text)
       end
       if retry_at == '' then
         finalize(id, job, 'discarded', at_us, failed, extra)
@@ -96,9 +99,10 @@ for _, r in ipairs(parsed) do
         j.state = after(run_at, at_us) and 'scheduled' or 'available'
       end)
     elseif kind == 'cancelled' then
+      local error_text = with_run(ARGV[v], job)
       finalize(id, job, 'cancelled', at_us, function(j)
         release_lease(j)
-        append_error(j, ARGV[v])
+        append_error(j, error_text)
       end)
     elseif kind == 'released' then
       move(id, job, function(j)

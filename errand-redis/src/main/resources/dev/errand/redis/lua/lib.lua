@@ -268,6 +268,20 @@ local function error_json(attempt, at_us, error_class, message)
     message = message, stackTrace = '' })
 end
 
+-- An error's JSON object with the run the attempt it ended had: when it started and the node that
+-- held its lease, read from the job before its lease is let go (JobColumns.errors reads them).
+local function with_run(error_text, job)
+  local run = ''
+  if job.attempted_at and job.attempted_at ~= '' then
+    run = run .. ',"startedAt":' .. cjson.encode(iso(tonumber(job.attempted_at)))
+  end
+  if job.lease_owner and job.lease_owner ~= '' then
+    run = run .. ',"node":' .. cjson.encode(job.lease_owner)
+  end
+  -- The object is compact JSON (JobColumns.errorJson's or error_json's): its last byte is '}'.
+  return string.sub(error_text, 1, -2) .. run .. '}'
+end
+
 local function append_error(job, error_text)
   if job.errors == nil or job.errors == '[]' then
     job.errors = '[' .. error_text .. ']'

@@ -8,8 +8,9 @@ for _, id in ipairs(expired) do
   local job = load(id)
   local message = 'lease of ' .. job.lease_owner .. ' expired at ' .. iso(tonumber(job.lease_expires_at))
   local last = tonumber(job.attempt) >= tonumber(job.max_attempts)
+  local error_text = with_run(error_json(job.attempt, now_us, 'lease_expired', message), job)
   local function expired_attempt(j)
-    append_error(j, error_json(j.attempt, now_us, 'lease_expired', message))
+    append_error(j, error_text)
     j.lease_owner = false
     j.lease_expires_at = false
   end
