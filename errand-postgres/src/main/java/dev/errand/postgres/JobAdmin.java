@@ -186,14 +186,15 @@ final class JobAdmin {
 
   /**
    * What the args' JSON text must contain for an args condition on {@code value} to hold: the value
-   * itself when JSON writes it as is (a number, true or false, a string of printable ASCII without
-   * a quote, backslash or slash, which a writer may escape), else "" (no test). JobList checks it
-   * before reading the JSON: a search for a rare value skips most rows without parsing them.
+   * itself when every JSON writer writes it as is (a number, true or false, a string of printable
+   * ASCII without the characters some writers escape: quote, backslash and slash, and Go's {@code <
+   * > &}, and a single quote to be safe), else "" (no test). JobList checks it before reading the
+   * JSON: a search for a rare value skips most rows without parsing them.
    */
   static String needle(String value) {
     for (int i = 0; i < value.length(); i++) {
       char ch = value.charAt(i);
-      if (ch < ' ' || ch > '~' || ch == '"' || ch == '\\' || ch == '/') {
+      if (ch < ' ' || ch > '~' || "\"\\/<>&'".indexOf(ch) >= 0) {
         return "";
       }
     }

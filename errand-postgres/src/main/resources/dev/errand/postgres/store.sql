@@ -540,7 +540,7 @@ GROUP BY queue, state
 UNION ALL
 SELECT 'pending', queue, state::text, count(*) FROM (
   SELECT queue, state FROM {schema}.job
-  WHERE state = 'pending'
+  WHERE deps_waiting > 0 AND state = 'pending'
   ORDER BY id LIMIT :limit) pending
 GROUP BY queue, state;
 

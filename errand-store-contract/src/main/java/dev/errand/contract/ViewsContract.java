@@ -128,7 +128,7 @@ abstract class ViewsContract extends ContractFixtures {
             job()
                 .args(
                     "{\"path\":\"a\\/b\",\"quote\":\"say \\\"hi\\\"\",\"city\":\"Z\\u00fcrich\","
-                        + "\"tab\":\"a\\tb\",\"n\":42}"));
+                        + "\"tab\":\"a\\tb\",\"html\":\"\\u003cb\\u003e\",\"n\":42}"));
     insertOne(job().args("{\"path\":\"a/c\",\"quote\":\"say hi\",\"city\":\"Zurich\",\"n\":420}"));
 
     assertThat(ids(store.jobList(JobQuery.all().withArg("path", "a/b")))).containsExactly(escaped);
@@ -137,6 +137,7 @@ abstract class ViewsContract extends ContractFixtures {
     assertThat(ids(store.jobList(JobQuery.all().withArg("city", "Zürich"))))
         .containsExactly(escaped);
     assertThat(ids(store.jobList(JobQuery.all().withArg("tab", "a\tb")))).containsExactly(escaped);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("html", "<b>")))).containsExactly(escaped);
     assertThat(ids(store.jobList(JobQuery.all().withArg("n", "42")))).containsExactly(escaped);
   }
 

@@ -2,8 +2,11 @@
 --
 -- Pending jobs (waiting for their dependencies) were the one state no partial index held, so
 -- counting them meant reading the whole table. Like the other partial indexes, this one gets an
--- entry only while a job is pending: a job without dependencies never writes to it.
-CREATE INDEX job_pending_idx ON {schema}.job (id) WHERE state = 'pending';
+-- entry only while a job waits: a job without dependencies never writes to it. Keyed on
+-- deps_waiting, which is above 0 for every pending job, rather than on state = 'pending': V004
+-- added that value to the enum, and a script of all migrations applied as one transaction
+-- (errand migrate --print-sql | psql --single-transaction) may not use it before it commits.
+CREATE INDEX job_pending_idx ON {schema}.job (id) WHERE deps_waiting > 0;
 
 -- A count past the bound is estimated from the planner's statistics. Per-column statistics would
 -- multiply the queue's share of the table by the state's, as if they were unrelated, which they
