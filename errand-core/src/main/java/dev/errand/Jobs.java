@@ -3,6 +3,7 @@ package dev.errand;
 import dev.errand.internal.engine.JobSignals;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobRetryParams;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,19 @@ public final class Jobs {
     List<JobInfo> jobs = config.store().jobList(query);
     long next = jobs.size() == query.limit() ? jobs.get(jobs.size() - 1).id() : 0;
     return new JobPage(jobs, next);
+  }
+
+  /**
+   * The jobs this job still waits on and the jobs still waiting on it, up to {@code limit} of each
+   * in ascending id order (see {@link JobEdges}: an edge is dropped once its dependency ends, and
+   * only counted in {@link JobInfo#dependencies()}). For a batch's callback the jobs it waits on
+   * are the members not finished yet. Empty for an unknown job, or on a store without dependencies.
+   *
+   * @param limit from 1 to {@value dev.errand.spi.JobEdgesParams#MAX_LIMIT}
+   * @throws IllegalArgumentException if {@code limit} is out of range
+   */
+  public JobEdges edges(long id, int limit) {
+    return config.store().jobEdges(new JobEdgesParams(id, limit));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.errand.spi;
 
 import dev.errand.Enqueued;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.NodeInfo;
@@ -190,6 +191,17 @@ public interface Store extends AutoCloseable {
 
   /** A page of jobs matching {@code query}, ascending id. */
   List<JobInfo> jobList(JobQuery query);
+
+  /**
+   * The unresolved dependency edges of job {@code id} (see {@link JobEdges}): the jobs it waits on
+   * that have not ended, and the stored jobs waiting on it while it has not ended, each in
+   * ascending id order, at most {@link JobEdgesParams#limit()} of each. An edge disappears in the
+   * same atomic write that counts its dependency's end. A job that does not exist has none. Stores
+   * without {@link Capability#DEPENDENCIES} have none: the default returns {@link JobEdges#NONE}.
+   */
+  default JobEdges jobEdges(JobEdgesParams params) {
+    return JobEdges.NONE;
+  }
 
   /**
    * Cancels a job in any non-final state, including {@code RUNNING} (its holder's later result is

@@ -3,6 +3,7 @@ package dev.errand.postgres;
 import static dev.errand.postgres.StoreContext.setTimestamp;
 
 import dev.errand.DuplicateJobException;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.StoreException;
@@ -11,6 +12,7 @@ import dev.errand.jdbc.internal.JdbcRunner;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobRetryParams;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -49,6 +51,24 @@ final class JobAdmin {
             b.setLong("id", id);
             return readOne(b);
           }
+        });
+  }
+
+  JobEdges jobEdges(JobEdgesParams params) {
+    return ctx.jdbc.run(
+        "read the edges of job " + params.id(),
+        c -> {
+          List<Long> dependencies = new ArrayList<>();
+          List<Long> dependents = new ArrayList<>();
+          try (Binder b = ctx.prepare(c, "JobEdges")) {
+            b.setLong("id", params.id()).setInt("limit", params.limit() + 1);
+            try (ResultSet rs = b.executeQuery()) {
+              while (rs.next()) {
+                (rs.getBoolean(1) ? dependencies : dependents).add(rs.getLong(2));
+              }
+            }
+          }
+          return JobEdges.fromOneExtra(dependencies, dependents, params.limit());
         });
   }
 

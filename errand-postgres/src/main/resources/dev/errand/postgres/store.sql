@@ -431,6 +431,16 @@ SELECT pg_try_advisory_xact_lock(hashtext(:key));
 -- name: JobGet
 SELECT * FROM {schema}.job WHERE id = :id;
 
+-- name: JobEdges
+-- The unresolved edges of job :id, :limit of each direction (one more than a page, to tell whether
+-- more exist), is_dependency true for the jobs it waits on. Each branch is a range of one index in
+-- id order: job_dependency_job_edge_idx for what it waits on, the primary key for what waits on it.
+(SELECT true AS is_dependency, depends_on_id AS id FROM {schema}.job_dependency
+ WHERE job_id = :id ORDER BY depends_on_id LIMIT :limit)
+UNION ALL
+(SELECT false, job_id FROM {schema}.job_dependency
+ WHERE depends_on_id = :id ORDER BY job_id LIMIT :limit);
+
 -- name: JobList
 -- :argPaths and :argValues pair a path of object keys ('address.city') with the text the value
 -- there must have (#>> gives a string's contents, a number as written, true or false);

@@ -35,6 +35,7 @@ final class RedisScripts {
     STAGE("stage"),
     PRUNE("prune"),
     GET("get"),
+    EDGES("edges"),
     LIST("list"),
     CANCEL("cancel"),
     RETRY("retry"),

@@ -5,6 +5,7 @@ import static dev.errand.redis.JobFields.micros;
 import dev.errand.AttemptError;
 import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
@@ -17,6 +18,7 @@ import dev.errand.spi.ImportedJob;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
@@ -496,6 +498,25 @@ public final class RedisStore implements Store {
   public Optional<JobInfo> jobRetry(JobRetryParams params) {
     return job(
         scripts.run(Script.RETRY, List.of(Long.toString(params.id()), micros(params.now()))));
+  }
+
+  @Override
+  public JobEdges jobEdges(JobEdgesParams params) {
+    List<?> reply =
+        (List<?>)
+            scripts.run(
+                Script.EDGES,
+                List.of(Long.toString(params.id()), Integer.toString(params.limit() + 1)));
+    return JobEdges.fromOneExtra(
+        longs((List<?>) reply.get(0)), longs((List<?>) reply.get(1)), params.limit());
+  }
+
+  private static List<Long> longs(List<?> reply) {
+    List<Long> ids = new ArrayList<>(reply.size());
+    for (Object id : reply) {
+      ids.add((Long) id);
+    }
+    return ids;
   }
 
   @Override

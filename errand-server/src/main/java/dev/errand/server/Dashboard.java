@@ -5,6 +5,7 @@ import dev.errand.AttemptError;
 import dev.errand.Batch;
 import dev.errand.DependencyCounts;
 import dev.errand.Errand;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobPage;
 import dev.errand.JobQuery;
@@ -58,6 +59,9 @@ final class Dashboard {
 
   /** The longest args shown in the list; the job's page shows them whole. */
   private static final int ARGS_PREVIEW_CHARS = 80;
+
+  /** How many ids of each direction of a job's dependencies the job page lists. */
+  private static final int EDGES_SHOWN = 100;
 
   /**
    * Nothing but this server's own stylesheets, scripts (the overview's charts) and forms: no inline
@@ -869,19 +873,10 @@ final class Dashboard {
     field(body, "tags", String.join(", ", job.tags()));
     DependencyCounts deps = job.dependencies();
     if (!deps.equals(DependencyCounts.NONE)) {
-      field(
-          body,
-          "dependencies",
-          deps.waiting()
-              + " waiting, "
-              + deps.completed()
-              + " completed, "
-              + deps.discarded()
-              + " discarded, "
-              + deps.cancelled()
-              + " cancelled");
+      field(body, "dependencies", countsText(deps));
     }
     body.raw("</dl>");
+    dependencies(body, job);
     timeline(body, job);
     body.raw("<div class=\"actions\">");
     if (job.state() != JobState.RUNNING && job.state() != JobState.AVAILABLE) {
@@ -900,6 +895,101 @@ final class Dashboard {
           .raw("</pre>");
     }
     render(ctx, 200, "Job " + job.id(), "jobs", body);
+  }
+
+  /**
+   * The job's section "Dependencies": the jobs it waits on and those waiting on it, each a link. A
+   * batch's callback names them the batch's members, with how they ended and what that means for
+   * the callback; a member names its batch's callback. Only unresolved edges are stored (see {@link
+   * dev.errand.JobEdges}): the jobs that already ended are counted, not listed.
+   */
+  private void dependencies(Html body, JobInfo job) {
+    JobEdges edges = errand.jobs().edges(job.id(), EDGES_SHOWN);
+    DependencyCounts counts = job.dependencies();
+    if (edges.isEmpty() && counts.equals(DependencyCounts.NONE)) {
+      return;
+    }
+    boolean callback = isBatchCallback(job);
+    body.raw("<section id=\"dependencies\"><h2>Dependencies</h2>");
+    if (callback) {
+      body.raw("<p>The callback of a batch of ")
+          .text(counts.total())
+          .raw(counts.total() == 1 ? " member: " : " members: ")
+          .text(countsText(counts))
+          .raw(". The callback is ")
+          .text(JobJson.state(job.state()))
+          .raw(
+              job.state() == JobState.PENDING
+                  ? ": it runs once every member has finished.</p>"
+                  : ".</p>");
+    } else if (!counts.equals(DependencyCounts.NONE)) {
+      body.raw("<p>Waits on ")
+          .text(counts.total())
+          .raw(counts.total() == 1 ? " job: " : " jobs: ")
+          .text(countsText(counts))
+          .raw(".</p>");
+    }
+    if (!edges.dependencies().isEmpty()) {
+      body.raw(
+          callback ? "<h3>Members not finished yet</h3>" : "<h3>Waits on (not finished yet)</h3>");
+      jobLinks(body, "waits-on", edges.dependencies(), edges.moreDependencies());
+    }
+    if (!edges.dependents().isEmpty()) {
+      body.raw("<h3>Waiting on this job</h3><ul class=\"job-links\" id=\"waited-on-by\">");
+      for (long id : edges.dependents()) {
+        // Few jobs wait on one job (a member has one: its callback), so each is read to say what
+        // it is; a job deleted since the edges were read is listed bare.
+        Optional<JobInfo> dependent = errand.jobs().get(id);
+        body.raw("<li>");
+        jobLink(body, id);
+        dependent.ifPresent(
+            d ->
+                body.raw(isBatchCallback(d) ? " the callback of this job's batch, " : " ")
+                    .text(d.kind())
+                    .raw(", ")
+                    .text(JobJson.state(d.state())));
+        body.raw("</li>");
+      }
+      moreJobs(body, edges.moreDependents());
+      body.raw("</ul>");
+    }
+    body.raw("</section>");
+  }
+
+  private static boolean isBatchCallback(JobInfo job) {
+    return Batch.CALLBACK.equals(job.metadata().get(Batch.METADATA_KEY));
+  }
+
+  private static String countsText(DependencyCounts counts) {
+    return counts.waiting()
+        + " waiting, "
+        + counts.completed()
+        + " completed, "
+        + counts.discarded()
+        + " discarded, "
+        + counts.cancelled()
+        + " cancelled";
+  }
+
+  private void jobLinks(Html body, String listId, List<Long> ids, boolean more) {
+    body.raw("<ul class=\"job-links\" id=\"").raw(listId).raw("\">");
+    for (long id : ids) {
+      body.raw("<li>");
+      jobLink(body, id);
+      body.raw("</li>");
+    }
+    moreJobs(body, more);
+    body.raw("</ul>");
+  }
+
+  private void jobLink(Html body, long id) {
+    body.raw("<a href=\"").text(base + "/jobs/" + id).raw("\">job ").text(id).raw("</a>");
+  }
+
+  private static void moreJobs(Html body, boolean more) {
+    if (more) {
+      body.raw("<li>… and more: the first ").text(EDGES_SHOWN).raw(" are listed</li>");
+    }
   }
 
   /** A duration as a reader takes it in: 840 ms, 12.5 s, 3 min 20 s, 2 h 5 min. */

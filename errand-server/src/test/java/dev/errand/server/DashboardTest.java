@@ -778,6 +778,59 @@ class DashboardTest {
             "<td class=\"state state-pending\">pending</td>");
   }
 
+  @Test
+  void aBatchsCallbackLinksItsMembersAndEachMemberLinksTheCallback(@TempDir Path dir)
+      throws Exception {
+    start(dir, null);
+    dev.errand.BatchEnqueued batch =
+        errand
+            .batch()
+            .addAll(
+                List.of(
+                    new RawArgs("ticket", "{\"n\":1}"),
+                    new RawArgs("ticket", "{\"n\":2}"),
+                    new RawArgs("ticket", "{\"n\":3}")),
+                EnqueueOptions.defaults().queue("tickets"))
+            .onFinish(new RawArgs("send_tickets", "{}"))
+            .enqueue();
+    long callback = batch.callback().id();
+    List<Long> members = batch.memberIds();
+    JobInfo first =
+        errand.leases().fetch(List.of("tickets"), Set.of(), 1, "w", Duration.ofMinutes(5)).get(0);
+    assertThat(errand.leases().complete(new dev.errand.AttemptRef(first.id(), first.attempt())))
+        .isTrue();
+
+    String callbackPage = page("/jobs/" + callback).body();
+    assertThat(callbackPage)
+        .contains(
+            "<section id=\"dependencies\"><h2>Dependencies</h2>",
+            "The callback of a batch of 3 members: 2 waiting, 1 completed, 0 discarded, 0"
+                + " cancelled. The callback is pending",
+            "<h3>Members not finished yet</h3>");
+    for (long member : members) {
+      if (member != first.id()) {
+        assertThat(callbackPage)
+            .contains("<a href=\"/jobs/" + member + "\">job " + member + "</a>");
+      }
+    }
+    assertThat(callbackPage)
+        .as("a member that finished is counted, no longer listed")
+        .doesNotContain("<a href=\"/jobs/" + first.id() + "\">");
+
+    for (long member : members.stream().filter(m -> m != first.id()).toList()) {
+      assertThat(page("/jobs/" + member).body())
+          .contains(
+              "<h3>Waiting on this job</h3>",
+              "<a href=\"/jobs/"
+                  + callback
+                  + "\">job "
+                  + callback
+                  + "</a> the callback of this job's batch, send_tickets, pending");
+    }
+    assertThat(page("/jobs/" + errand.enqueue(new RawArgs("alone", "{}")).id()).body())
+        .doesNotContain("id=\"dependencies\"");
+  }
+
   record Tick() implements JobArgs {
     @Override
     public String kind() {

@@ -2,6 +2,7 @@ package dev.errand.sqlite;
 
 import dev.errand.AttemptError;
 import dev.errand.DuplicateJobException;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
@@ -9,9 +10,11 @@ import dev.errand.jdbc.internal.Binder;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobRetryParams;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,25 @@ final class JobAdmin {
   private Optional<JobInfo> get(SqliteConnections.Session c, long id) throws SQLException {
     List<JobInfo> jobs = JobRows.readAll(ctx.prepare(c, "JobGet").setLong("id", id).statement());
     return jobs.isEmpty() ? Optional.empty() : Optional.of(jobs.get(0));
+  }
+
+  JobEdges jobEdges(JobEdgesParams params) {
+    return ctx.read(
+        "read the edges of job " + params.id(),
+        c -> {
+          List<Long> dependencies = new ArrayList<>();
+          List<Long> dependents = new ArrayList<>();
+          Binder edges =
+              ctx.prepare(c, "JobEdges")
+                  .setLong("id", params.id())
+                  .setInt("limit", params.limit() + 1);
+          try (ResultSet rs = edges.statement().executeQuery()) {
+            while (rs.next()) {
+              (rs.getBoolean(1) ? dependencies : dependents).add(rs.getLong(2));
+            }
+          }
+          return JobEdges.fromOneExtra(dependencies, dependents, params.limit());
+        });
   }
 
   List<JobInfo> jobList(JobQuery query) {

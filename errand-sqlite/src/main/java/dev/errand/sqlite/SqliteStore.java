@@ -1,6 +1,7 @@
 package dev.errand.sqlite;
 
 import dev.errand.Enqueued;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.NodeInfo;
@@ -11,6 +12,7 @@ import dev.errand.jdbc.internal.StoreMigrations;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinishManyParams;
 import dev.errand.spi.JobFinishManyResult;
@@ -259,6 +261,11 @@ public final class SqliteStore implements Store {
   @Override
   public List<JobInfo> jobList(JobQuery query) {
     return jobs.jobList(query);
+  }
+
+  @Override
+  public JobEdges jobEdges(JobEdgesParams params) {
+    return jobs.jobEdges(params);
   }
 
   @Override

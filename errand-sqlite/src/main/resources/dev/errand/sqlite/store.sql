@@ -181,6 +181,19 @@ WHERE id IN (
   LIMIT :limit
 );
 
+-- name: JobEdges
+-- The unresolved edges of job :id, :limit of each direction (one more than a page, to tell whether
+-- more exist), is_dependency 1 for the jobs it waits on. Both are ranges read in id order with no
+-- sort: what waits on the job from the primary key (depends_on_id, job_id); what it waits on from
+-- job_dependency_job_idx, whose entries of a WITHOUT ROWID table end with the primary key's
+-- columns, so that they are in (job_id, depends_on_id) order. SQLite takes no ORDER BY or LIMIT in
+-- a member of a compound SELECT: each side is a subquery.
+SELECT * FROM (SELECT 1 AS is_dependency, depends_on_id AS id FROM job_dependency
+               WHERE job_id = :id ORDER BY depends_on_id LIMIT :limit)
+UNION ALL
+SELECT * FROM (SELECT 0, job_id FROM job_dependency
+               WHERE depends_on_id = :id ORDER BY job_id LIMIT :limit);
+
 -- name: JobGet
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,

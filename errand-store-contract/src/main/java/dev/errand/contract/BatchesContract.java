@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.errand.DependencyCounts;
 import dev.errand.Enqueued;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobInsertBatchParams;
 import dev.errand.spi.NewJob;
@@ -37,6 +39,25 @@ abstract class BatchesContract extends ContractFixtures {
   private List<Enqueued> insertBatch(NewJob callback, JobSpec... members) {
     List<NewJob> jobs = Arrays.stream(members).map(s -> s.build(now())).toList();
     return store.jobInsertBatch(new JobInsertBatchParams(jobs, callback, now()));
+  }
+
+  @Test
+  void theCallbacksEdgesAreTheMembersNotEndedYet() {
+    List<Enqueued> inserted = insertBatch(job().build(now()), job(), job(), job().queue("later"));
+    List<Long> members = ids(inserted).subList(0, 3);
+    long callbackId = inserted.get(3).id();
+
+    assertThat(store.jobEdges(new JobEdgesParams(callbackId, 100)))
+        .isEqualTo(new JobEdges(members, false, List.of(), false));
+    for (long member : members) {
+      assertThat(store.jobEdges(new JobEdgesParams(member, 100)))
+          .isEqualTo(new JobEdges(List.of(), false, List.of(callbackId), false));
+    }
+
+    JobInfo first = fetchOnly("later", members.get(2));
+    finish(new JobFinish.Completed(ref(first), now()));
+    assertThat(store.jobEdges(new JobEdgesParams(callbackId, 1)))
+        .isEqualTo(new JobEdges(members.subList(0, 1), true, List.of(), false));
   }
 
   @Test

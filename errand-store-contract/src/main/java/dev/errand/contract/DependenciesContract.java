@@ -13,12 +13,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.errand.DependencyCounts;
 import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.UnknownDependencyException;
 import dev.errand.spi.Capability;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRetryParams;
 import java.util.List;
@@ -215,6 +217,76 @@ abstract class DependenciesContract extends ContractFixtures {
 
     assertThat(get(a.id()).state()).isEqualTo(COMPLETED);
     assertThat(store.jobGet(b)).isEmpty();
+  }
+
+  @Test
+  void edgesListBothDirectionsInIdOrder() {
+    long a = insertOne(job());
+    long b = insertOne(job());
+    long c = insertOne(job().dependsOn(b, a));
+
+    assertThat(edges(c, 100)).isEqualTo(new JobEdges(List.of(a, b), false, List.of(), false));
+    assertThat(edges(a, 100)).isEqualTo(new JobEdges(List.of(), false, List.of(c), false));
+    assertThat(edges(b, 100)).isEqualTo(new JobEdges(List.of(), false, List.of(c), false));
+  }
+
+  @Test
+  void edgesStopAtTheLimitAndSayMoreExist() {
+    long a = insertOne(job());
+    long b = insertOne(job());
+    long c = insertOne(job());
+    long waitsOnAll = insertOne(job().dependsOn(a, b, c));
+    long alsoWaitsOnA = insertOne(job().dependsOn(a));
+
+    assertThat(edges(waitsOnAll, 2)).isEqualTo(new JobEdges(List.of(a, b), true, List.of(), false));
+    assertThat(edges(waitsOnAll, 3))
+        .isEqualTo(new JobEdges(List.of(a, b, c), false, List.of(), false));
+    assertThat(edges(a, 1)).isEqualTo(new JobEdges(List.of(), false, List.of(waitsOnAll), true));
+    assertThat(edges(a, 2))
+        .isEqualTo(new JobEdges(List.of(), false, List.of(waitsOnAll, alsoWaitsOnA), false));
+  }
+
+  @Test
+  void anUnknownJobHasNoEdges() {
+    long a = insertOne(job());
+    insertOne(job().dependsOn(a));
+
+    assertThat(edges(a + 1000, 100)).isEqualTo(JobEdges.NONE);
+  }
+
+  @Test
+  void anEdgeIsDroppedWhenItsDependencyEnds() {
+    JobInfo a = running(job());
+    long b = insertOne(job());
+    long c = insertOne(job().dependsOn(a.id(), b));
+    long alreadyEnded = insertOne(job().dependsOn(a.id()));
+    finish(new JobFinish.Completed(ref(a), at(1)));
+
+    assertThat(edges(c, 100))
+        .as("the end of a is counted in c's dependencies, not listed")
+        .isEqualTo(new JobEdges(List.of(b), false, List.of(), false));
+    assertThat(edges(a.id(), 100)).isEqualTo(JobEdges.NONE);
+    assertThat(edges(alreadyEnded, 100)).isEqualTo(JobEdges.NONE);
+    long afterTheEnd = insertOne(job().dependsOn(a.id(), b));
+    assertThat(edges(afterTheEnd, 100))
+        .as("a dependency already ended at enqueue is only counted")
+        .isEqualTo(new JobEdges(List.of(b), false, List.of(), false));
+  }
+
+  @Test
+  void aDeletedDependentIsNoLongerListed() {
+    long a = insertOne(job());
+    long b = insertOne(job().dependsOn(a));
+    long c = insertOne(job().dependsOn(a));
+
+    assertThat(store.jobDelete(new JobDeleteParams(b, now()))).isTrue();
+
+    assertThat(edges(a, 100)).isEqualTo(new JobEdges(List.of(), false, List.of(c), false));
+    assertThat(edges(b, 100)).isEqualTo(JobEdges.NONE);
+  }
+
+  private JobEdges edges(long id, int limit) {
+    return store.jobEdges(new JobEdgesParams(id, limit));
   }
 
   @Test

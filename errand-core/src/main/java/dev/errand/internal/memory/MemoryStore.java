@@ -5,6 +5,7 @@ import dev.errand.DependencyCounts;
 import dev.errand.DependencyFailure;
 import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
+import dev.errand.JobEdges;
 import dev.errand.JobInfo;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
@@ -15,6 +16,7 @@ import dev.errand.spi.Capability;
 import dev.errand.spi.ImportedJob;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobDeleteParams;
+import dev.errand.spi.JobEdgesParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobFinishManyParams;
@@ -74,7 +76,8 @@ import java.util.function.Consumer;
  * <p>Dependencies: each unfinished dependency maps to the jobs waiting on it. When it reaches a
  * final state the entry is removed and its dependents' counters updated under the same lock, so a
  * dependent leaves {@code PENDING} exactly once; a job nothing waits on has no entry and costs one
- * map lookup.
+ * map lookup. Each job also keeps the ids it still waits on, so that {@link #jobEdges} reads both
+ * directions of the same unresolved edges.
  */
 public final class MemoryStore implements Store, Notifier {
 
@@ -681,6 +684,30 @@ public final class MemoryStore implements Store, Notifier {
     listeners.clear();
   }
 
+  @Override
+  public JobEdges jobEdges(JobEdgesParams params) {
+    lock.lock();
+    try {
+      MutableJob job = jobs.get(params.id());
+      if (job == null) {
+        return JobEdges.NONE;
+      }
+      int oneExtra = params.limit() + 1;
+      List<Long> dependencies = job.waitsOn.stream().limit(oneExtra).toList();
+      // dependentsOf keeps a dependent deleted while it waited until the dependency ends; the
+      // SQL stores drop its rows with it, so it is left out here too.
+      List<Long> dependents =
+          dependentsOf.getOrDefault(job.id, List.of()).stream()
+              .filter(jobs::containsKey)
+              .sorted()
+              .limit(oneExtra)
+              .toList();
+      return JobEdges.fromOneExtra(dependencies, dependents, params.limit());
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void checkDependenciesExist(List<NewJob> newJobs) {
     for (NewJob n : newJobs) {
       for (long dependency : n.dependsOn()) {
@@ -706,6 +733,7 @@ public final class MemoryStore implements Store, Notifier {
       states.put(id, state);
       if (!state.isFinal()) {
         dependentsOf.computeIfAbsent(id, k -> new ArrayList<>()).add(job.id);
+        job.waitsOn.add(id);
       }
     }
     NewJob.Start start = n.start(states, now);
@@ -740,6 +768,7 @@ public final class MemoryStore implements Store, Notifier {
         if (dependent == null) {
           continue; // deleted while it waited
         }
+        dependent.waitsOn.remove(endedId);
         dependent.dependencies = JobRules.counted(dependent.dependencies, endedAs);
         JobState next =
             JobRules.afterDependencyEnded(
@@ -864,6 +893,9 @@ public final class MemoryStore implements Store, Notifier {
     List<AttemptError> errors = List.of();
     final DependencyFailure ifDependencyFails;
     DependencyCounts dependencies = DependencyCounts.NONE;
+
+    /** The dependencies that have not ended yet: the other end of dependentsOf, for jobEdges. */
+    final NavigableSet<Long> waitsOn = new TreeSet<>();
 
     MutableJob(long id, NewJob n, Instant now) {
       this.id = id;

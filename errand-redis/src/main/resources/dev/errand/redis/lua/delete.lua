@@ -5,8 +5,7 @@ if not job or job.state == 'running' then
   return done(0)
 end
 detach(id, job)
-redis.call('DEL', job_key(id))
-redis.call('HDEL', DATA, int(id))
+delete_record(id)
 -- A job deleted before it ended never completes: the jobs waiting on it count it as cancelled.
 if job.has_dependents == '1' then
   resolve_dependents(id, 'cancelled', tonumber(ARGV[3]))

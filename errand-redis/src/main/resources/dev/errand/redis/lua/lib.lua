@@ -26,6 +26,9 @@
 --                  queue and unique key for the hot paths; absent while a job is as it was made
 --                  (a bulk insert's jobs: one field of one hash each, no key of their own)
 -- then errand:state:<state> (ids, for the views; not for running jobs, which errand:running lists)
+-- and, for dependencies that have not ended, both ends of each edge: errand:dependents:<id> (a set
+-- of the jobs waiting on job id, taken whole when it ends) and errand:waits_on:<id> (a sorted set,
+-- by id, of the jobs job id waits on, for JobEdges; each entry removed as that dependency ends)
 -- and errand:counts:<q> (jobs per state). Every script returns through done(), which writes the
 -- counts it changed.
 local NS = ARGV[1]
@@ -457,6 +460,18 @@ local function detach(id, job)
   unindex(id, job)
 end
 
+-- Deletes a detached job's record and the edges it still waits on: it leaves the dependents sets
+-- of those dependencies at once, as job_dependency's cascade does on SQL, so that JobEdges never
+-- lists it.
+local function delete_record(id)
+  local waits_on = k('errand:waits_on:' .. int(id))
+  for _, dependency in ipairs(redis.call('ZRANGE', waits_on, 0, -1)) do
+    redis.call('SREM', k('errand:dependents:' .. dependency), int(id))
+  end
+  redis.call('DEL', job_key(id), waits_on)
+  redis.call('HDEL', DATA, int(id))
+end
+
 -- A field's value as stored: numbers as digits.
 local function stored(value)
   return type(value) == 'number' and int(value) or value
@@ -659,6 +674,7 @@ local function resolve_dependents(id, ended_as, at_us)
     redis.call('DEL', key)
     table.sort(dependents, function(a, b) return tonumber(a) < tonumber(b) end)
     for _, dependent in ipairs(dependents) do
+      redis.call('ZREM', k('errand:waits_on:' .. dependent), dependency)
       local job = load(dependent)
       if job then
         local deps, waiting = counted(job.deps, state)
@@ -773,6 +789,7 @@ local function insert_job(now_us, base, id, dependencies, history)
         job.deps = counted(job.deps, dependency_state)
       else
         redis.call('SADD', k('errand:dependents:' .. dependency), int(id))
+        redis.call('ZADD', k('errand:waits_on:' .. int(id)), int(dependency), int(dependency))
         set_field(dependency, 'has_dependents', '1')
       end
       if not state and job.on_fail == 'cancel' and fails_dependents(dependency_state) then

@@ -17,8 +17,7 @@ while deleted < limit do
     local job = load(id)
     if tonumber(job.finalized_at) < cutoff[job.state] then
       detach(id, job)
-      redis.call('DEL', job_key(id))
-      redis.call('HDEL', DATA, int(id))
+      delete_record(id)
       deleted = deleted + 1
     else
       offset = offset + 1
