@@ -62,9 +62,12 @@
       charts[spec.id] = new uPlot({
         width: Math.max(320, box.clientWidth),
         height: 180,
-        // At least the last five minutes, so that the first samples do not fill the width.
-        scales: { x: { time: true, range: function (u, min, max) {
-          return [Math.min(min, max - 300), max];
+        // At least the last five minutes, so that the first samples do not fill the width; taken
+        // from the samples themselves, since uPlot widens a range of one sample by years.
+        scales: { x: { time: true, auto: false, range: function (u) {
+          var t = u.data[0];
+          var last = t[t.length - 1];
+          return [Math.min(t[0], last - 300), last];
         } } },
         series: [{}].concat(spec.series.map(function (s) {
           return { label: s.label, stroke: s.stroke, width: 2, spanGaps: true };
