@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  *     match
  * @param metadata conditions on the metadata: a key to the value it must have
  * @param afterId only ids greater than this (the previous page's {@link JobPage#nextAfterId()})
+ * @param upToId only ids up to this one, {@link Long#MAX_VALUE} for no bound: what bounds the ids a
+ *     store reads for a page when the conditions match few jobs (see {@link #withIdsUpTo})
  * @param limit most jobs on the page, 1 to {@link #MAX_LIMIT}
  */
 public record JobQuery(
@@ -32,6 +34,7 @@ public record JobQuery(
     Map<String, String> args,
     Map<String, String> metadata,
     long afterId,
+    long upToId,
     int limit) {
 
   /** The default page size. */
@@ -75,6 +78,19 @@ public record JobQuery(
     }
   }
 
+  /** A query with no upper bound on the ids. */
+  public JobQuery(
+      Set<JobState> states,
+      String queue,
+      String kind,
+      String tag,
+      Map<String, String> args,
+      Map<String, String> metadata,
+      long afterId,
+      int limit) {
+    this(states, queue, kind, tag, args, metadata, afterId, Long.MAX_VALUE, limit);
+  }
+
   /** A query by state, queue and kind alone. */
   public JobQuery(Set<JobState> states, String queue, String kind, long afterId, int limit) {
     this(states, queue, kind, null, Map.of(), Map.of(), afterId, limit);
@@ -96,20 +112,20 @@ public record JobQuery(
   }
 
   public JobQuery withStates(JobState... states) {
-    return new JobQuery(Set.of(states), queue, kind, tag, args, metadata, afterId, limit);
+    return new JobQuery(Set.of(states), queue, kind, tag, args, metadata, afterId, upToId, limit);
   }
 
   public JobQuery withQueue(String queue) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
   }
 
   public JobQuery withKind(String kind) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
   }
 
   /** Only jobs that carry {@code tag}. */
   public JobQuery withTag(String tag) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
   }
 
   /**
@@ -119,22 +135,31 @@ public record JobQuery(
   public JobQuery withArg(String path, String value) {
     Map<String, String> more = new TreeMap<>(args);
     more.put(path, value);
-    return new JobQuery(states, queue, kind, tag, more, metadata, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, more, metadata, afterId, upToId, limit);
   }
 
   /** Only jobs whose metadata maps {@code key} to {@code value}, besides those already given. */
   public JobQuery withMetadata(String key, String value) {
     Map<String, String> more = new TreeMap<>(metadata);
     more.put(key, value);
-    return new JobQuery(states, queue, kind, tag, args, more, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, more, afterId, upToId, limit);
   }
 
   public JobQuery withAfterId(long afterId) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
+  }
+
+  /**
+   * Only ids up to {@code upToId}: with {@link #withAfterId} a window of ids, which bounds what a
+   * store reads for one page when its conditions match few jobs (a rare args value), since no index
+   * serves them: the dashboard searches a big table window by window.
+   */
+  public JobQuery withIdsUpTo(long upToId) {
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
   }
 
   public JobQuery withLimit(int limit) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
   }
 
   /**

@@ -57,6 +57,8 @@ public final class DashboardBench implements Callable<Integer> {
           "/jobs?state=scheduled&kind=sync",
           "/jobs?state=completed&queue=q7",
           "/jobs?state=cancelled",
+          "/jobs?state=pending",
+          "/jobs?where=args.account%3D4242",
           "/queues");
 
   public static void main(String[] args) {

@@ -80,6 +80,7 @@ final class JobAdmin {
             String[] states =
                 query.states().stream().map(JobColumns::stateName).toArray(String[]::new);
             b.setLong("afterId", query.afterId())
+                .setLong("upToId", query.upToId())
                 .setArray("states", c.createArrayOf("text", states))
                 .setNullableString("queue", query.queue())
                 .setNullableString("kind", query.kind())

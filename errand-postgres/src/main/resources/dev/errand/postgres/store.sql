@@ -446,7 +446,7 @@ UNION ALL
 -- there must have (#>> gives a string's contents, a number as written, true or false);
 -- :metaKeys and :metaValues likewise for the metadata. Empty arrays for no condition.
 SELECT * FROM {schema}.job
-WHERE id > :afterId
+WHERE id > :afterId AND id <= :upToId
   AND (cardinality(:states::text[]) = 0 OR state::text = ANY(:states::text[]))
   AND (:queue::text IS NULL OR queue = :queue)
   AND (:kind::text IS NULL OR kind = :kind)

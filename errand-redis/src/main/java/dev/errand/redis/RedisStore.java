@@ -467,6 +467,7 @@ public final class RedisStore implements Store {
   public List<JobInfo> jobList(JobQuery query) {
     List<String> args = new ArrayList<>();
     args.add(Long.toString(query.afterId()));
+    args.add(Long.toString(query.upToId()));
     args.add(Integer.toString(query.limit()));
     args.add(query.queue() == null ? "" : query.queue());
     args.add(query.kind() == null ? "" : query.kind());

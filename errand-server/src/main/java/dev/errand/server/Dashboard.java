@@ -114,6 +114,14 @@ final class Dashboard {
    */
   static final long COUNTS_EXACT_UP_TO = 10_000;
 
+  /**
+   * At most this many ids are read for one page of the jobs list, from the first job after the
+   * previous page's: a filter that few jobs match (a rare args value, which no index serves) would
+   * otherwise read the whole table before it has a page. A window that ends short of a page says
+   * how far it searched and offers to search on.
+   */
+  static final long SEARCH_WINDOW = 100_000;
+
   /** At most this many running jobs are read to count them per node: beyond, a lower bound. */
   private static final int RUNNING_COUNT_LIMIT = 10 * JobQuery.MAX_LIMIT;
 
@@ -135,6 +143,7 @@ final class Dashboard {
   private final String cssPath;
   private final DashboardSessions sessions = new DashboardSessions(java.time.Clock.systemUTC());
   private final DashboardHistory history;
+  private long searchWindow = SEARCH_WINDOW;
 
   /**
    * {@code token} and {@code readOnlyToken}: the server's, which the login form takes; null when it
@@ -159,6 +168,14 @@ final class Dashboard {
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
     this.csrf = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+  }
+
+  /** Reads at most {@code ids} ids per jobs page instead of {@link #SEARCH_WINDOW}: for tests. */
+  void searchWindow(long ids) {
+    if (ids < 1) {
+      throw new IllegalArgumentException("a search window holds at least one id, was " + ids);
+    }
+    this.searchWindow = ids;
   }
 
   void addTo(ApiServer.Routes pages) {
@@ -639,8 +656,15 @@ final class Dashboard {
     // A filter the query cannot take is shown above the form, which keeps what was typed.
     String problem = null;
     JobPage page;
+    // The window this page searches: from the first job after `after` (so that a gap of pruned
+    // ids costs nothing) over searchWindow ids; past its end, the jobs still to search, if any.
+    long searchedTo = Long.MAX_VALUE;
+    boolean moreToSearch = false;
     try {
-      page = errand.jobs().list(filter(ctx::queryParam).withLimit(PAGE_SIZE).withAfterId(after));
+      JobQuery query = filter(ctx::queryParam).withLimit(PAGE_SIZE).withAfterId(after);
+      searchedTo = windowEnd(firstIdAfter(after));
+      page = errand.jobs().list(query.withIdsUpTo(searchedTo));
+      moreToSearch = !page.hasNext() && firstIdAfter(searchedTo) != 0;
     } catch (ApiError e) {
       problem = e.getMessage();
       page = new JobPage(List.of(), 0);
@@ -701,8 +725,12 @@ final class Dashboard {
     boolean bulk = canAct(ctx) && !page.jobs().isEmpty();
     if (problem != null) {
       body.raw("<p class=\"error\" id=\"filter-problem\">").text(problem).raw("</p>");
-    } else if (page.jobs().isEmpty()) {
+    } else if (page.jobs().isEmpty() && !moreToSearch) {
       body.raw("<p class=\"muted\" id=\"no-jobs\">No job matches.</p>");
+    } else if (page.jobs().isEmpty()) {
+      body.raw("<p class=\"muted\" id=\"no-jobs\">No job matches among the jobs up to id ")
+          .text(searchedTo)
+          .raw(".</p>");
     } else {
       if (bulk) {
         // The rows' boxes and the buttons under them make one form; the filter goes with it for
@@ -771,8 +799,28 @@ final class Dashboard {
           .raw("\">Next ")
           .text(PAGE_SIZE)
           .raw(" →</a></p>");
+    } else if (moreToSearch) {
+      body.raw("<p id=\"search-on\"><span class=\"muted\">Searched the jobs up to id ")
+          .text(searchedTo)
+          .raw(String.format(Locale.ROOT, " (%,d ids a page). ", searchWindow))
+          .raw("</span><a rel=\"next\" href=\"")
+          .text(jobsUrl(state, filters, searchedTo))
+          .raw("\">Search on →</a></p>");
     }
     render(ctx, problem == null ? 200 : 400, "Jobs", "jobs", body);
+  }
+
+  /** The first job's id after {@code id}, 0 if none: one step down the primary key. */
+  private long firstIdAfter(long id) {
+    List<JobInfo> next = errand.jobs().list(JobQuery.all().withAfterId(id).withLimit(1)).jobs();
+    return next.isEmpty() ? 0 : next.get(0).id();
+  }
+
+  /** The last id of the window that starts at {@code first}; no bound if no job is left. */
+  private long windowEnd(long first) {
+    return first == 0 || first > Long.MAX_VALUE - searchWindow
+        ? Long.MAX_VALUE
+        : first - 1 + searchWindow;
   }
 
   private void tab(

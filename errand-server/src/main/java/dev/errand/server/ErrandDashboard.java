@@ -51,6 +51,7 @@ public final class ErrandDashboard implements AutoCloseable {
   private final String token;
   private final String readOnlyToken;
   private final boolean anyClientWithoutToken;
+  private final long searchWindow;
 
   /** Each mount's dashboard, to close; one per mount, since each may sit under its own context. */
   private final List<Dashboard> mounted = new CopyOnWriteArrayList<>();
@@ -61,6 +62,7 @@ public final class ErrandDashboard implements AutoCloseable {
     this.token = builder.token;
     this.readOnlyToken = builder.readOnlyToken;
     this.anyClientWithoutToken = builder.anyClientWithoutToken;
+    this.searchWindow = builder.searchWindow;
   }
 
   /**
@@ -108,6 +110,7 @@ public final class ErrandDashboard implements AutoCloseable {
    */
   private Dashboard mountAt(JavalinConfig config, String contextPath) {
     Dashboard dashboard = new Dashboard(errand, token, readOnlyToken, contextPath + basePath);
+    dashboard.searchWindow(searchWindow);
     mounted.add(dashboard);
     RequestGuard guard = guard(dashboard);
     dashboard.addTo(
@@ -198,6 +201,7 @@ public final class ErrandDashboard implements AutoCloseable {
     private String token;
     private String readOnlyToken;
     private boolean anyClientWithoutToken;
+    private long searchWindow = Dashboard.SEARCH_WINDOW;
 
     private Builder(Errand errand, String basePath) {
       this.errand = Objects.requireNonNull(errand, "errand");
@@ -235,6 +239,12 @@ public final class ErrandDashboard implements AutoCloseable {
      */
     public Builder allowAnyClientWithoutToken() {
       this.anyClientWithoutToken = true;
+      return this;
+    }
+
+    /** The ids one jobs page reads at most (see {@link Dashboard#SEARCH_WINDOW}): for tests. */
+    Builder searchWindow(long ids) {
+      this.searchWindow = ids;
       return this;
     }
 

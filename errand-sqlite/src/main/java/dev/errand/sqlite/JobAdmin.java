@@ -70,6 +70,7 @@ final class JobAdmin {
           Binder list =
               ctx.prepare(c, "JobList")
                   .setLong("afterId", query.afterId())
+                  .setLong("upToId", query.upToId())
                   .setNullableString(
                       "states",
                       query.states().isEmpty()

@@ -208,7 +208,7 @@ SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
   deps_waiting, deps_completed, deps_discarded, deps_cancelled
 FROM job
-WHERE id > :afterId
+WHERE id > :afterId AND id <= :upToId
   AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states)))
   AND (:queue IS NULL OR queue = :queue)
   AND (:kind IS NULL OR kind = :kind)

@@ -122,6 +122,26 @@ abstract class ViewsContract extends ContractFixtures {
   }
 
   @Test
+  void listKeepsToAWindowOfIds() {
+    long first = insertOne(job());
+    long second = insertOne(job().args("{\"n\":1}"));
+    long third = running(job().queue("elsewhere")).id();
+    long fourth = insertOne(job().args("{\"n\":1}"));
+    insertOne(job().args("{\"n\":1}"));
+
+    assertThat(ids(store.jobList(JobQuery.all().withAfterId(first).withIdsUpTo(fourth))))
+        .containsExactly(second, third, fourth);
+    assertThat(ids(store.jobList(JobQuery.all().withArg("n", "1").withIdsUpTo(fourth))))
+        .containsExactly(second, fourth);
+    assertThat(ids(store.jobList(JobQuery.all().withStates(RUNNING).withIdsUpTo(third))))
+        .containsExactly(third);
+    assertThat(ids(store.jobList(JobQuery.all().withStates(RUNNING).withIdsUpTo(second))))
+        .isEmpty();
+    assertThat(ids(store.jobList(JobQuery.all().withAfterId(second).withIdsUpTo(second))))
+        .isEmpty();
+  }
+
+  @Test
   void anArgsValueMatchesHoweverTheJsonEscapesIt() {
     long escaped =
         insertOne(

@@ -434,7 +434,10 @@ public final class MemoryStore implements Store, Notifier {
     lock.lock();
     try {
       List<JobInfo> page = new ArrayList<>();
-      for (MutableJob job : jobs.tailMap(query.afterId(), false).values()) {
+      if (query.upToId() <= query.afterId()) {
+        return page;
+      }
+      for (MutableJob job : jobs.subMap(query.afterId(), false, query.upToId(), true).values()) {
         if ((query.states().isEmpty() || query.states().contains(job.state))
             && (query.queue() == null || query.queue().equals(job.queue))
             && (query.kind() == null || query.kind().equals(job.kind))) {

@@ -1,20 +1,23 @@
 -- A page of jobs in id order after `after`, filtered by states (none: every state), queue and kind
 -- ('' for any), tag ('' for any), and conditions on the args (a path of object keys joined by dots
 -- to the text of the value there: a string's contents, a number as written, true or false) and on
--- the metadata (key to value). ARGV: prefix, after id, limit, queue, kind, state count, states...,
--- tag, args condition count, path, value..., metadata condition count, key, value... Returns each
+-- the metadata (key to value), with ids in (after, up to]. ARGV: prefix, after id, up to id,
+-- limit, queue, kind, state count, states..., tag, args condition count, path, value..., metadata
+-- condition count, key, value... Returns each
 -- job's fields. Walks the ids of each state asked for (or of all jobs), in pages, until it has
 -- `limit` matches per state, then merges.
-local after, limit, queue, kind = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+-- The bound stays digits: as a Lua number an id near 2^63 would lose its last digits.
+local after, up_to = tonumber(ARGV[2]), ARGV[3]
+local limit, queue, kind = tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local states = {}
-if tonumber(ARGV[6]) == 0 then
+if tonumber(ARGV[7]) == 0 then
   states = { 'pending', 'scheduled', 'available', 'running', 'retryable', 'completed', 'discarded', 'cancelled' }
 else
-  for i = 1, tonumber(ARGV[6]) do
-    states[i] = ARGV[6 + i]
+  for i = 1, tonumber(ARGV[7]) do
+    states[i] = ARGV[7 + i]
   end
 end
-local c = 7 + tonumber(ARGV[6])
+local c = 8 + tonumber(ARGV[7])
 local tag = ARGV[c]
 local arg_conditions, meta_conditions = {}, {}
 c = c + 1
@@ -87,7 +90,7 @@ for _, state in ipairs(states) do
     -- Running jobs are few (the nodes' slots) and listed by lease, not id: sorted here.
     local ids = {}
     for _, id in ipairs(redis.call('ZRANGE', k('errand:running'), 0, -1)) do
-      if tonumber(id) > after then
+      if tonumber(id) > after and pad(id, 19) <= pad(up_to, 19) then
         ids[#ids + 1] = tonumber(id)
       end
     end
@@ -109,7 +112,7 @@ end
 for _, set in ipairs(sets) do
   local matched, cursor = 0, after
   while matched < limit do
-    local ids = redis.call('ZRANGEBYSCORE', set, '(' .. int(cursor), '+inf', 'LIMIT', 0, 200)
+    local ids = redis.call('ZRANGEBYSCORE', set, '(' .. int(cursor), up_to, 'LIMIT', 0, 200)
     if #ids == 0 then
       break
     end
