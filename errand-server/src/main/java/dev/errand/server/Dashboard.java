@@ -1167,6 +1167,12 @@ final class Dashboard {
       // A store without a node registry: only this node's own queues are known.
     }
     Instant now = Instant.now();
+    // Latency from the history's last sample (taken every few seconds once the dashboard is open)
+    // rather than a read of every queue's waiting jobs at each load; read now before the first.
+    history.open();
+    List<DashboardHistory.Sample> samples = history.samples();
+    Map<String, DashboardHistory.QueueSample> sampled =
+        samples.isEmpty() ? Map.of() : samples.get(samples.size() - 1).queues();
     Html body = new Html().raw("<h1>Queues</h1>");
     if (queues.isEmpty()) {
       body.raw("<p class=\"muted\">No queue holds a job yet.</p>");
@@ -1205,7 +1211,10 @@ final class Dashboard {
                         java.time.Duration.ofMillis(
                             Math.round(
                                 1000
-                                    * DashboardHistory.latencySeconds(errand, queue.name(), now)))))
+                                    * (sampled.containsKey(queue.name())
+                                        ? sampled.get(queue.name()).latencySeconds()
+                                        : DashboardHistory.latencySeconds(
+                                            errand, queue.name(), now))))))
             .raw("</td>");
         for (JobState s : JobState.values()) {
           body.raw("<td class=\"num\">");
