@@ -59,6 +59,23 @@ abstract class UniquenessContract extends ContractFixtures {
   }
 
   @Test
+  void aUniqueJobShowsItsKeyAndAnOrdinaryJobNone() {
+    // Letters among the digits: a store that keeps the key as bytes must give back lowercase hex.
+    List<Enqueued> inserted =
+        insert(job().unique(key(0xbeef), LIVE), job(), job().unique(key(0xcafe), LIVE));
+    long unique = inserted.get(0).id();
+    long ordinary = inserted.get(1).id();
+
+    assertThat(get(unique).uniqueKey()).isEqualTo(key(0xbeef));
+    assertThat(get(ordinary).uniqueKey()).isNull();
+    assertThat(listAll(JobQuery.all()))
+        .extracting(JobInfo::uniqueKey)
+        .containsExactly(key(0xbeef), null, key(0xcafe));
+    assertThat(fetchOnly(QUEUE, unique).uniqueKey()).as("as claimed").isEqualTo(key(0xbeef));
+    assertThat(get(unique).uniqueKey()).as("while running").isEqualTo(key(0xbeef));
+  }
+
+  @Test
   void jobsWithOtherKeysOrNoKeyAreStored() {
     List<Enqueued> inserted =
         insert(job().unique(key(1), LIVE), job().unique(key(2), LIVE), job(), job());
