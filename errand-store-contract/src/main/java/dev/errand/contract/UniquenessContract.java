@@ -83,6 +83,23 @@ abstract class UniquenessContract extends ContractFixtures {
   }
 
   @Test
+  void aUniqueJobsNextClaimClearsItsLastHeartbeatToo() {
+    // A store may claim a unique job on another path than an ordinary one (Redis does).
+    JobInfo job = running(job().unique(key(1), LIVE));
+    clock.set(at(20));
+    assertThat(heartbeat(OWNER, at(80), ref(job))).isEmpty();
+    clock.set(at(81));
+    assertThat(rescue().retryable()).containsExactly(job.id());
+    assertThat(get(job.id()).heartbeatAt()).isEqualTo(at(20));
+
+    stage();
+    JobInfo retaken = fetchOnly(QUEUE, job.id());
+    assertThat(retaken.heartbeatAt()).isNull();
+    assertThat(get(job.id())).isEqualTo(retaken);
+    assertThat(retaken.uniqueKey()).isEqualTo(key(1));
+  }
+
+  @Test
   void jobsWithOtherKeysOrNoKeyAreStored() {
     List<Enqueued> inserted =
         insert(job().unique(key(1), LIVE), job().unique(key(2), LIVE), job(), job());
