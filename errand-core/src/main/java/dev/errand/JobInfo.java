@@ -29,6 +29,15 @@ import java.util.Objects;
  * @param errors one entry per failed attempt, oldest first
  * @param dependencies how the jobs it depends on have ended so far ({@link DependencyCounts#NONE}
  *     for a job without dependencies)
+ * @param uniqueKey the key of a unique job, as the stores hold it: 64 lowercase hex digits, the
+ *     SHA-256 that core computes from what {@link UniqueOptions} chose (or from a periodic job's
+ *     slot); null for a job that is not unique
+ * @param heartbeatAt when the holder of its latest attempt last renewed the lease by a heartbeat,
+ *     at the heartbeat's time; null until the first heartbeat of that attempt. The claim itself is
+ *     not a heartbeat ({@code attemptedAt} says when it happened): each claim clears it, so a
+ *     running job never shows the heartbeat of an earlier attempt. It stays once the attempt ends,
+ *     like {@code attemptedAt}: for a job whose lease expired, it tells when its holder was last
+ *     heard from
  */
 public record JobInfo(
     long id,
@@ -48,7 +57,9 @@ public record JobInfo(
     List<String> tags,
     Map<String, String> metadata,
     List<AttemptError> errors,
-    DependencyCounts dependencies) {
+    DependencyCounts dependencies,
+    String uniqueKey,
+    Instant heartbeatAt) {
 
   public JobInfo {
     Objects.requireNonNull(kind, "kind");
@@ -61,7 +72,50 @@ public record JobInfo(
     Objects.requireNonNull(dependencies, "dependencies");
   }
 
-  /** A job without dependencies. */
+  /** A job that is not unique and has had no heartbeat. */
+  public JobInfo(
+      long id,
+      String kind,
+      String queue,
+      JobState state,
+      String argsJson,
+      int priority,
+      int attempt,
+      int maxAttempts,
+      Instant createdAt,
+      Instant scheduledAt,
+      Instant attemptedAt,
+      Instant finalizedAt,
+      String leaseOwner,
+      Instant leaseExpiresAt,
+      List<String> tags,
+      Map<String, String> metadata,
+      List<AttemptError> errors,
+      DependencyCounts dependencies) {
+    this(
+        id,
+        kind,
+        queue,
+        state,
+        argsJson,
+        priority,
+        attempt,
+        maxAttempts,
+        createdAt,
+        scheduledAt,
+        attemptedAt,
+        finalizedAt,
+        leaseOwner,
+        leaseExpiresAt,
+        tags,
+        metadata,
+        errors,
+        dependencies,
+        null,
+        null);
+  }
+
+  /** A job without dependencies that is not unique and has had no heartbeat. */
   public JobInfo(
       long id,
       String kind,

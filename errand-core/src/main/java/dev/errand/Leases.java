@@ -92,9 +92,10 @@ public final class Leases {
     checkOwner(owner);
     checkLease(lease);
     List<JobRef> refs = attempts.stream().map(a -> new JobRef(a.jobId(), a.attempt())).toList();
+    Instant now = now();
     return config
         .store()
-        .jobHeartbeat(new JobHeartbeatParams(owner, refs, now().plus(lease)))
+        .jobHeartbeat(new JobHeartbeatParams(owner, refs, now, now.plus(lease)))
         .lost();
   }
 

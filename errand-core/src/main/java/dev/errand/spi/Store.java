@@ -143,7 +143,7 @@ public interface Store extends AutoCloseable {
    * Claims up to {@code limit} {@code AVAILABLE} jobs of a queue whose {@code scheduledAt} is not
    * after {@code now}, in order of priority, {@code scheduledAt}, id; nothing from a paused queue.
    * Each claimed job becomes {@code RUNNING} with {@code attempt + 1}, {@code attemptedAt = now}
-   * and the given lease.
+   * and the given lease, and no {@code heartbeatAt} (an earlier attempt's is cleared).
    *
    * @return the claimed jobs as they are after the claim, in claim order
    */
@@ -160,8 +160,8 @@ public interface Store extends AutoCloseable {
   JobFinishManyResult jobFinishMany(JobFinishManyParams params);
 
   /**
-   * Extends the leases of running attempts held by {@code owner}, and reports those it no longer
-   * holds.
+   * Extends the leases of running attempts held by {@code owner}, setting each renewed job's {@code
+   * heartbeatAt} to {@code now}, and reports those it no longer holds.
    */
   JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params);
 

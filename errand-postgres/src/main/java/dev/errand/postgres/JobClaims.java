@@ -91,6 +91,7 @@ final class JobClaims {
         c -> {
           try (Binder b = ctx.planEachTime(c, "JobHeartbeat")) {
             setTimestamp(b, "leaseExpiresAt", params.leaseExpiresAt());
+            setTimestamp(b, "now", params.now());
             b.setString("held", JobColumns.json(held))
                 .setArray("ids", c.createArrayOf("int8", ids))
                 .setString("owner", params.owner());

@@ -10,13 +10,17 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
- * PostgreSQL's side of reading job rows: times as {@code timestamptz}, tags as a {@code text[]}.
- * {@link JobRowMapper} maps the columns.
+ * PostgreSQL's side of reading job rows: times as {@code timestamptz}, tags as a {@code text[]},
+ * unique keys as {@code bytea}. {@link JobRowMapper} maps the columns.
  */
 final class JobRows {
+
+  /** A unique key's 32 bytes (bytea, see V003) as the hex digits core computed them in. */
+  private static final HexFormat HEX = HexFormat.of();
 
   private static final JobRowMapper MAPPER =
       new JobRowMapper(
@@ -31,6 +35,12 @@ final class JobRows {
             public List<String> tags(ResultSet rs, int column) throws SQLException {
               return JobRows.tags(rs.getArray(column));
             }
+
+            @Override
+            public String uniqueKey(ResultSet rs, int column) throws SQLException {
+              byte[] key = rs.getBytes(column);
+              return key == null ? null : HEX.formatHex(key);
+            }
           });
 
   private JobRows() {}
@@ -41,9 +51,9 @@ final class JobRows {
   }
 
   /**
-   * A row returned by the claim (JobFetch), which leaves out what the claim itself set, read by
-   * position: a claim returns thousands of rows a second, and pgjdbc finds a column by name through
-   * a case-insensitive map.
+   * A row returned by the claim (JobFetch), which leaves out what the claim itself set (the
+   * heartbeat time it cleared among them), read by position: a claim returns thousands of rows a
+   * second, and pgjdbc finds a column by name through a case-insensitive map.
    */
   static JobInfo readClaimed(ResultSet rs, JobFetchParams claim) throws SQLException {
     int waiting = rs.getInt(13);
@@ -68,7 +78,9 @@ final class JobRows {
         "{}".equals(rs.getString(10)) ? List.of() : tags(rs.getArray(10)),
         JobColumns.metadata(rs.getString(11)),
         JobColumns.errors(rs.getString(12)),
-        JobColumns.dependencies(waiting, completed, discarded, cancelled));
+        JobColumns.dependencies(waiting, completed, discarded, cancelled),
+        rs.getString(17),
+        null);
   }
 
   private static List<String> tags(Array array) throws SQLException {

@@ -255,7 +255,9 @@ RETURNING j.id, j.queue, j.state::text, j.has_dependents;
 -- whole-row value for its concurrent-update recheck (about an eighth of its time in a burn-down).
 UPDATE {schema}.job j
 SET state = 'running', attempt = j.attempt + 1, attempted_at = :now::timestamptz,
-    lease_owner = :owner, lease_expires_at = :leaseExpiresAt::timestamptz
+    lease_owner = :owner, lease_expires_at = :leaseExpiresAt::timestamptz,
+    -- The claim is no heartbeat: an earlier attempt's goes (see V011).
+    heartbeat_at = NULL
 WHERE j.id = ANY(ARRAY(
   WITH ahead AS (
     SELECT id FROM {schema}.job
@@ -287,7 +289,7 @@ RETURNING j.id, j.kind, j.queue, j.args, j.priority, j.attempt, j.max_attempts,
           (extract(epoch FROM j.created_at) * 1000000)::bigint,
           (extract(epoch FROM j.scheduled_at) * 1000000)::bigint,
           j.tags, j.metadata, j.errors, j.deps_waiting, j.deps_completed,
-          j.deps_discarded, j.deps_cancelled;
+          j.deps_discarded, j.deps_cancelled, encode(j.unique_key, 'hex');
 
 -- name: JobFinishMany
 -- Every kind of result of a whole batch in one statement. The results arrive as one JSON object
@@ -342,7 +344,7 @@ SELECT pg_notify(:channel, queue) FROM unnest(:queues::text[]) AS queue;
 -- name: JobHeartbeat
 -- Each job id maps to the attempt whose lease is renewed; free of joins like JobFinishMany.
 UPDATE {schema}.job j
-SET lease_expires_at = :leaseExpiresAt::timestamptz
+SET lease_expires_at = :leaseExpiresAt::timestamptz, heartbeat_at = :now::timestamptz
 FROM (SELECT :held::jsonb AS held) b
 WHERE j.id = ANY(:ids::bigint[]) AND j.state = 'running'
   AND j.attempt = (b.held ->> j.id::text)::int

@@ -72,7 +72,9 @@ final class JobFields {
         JobColumns.tags(nonEmpty(f.get("tags"), "[]")),
         JobColumns.metadata(nonEmpty(f.get("metadata"), "{}")),
         JobColumns.errors(nonEmpty(f.get("errors"), "[]")),
-        dependencies(f.get("deps")));
+        dependencies(f.get("deps")),
+        emptyAsNull(f.get("uk")),
+        instant(f.get("heartbeat_at")));
   }
 
   /**

@@ -410,8 +410,9 @@ public final class RedisStore implements Store {
 
   @Override
   public JobHeartbeatResult jobHeartbeat(JobHeartbeatParams params) {
-    List<String> args = new ArrayList<>(3 + 2 * params.jobs().size());
+    List<String> args = new ArrayList<>(4 + 2 * params.jobs().size());
     args.add(params.owner());
+    args.add(micros(params.now()));
     args.add(micros(params.leaseExpiresAt()));
     args.add(Integer.toString(params.jobs().size()));
     for (JobRef ref : params.jobs()) {

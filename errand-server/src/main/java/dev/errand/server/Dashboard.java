@@ -917,6 +917,12 @@ final class Dashboard {
     if (job.state() == JobState.RUNNING) {
       field(body, "lease owner", job.leaseOwner());
       field(body, "lease expires", utc(job.leaseExpiresAt()));
+      // The claim is no heartbeat (JobInfo#heartbeatAt): until the first, say so rather than "—".
+      field(
+          body, "last heartbeat", job.heartbeatAt() == null ? "none yet" : utc(job.heartbeatAt()));
+    }
+    if (job.uniqueKey() != null) {
+      field(body, "unique key", job.uniqueKey());
     }
     field(body, "tags", String.join(", ", job.tags()));
     DependencyCounts deps = job.dependencies();
@@ -1104,6 +1110,10 @@ final class Dashboard {
                   + job.attempt()
                   + " started"
                   + (job.leaseOwner() != null ? " on " + job.leaseOwner() : "")));
+    }
+    if (job.heartbeatAt() != null) {
+      // Kept after the attempt ends: for a lease that expired, when its holder was last heard.
+      moments.add(new Moment(job.heartbeatAt(), "last heartbeat"));
     }
     if (job.state() == JobState.RUNNING && job.leaseExpiresAt() != null) {
       moments.add(new Moment(job.leaseExpiresAt(), "lease expires unless renewed"));

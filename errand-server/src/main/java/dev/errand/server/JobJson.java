@@ -36,6 +36,8 @@ final class JobJson {
     time(node, "finalizedAt", job.finalizedAt());
     node.put("leaseOwner", job.leaseOwner());
     time(node, "leaseExpiresAt", job.leaseExpiresAt());
+    time(node, "heartbeatAt", job.heartbeatAt());
+    node.put("uniqueKey", job.uniqueKey());
     ArrayNode tags = node.putArray("tags");
     job.tags().forEach(tags::add);
     ObjectNode metadata = node.putObject("metadata");

@@ -232,6 +232,7 @@ abstract class ApiTest {
     assertThat(job.get("id").asLong()).isEqualTo(resize);
     assertThat(job.get("state").asText()).isEqualTo("running");
     assertThat(job.get("leaseOwner").asText()).isEqualTo("py-1");
+    assertThat(job.get("heartbeatAt").isNull()).as("the claim is no heartbeat").isTrue();
     assertThat(server.get("/api/jobs/" + email).json().get("state").asText())
         .isEqualTo("available");
 
@@ -245,9 +246,11 @@ abstract class ApiTest {
                 + email
                 + ", \"attempt\": 1}]}");
     assertThat(beat.json().get("lost")).isEqualTo(json("[" + email + "]"));
-    Instant leaseAfter =
-        Instant.parse(server.get("/api/jobs/" + resize).json().get("leaseExpiresAt").asText());
+    JsonNode renewed = server.get("/api/jobs/" + resize).json();
+    Instant leaseAfter = Instant.parse(renewed.get("leaseExpiresAt").asText());
     assertThat(leaseAfter).isAfter(leaseBefore);
+    assertThat(Instant.parse(renewed.get("heartbeatAt").asText()))
+        .isEqualTo(leaseAfter.minusSeconds(600));
 
     Response done = server.post("/api/worker/jobs/" + resize + "/complete", "{\"attempt\": 1}");
     assertThat(done.status()).isEqualTo(200);
@@ -351,6 +354,10 @@ abstract class ApiTest {
     assertThat(jobs.get(1).get("duplicate").asBoolean()).isFalse();
     assertThat(jobs.get(1).get("state").asText()).isEqualTo("available");
     assertThat(ids("/api/jobs?kind=sync")).containsExactly(first, jobs.get(1).get("id").asLong());
+    assertThat(server.get("/api/jobs/" + first).json().get("uniqueKey").asText())
+        .matches("[0-9a-f]{64}");
+    long ordinary = enqueue("{\"kind\": \"sync\"}");
+    assertThat(server.get("/api/jobs/" + ordinary).json().get("uniqueKey").isNull()).isTrue();
   }
 
   @Test

@@ -334,7 +334,7 @@ class CliTest {
     env.put("ERRAND_URL", "jdbc:sqlite:" + file);
 
     assertThat(run("migrate")).as(err()).isZero();
-    assertThat(out()).isEqualTo("applied migrations [1, 2, 3, 4, 5]\n");
+    assertThat(out()).isEqualTo("applied migrations [1, 2, 3, 4, 5, 6]\n");
     assertThat(run("migrate")).isZero();
     assertThat(out()).isEqualTo("file " + file + " is up to date\n");
 

@@ -3,6 +3,7 @@ package dev.errand.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.errand.AttemptRef;
 import dev.errand.Config;
 import dev.errand.EnqueueOptions;
 import dev.errand.Errand;
@@ -13,6 +14,7 @@ import dev.errand.Outcome;
 import dev.errand.PeriodicJob;
 import dev.errand.RawArgs;
 import dev.errand.Schedule;
+import dev.errand.UniqueOptions;
 import dev.errand.spi.NodeReportParams;
 import dev.errand.sqlite.SqliteStore;
 import java.net.URI;
@@ -147,7 +149,9 @@ class DashboardTest {
         Duration.ofMinutes(10));
     long running =
         errand
-            .enqueue(new RawArgs("resize", "{\"w\":5}"), EnqueueOptions.defaults().queue("images"))
+            .enqueue(
+                new RawArgs("resize", "{\"w\":5}"),
+                EnqueueOptions.defaults().queue("images").unique(UniqueOptions.byKind().byArgs()))
             .id();
     errand.leases().fetch(List.of("images"), Set.of(), 1, "worker-8", Duration.ofMinutes(5));
 
@@ -200,8 +204,23 @@ class DashboardTest {
         .contains(
             "<dt>lease owner</dt><dd>worker-8</dd>",
             "<dt>lease expires</dt>",
+            "<dt>last heartbeat</dt><dd>none yet</dd>",
+            "<dt>unique key</dt><dd>" + errand.jobs().get(running).orElseThrow().uniqueKey(),
             " attempt 1 started on worker-8</li>",
-            " lease expires unless renewed</li>");
+            " lease expires unless renewed</li>")
+        .doesNotContain(" last heartbeat</li>");
+    assertThat(
+            errand
+                .leases()
+                .heartbeat("worker-8", List.of(new AttemptRef(running, 1)), Duration.ofMinutes(5)))
+        .isEmpty();
+    Instant heartbeatAt = errand.jobs().get(running).orElseThrow().heartbeatAt();
+    assertThat(heartbeatAt).isNotNull();
+    assertThat(page("/jobs/" + running).body())
+        .contains(
+            "<dt>last heartbeat</dt><dd>" + JobsCommand.UTC.format(heartbeatAt) + "</dd>",
+            "</time> last heartbeat</li>");
+    assertThat(failedPage).doesNotContain("<dt>unique key</dt>", "<dt>last heartbeat</dt>");
     assertThat(Dashboard.took(Duration.ofMillis(840))).isEqualTo("840 ms");
     assertThat(Dashboard.took(Duration.ofMillis(12_500))).isEqualTo("12.5 s");
     assertThat(Dashboard.took(Duration.ofSeconds(200))).isEqualTo("3 min 20 s");

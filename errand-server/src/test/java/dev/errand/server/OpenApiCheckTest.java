@@ -28,7 +28,8 @@ class OpenApiCheckTest {
       {"id": 1, "kind": "a", "queue": "default", "state": "available", "args": {}, "priority": 0,
        "attempt": 0, "maxAttempts": 25, "createdAt": "2030-01-01T00:00:00Z",
        "scheduledAt": "2030-01-01T00:00:00.123456Z", "attemptedAt": null, "finalizedAt": null,
-       "leaseOwner": null, "leaseExpiresAt": null, "tags": [], "metadata": {}, "errors": []}""";
+       "leaseOwner": null, "leaseExpiresAt": null, "heartbeatAt": null, "uniqueKey": null,
+       "tags": [], "metadata": {}, "errors": []}""";
 
   /** Canned answers by request path: status, Content-Type, body. */
   private static final Map<String, Answer> ANSWERS =

@@ -57,6 +57,7 @@ final class JobClaims {
               Set<Long> notRenewed = new HashSet<>();
               Binder renew =
                   ctx.prepare(c, "JobHeartbeat")
+                      .setLong("now", JobRows.micros(params.now()))
                       .setLong("leaseExpiresAt", JobRows.micros(params.leaseExpiresAt()))
                       .setString("owner", params.owner());
               for (JobRef ref : params.jobs()) {

@@ -17,7 +17,7 @@ import java.util.List;
  * SQLite's side of reading job rows ({@link JobRowMapper} maps the columns), and times and JSON
  * columns both ways. Times are stored as microseconds since the epoch: an integer compares and
  * indexes cheaply, and microseconds are what PostgreSQL keeps, so an instant reads back the same on
- * either store. Tags are a JSON array of strings.
+ * either store. Tags are a JSON array of strings; a unique key, its hex digits.
  */
 final class JobRows {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,6 +34,11 @@ final class JobRows {
             @Override
             public List<String> tags(ResultSet rs, int column) throws SQLException {
               return JobColumns.tags(rs.getString(column));
+            }
+
+            @Override
+            public String uniqueKey(ResultSet rs, int column) throws SQLException {
+              return rs.getString(column);
             }
           });
 

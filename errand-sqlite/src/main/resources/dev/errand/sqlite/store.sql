@@ -102,7 +102,7 @@ WHERE id = :id AND state = 'pending';
 -- JobRules.FETCH_ORDER, the order this ORDER BY and the index spell.
 UPDATE job
 SET state = 'running', attempt = attempt + 1, attempted_at = :now,
-    lease_owner = :owner, lease_expires_at = :leaseExpiresAt
+    lease_owner = :owner, lease_expires_at = :leaseExpiresAt, heartbeat_at = NULL
 WHERE id IN (
   SELECT id FROM job
   WHERE state = 'available' AND queue = :queue AND scheduled_at <= :now
@@ -114,7 +114,7 @@ WHERE id IN (
 -- The columns of JobRowMapper.COLUMNS, in its order: read by position, cheaper than by name.
 RETURNING id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
-  deps_waiting, deps_completed, deps_discarded, deps_cancelled;
+  deps_waiting, deps_completed, deps_discarded, deps_cancelled, unique_key, heartbeat_at;
 
 -- name: JobFinishMany
 -- Every kind of result of a whole batch in one statement: :results is a JSON array with one row per
@@ -146,7 +146,7 @@ WHERE job.id = u.id AND job.state = 'running' AND job.attempt = u.attempt
 RETURNING job.id, job.queue, job.state, job.has_dependents;
 
 -- name: JobHeartbeat
-UPDATE job SET lease_expires_at = :leaseExpiresAt
+UPDATE job SET lease_expires_at = :leaseExpiresAt, heartbeat_at = :now
 WHERE id = :id AND attempt = :attempt AND state = 'running' AND lease_owner = :owner;
 
 -- name: JobExpired
@@ -197,7 +197,7 @@ SELECT * FROM (SELECT 0, job_id FROM job_dependency
 -- name: JobGet
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
-  deps_waiting, deps_completed, deps_discarded, deps_cancelled
+  deps_waiting, deps_completed, deps_discarded, deps_cancelled, unique_key, heartbeat_at
 FROM job WHERE id = :id;
 
 -- name: JobList
@@ -206,7 +206,7 @@ FROM job WHERE id = :id;
 -- written (->), true or false; :metadata maps keys to values. Null for no condition.
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
-  deps_waiting, deps_completed, deps_discarded, deps_cancelled
+  deps_waiting, deps_completed, deps_discarded, deps_cancelled, unique_key, heartbeat_at
 FROM job
 WHERE id > :afterId AND id <= :upToId
   AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states)))

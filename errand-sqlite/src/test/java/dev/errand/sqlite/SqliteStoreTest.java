@@ -42,7 +42,7 @@ class SqliteStoreTest {
     Path file = dir.resolve("jobs.db");
     List<Long> ids;
     try (SqliteStore store = SqliteStore.builder(file).build()) {
-      assertThat(store.migrate()).containsExactly(1, 2, 3, 4, 5);
+      assertThat(store.migrate()).containsExactly(1, 2, 3, 4, 5, 6);
       ids =
           store
               .jobInsertMany(
@@ -244,7 +244,7 @@ class SqliteStoreTest {
     }
 
     try (SqliteStore store = SqliteStore.builder(file).build()) {
-      assertThat(store.migrate()).containsExactly(3, 4, 5);
+      assertThat(store.migrate()).containsExactly(3, 4, 5, 6);
       JobInfo old = store.jobList(JobQuery.all()).get(0);
       assertThat(old.dependencies()).isEqualTo(DependencyCounts.NONE);
 
@@ -272,7 +272,7 @@ class SqliteStoreTest {
           .hasMessageContaining("has no Errand tables");
 
       List<Integer> applied = migrations.apply();
-      assertThat(applied).containsExactly(1, 2, 3, 4, 5);
+      assertThat(applied).containsExactly(1, 2, 3, 4, 5, 6);
       assertThat(migrations.latest()).isEqualTo(applied.get(applied.size() - 1));
       assertThat(migrations.apply()).isEmpty();
       migrations.checkMigrated();

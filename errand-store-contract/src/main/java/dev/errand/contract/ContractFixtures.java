@@ -224,6 +224,7 @@ public abstract class ContractFixtures {
     private Instant finalizedAt;
     private String leaseOwner;
     private Instant leaseExpiresAt;
+    private Instant heartbeatAt;
     private List<AttemptError> errors;
 
     private Edit(JobInfo base) {
@@ -235,6 +236,7 @@ public abstract class ContractFixtures {
       this.finalizedAt = base.finalizedAt();
       this.leaseOwner = base.leaseOwner();
       this.leaseExpiresAt = base.leaseExpiresAt();
+      this.heartbeatAt = base.heartbeatAt();
       this.errors = base.errors();
     }
 
@@ -265,6 +267,11 @@ public abstract class ContractFixtures {
 
     public Edit leaseExpiresAt(Instant leaseExpiresAt) {
       this.leaseExpiresAt = leaseExpiresAt;
+      return this;
+    }
+
+    public Edit heartbeatAt(Instant heartbeatAt) {
+      this.heartbeatAt = heartbeatAt;
       return this;
     }
 
@@ -308,7 +315,9 @@ public abstract class ContractFixtures {
           base.tags(),
           base.metadata(),
           errors,
-          base.dependencies());
+          base.dependencies(),
+          base.uniqueKey(),
+          heartbeatAt);
     }
   }
 
@@ -407,8 +416,11 @@ public abstract class ContractFixtures {
     return store.jobFinishMany(new JobFinishManyParams(List.of(results))).applied();
   }
 
+  /** Renews the leases at the clock's time. */
   protected Set<Long> heartbeat(String owner, Instant leaseExpiresAt, JobRef... jobs) {
-    return store.jobHeartbeat(new JobHeartbeatParams(owner, List.of(jobs), leaseExpiresAt)).lost();
+    return store
+        .jobHeartbeat(new JobHeartbeatParams(owner, List.of(jobs), now(), leaseExpiresAt))
+        .lost();
   }
 
   protected JobStageResult stage() {

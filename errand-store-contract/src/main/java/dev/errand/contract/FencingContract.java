@@ -89,8 +89,8 @@ abstract class FencingContract extends ContractFixtures {
 
     assertThat(heartbeat(OWNER, at(80), ref(a), ref(b))).isEmpty();
 
-    assertThat(get(a.id())).isEqualTo(edit(a).leaseExpiresAt(at(80)).build());
-    assertThat(get(b.id())).isEqualTo(edit(b).leaseExpiresAt(at(80)).build());
+    assertThat(get(a.id())).isEqualTo(edit(a).leaseExpiresAt(at(80)).heartbeatAt(at(20)).build());
+    assertThat(get(b.id())).isEqualTo(edit(b).leaseExpiresAt(at(80)).heartbeatAt(at(20)).build());
   }
 
   @Test
@@ -138,7 +138,8 @@ abstract class FencingContract extends ContractFixtures {
             rescued.id(),
             retaken.id(),
             unknown);
-    assertThat(get(held.id())).isEqualTo(edit(heldBefore).leaseExpiresAt(at(90)).build());
+    assertThat(get(held.id()))
+        .isEqualTo(edit(heldBefore).leaseExpiresAt(at(90)).heartbeatAt(at(31)).build());
     assertThat(get(retaken.id())).as("the new holder's lease").isEqualTo(retakenByOther);
   }
 

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.errand.AttemptError;
 import dev.errand.JobInfo;
+import dev.errand.JobQuery;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobFetchParams;
 import dev.errand.spi.JobFinish;
@@ -155,6 +156,31 @@ abstract class LeasesAndRescueContract extends ContractFixtures {
     assertThat(rescue().count()).isZero();
     assertThat(get(job.id()).state()).isEqualTo(RUNNING);
     assertThat(finish(new JobFinish.Completed(ref(job), at(61)))).containsExactly(job.id());
+  }
+
+  @Test
+  void aHeartbeatRecordsItsTimeUntilTheNextClaimClearsIt() {
+    JobInfo job = running(job().maxAttempts(3));
+    assertThat(job.heartbeatAt()).as("the claim is no heartbeat").isNull();
+
+    clock.set(at(20));
+    assertThat(heartbeat(OWNER, at(80), ref(job))).isEmpty();
+    JobInfo renewed = edit(job).leaseExpiresAt(at(80)).heartbeatAt(at(20)).build();
+    assertThat(get(job.id())).isEqualTo(renewed);
+    assertThat(listAll(JobQuery.all())).containsExactly(renewed);
+
+    clock.set(at(25));
+    assertThat(heartbeat(OTHER_OWNER, at(90), ref(job))).as("not its holder").hasSize(1);
+    assertThat(get(job.id()).heartbeatAt()).isEqualTo(at(20));
+
+    clock.set(at(81));
+    rescue();
+    assertThat(get(job.id()).heartbeatAt()).as("kept when the attempt ends").isEqualTo(at(20));
+
+    stage();
+    JobInfo retaken = fetchOnly(QUEUE, job.id());
+    assertThat(retaken.heartbeatAt()).as("a new attempt").isNull();
+    assertThat(get(job.id()).heartbeatAt()).isNull();
   }
 
   @Test

@@ -7,6 +7,7 @@ import static dev.errand.JobState.RUNNING;
 import static dev.errand.JobState.SCHEDULED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.errand.DuplicateJobException;
@@ -56,6 +57,46 @@ abstract class UniquenessContract extends ContractFixtures {
     assertThat(second).isEqualTo(new Enqueued(first.id(), AVAILABLE, true));
     assertThat(listAll(JobQuery.all())).extracting(JobInfo::id).containsExactly(first.id());
     assertThat(get(first.id()).argsJson()).isEqualTo("{}");
+  }
+
+  @Test
+  void aUniqueJobShowsItsKeyAndAnOrdinaryJobNone() {
+    // Letters among the digits: a store that keeps the key as bytes must give back lowercase hex.
+    List<Enqueued> inserted =
+        insert(
+            job().unique(key(0xbeef), LIVE),
+            job().queue("other"),
+            job().queue("other").unique(key(0xcafe), LIVE));
+    long unique = inserted.get(0).id();
+    long ordinary = inserted.get(1).id();
+    long other = inserted.get(2).id();
+
+    assertThat(get(unique).uniqueKey()).isEqualTo(key(0xbeef));
+    assertThat(get(ordinary).uniqueKey()).isNull();
+    // In any order: a store may number a batch's unique jobs in an order of its own.
+    assertThat(listAll(JobQuery.all()))
+        .extracting(JobInfo::id, JobInfo::uniqueKey)
+        .containsExactlyInAnyOrder(
+            tuple(unique, key(0xbeef)), tuple(ordinary, null), tuple(other, key(0xcafe)));
+    assertThat(fetchOnly(QUEUE, unique).uniqueKey()).as("as claimed").isEqualTo(key(0xbeef));
+    assertThat(get(unique).uniqueKey()).as("while running").isEqualTo(key(0xbeef));
+  }
+
+  @Test
+  void aUniqueJobsNextClaimClearsItsLastHeartbeatToo() {
+    // A store may claim a unique job on another path than an ordinary one (Redis does).
+    JobInfo job = running(job().unique(key(1), LIVE));
+    clock.set(at(20));
+    assertThat(heartbeat(OWNER, at(80), ref(job))).isEmpty();
+    clock.set(at(81));
+    assertThat(rescue().retryable()).containsExactly(job.id());
+    assertThat(get(job.id()).heartbeatAt()).isEqualTo(at(20));
+
+    stage();
+    JobInfo retaken = fetchOnly(QUEUE, job.id());
+    assertThat(retaken.heartbeatAt()).isNull();
+    assertThat(get(job.id())).isEqualTo(retaken);
+    assertThat(retaken.uniqueKey()).isEqualTo(key(1));
   }
 
   @Test

@@ -51,7 +51,8 @@ final class LeaseKeeper extends Service {
         config
             .store()
             .jobHeartbeat(
-                new JobHeartbeatParams(config.nodeId(), refs, now.plus(config.leaseDuration())));
+                new JobHeartbeatParams(
+                    config.nodeId(), refs, now, now.plus(config.leaseDuration())));
     if (!result.lost().isEmpty()) {
       lost.accept(result.lost());
     }

@@ -222,6 +222,7 @@ public final class MemoryStore implements Store, Notifier {
         job.attemptedAt = params.now();
         job.leaseOwner = params.owner();
         job.leaseExpiresAt = params.leaseExpiresAt();
+        job.heartbeatAt = null;
         running.add(job);
         claimed.add(job.snapshot());
       }
@@ -318,6 +319,7 @@ public final class MemoryStore implements Store, Notifier {
         }
         running.remove(job);
         job.leaseExpiresAt = params.leaseExpiresAt();
+        job.heartbeatAt = params.now();
         running.add(job);
       }
     } finally {
@@ -893,6 +895,7 @@ public final class MemoryStore implements Store, Notifier {
     Instant finalizedAt;
     String leaseOwner;
     Instant leaseExpiresAt;
+    Instant heartbeatAt;
     List<AttemptError> errors = List.of();
     final DependencyFailure ifDependencyFails;
     DependencyCounts dependencies = DependencyCounts.NONE;
@@ -942,7 +945,9 @@ public final class MemoryStore implements Store, Notifier {
           tags,
           metadata,
           errors,
-          dependencies);
+          dependencies,
+          uniqueKey,
+          heartbeatAt);
     }
   }
 }

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The one mapping of a job row to {@link JobInfo}, for every SQL store: which column holds which
  * field, and how states, metadata, errors and dependency counts are read ({@link JobColumns}). A
- * store supplies only what its database holds differently: times and tags ({@link Decoding}).
+ * store supplies only what its database holds differently: times, tags and unique keys ({@link
+ * Decoding}).
  *
  * <p>Columns are read by position. A statement that lists {@link #COLUMNS} in that order is read
  * with {@link #read}; one that selects {@code *} with {@link #readByName}, which finds each column
@@ -43,7 +44,9 @@ public final class JobRowMapper {
           "deps_waiting",
           "deps_completed",
           "deps_discarded",
-          "deps_cancelled");
+          "deps_cancelled",
+          "unique_key",
+          "heartbeat_at");
 
   private static final int[] IN_ORDER = new int[COLUMNS.size()];
 
@@ -62,6 +65,12 @@ public final class JobRowMapper {
 
     /** The tags in column {@code column} of the current row. */
     List<String> tags(ResultSet rs, int column) throws SQLException;
+
+    /**
+     * The unique key in column {@code column} of the current row as 64 lowercase hex digits, or
+     * null for SQL NULL.
+     */
+    String uniqueKey(ResultSet rs, int column) throws SQLException;
   }
 
   private final Decoding decoding;
@@ -109,7 +118,9 @@ public final class JobRowMapper {
         JobColumns.metadata(rs.getString(at[15])),
         JobColumns.errors(rs.getString(at[16])),
         JobColumns.dependencies(
-            rs.getInt(at[17]), rs.getInt(at[18]), rs.getInt(at[19]), rs.getInt(at[20])));
+            rs.getInt(at[17]), rs.getInt(at[18]), rs.getInt(at[19]), rs.getInt(at[20])),
+        decoding.uniqueKey(rs, at[21]), // unique_key
+        decoding.instant(rs, at[22])); // heartbeat_at
   }
 
   /**

@@ -43,6 +43,10 @@ local function claim_whole(id)
   end
   job.state, job.attempt, job.attempted_at = 'running', tonumber(job.attempt) + 1, ARGV[5]
   job.lease_owner, job.lease_expires_at = owner, ARGV[6]
+  -- The claim is no heartbeat: an earlier attempt's goes.
+  if job.heartbeat_at and job.heartbeat_at ~= '' then
+    job.heartbeat_at = false
+  end
   attach(id, job, '', before)
   return fields(id)
 end
@@ -68,7 +72,8 @@ local function consider(member, order)
   id = tonumber(id)
   -- A job as it was made has no errand:job:<id>: its state and run time are in errand:data.
   -- One whose run time never changed has it there too.
-  local held = redis.call('HMGET', job_key(id), 'state', 'attempt', 'scheduled_at', 'ord', 'uk')
+  local held = redis.call('HMGET', job_key(id), 'state', 'attempt', 'scheduled_at', 'ord', 'uk',
+    'heartbeat_at')
   local state, attempt, run_at, ord, entry = held[1], held[2], held[3], held[4], nil
   if run_at then
     run_at = pad(run_at, 18)
@@ -118,8 +123,14 @@ local function consider(member, order)
     end
     return 'claim', row
   end
-  redis.call('HSET', job_key(id), 'state', 'running', 'attempt', attempt, 'attempted_at', ARGV[5],
-    'lease_owner', owner, 'lease_expires_at', ARGV[6])
+  local changed = { 'state', 'running', 'attempt', attempt, 'attempted_at', ARGV[5],
+    'lease_owner', owner, 'lease_expires_at', ARGV[6] }
+  if held[6] and held[6] ~= '' then
+    -- An earlier attempt's heartbeat (see claim_whole); only then written, as most jobs have none.
+    changed[#changed + 1] = 'heartbeat_at'
+    changed[#changed + 1] = ''
+  end
+  redis.call('HSET', job_key(id), unpack(changed))
   return 'claim', fields(id)
 end
 

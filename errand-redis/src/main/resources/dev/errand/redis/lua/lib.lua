@@ -21,9 +21,10 @@
 --                  created_at, unique key `uk` and states `us`, dependency policy `on_fail`),
 --                  a newline (which compact JSON never holds) and its Sidekiq JSON `sk` (the
 --                  object left open, without errand_id), as it is
---   errand:job:<id>  a hash of what changed since (state, attempt, run time, lease, errors, the
---                  Sidekiq fields `ex` of its retry or dead entry...), beside copies of its
---                  queue and unique key for the hot paths; absent while a job is as it was made
+--   errand:job:<id>  a hash of what changed since (state, attempt, run time, lease, last
+--                  heartbeat `heartbeat_at`, errors, the Sidekiq fields `ex` of its retry or dead
+--                  entry...), beside copies of its queue and unique key for the hot paths;
+--                  absent while a job is as it was made
 --                  (a bulk insert's jobs: one field of one hash each, no key of their own)
 -- then errand:state:<state> (ids, for the views; not for running jobs, which errand:running lists)
 -- and, for dependencies that have not ended, both ends of each edge: errand:dependents:<id> (a set
