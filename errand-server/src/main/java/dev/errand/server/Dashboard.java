@@ -648,19 +648,34 @@ final class Dashboard {
   }
 
   private void jobs(Context ctx) {
+    // The "go to job" form: straight to the job's page (which says so if there is none); an id
+    // that is no number is shown above the form like a filter it cannot take.
+    String problem = null;
+    Optional<String> goTo = optional(ctx, "id");
+    if (goTo.isPresent()) {
+      try {
+        long id = Exchanges.number("id", goTo.get().strip(), 1, Long.MAX_VALUE);
+        ctx.status(303).header("Location", base + "/jobs/" + id);
+        return;
+      } catch (ApiError e) {
+        problem = e.getMessage();
+      }
+    }
     JobState state = optional(ctx, "state").map(s -> JobJson.parseState("state", s)).orElse(null);
     Map<String, String> filters = filterTexts(ctx::queryParam);
     String queue = filters.get("queue");
     long after =
         optional(ctx, "after").map(a -> Exchanges.number("after", a, 0, Long.MAX_VALUE)).orElse(0L);
     // A filter the query cannot take is shown above the form, which keeps what was typed.
-    String problem = null;
     JobPage page;
     // The window this page searches: from the first job after `after` (so that a gap of pruned
     // ids costs nothing) over searchWindow ids; past its end, the jobs still to search, if any.
     long searchedTo = Long.MAX_VALUE;
     boolean moreToSearch = false;
     try {
+      if (problem != null) {
+        throw ApiError.badRequest("id", problem);
+      }
       JobQuery query = filter(ctx::queryParam).withLimit(PAGE_SIZE).withAfterId(after);
       searchedTo = windowEnd(firstIdAfter(after));
       page = errand.jobs().list(query.withIdsUpTo(searchedTo));
@@ -717,7 +732,10 @@ final class Dashboard {
         .raw("<label class=\"where\">args and metadata<input name=\"where\" value=\"")
         .text(filters.get("where"))
         .raw("\" placeholder=\"args.account=42 and metadata.request=r-1\"></label>")
-        .raw("<button type=\"submit\">Filter</button></form>");
+        .raw("<button type=\"submit\">Filter</button></form>")
+        .raw("<form class=\"filters\" id=\"go-to\" method=\"get\" action=\"" + base + "/jobs\">")
+        .raw("<label>go to job<input name=\"id\" inputmode=\"numeric\" pattern=\"[0-9]+\"")
+        .raw(" placeholder=\"id\"></label><button type=\"submit\">Go</button></form>");
     if (filters.containsKey("kind") || filters.containsKey("tag") || filters.containsKey("where")) {
       body.raw("<p class=\"muted\">The counts are the queue's: kind, tag, args and metadata narrow")
           .raw(" the list only.</p>");

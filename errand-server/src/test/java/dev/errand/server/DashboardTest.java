@@ -225,6 +225,14 @@ class DashboardTest {
     assertThat(Dashboard.took(Duration.ofMillis(12_500))).isEqualTo("12.5 s");
     assertThat(Dashboard.took(Duration.ofSeconds(200))).isEqualTo("3 min 20 s");
     assertThat(Dashboard.took(Duration.ofMinutes(125))).isEqualTo("2 h 5 min");
+    HttpResponse<String> goTo = page("/jobs?id=" + failed);
+    assertThat(goTo.statusCode()).isEqualTo(303);
+    assertThat(goTo.headers().firstValue("Location")).hasValue("/jobs/" + failed);
+    HttpResponse<String> notAnId = page("/jobs?id=%3Cb%3E");
+    assertThat(notAnId.statusCode()).isEqualTo(400);
+    assertThat(notAnId.body())
+        .contains("id=\"filter-problem\">id must be an integer of ASCII digits, was &#39;&lt;b&gt;")
+        .contains("id=\"go-to\"");
     HttpResponse<String> missing = page("/jobs/999999");
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).contains("No job 999999");
