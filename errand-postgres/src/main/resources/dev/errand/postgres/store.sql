@@ -559,23 +559,41 @@ GROUP BY queue, state;
 -- name: QueueCountEstimates
 -- The planner's estimate of each (queue, state) pair's jobs: its share among the most common pairs
 -- of the last ANALYZE (V009's statistics) times the table's rows now, scaled from the rows per page
--- of that ANALYZE to the table's size now, as the planner does. No rows before the first ANALYZE.
-SELECT vals[i][queue_at], vals[i][state_at], round(freqs[i] * row_estimate)::bigint
-FROM (
-  -- A statistics object keeps its columns in table order, whatever order it was created with.
-  SELECT s.most_common_vals AS vals, s.most_common_freqs AS freqs,
-         array_position(s.attnames, 'queue') AS queue_at,
-         array_position(s.attnames, 'state') AS state_at,
+-- of that ANALYZE to the table's size now, as the planner does. pg_stats_ext shows a table's pairs
+-- to its owner only; a user who does not own the table gets each column's own shares multiplied,
+-- as if queue and state were unrelated, from pg_stats (shown to whoever may read the table). No
+-- rows before the first ANALYZE.
+WITH tbl AS (
+  SELECT n.nspname, c.relname,
          CASE WHEN c.relpages > 0
               THEN c.reltuples / c.relpages
                    * (pg_relation_size(c.oid) / current_setting('block_size')::bigint)
               ELSE c.reltuples END AS row_estimate
-  FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  JOIN pg_stats_ext s ON s.statistics_schemaname = n.nspname
-                     AND s.statistics_name = 'job_queue_state'
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.oid = '{schema}.job'::regclass AND c.reltuples >= 0
-) stats, generate_subscripts(vals, 1) AS i;
+), pairs AS (
+  -- A statistics object keeps its columns in table order, whatever order it was created with.
+  SELECT vals[i][queue_at] AS queue, vals[i][state_at] AS state, freqs[i] AS share
+  FROM (
+    SELECT s.most_common_vals AS vals, s.most_common_freqs AS freqs,
+           array_position(s.attnames, 'queue') AS queue_at,
+           array_position(s.attnames, 'state') AS state_at
+    FROM pg_stats_ext s JOIN tbl ON s.statistics_schemaname = tbl.nspname
+    WHERE s.statistics_name = 'job_queue_state' AND s.most_common_vals IS NOT NULL
+  ) stats, generate_subscripts(vals, 1) AS i
+), columns AS (
+  SELECT p.attname, each.value, each.share
+  FROM pg_stats p JOIN tbl ON p.schemaname = tbl.nspname AND p.tablename = tbl.relname,
+       unnest(p.most_common_vals::text::text[], p.most_common_freqs) AS each(value, share)
+  WHERE p.attname IN ('queue', 'state') AND NOT EXISTS (SELECT 1 FROM pairs)
+)
+SELECT shares.queue, shares.state, round(shares.share * tbl.row_estimate)::bigint
+FROM (
+  SELECT queue, state, share FROM pairs
+  UNION ALL
+  SELECT q.value, s.value, q.share * s.share
+  FROM columns q JOIN columns s ON q.attname = 'queue' AND s.attname = 'state'
+) shares, tbl;
 
 -- name: QueuePaused
 SELECT name FROM {schema}.queue WHERE paused;

@@ -6,6 +6,7 @@ import static dev.errand.JobState.SCHEDULED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.errand.QueueInfo;
 import dev.errand.jdbc.internal.Query;
 import dev.errand.spi.QueueListParams;
@@ -75,6 +76,31 @@ class PostgresQueueCountsTest {
     assertThat((double) busy.count(AVAILABLE)).isCloseTo(6_000, within(600.0));
     assertThat((double) busy.count(COMPLETED)).isCloseTo(30_000, within(3_000.0));
     assertThat((double) busy.count(SCHEDULED)).isCloseTo(3_000, within(300.0));
+  }
+
+  @Test
+  void aUserWhoDoesNotOwnTheTableGetsEstimatesToo() throws SQLException {
+    // pg_stats_ext shows the (queue, state) statistics to the table's owner only: a reader gets
+    // each column's statistics, multiplied.
+    String reader = schema + "_reader";
+    execute("CREATE ROLE " + reader + " LOGIN");
+    try {
+      execute("GRANT USAGE ON SCHEMA " + schema + " TO " + reader);
+      execute("GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + reader);
+      String url = TestDatabase.url().replaceAll("([?&])user=[^&]*", "$1user=" + reader);
+      try (HikariDataSource asReader = TestDatabase.newPool(url, 1);
+          PostgresStore readerStore = PostgresStore.builder(asReader).schema(schema).build()) {
+        QueueInfo busy = queue(readerStore.queueList(new QueueListParams(BOUND)), "busy");
+        assertThat(busy.isEstimated(COMPLETED)).isTrue();
+        // 30,000 of 39,000 "busy" jobs are completed, but "busy" is 39,000 of 40,007 jobs and
+        // completed 31,000 of them: unrelated shares give 29,000 or so.
+        assertThat((double) busy.count(COMPLETED)).isCloseTo(30_000, within(3_000.0));
+        assertThat((double) busy.count(AVAILABLE)).isCloseTo(6_000, within(1_000.0));
+      }
+    } finally {
+      execute("DROP OWNED BY " + reader);
+      execute("DROP ROLE " + reader);
+    }
   }
 
   @Test
