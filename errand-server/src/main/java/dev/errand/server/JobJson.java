@@ -77,8 +77,12 @@ final class JobJson {
     node.put("name", queue.name());
     node.put("paused", queue.paused());
     ObjectNode counts = node.putObject("counts");
+    ArrayNode estimated = node.putArray("estimated");
     for (JobState state : JobState.values()) {
       counts.put(state(state), queue.count(state));
+      if (queue.isEstimated(state)) {
+        estimated.add(state(state));
+      }
     }
     return node;
   }

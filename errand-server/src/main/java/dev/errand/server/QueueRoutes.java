@@ -33,10 +33,17 @@ final class QueueRoutes {
     routes.add(HandlerType.POST, "/api/queues/{name}/resume", ctx -> pauseOrResume(ctx, false));
   }
 
+  /**
+   * The queues; with {@code exactUpTo=N}, counts that read at most about N jobs per state, past
+   * which a store may estimate ({@link dev.errand.Queues#list(long)}): for a client that polls a
+   * big store.
+   */
   private void list(Context ctx) {
+    String bound = ctx.queryParam("exactUpTo");
+    Long exactUpTo = bound == null ? null : Exchanges.number("exactUpTo", bound, 1, Long.MAX_VALUE);
     ObjectNode result = Body.MAPPER.createObjectNode();
     ArrayNode array = result.putArray("queues");
-    queues().values().forEach(q -> array.add(JobJson.queue(q)));
+    queues(exactUpTo).values().forEach(q -> array.add(JobJson.queue(q)));
     Exchanges.json(ctx, 200, result);
   }
 
@@ -53,15 +60,21 @@ final class QueueRoutes {
         ctx, 200, JobJson.queue(queues().getOrDefault(name, new QueueInfo(name, false, Map.of()))));
   }
 
-  /** The queues the store knows, and those this server accepts, by name. */
+  /** The queues the store knows, and those this server accepts, by name; counts exact. */
   private Map<String, QueueInfo> queues() {
+    return queues(null);
+  }
+
+  /** As {@link #queues()}, counted exactly up to {@code exactUpTo} if not null. */
+  private Map<String, QueueInfo> queues(Long exactUpTo) {
     Map<String, QueueInfo> byName = new TreeMap<>();
     for (String name : options.queues()) {
       if (!name.equals(ServerOptions.ANY_QUEUE)) {
         byName.put(name, new QueueInfo(name, false, Map.of()));
       }
     }
-    errand.queues().list().forEach(q -> byName.put(q.name(), q));
+    (exactUpTo == null ? errand.queues().list() : errand.queues().list(exactUpTo))
+        .forEach(q -> byName.put(q.name(), q));
     return byName;
   }
 

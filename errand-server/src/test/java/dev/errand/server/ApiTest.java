@@ -213,6 +213,10 @@ abstract class ApiTest {
     List<String> names = new ArrayList<>();
     queues.forEach(q -> names.add(q.get("name").asText()));
     assertThat(names).containsExactly("default", "mail");
+    // Within a bound the counts are those of the exact list, and none is an estimate.
+    JsonNode bounded = server.get("/api/queues?exactUpTo=100").json().get("queues");
+    assertThat(bounded).isEqualTo(queues);
+    bounded.forEach(q -> assertThat(q.get("estimated")).isEmpty());
   }
 
   @Test

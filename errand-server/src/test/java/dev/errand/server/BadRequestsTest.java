@@ -705,6 +705,12 @@ abstract class BadRequestsTest {
                 "state 'done' is not one of pending, scheduled, available, running",
                 "state"),
             get(
+                "queue counts bound zero",
+                "/api/queues?exactUpTo=0",
+                400,
+                "exactUpTo must be between 1 and",
+                "exactUpTo"),
+            get(
                 "limit zero",
                 "/api/jobs?limit=0",
                 400,
