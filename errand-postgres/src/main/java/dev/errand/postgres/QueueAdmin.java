@@ -7,7 +7,9 @@ import dev.errand.QueueInfo;
 import dev.errand.jdbc.internal.Binder;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.QueueListParams;
+import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -65,13 +67,7 @@ final class QueueAdmin {
                   .put(JobColumns.state(rs.getString(2)), rs.getLong(3));
             }
           }
-          try (Binder b = ctx.prepare(c, "QueuePaused");
-              ResultSet rs = b.executeQuery()) {
-            while (rs.next()) {
-              paused.add(rs.getString(1));
-              counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
-            }
-          }
+          readPaused(c, paused, counts);
           return null;
         });
     List<QueueInfo> queues = new ArrayList<>(counts.size());
@@ -154,13 +150,7 @@ final class QueueAdmin {
               }
             }
           }
-          try (Binder b = ctx.prepare(c, "QueuePaused");
-              ResultSet rs = b.executeQuery()) {
-            while (rs.next()) {
-              paused.add(rs.getString(1));
-              counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
-            }
-          }
+          readPaused(c, paused, counts);
           return null;
         });
     List<QueueInfo> queues = new ArrayList<>(counts.size());
@@ -171,6 +161,18 @@ final class QueueAdmin {
           queues.add(new QueueInfo(name, paused.contains(name), byState, marked));
         });
     return queues;
+  }
+
+  /** The paused queues into {@code paused}, each listed in {@code counts}, with no jobs or some. */
+  private void readPaused(Connection c, Set<String> paused, Map<String, Map<JobState, Long>> counts)
+      throws SQLException {
+    try (Binder b = ctx.prepare(c, "QueuePaused");
+        ResultSet rs = b.executeQuery()) {
+      while (rs.next()) {
+        paused.add(rs.getString(1));
+        counts.computeIfAbsent(rs.getString(1), q -> new EnumMap<>(JobState.class));
+      }
+    }
   }
 
   /** QueueCountSample's groups: the states each one reads through one partial index. */

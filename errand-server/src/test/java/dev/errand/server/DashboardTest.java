@@ -771,20 +771,24 @@ class DashboardTest {
     assertThat(data.get("t").size()).isEqualTo(available.size());
   }
 
+  /** Three tickets in queue "tickets", then send_tickets. */
+  private dev.errand.BatchEnqueued ticketsBatch() {
+    return errand
+        .batch()
+        .addAll(
+            List.of(
+                new RawArgs("ticket", "{\"n\":1}"),
+                new RawArgs("ticket", "{\"n\":2}"),
+                new RawArgs("ticket", "{\"n\":3}")),
+            EnqueueOptions.defaults().queue("tickets"))
+        .onFinish(new RawArgs("send_tickets", "{}"))
+        .enqueue();
+  }
+
   @Test
   void theBatchesPageShowsEachBatchsProgressAndItsCallback(@TempDir Path dir) throws Exception {
     start(dir, null);
-    dev.errand.BatchEnqueued batch =
-        errand
-            .batch()
-            .addAll(
-                List.of(
-                    new RawArgs("ticket", "{\"n\":1}"),
-                    new RawArgs("ticket", "{\"n\":2}"),
-                    new RawArgs("ticket", "{\"n\":3}")),
-                EnqueueOptions.defaults().queue("tickets"))
-            .onFinish(new RawArgs("send_tickets", "{}"))
-            .enqueue();
+    dev.errand.BatchEnqueued batch = ticketsBatch();
     long callback = batch.callback().id();
     assertThat(errand.jobs().get(callback).orElseThrow().metadata())
         .containsEntry(dev.errand.Batch.METADATA_KEY, dev.errand.Batch.CALLBACK);
@@ -809,17 +813,7 @@ class DashboardTest {
   void aBatchsCallbackLinksItsMembersAndEachMemberLinksTheCallback(@TempDir Path dir)
       throws Exception {
     start(dir, null);
-    dev.errand.BatchEnqueued batch =
-        errand
-            .batch()
-            .addAll(
-                List.of(
-                    new RawArgs("ticket", "{\"n\":1}"),
-                    new RawArgs("ticket", "{\"n\":2}"),
-                    new RawArgs("ticket", "{\"n\":3}")),
-                EnqueueOptions.defaults().queue("tickets"))
-            .onFinish(new RawArgs("send_tickets", "{}"))
-            .enqueue();
+    dev.errand.BatchEnqueued batch = ticketsBatch();
     long callback = batch.callback().id();
     List<Long> members = batch.memberIds();
     JobInfo first =
