@@ -559,10 +559,10 @@ GROUP BY queue, state;
 -- name: QueueCountEstimates
 -- The planner's estimate of each (queue, state) pair's jobs: its share among the most common pairs
 -- of the last ANALYZE (V009's statistics) times the table's rows now, scaled from the rows per page
--- of that ANALYZE to the table's size now, as the planner does. pg_stats_ext shows a table's pairs
--- to its owner only; a user who does not own the table gets each column's own shares multiplied,
--- as if queue and state were unrelated, from pg_stats (shown to whoever may read the table). No
--- rows before the first ANALYZE.
+-- of that ANALYZE to the table's size now, as the planner does. A pair too rare to be among the
+-- most common, and every pair for a user who does not own the table (pg_stats_ext shows a table's
+-- pairs to its owner only), gets each column's own shares multiplied, as if queue and state were
+-- unrelated, from pg_stats (shown to whoever may read the table). No rows before the first ANALYZE.
 WITH tbl AS (
   SELECT n.nspname, c.relname,
          CASE WHEN c.relpages > 0
@@ -585,7 +585,7 @@ WITH tbl AS (
   SELECT p.attname, each.value, each.share
   FROM pg_stats p JOIN tbl ON p.schemaname = tbl.nspname AND p.tablename = tbl.relname,
        unnest(p.most_common_vals::text::text[], p.most_common_freqs) AS each(value, share)
-  WHERE p.attname IN ('queue', 'state') AND NOT EXISTS (SELECT 1 FROM pairs)
+  WHERE p.attname IN ('queue', 'state')
 )
 SELECT shares.queue, shares.state, round(shares.share * tbl.row_estimate)::bigint
 FROM (
@@ -593,6 +593,7 @@ FROM (
   UNION ALL
   SELECT q.value, s.value, q.share * s.share
   FROM columns q JOIN columns s ON q.attname = 'queue' AND s.attname = 'state'
+  WHERE NOT EXISTS (SELECT 1 FROM pairs WHERE pairs.queue = q.value AND pairs.state = s.value)
 ) shares, tbl;
 
 -- name: QueuePaused

@@ -818,10 +818,15 @@ final class Dashboard {
           .text(PAGE_SIZE)
           .raw(" →</a></p>");
     } else if (moreToSearch) {
-      body.raw("<p id=\"search-on\"><span class=\"muted\">Searched the jobs up to id ")
-          .text(searchedTo)
-          .raw(String.format(Locale.ROOT, " (%,d ids a page). ", searchWindow))
-          .raw("</span><a rel=\"next\" href=\"")
+      body.raw("<p id=\"search-on\">");
+      if (!page.jobs().isEmpty()) {
+        // An empty page said how far it searched already.
+        body.raw("<span class=\"muted\">Searched the jobs up to id ")
+            .text(searchedTo)
+            .raw(String.format(Locale.ROOT, " (%,d ids a page). ", searchWindow))
+            .raw("</span>");
+      }
+      body.raw("<a rel=\"next\" href=\"")
           .text(jobsUrl(state, filters, searchedTo))
           .raw("\">Search on →</a></p>");
     }
