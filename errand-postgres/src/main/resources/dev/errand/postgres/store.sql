@@ -449,7 +449,9 @@ UNION ALL
 -- :metaKeys and :metaValues likewise for the metadata. Empty arrays for no condition.
 SELECT * FROM {schema}.job
 WHERE id > :afterId AND id <= :upToId
-  AND (cardinality(:states::text[]) = 0 OR state::text = ANY(:states::text[]))
+  -- The states as the enum, not state::text: on the column itself the planner has its statistics,
+  -- sees that a page of a common state comes soon, and walks the primary key for it.
+  AND (cardinality(:states::text[]) = 0 OR state = ANY(:states::text[]::{schema}.job_state[]))
   AND (:queue::text IS NULL OR queue = :queue)
   AND (:kind::text IS NULL OR kind = :kind)
   AND (:tag::text IS NULL OR :tag = ANY(tags))
