@@ -8,8 +8,18 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * A filter and page for listing jobs, oldest id first. Build it from {@link #all()} with the {@code
- * with} methods; a null or empty field means "any". Every condition given must hold (AND).
+ * A filter and page for listing jobs by id, oldest first unless {@link #withOrder} says otherwise.
+ * Build it from {@link #all()} with the {@code with} methods; a null or empty field means "any".
+ * Every condition given must hold (AND).
+ *
+ * <p>The page is a keyset, read in the listing's {@link #order()}: {@code afterId} is where the
+ * previous page ended and {@code upToId} where a window of ids ends, both "in the direction of
+ * travel". Oldest first, a page holds ids greater than {@code afterId} and at most {@code upToId};
+ * newest first, ids less than {@code afterId} and at least {@code upToId}. In both orders {@code
+ * afterId} 0 is the first page and the next page's {@code afterId} is the last id of this one
+ * ({@link JobPage#nextAfterId()}), so paging reads the same; {@code upToId} bounds nothing at
+ * {@link JobOrder#unboundedUpToId()}: {@link Long#MAX_VALUE} oldest first, 0 newest first. {@link
+ * #minId()} and {@link #maxId()} give the resulting range of ids.
  *
  * @param states the states to include; empty means all
  * @param queue only this queue, or null
@@ -21,9 +31,12 @@ import java.util.regex.Pattern;
  *     the JSON; a path that leads nowhere, or to {@code null}, an object or an array, does not
  *     match
  * @param metadata conditions on the metadata: a key to the value it must have
- * @param afterId only ids greater than this (the previous page's {@link JobPage#nextAfterId()})
- * @param upToId only ids up to this one, {@link Long#MAX_VALUE} for no bound: what bounds the ids a
- *     store reads for a page when the conditions match few jobs (see {@link #withIdsUpTo})
+ * @param order oldest or newest first
+ * @param afterId only ids past this one in the order (the previous page's {@link
+ *     JobPage#nextAfterId()}): greater oldest first, less newest first; 0 for the first page
+ * @param upToId only ids up to this one in the order: at most it oldest first ({@link
+ *     Long#MAX_VALUE} for no bound), at least it newest first (0 for no bound): what bounds the ids
+ *     a store reads for a page when the conditions match few jobs (see {@link #withIdsUpTo})
  * @param limit most jobs on the page, 1 to {@link #MAX_LIMIT}
  */
 public record JobQuery(
@@ -33,6 +46,7 @@ public record JobQuery(
     String tag,
     Map<String, String> args,
     Map<String, String> metadata,
+    JobOrder order,
     long afterId,
     long upToId,
     int limit) {
@@ -54,6 +68,7 @@ public record JobQuery(
 
   public JobQuery {
     states = Set.copyOf(states);
+    Objects.requireNonNull(order, "order");
     args = conditions("args", args);
     metadata = conditions("metadata", metadata);
     for (String path : args.keySet()) {
@@ -78,7 +93,21 @@ public record JobQuery(
     }
   }
 
-  /** A query with no upper bound on the ids. */
+  /** A query oldest first. */
+  public JobQuery(
+      Set<JobState> states,
+      String queue,
+      String kind,
+      String tag,
+      Map<String, String> args,
+      Map<String, String> metadata,
+      long afterId,
+      long upToId,
+      int limit) {
+    this(states, queue, kind, tag, args, metadata, JobOrder.OLDEST_FIRST, afterId, upToId, limit);
+  }
+
+  /** A query oldest first with no upper bound on the ids. */
   public JobQuery(
       Set<JobState> states,
       String queue,
@@ -112,20 +141,21 @@ public record JobQuery(
   }
 
   public JobQuery withStates(JobState... states) {
-    return new JobQuery(Set.of(states), queue, kind, tag, args, metadata, afterId, upToId, limit);
+    return new JobQuery(
+        Set.of(states), queue, kind, tag, args, metadata, order, afterId, upToId, limit);
   }
 
   public JobQuery withQueue(String queue) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, order, afterId, upToId, limit);
   }
 
   public JobQuery withKind(String kind) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, order, afterId, upToId, limit);
   }
 
   /** Only jobs that carry {@code tag}. */
   public JobQuery withTag(String tag) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, order, afterId, upToId, limit);
   }
 
   /**
@@ -135,31 +165,68 @@ public record JobQuery(
   public JobQuery withArg(String path, String value) {
     Map<String, String> more = new TreeMap<>(args);
     more.put(path, value);
-    return new JobQuery(states, queue, kind, tag, more, metadata, afterId, upToId, limit);
+    return new JobQuery(states, queue, kind, tag, more, metadata, order, afterId, upToId, limit);
   }
 
   /** Only jobs whose metadata maps {@code key} to {@code value}, besides those already given. */
   public JobQuery withMetadata(String key, String value) {
     Map<String, String> more = new TreeMap<>(metadata);
     more.put(key, value);
-    return new JobQuery(states, queue, kind, tag, args, more, afterId, upToId, limit);
-  }
-
-  public JobQuery withAfterId(long afterId) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
+    return new JobQuery(states, queue, kind, tag, args, more, order, afterId, upToId, limit);
   }
 
   /**
-   * Only ids up to {@code upToId}: with {@link #withAfterId} a window of ids, which bounds what a
-   * store reads for one page when its conditions match few jobs (a rare args value), since no index
-   * serves them: the dashboard searches a big table window by window.
+   * Lists in {@code order}. A change of order starts a new listing: the first page ({@code afterId}
+   * 0) with no window ({@link JobOrder#unboundedUpToId()}), since a keyset read in one order means
+   * nothing in the other; set those after this. The same order changes nothing.
+   */
+  public JobQuery withOrder(JobOrder order) {
+    if (order == this.order) {
+      return this;
+    }
+    return new JobQuery(
+        states, queue, kind, tag, args, metadata, order, 0, order.unboundedUpToId(), limit);
+  }
+
+  public JobQuery withAfterId(long afterId) {
+    return new JobQuery(states, queue, kind, tag, args, metadata, order, afterId, upToId, limit);
+  }
+
+  /**
+   * Only ids up to {@code upToId} in the order (at most it oldest first, at least it newest first):
+   * with {@link #withAfterId} a window of ids, which bounds what a store reads for one page when
+   * its conditions match few jobs (a rare args value), since no index serves them: the dashboard
+   * searches a big table window by window.
    */
   public JobQuery withIdsUpTo(long upToId) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, order, afterId, upToId, limit);
   }
 
   public JobQuery withLimit(int limit) {
-    return new JobQuery(states, queue, kind, tag, args, metadata, afterId, upToId, limit);
+    return new JobQuery(states, queue, kind, tag, args, metadata, order, afterId, upToId, limit);
+  }
+
+  /**
+   * The least id this page may hold, from {@code afterId} oldest first and {@code upToId} newest
+   * first: with {@link #maxId()} the inclusive range of ids a store reads, in the order; none when
+   * it is greater than {@code maxId()}.
+   */
+  public long minId() {
+    if (order == JobOrder.NEWEST_FIRST) {
+      return Math.max(0, upToId);
+    }
+    return afterId == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, afterId + 1);
+  }
+
+  /**
+   * The greatest id this page may hold, from {@code upToId} oldest first and {@code afterId} newest
+   * first (where 0 bounds nothing): see {@link #minId()}.
+   */
+  public long maxId() {
+    if (order == JobOrder.OLDEST_FIRST) {
+      return upToId;
+    }
+    return afterId == 0 ? Long.MAX_VALUE : afterId - 1;
   }
 
   /**

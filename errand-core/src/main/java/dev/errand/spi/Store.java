@@ -189,7 +189,11 @@ public interface Store extends AutoCloseable {
   /** The job with this id. */
   Optional<JobInfo> jobGet(long id);
 
-  /** A page of jobs matching {@code query}, ascending id. */
+  /**
+   * A page of jobs matching {@code query}: ids from {@link JobQuery#minId()} to {@link
+   * JobQuery#maxId()}, ascending for {@link dev.errand.JobOrder#OLDEST_FIRST}, descending for
+   * {@link dev.errand.JobOrder#NEWEST_FIRST}, at most {@link JobQuery#limit()}.
+   */
   List<JobInfo> jobList(JobQuery query);
 
   /**

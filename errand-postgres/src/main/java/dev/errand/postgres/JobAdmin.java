@@ -5,6 +5,7 @@ import static dev.errand.postgres.StoreContext.setTimestamp;
 import dev.errand.DuplicateJobException;
 import dev.errand.JobEdges;
 import dev.errand.JobInfo;
+import dev.errand.JobOrder;
 import dev.errand.JobQuery;
 import dev.errand.StoreException;
 import dev.errand.jdbc.internal.Binder;
@@ -34,6 +35,10 @@ import java.util.Set;
 final class JobAdmin {
   /** SQLSTATE of a unique index violation. */
   private static final String UNIQUE_VIOLATION = "23505";
+
+  /** The statements the JobList block expands into, by the {@code {direction}} of each. */
+  static final Map<String, String> LIST_DIRECTIONS =
+      Map.of("JobListOldestFirst", "ASC", "JobListNewestFirst", "DESC");
 
   private final StoreContext ctx;
   private final JobDependencies dependencies;
@@ -72,15 +77,19 @@ final class JobAdmin {
         });
   }
 
+  private static String listStatement(JobQuery query) {
+    return query.order() == JobOrder.NEWEST_FIRST ? "JobListNewestFirst" : "JobListOldestFirst";
+  }
+
   List<JobInfo> jobList(JobQuery query) {
     return ctx.jdbc.run(
         "list jobs",
         c -> {
-          try (Binder b = ctx.prepare(c, "JobList")) {
+          try (Binder b = ctx.prepare(c, listStatement(query))) {
             String[] states =
                 query.states().stream().map(JobColumns::stateName).toArray(String[]::new);
-            b.setLong("afterId", query.afterId())
-                .setLong("upToId", query.upToId())
+            b.setLong("minId", query.minId())
+                .setLong("maxId", query.maxId())
                 .setArray("states", c.createArrayOf("text", states))
                 .setNullableString("queue", query.queue())
                 .setNullableString("kind", query.kind())

@@ -29,7 +29,8 @@ final class StoreContext {
     this.schema = schema;
     this.sql =
         NamedSql.load(name -> StoreContext.class.getResourceAsStream(name), "store.sql")
-            .replace("{schema}", schema);
+            .replace("{schema}", schema)
+            .expand("JobList", "{direction}", JobAdmin.LIST_DIRECTIONS);
     this.jdbc = new JdbcRunner("PostgreSQL store (schema " + schema + ")", dataSource, e -> "");
     this.channel = "errand_" + schema;
   }

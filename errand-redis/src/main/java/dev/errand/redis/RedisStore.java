@@ -7,6 +7,7 @@ import dev.errand.DependencyFailure;
 import dev.errand.Enqueued;
 import dev.errand.JobEdges;
 import dev.errand.JobInfo;
+import dev.errand.JobOrder;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.NodeInfo;
@@ -466,9 +467,13 @@ public final class RedisStore implements Store {
 
   @Override
   public List<JobInfo> jobList(JobQuery query) {
+    if (query.minId() > query.maxId()) {
+      return List.of();
+    }
     List<String> args = new ArrayList<>();
-    args.add(Long.toString(query.afterId()));
-    args.add(Long.toString(query.upToId()));
+    args.add(Long.toString(query.minId()));
+    args.add(Long.toString(query.maxId()));
+    args.add(query.order() == JobOrder.NEWEST_FIRST ? "desc" : "asc");
     args.add(Integer.toString(query.limit()));
     args.add(query.queue() == null ? "" : query.queue());
     args.add(query.kind() == null ? "" : query.kind());

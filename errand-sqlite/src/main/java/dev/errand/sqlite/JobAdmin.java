@@ -4,6 +4,7 @@ import dev.errand.AttemptError;
 import dev.errand.DuplicateJobException;
 import dev.errand.JobEdges;
 import dev.errand.JobInfo;
+import dev.errand.JobOrder;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.jdbc.internal.Binder;
@@ -27,6 +28,10 @@ import java.util.Set;
  * before it ended counts as cancelled in the jobs that wait on it.
  */
 final class JobAdmin {
+  /** The statements the JobList block expands into, by the {@code {direction}} of each. */
+  static final Map<String, String> LIST_DIRECTIONS =
+      Map.of("JobListOldestFirst", "ASC", "JobListNewestFirst", "DESC");
+
   private final StoreContext ctx;
   private final JobDependencies dependencies;
 
@@ -63,14 +68,18 @@ final class JobAdmin {
         });
   }
 
+  private static String listStatement(JobQuery query) {
+    return query.order() == JobOrder.NEWEST_FIRST ? "JobListNewestFirst" : "JobListOldestFirst";
+  }
+
   List<JobInfo> jobList(JobQuery query) {
     return ctx.read(
         "list jobs",
         c -> {
           Binder list =
-              ctx.prepare(c, "JobList")
-                  .setLong("afterId", query.afterId())
-                  .setLong("upToId", query.upToId())
+              ctx.prepare(c, listStatement(query))
+                  .setLong("minId", query.minId())
+                  .setLong("maxId", query.maxId())
                   .setNullableString(
                       "states",
                       query.states().isEmpty()

@@ -17,7 +17,8 @@ import java.sql.SQLException;
 final class StoreContext {
   final JdbcRunner jdbc;
   final NamedSql sql =
-      NamedSql.load(name -> StoreContext.class.getResourceAsStream(name), "store.sql");
+      NamedSql.load(name -> StoreContext.class.getResourceAsStream(name), "store.sql")
+          .expand("JobList", "{direction}", JobAdmin.LIST_DIRECTIONS);
   final SqliteConnections connections;
 
   /** Wakes this process's producers: the parts call it once their write has committed. */

@@ -204,11 +204,14 @@ FROM job WHERE id = :id;
 -- :states is the wanted states as a JSON array, or null for all of them. :args maps JSON paths
 -- ('$.address.city') to the text the value there must have: a string's contents, a number as
 -- written (->), true or false; :metadata maps keys to values. Null for no condition.
+-- Ids from :minId to :maxId (JobQuery.minId and maxId, which read the keyset in either order).
+-- {direction} is ASC or DESC: StoreContext expands this block into JobListOldestFirst and
+-- JobListNewestFirst, since a parameter cannot choose the order; the rowid serves both.
 SELECT id, state, queue, kind, args, priority, attempt, max_attempts, created_at, scheduled_at,
   attempted_at, finalized_at, lease_owner, lease_expires_at, tags, metadata, errors,
   deps_waiting, deps_completed, deps_discarded, deps_cancelled, unique_key, heartbeat_at
 FROM job
-WHERE id > :afterId AND id <= :upToId
+WHERE id >= :minId AND id <= :maxId
   AND (:states IS NULL OR state IN (SELECT value FROM json_each(:states)))
   AND (:queue IS NULL OR queue = :queue)
   AND (:kind IS NULL OR kind = :kind)
@@ -226,7 +229,7 @@ WHERE id > :afterId AND id <= :upToId
     SELECT 1 FROM json_each(:metadata) AS f
     WHERE NOT EXISTS (
       SELECT 1 FROM json_each(job.metadata) AS m WHERE m.key = f.key AND m.value = f.value)))
-ORDER BY id
+ORDER BY id {direction}
 LIMIT :limit;
 
 -- name: JobCancel

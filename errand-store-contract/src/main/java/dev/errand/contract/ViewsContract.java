@@ -2,6 +2,7 @@ package dev.errand.contract;
 
 import static dev.errand.JobState.AVAILABLE;
 import static dev.errand.JobState.CANCELLED;
+import static dev.errand.JobState.COMPLETED;
 import static dev.errand.JobState.DISCARDED;
 import static dev.errand.JobState.RETRYABLE;
 import static dev.errand.JobState.RUNNING;
@@ -9,12 +10,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.errand.AttemptError;
 import dev.errand.JobInfo;
+import dev.errand.JobOrder;
 import dev.errand.JobQuery;
 import dev.errand.spi.JobCancelParams;
 import dev.errand.spi.JobFinish;
 import dev.errand.spi.JobRetryParams;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -139,6 +142,61 @@ abstract class ViewsContract extends ContractFixtures {
         .isEmpty();
     assertThat(ids(store.jobList(JobQuery.all().withAfterId(second).withIdsUpTo(second))))
         .isEmpty();
+  }
+
+  @Test
+  void listsNewestFirstAndPagesDownWithTheKeyset() {
+    long first = insertOne(job().args("{\"n\":1}"));
+    // Each job to run in a queue of its own, which has no older job for the fetch to take.
+    long second = running(job().queue("r2").args("{\"n\":1}")).id();
+    long third = completed(job().queue("elsewhere")).id();
+    long fourth = insertOne(job().args("{\"n\":1}"));
+    long fifth = running(job().queue("r5")).id();
+    long sixth = completed(job().queue("c6").args("{\"n\":1}")).id();
+    long seventh = insertOne(job());
+    JobQuery newest = JobQuery.all().withOrder(JobOrder.NEWEST_FIRST);
+
+    assertThat(ids(store.jobList(newest)))
+        .containsExactly(seventh, sixth, fifth, fourth, third, second, first);
+    List<Long> ascending = ids(store.jobList(JobQuery.all()));
+    for (JobQuery query :
+        List.of(
+            JobQuery.all(),
+            JobQuery.all().withStates(AVAILABLE, RUNNING),
+            JobQuery.all().withStates(RUNNING, COMPLETED).withArg("n", "1"),
+            JobQuery.all().withQueue("elsewhere"))) {
+      List<Long> walked = new ArrayList<>();
+      JobQuery page = query.withOrder(JobOrder.NEWEST_FIRST).withLimit(2);
+      while (true) {
+        List<JobInfo> jobs = store.jobList(page);
+        walked.addAll(ids(jobs));
+        if (jobs.size() < 2) {
+          break;
+        }
+        page = page.withAfterId(jobs.get(jobs.size() - 1).id());
+      }
+      List<Long> expected = new ArrayList<>(ids(store.jobList(query)));
+      Collections.reverse(expected);
+      assertThat(walked).as("%s", query).containsExactlyElementsOf(expected);
+    }
+    assertThat(ascending).containsExactly(first, second, third, fourth, fifth, sixth, seventh);
+    assertThat(ids(store.jobList(newest.withStates(RUNNING, COMPLETED))))
+        .containsExactly(sixth, fifth, third, second);
+    assertThat(ids(store.jobList(newest.withStates(RUNNING).withAfterId(fifth))))
+        .containsExactly(second);
+    assertThat(ids(store.jobList(newest.withArg("n", "1").withLimit(3))))
+        .containsExactly(sixth, fourth, second);
+
+    // A window newest first: ids below afterId, down to upToId.
+    assertThat(ids(store.jobList(newest.withAfterId(seventh).withIdsUpTo(third))))
+        .containsExactly(sixth, fifth, fourth, third);
+    assertThat(ids(store.jobList(newest.withArg("n", "1").withAfterId(sixth).withIdsUpTo(second))))
+        .containsExactly(fourth, second);
+    assertThat(ids(store.jobList(newest.withStates(RUNNING).withIdsUpTo(fifth))))
+        .containsExactly(fifth);
+    assertThat(ids(store.jobList(newest.withStates(RUNNING).withIdsUpTo(sixth)))).isEmpty();
+    assertThat(ids(store.jobList(newest.withAfterId(second).withIdsUpTo(second)))).isEmpty();
+    assertThat(ids(store.jobList(newest.withAfterId(first)))).isEmpty();
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.errand.DuplicateJobException;
 import dev.errand.Enqueued;
 import dev.errand.JobEdges;
 import dev.errand.JobInfo;
+import dev.errand.JobOrder;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
 import dev.errand.NodeInfo;
@@ -55,6 +56,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
@@ -436,10 +438,14 @@ public final class MemoryStore implements Store, Notifier {
     lock.lock();
     try {
       List<JobInfo> page = new ArrayList<>();
-      if (query.upToId() <= query.afterId()) {
+      if (query.minId() > query.maxId()) {
         return page;
       }
-      for (MutableJob job : jobs.subMap(query.afterId(), false, query.upToId(), true).values()) {
+      NavigableMap<Long, MutableJob> range = jobs.subMap(query.minId(), true, query.maxId(), true);
+      if (query.order() == JobOrder.NEWEST_FIRST) {
+        range = range.descendingMap();
+      }
+      for (MutableJob job : range.values()) {
         if ((query.states().isEmpty() || query.states().contains(job.state))
             && (query.queue() == null || query.queue().equals(job.queue))
             && (query.kind() == null || query.kind().equals(job.kind))) {

@@ -54,6 +54,21 @@ public final class NamedSql {
     return new NamedSql(Map.copyOf(replaced));
   }
 
+  /**
+   * These blocks with block {@code name} replaced by one block per entry of {@code variants}, named
+   * by its key, with every {@code placeholder} in it replaced by its value: what a parameter cannot
+   * choose, such as a sort direction ({@code ORDER BY id {direction}}), while the rest of the
+   * statement stays written once.
+   */
+  public NamedSql expand(String name, String placeholder, Map<String, String> variants) {
+    Query template = query(name);
+    Map<String, Query> expanded = new HashMap<>(blocks);
+    expanded.remove(name);
+    variants.forEach(
+        (variant, value) -> expanded.put(variant, template.replace(placeholder, value)));
+    return new NamedSql(Map.copyOf(expanded));
+  }
+
   /** The block named {@code name}, parsed. */
   public Query query(String name) {
     Query query = blocks.get(name);

@@ -1,23 +1,24 @@
--- A page of jobs in id order after `after`, filtered by states (none: every state), queue and kind
--- ('' for any), tag ('' for any), and conditions on the args (a path of object keys joined by dots
--- to the text of the value there: a string's contents, a number as written, true or false) and on
--- the metadata (key to value), with ids in (after, up to]. ARGV: prefix, after id, up to id,
--- limit, queue, kind, state count, states..., tag, args condition count, path, value..., metadata
--- condition count, key, value... Returns each
--- job's fields. Walks the ids of each state asked for (or of all jobs), in pages, until it has
--- `limit` matches per state, then merges.
--- The bound stays digits: as a Lua number an id near 2^63 would lose its last digits.
-local after, up_to = tonumber(ARGV[2]), ARGV[3]
-local limit, queue, kind = tonumber(ARGV[4]), ARGV[5], ARGV[6]
+-- A page of jobs in id order, ascending or descending, filtered by states (none: every state),
+-- queue and kind ('' for any), tag ('' for any), and conditions on the args (a path of object keys
+-- joined by dots to the text of the value there: a string's contents, a number as written, true or
+-- false) and on the metadata (key to value), with ids in [min, max] (JobQuery.minId and maxId,
+-- which read the keyset in either order). ARGV: prefix, min id, max id, order ('asc' or 'desc'),
+-- limit, queue, kind, state count, states..., tag, args condition count, path, value...,
+-- metadata condition count, key, value... Returns each job's fields. Walks the ids of each state
+-- asked for (or of all jobs) in the order, in pages, until it has `limit` matches per state, then
+-- merges.
+-- The bounds stay digits: as a Lua number an id near 2^63 would lose its last digits.
+local min_id, max_id, desc = ARGV[2], ARGV[3], ARGV[4] == 'desc'
+local limit, queue, kind = tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local states = {}
-if tonumber(ARGV[7]) == 0 then
+if tonumber(ARGV[8]) == 0 then
   states = { 'pending', 'scheduled', 'available', 'running', 'retryable', 'completed', 'discarded', 'cancelled' }
 else
-  for i = 1, tonumber(ARGV[7]) do
-    states[i] = ARGV[7 + i]
+  for i = 1, tonumber(ARGV[8]) do
+    states[i] = ARGV[8 + i]
   end
 end
-local c = 8 + tonumber(ARGV[7])
+local c = 9 + tonumber(ARGV[8])
 local tag = ARGV[c]
 local arg_conditions, meta_conditions = {}, {}
 c = c + 1
@@ -84,17 +85,25 @@ local function matches(id)
   end
   return true
 end
+-- Whether id a comes before id b in the order.
+local function before(a, b)
+  if desc then
+    return a > b
+  end
+  return a < b
+end
 local sets = {}
 for _, state in ipairs(states) do
   if state == 'running' then
     -- Running jobs are few (the nodes' slots) and listed by lease, not id: sorted here.
     local ids = {}
+    local low, high = pad(min_id, 19), pad(max_id, 19)
     for _, id in ipairs(redis.call('ZRANGE', k('errand:running'), 0, -1)) do
-      if tonumber(id) > after and pad(id, 19) <= pad(up_to, 19) then
+      if pad(id, 19) >= low and pad(id, 19) <= high then
         ids[#ids + 1] = tonumber(id)
       end
     end
-    table.sort(ids)
+    table.sort(ids, before)
     local matched = 0
     for _, id in ipairs(ids) do
       if matched >= limit then
@@ -110,14 +119,20 @@ for _, state in ipairs(states) do
   end
 end
 for _, set in ipairs(sets) do
-  local matched, cursor = 0, after
+  -- The first range includes its bound; each next one starts past the last id read.
+  local matched, from = 0, desc and max_id or min_id
   while matched < limit do
-    local ids = redis.call('ZRANGEBYSCORE', set, '(' .. int(cursor), up_to, 'LIMIT', 0, 200)
+    local ids
+    if desc then
+      ids = redis.call('ZREVRANGEBYSCORE', set, from, min_id, 'LIMIT', 0, 200)
+    else
+      ids = redis.call('ZRANGEBYSCORE', set, from, max_id, 'LIMIT', 0, 200)
+    end
     if #ids == 0 then
       break
     end
     for _, id in ipairs(ids) do
-      cursor = tonumber(id)
+      from = '(' .. id
       if matches(id) then
         found[#found + 1] = tonumber(id)
         matched = matched + 1
@@ -128,7 +143,7 @@ for _, set in ipairs(sets) do
     end
   end
 end
-table.sort(found)
+table.sort(found, before)
 local out = {}
 for i = 1, math.min(limit, #found) do
   out[i] = fields(found[i])
