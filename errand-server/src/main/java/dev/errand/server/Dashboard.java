@@ -7,6 +7,7 @@ import dev.errand.DependencyCounts;
 import dev.errand.Errand;
 import dev.errand.JobEdges;
 import dev.errand.JobInfo;
+import dev.errand.JobOrder;
 import dev.errand.JobPage;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
@@ -637,14 +638,26 @@ final class Dashboard {
     return query;
   }
 
-  /** The filter's fields as given, beside the state: queue, kind, tag, where. */
+  /**
+   * The filter's fields as given, beside the state: queue, kind, tag, where, and the list's order,
+   * which every link of the list keeps.
+   */
   private static Map<String, String> filterTexts(
       java.util.function.Function<String, String> params) {
     Map<String, String> texts = new java.util.LinkedHashMap<>();
-    for (String name : List.of("queue", "kind", "tag", "where")) {
+    for (String name : List.of("queue", "kind", "tag", "where", "order")) {
       optional(params, name).ifPresent(value -> texts.put(name, value));
     }
     return texts;
+  }
+
+  /** The list's order: newest first unless {@code order=oldest}. */
+  private static JobOrder order(java.util.function.Function<String, String> params) {
+    return switch (optional(params, "order").orElse("newest")) {
+      case "newest" -> JobOrder.NEWEST_FIRST;
+      case "oldest" -> JobOrder.OLDEST_FIRST;
+      default -> throw ApiError.badRequest("order", "order must be newest or oldest");
+    };
   }
 
   private void jobs(Context ctx) {
@@ -664,22 +677,28 @@ final class Dashboard {
     JobState state = optional(ctx, "state").map(s -> JobJson.parseState("state", s)).orElse(null);
     Map<String, String> filters = filterTexts(ctx::queryParam);
     String queue = filters.get("queue");
+    JobOrder order = order(ctx::queryParam);
     long after =
         optional(ctx, "after").map(a -> Exchanges.number("after", a, 0, Long.MAX_VALUE)).orElse(0L);
     // A filter the query cannot take is shown above the form, which keeps what was typed.
     JobPage page;
-    // The window this page searches: from the first job after `after` (so that a gap of pruned
-    // ids costs nothing) over searchWindow ids; past its end, the jobs still to search, if any.
-    long searchedTo = Long.MAX_VALUE;
+    // The window this page searches, in the list's order: from the first job past `after` (so
+    // that a gap of pruned ids costs nothing) over searchWindow ids, up the ids oldest first, down
+    // them newest first; past its end, the jobs still to search, if any.
+    long searchedTo = order.unboundedUpToId();
     boolean moreToSearch = false;
     try {
       if (problem != null) {
         throw ApiError.badRequest("id", problem);
       }
-      JobQuery query = filter(ctx::queryParam).withLimit(PAGE_SIZE).withAfterId(after);
-      searchedTo = windowEnd(firstIdAfter(after));
+      JobQuery query =
+          filter(ctx::queryParam).withOrder(order).withLimit(PAGE_SIZE).withAfterId(after);
+      searchedTo = windowEnd(order, firstIdAfter(order, after));
       page = errand.jobs().list(query.withIdsUpTo(searchedTo));
-      moreToSearch = !page.hasNext() && firstIdAfter(searchedTo) != 0;
+      moreToSearch =
+          !page.hasNext()
+              && searchedTo != order.unboundedUpToId()
+              && firstIdAfter(order, searchedTo) != 0;
     } catch (ApiError e) {
       problem = e.getMessage();
       page = new JobPage(List.of(), 0);
@@ -731,8 +750,11 @@ final class Dashboard {
         .raw("\"></label>")
         .raw("<label class=\"where\">args and metadata<input name=\"where\" value=\"")
         .text(filters.get("where"))
-        .raw("\" placeholder=\"args.account=42 and metadata.request=r-1\"></label>")
-        .raw("<button type=\"submit\">Filter</button></form>")
+        .raw("\" placeholder=\"args.account=42 and metadata.request=r-1\"></label>");
+    if (filters.containsKey("order")) {
+      hidden(body, "order", filters.get("order"));
+    }
+    body.raw("<button type=\"submit\">Filter</button></form>")
         .raw("<form class=\"filters\" id=\"go-to\" method=\"get\" action=\"" + base + "/jobs\">")
         .raw("<label>go to job<input name=\"id\" inputmode=\"numeric\" pattern=\"[0-9]+\"")
         .raw(" placeholder=\"id\"></label><button type=\"submit\">Go</button></form>");
@@ -740,13 +762,33 @@ final class Dashboard {
       body.raw("<p class=\"muted\">The counts are the queue's: kind, tag, args and metadata narrow")
           .raw(" the list only.</p>");
     }
+    // The order switch: newest first is the default, so its link drops the parameter.
+    Map<String, String> oldest = new java.util.LinkedHashMap<>(filters);
+    oldest.put("order", "oldest");
+    Map<String, String> newest = new java.util.LinkedHashMap<>(filters);
+    newest.remove("order");
+    body.raw("<nav class=\"order\" aria-label=\"order\">");
+    for (JobOrder o : List.of(JobOrder.NEWEST_FIRST, JobOrder.OLDEST_FIRST)) {
+      body.raw("<a id=\"")
+          .text(o == JobOrder.NEWEST_FIRST ? "newest-first" : "oldest-first")
+          .raw("\" href=\"")
+          .text(jobsUrl(state, o == JobOrder.NEWEST_FIRST ? newest : oldest, 0))
+          .raw("\"")
+          .raw(o == order ? " aria-current=\"true\"" : "")
+          .raw(">")
+          .text(o == JobOrder.NEWEST_FIRST ? "newest first" : "oldest first")
+          .raw("</a>");
+    }
+    body.raw("</nav>");
+    String upOrDown = order == JobOrder.NEWEST_FIRST ? " down to id " : " up to id ";
     boolean bulk = canAct(ctx) && !page.jobs().isEmpty();
     if (problem != null) {
       body.raw("<p class=\"error\" id=\"filter-problem\">").text(problem).raw("</p>");
     } else if (page.jobs().isEmpty() && !moreToSearch) {
       body.raw("<p class=\"muted\" id=\"no-jobs\">No job matches.</p>");
     } else if (page.jobs().isEmpty()) {
-      body.raw("<p class=\"muted\" id=\"no-jobs\">No job matches among the jobs up to id ")
+      body.raw("<p class=\"muted\" id=\"no-jobs\">No job matches among the jobs")
+          .text(upOrDown)
           .text(searchedTo)
           .raw(".</p>");
     } else {
@@ -821,7 +863,8 @@ final class Dashboard {
       body.raw("<p id=\"search-on\">");
       if (!page.jobs().isEmpty()) {
         // An empty page said how far it searched already.
-        body.raw("<span class=\"muted\">Searched the jobs up to id ")
+        body.raw("<span class=\"muted\">Searched the jobs")
+            .text(upOrDown)
             .text(searchedTo)
             .raw(String.format(Locale.ROOT, " (%,d ids a page). ", searchWindow))
             .raw("</span>");
@@ -833,14 +876,25 @@ final class Dashboard {
     render(ctx, problem == null ? 200 : 400, "Jobs", "jobs", body);
   }
 
-  /** The first job's id after {@code id}, 0 if none: one step down the primary key. */
-  private long firstIdAfter(long id) {
-    List<JobInfo> next = errand.jobs().list(JobQuery.all().withAfterId(id).withLimit(1)).jobs();
+  /**
+   * The first job's id past {@code id} in {@code order} (the next greater oldest first, the next
+   * smaller newest first, the newest of all for 0), 0 if none: one step along the primary key.
+   */
+  private long firstIdAfter(JobOrder order, long id) {
+    List<JobInfo> next =
+        errand.jobs().list(JobQuery.all().withOrder(order).withAfterId(id).withLimit(1)).jobs();
     return next.isEmpty() ? 0 : next.get(0).id();
   }
 
-  /** The last id of the window that starts at {@code first}; no bound if no job is left. */
-  private long windowEnd(long first) {
+  /**
+   * The last id, in {@code order}, of the window that starts at {@code first}: searchWindow ids up
+   * from it oldest first, down from it newest first; no bound if no job is left or the window
+   * reaches the end of the ids.
+   */
+  private long windowEnd(JobOrder order, long first) {
+    if (order == JobOrder.NEWEST_FIRST) {
+      return first <= searchWindow ? 0 : first + 1 - searchWindow;
+    }
     return first == 0 || first > Long.MAX_VALUE - searchWindow
         ? Long.MAX_VALUE
         : first - 1 + searchWindow;

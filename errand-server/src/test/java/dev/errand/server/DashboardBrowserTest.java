@@ -195,9 +195,14 @@ abstract class DashboardBrowserTest {
     browser.get(base + "/");
     assertThat(browser.getCurrentUrl()).isEqualTo(base + "/jobs");
     assertThat(browser.getTitle()).isEqualTo("Jobs · Errand");
+    // Newest first by default; the switch lists them oldest first.
+    assertThat(rowIds())
+        .containsExactly(Long.toString(resize), Long.toString(ticket), Long.toString(email));
+    screenshot("jobs");
+    browser.findElement(By.id("oldest-first")).click();
+    awaitTitle("Jobs · Errand", "order=oldest");
     assertThat(rowIds())
         .containsExactly(Long.toString(email), Long.toString(ticket), Long.toString(resize));
-    screenshot("jobs");
 
     // A click that loads a page returns before that page has loaded: each waits for its page.
     browser.findElement(By.cssSelector(".tabs a[href='/jobs?state=retryable']")).click();

@@ -57,7 +57,8 @@ class DashboardSearchWindowTest {
             .start("127.0.0.1", 0);
     String base = "http://127.0.0.1:" + app.port();
 
-    String first = page(base + "/errand/jobs?where=args.account%3D7");
+    // Oldest first: windows of 10 ids up from the oldest job.
+    String first = page(base + "/errand/jobs?where=args.account%3D7&order=oldest");
     assertThat(rows(first)).containsExactly(4L);
     assertThat(first).contains("Searched the jobs up to id 10");
     String second = page(base + searchOn(first));
@@ -68,10 +69,57 @@ class DashboardSearchWindowTest {
     String last = page(base + searchOn(third));
     assertThat(rows(last)).isEmpty();
     assertThat(last).contains("No job matches.").doesNotContain("Search on");
+    assertThat(searchOn(second)).contains("order=oldest");
+
+    // Newest first, the default: windows of 10 ids down from the newest job (35: 35 to 26).
+    String newest = page(base + "/errand/jobs?where=args.account%3D7");
+    assertThat(rows(newest)).containsExactly(29L);
+    assertThat(newest).contains("Searched the jobs down to id 26");
+    assertThat(searchOn(newest)).doesNotContain("order=").contains("after=26");
+    String lower = page(base + searchOn(newest));
+    assertThat(rows(lower)).isEmpty();
+    assertThat(lower).contains("No job matches among the jobs down to id 16");
+    String lowest = page(base + searchOn(lower));
+    assertThat(rows(lowest)).isEmpty();
+    assertThat(lowest).contains("No job matches among the jobs down to id 6");
+    String end = page(base + searchOn(lowest));
+    assertThat(rows(end)).containsExactly(4L);
+    assertThat(end).doesNotContain("Search on");
 
     // A filter that many jobs match fills its page within the window, and pages on as usual.
-    String common = page(base + "/errand/jobs?where=args.account%3D1");
+    String common = page(base + "/errand/jobs?where=args.account%3D1&order=oldest");
     assertThat(rows(common)).hasSize(9).startsWith(1L, 2L, 3L, 5L);
+    String commonNewest = page(base + "/errand/jobs?where=args.account%3D1");
+    assertThat(rows(commonNewest)).hasSize(9).startsWith(35L, 34L, 33L, 32L, 31L, 30L, 28L);
+  }
+
+  @Test
+  void aGapOfPrunedIdsCostsNoWindowNewestFirst() throws Exception {
+    List<RawArgs> jobs = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) {
+      jobs.add(new RawArgs("sync", "{\"account\":" + (i == 2 ? 7 : 1) + "}"));
+    }
+    errand.enqueueAll(jobs);
+    for (long id = 3; id <= 38; id++) {
+      errand.jobs().delete(id);
+    }
+    dashboard = ErrandDashboard.builder(errand, "/errand").searchWindow(10).build();
+    app =
+        Javalin.create(
+                config -> {
+                  config.startup.showJavalinBanner = false;
+                  dashboard.mount(config);
+                })
+            .start("127.0.0.1", 0);
+    String base = "http://127.0.0.1:" + app.port();
+
+    // 40 and 39 fill the first window (40 to 31); past it the next window starts at job 2.
+    String first = page(base + "/errand/jobs?where=args.account%3D7");
+    assertThat(rows(first)).isEmpty();
+    assertThat(first).contains("No job matches among the jobs down to id 31");
+    String second = page(base + searchOn(first));
+    assertThat(rows(second)).containsExactly(2L);
+    assertThat(second).doesNotContain("Search on");
   }
 
   private String page(String url) throws Exception {

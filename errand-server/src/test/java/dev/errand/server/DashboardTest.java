@@ -160,13 +160,18 @@ class DashboardTest {
     assertThat(jobs.headers().firstValue("Content-Type")).hasValue("text/html;charset=utf-8");
     assertThat(jobs.headers().firstValue("Content-Security-Policy"))
         .hasValue(Dashboard.CONTENT_SECURITY_POLICY);
-    assertThat(rows(jobs.body())).containsExactly(waiting, later, failed, running);
+    assertThat(rows(jobs.body())).containsExactly(running, failed, later, waiting);
     assertThat(jobs.body())
         .contains("all <span class=\"count\">4</span>", "retryable <span class=\"count\">1</span>");
 
     assertThat(rows(page("/jobs?state=retryable").body())).containsExactly(failed);
     assertThat(rows(page("/jobs?state=scheduled").body())).containsExactly(later);
-    assertThat(rows(page("/jobs?queue=images").body())).containsExactly(failed, running);
+    assertThat(rows(page("/jobs?queue=images").body())).containsExactly(running, failed);
+    assertThat(rows(page("/jobs?queue=images&order=oldest").body()))
+        .containsExactly(failed, running);
+    assertThat(rows(page("/jobs?order=oldest").body()))
+        .containsExactly(waiting, later, failed, running);
+    assertThat(page("/jobs?order=sideways").statusCode()).isEqualTo(400);
     assertThat(rows(page("/jobs?queue=images&state=running").body())).containsExactly(running);
     assertThat(rows(page("/jobs?kind=send_email").body())).containsExactly(waiting);
     assertThat(page("/jobs?kind=nothing").body()).contains("No job matches.");
@@ -281,16 +286,37 @@ class DashboardTest {
       errand.enqueue(new RawArgs("noop", "{\"n\":" + i + "}"));
     }
 
+    // Newest first by default.
     String first = page("/jobs?queue=default").body();
-    assertThat(rows(first)).hasSize(Dashboard.PAGE_SIZE).startsWith(1L).endsWith(50L);
-    Matcher next = Pattern.compile("<a rel=\"next\" href=\"([^\"]+)\">").matcher(first);
-    assertThat(next.find()).isTrue();
-    assertThat(next.group(1)).isEqualTo("/jobs?queue=default&amp;after=50");
-    String second = page("/jobs?queue=default&after=50").body();
-    assertThat(rows(second)).hasSize(50).startsWith(51L).endsWith(100L);
-    String last = page("/jobs?queue=default&after=100").body();
-    assertThat(rows(last)).hasSize(20).startsWith(101L).endsWith(120L);
+    assertThat(rows(first)).hasSize(Dashboard.PAGE_SIZE).startsWith(120L).endsWith(71L);
+    assertThat(next(first)).isEqualTo("/jobs?queue=default&amp;after=71");
+    String second = page("/jobs?queue=default&after=71").body();
+    assertThat(rows(second)).hasSize(50).startsWith(70L).endsWith(21L);
+    String last = page("/jobs?queue=default&after=21").body();
+    assertThat(rows(last)).hasSize(20).startsWith(20L).endsWith(1L);
     assertThat(last).doesNotContain("rel=\"next\"");
+
+    // Oldest first: the switch keeps the filter, and so do the pages, the tabs and the form.
+    assertThat(first).contains("href=\"/jobs?queue=default&amp;order=oldest\">oldest first");
+    String oldest = page("/jobs?queue=default&order=oldest").body();
+    assertThat(rows(oldest)).hasSize(Dashboard.PAGE_SIZE).startsWith(1L).endsWith(50L);
+    assertThat(next(oldest)).isEqualTo("/jobs?queue=default&amp;order=oldest&amp;after=50");
+    assertThat(oldest)
+        .contains(
+            "href=\"/jobs?state=available&amp;queue=default&amp;order=oldest\"",
+            "<input type=\"hidden\" name=\"order\" value=\"oldest\">",
+            "id=\"newest-first\" href=\"/jobs?queue=default\">newest first");
+    String second2 = page("/jobs?queue=default&order=oldest&after=50").body();
+    assertThat(rows(second2)).hasSize(50).startsWith(51L).endsWith(100L);
+    String last2 = page("/jobs?queue=default&order=oldest&after=100").body();
+    assertThat(rows(last2)).hasSize(20).startsWith(101L).endsWith(120L);
+    assertThat(last2).doesNotContain("rel=\"next\"");
+  }
+
+  private static String next(String html) {
+    Matcher next = Pattern.compile("<a rel=\"next\" href=\"([^\"]+)\">").matcher(html);
+    assertThat(next.find()).as("a next link in %s", html).isTrue();
+    return next.group(1);
   }
 
   @Test
