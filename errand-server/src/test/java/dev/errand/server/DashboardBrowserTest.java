@@ -203,6 +203,11 @@ abstract class DashboardBrowserTest {
     awaitTitle("Jobs · Errand", "order=oldest");
     assertThat(rowIds())
         .containsExactly(Long.toString(email), Long.toString(ticket), Long.toString(resize));
+    browser.findElement(By.id("newest-first")).click();
+    await("the list newest first")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> browser.getCurrentUrl().equals(base + "/jobs"));
+    awaitTitle("Jobs · Errand", "/jobs");
 
     // A click that loads a page returns before that page has loaded: each waits for its page.
     browser.findElement(By.cssSelector(".tabs a[href='/jobs?state=retryable']")).click();
