@@ -11,6 +11,7 @@ import dev.errand.EnqueueRequest;
 import dev.errand.Enqueued;
 import dev.errand.Errand;
 import dev.errand.JobInfo;
+import dev.errand.JobOrder;
 import dev.errand.JobPage;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
@@ -27,7 +28,7 @@ import java.util.TreeSet;
  */
 final class JobRoutes {
   private static final Set<String> LIST_PARAMS =
-      Set.of("state", "queue", "kind", "tag", "where", "limit", "cursor");
+      Set.of("state", "queue", "kind", "tag", "where", "order", "limit", "cursor");
 
   private final Errand errand;
   private final EnqueueRequests requests;
@@ -105,6 +106,19 @@ final class JobRoutes {
       }
     }
     JobQuery query = JobQuery.all();
+    // First: a new order starts the keyset over (JobQuery.withOrder).
+    String order = ctx.queryParam("order");
+    if (order != null) {
+      query =
+          query.withOrder(
+              switch (order) {
+                case "oldest" -> JobOrder.OLDEST_FIRST;
+                case "newest" -> JobOrder.NEWEST_FIRST;
+                default ->
+                    throw ApiError.badRequest(
+                        "order", "order must be oldest or newest, was '" + order + "'");
+              });
+    }
     String states = ctx.queryParam("state");
     if (states != null) {
       Set<JobState> parsed = EnumSet.noneOf(JobState.class);

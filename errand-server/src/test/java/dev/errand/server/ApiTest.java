@@ -162,6 +162,14 @@ abstract class ApiTest {
     assertThat(ids("/api/jobs?kind=a&limit=3&cursor=3")).containsExactly(4L, 5L);
     assertThat(server.get("/api/jobs?kind=a&limit=3&cursor=3").json().get("nextCursor").isNull())
         .isTrue();
+
+    // Newest first: the cursor pages down the ids.
+    assertThat(ids("/api/jobs?kind=a&limit=3&order=newest")).containsExactly(5L, 4L, 3L);
+    assertThat(
+            server.get("/api/jobs?kind=a&limit=3&order=newest").json().get("nextCursor").asLong())
+        .isEqualTo(3);
+    assertThat(ids("/api/jobs?kind=a&limit=3&order=newest&cursor=3")).containsExactly(2L, 1L);
+    assertThat(ids("/api/jobs?kind=a&order=oldest")).containsExactly(1L, 2L, 3L, 4L, 5L);
   }
 
   @Test

@@ -723,6 +723,12 @@ abstract class BadRequestsTest {
                 "limit must be an integer of ASCII digits, was 'ten'",
                 "limit"),
             get(
+                "order neither oldest nor newest",
+                "/api/jobs?order=up",
+                400,
+                "order must be oldest or newest, was 'up'",
+                "order"),
+            get(
                 "negative cursor",
                 "/api/jobs?cursor=-1",
                 400,
