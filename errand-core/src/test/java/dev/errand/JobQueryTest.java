@@ -6,8 +6,38 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A query's conditions on args and metadata: what it takes, what it refuses and why. */
+/**
+ * A query's conditions on args and metadata: what it takes, what it refuses and why; its keyset in
+ * either order.
+ */
 class JobQueryTest {
+  @Test
+  void theKeysetReadsInTheOrderOfTheListing() {
+    JobQuery oldest = JobQuery.all();
+    assertThat(oldest.order()).isEqualTo(JobOrder.OLDEST_FIRST);
+    assertThat(oldest.minId()).isEqualTo(1);
+    assertThat(oldest.maxId()).isEqualTo(Long.MAX_VALUE);
+    assertThat(oldest.withAfterId(10).withIdsUpTo(20).minId()).isEqualTo(11);
+    assertThat(oldest.withAfterId(10).withIdsUpTo(20).maxId()).isEqualTo(20);
+
+    JobQuery newest = JobQuery.all().withQueue("q").withOrder(JobOrder.NEWEST_FIRST);
+    assertThat(newest.queue()).isEqualTo("q");
+    assertThat(newest.upToId()).isEqualTo(JobOrder.NEWEST_FIRST.unboundedUpToId()).isZero();
+    assertThat(newest.minId()).isZero();
+    assertThat(newest.maxId()).isEqualTo(Long.MAX_VALUE);
+    assertThat(newest.withAfterId(20).withIdsUpTo(10).minId()).isEqualTo(10);
+    assertThat(newest.withAfterId(20).withIdsUpTo(10).maxId()).isEqualTo(19);
+    assertThat(newest.withAfterId(1).maxId()).isZero();
+
+    // A change of order starts over; the same order keeps the keyset.
+    JobQuery paged = oldest.withAfterId(10).withIdsUpTo(20);
+    assertThat(paged.withOrder(JobOrder.OLDEST_FIRST)).isSameAs(paged);
+    JobQuery turned = paged.withOrder(JobOrder.NEWEST_FIRST);
+    assertThat(turned.afterId()).isZero();
+    assertThat(turned.upToId()).isZero();
+    assertThat(turned.withOrder(JobOrder.OLDEST_FIRST).upToId()).isEqualTo(Long.MAX_VALUE);
+  }
+
   @Test
   void conditionsAddUpAndTheLastValueOfAPathWins() {
     JobQuery query =
