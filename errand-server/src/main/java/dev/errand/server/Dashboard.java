@@ -653,13 +653,7 @@ final class Dashboard {
 
   /** The list's order: newest first unless {@code order=oldest}. */
   private static JobOrder order(java.util.function.Function<String, String> params) {
-    String order = optional(params, "order").orElse("newest");
-    return switch (order) {
-      case "newest" -> JobOrder.NEWEST_FIRST;
-      case "oldest" -> JobOrder.OLDEST_FIRST;
-      default ->
-          throw ApiError.badRequest("order", "order must be newest or oldest, was '" + order + "'");
-    };
+    return JobConditions.order(optional(params, "order").orElse("newest"));
   }
 
   private void jobs(Context ctx) {

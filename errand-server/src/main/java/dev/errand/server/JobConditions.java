@@ -1,5 +1,6 @@
 package dev.errand.server;
 
+import dev.errand.JobOrder;
 import dev.errand.JobQuery;
 import java.util.regex.Pattern;
 
@@ -14,6 +15,19 @@ final class JobConditions {
 
   private static final Pattern SEPARATOR =
       Pattern.compile("\\s+and\\s+|\\s*,\\s*", Pattern.CASE_INSENSITIVE);
+
+  /**
+   * The order {@code text} names, {@code oldest} or {@code newest}, or a 400 naming the {@code
+   * order} parameter: of {@code GET /api/jobs} and of the dashboard's jobs list.
+   */
+  static JobOrder order(String text) {
+    return switch (text) {
+      case "oldest" -> JobOrder.OLDEST_FIRST;
+      case "newest" -> JobOrder.NEWEST_FIRST;
+      default ->
+          throw ApiError.badRequest("order", "order must be oldest or newest, was '" + text + "'");
+    };
+  }
 
   /**
    * {@code query} with the conditions of {@code where}; refused (400, field where) if malformed.

@@ -11,7 +11,6 @@ import dev.errand.EnqueueRequest;
 import dev.errand.Enqueued;
 import dev.errand.Errand;
 import dev.errand.JobInfo;
-import dev.errand.JobOrder;
 import dev.errand.JobPage;
 import dev.errand.JobQuery;
 import dev.errand.JobState;
@@ -109,15 +108,7 @@ final class JobRoutes {
     // First: a new order starts the keyset over (JobQuery.withOrder).
     String order = ctx.queryParam("order");
     if (order != null) {
-      query =
-          query.withOrder(
-              switch (order) {
-                case "oldest" -> JobOrder.OLDEST_FIRST;
-                case "newest" -> JobOrder.NEWEST_FIRST;
-                default ->
-                    throw ApiError.badRequest(
-                        "order", "order must be oldest or newest, was '" + order + "'");
-              });
+      query = query.withOrder(JobConditions.order(order));
     }
     String states = ctx.queryParam("state");
     if (states != null) {

@@ -47,15 +47,7 @@ class DashboardSearchWindowTest {
       jobs.add(new RawArgs("sync", "{\"account\":" + (i == 4 || i == 29 ? 7 : 1) + "}"));
     }
     errand.enqueueAll(jobs);
-    dashboard = ErrandDashboard.builder(errand, "/errand").searchWindow(10).build();
-    app =
-        Javalin.create(
-                config -> {
-                  config.startup.showJavalinBanner = false;
-                  dashboard.mount(config);
-                })
-            .start("127.0.0.1", 0);
-    String base = "http://127.0.0.1:" + app.port();
+    String base = startWithWindowsOfTenIds();
 
     // Oldest first: windows of 10 ids up from the oldest job.
     String first = page(base + "/errand/jobs?where=args.account%3D7&order=oldest");
@@ -103,15 +95,7 @@ class DashboardSearchWindowTest {
     for (long id = 3; id <= 38; id++) {
       errand.jobs().delete(id);
     }
-    dashboard = ErrandDashboard.builder(errand, "/errand").searchWindow(10).build();
-    app =
-        Javalin.create(
-                config -> {
-                  config.startup.showJavalinBanner = false;
-                  dashboard.mount(config);
-                })
-            .start("127.0.0.1", 0);
-    String base = "http://127.0.0.1:" + app.port();
+    String base = startWithWindowsOfTenIds();
 
     // 40 and 39 fill the first window (40 to 31); past it the next window starts at job 2.
     String first = page(base + "/errand/jobs?where=args.account%3D7");
@@ -120,6 +104,19 @@ class DashboardSearchWindowTest {
     String second = page(base + searchOn(first));
     assertThat(rows(second)).containsExactly(2L);
     assertThat(second).doesNotContain("Search on");
+  }
+
+  /** The dashboard at /errand of an application of its own, 10 ids a window; its address. */
+  private String startWithWindowsOfTenIds() {
+    dashboard = ErrandDashboard.builder(errand, "/errand").searchWindow(10).build();
+    app =
+        Javalin.create(
+                config -> {
+                  config.startup.showJavalinBanner = false;
+                  dashboard.mount(config);
+                })
+            .start("127.0.0.1", 0);
+    return "http://127.0.0.1:" + app.port();
   }
 
   private String page(String url) throws Exception {
