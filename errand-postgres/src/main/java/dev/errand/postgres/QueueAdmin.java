@@ -82,8 +82,6 @@ final class QueueAdmin {
    * planner's estimates (QueueCountEstimates), never below what was read.
    */
   List<QueueInfo> queueList(QueueListParams params) {
-    // Planned at each run: a generic plan made for some other :limit, or while the table was
-    // small, could scan where the bound lets the planner stop early.
     long limit = Math.min(params.exactUpTo(), Long.MAX_VALUE - 1) + 1;
     Map<String, Map<JobState, Long>> counts = new TreeMap<>();
     Map<String, Set<JobState>> estimated = new HashMap<>();
@@ -92,6 +90,8 @@ final class QueueAdmin {
     ctx.jdbc.run(
         "count queues up to " + params.exactUpTo() + " jobs per state",
         c -> {
+          // Planned at each run: a generic plan made for some other :limit, or while the table
+          // was small, could scan where the bound lets the planner stop early.
           try (Binder b = ctx.planEachTime(c, "QueueCountAvailable")) {
             b.setLong("limit", limit);
             try (ResultSet rs = b.executeQuery()) {
@@ -110,7 +110,6 @@ final class QueueAdmin {
             }
           }
           Map<String, Long> readPerGroup = new HashMap<>();
-          Map<String, Set<JobState>> statesPerGroup = new HashMap<>();
           try (Binder b = ctx.planEachTime(c, "QueueCountSample")) {
             b.setLong("limit", limit);
             try (ResultSet rs = b.executeQuery()) {
