@@ -47,7 +47,8 @@ final class RedisScripts {
     NODE_REPORT("node_report"),
     NODE_REMOVE("node_remove"),
     NODE_LIST("node_list"),
-    NODE_PRUNE("node_prune");
+    NODE_PRUNE("node_prune"),
+    PLACE("place");
 
     private final String file;
 
@@ -78,6 +79,11 @@ final class RedisScripts {
       String text = lib + "\n" + read(script.file);
       scripts[script.ordinal()] = new Loaded(text, sha1(text));
     }
+  }
+
+  /** The whole text of {@code script}, for a transaction, which sends it with EVAL (BulkInsert). */
+  String text(Script script) {
+    return scripts[script.ordinal()].text();
   }
 
   /** Runs {@code script} with {@code args} after the prefix; its reply as Jedis gives it. */

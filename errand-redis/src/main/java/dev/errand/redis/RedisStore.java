@@ -90,6 +90,9 @@ public final class RedisStore implements Store {
   private final Set<Capability> capabilities;
   private final RedisNotifier notifier;
 
+  /** Null on a cluster, whose client sends no transactions: every insert is then insert.lua. */
+  private final BulkInsert bulkInsert;
+
   private RedisStore(Builder b) {
     try {
       this.redis = b.seeds != null ? RedisClusterClient.create(b.seeds) : RedisClient.create(b.url);
@@ -98,6 +101,8 @@ public final class RedisStore implements Store {
     }
     this.prefix = keyPrefix(b.prefix, b.seeds != null);
     this.scripts = new RedisScripts(redis, prefix);
+    this.bulkInsert =
+        b.seeds != null ? null : new BulkInsert(redis, prefix, scripts.text(Script.PLACE));
     this.notifier = new RedisNotifier(redis, availableChannel());
     EnumSet<Capability> caps =
         EnumSet.of(
@@ -311,6 +316,9 @@ public final class RedisStore implements Store {
 
   /** Inserts {@code jobs}; with {@code batch}, the last waits on all the others. */
   private List<Enqueued> insert(List<NewJob> jobs, boolean batch, Instant now) {
+    if (!batch && bulkInsert != null && BulkInsert.takes(jobs)) {
+      return bulkInsert.insert(jobs, now);
+    }
     List<String> args = new ArrayList<>(3 + jobs.size() * 13);
     args.add(micros(now));
     args.add(Integer.toString(jobs.size()));

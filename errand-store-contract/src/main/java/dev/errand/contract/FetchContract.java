@@ -91,6 +91,31 @@ abstract class FetchContract extends ContractFixtures {
   }
 
   @Test
+  void aBulkInsertsJobsTakeTheirPlacesAmongTheJobsWaiting() {
+    // A store may put a bulk insert's jobs behind those waiting, as a queue would (Redis does):
+    // those that go before some of them must still be claimed first, in every list they join.
+    clock.set(at(100));
+    List<Long> waiting = ids(insert(job().priority(1), job().priority(1), job()));
+    List<Long> bulk =
+        ids(
+            insert(
+                job().priority(1).scheduledAt(at(50)),
+                job(),
+                job().priority(1).scheduledAt(at(20)),
+                job().priority(1)));
+
+    assertThat(ids(fetch(QUEUE, 10)))
+        .containsExactly(
+            waiting.get(2),
+            bulk.get(1),
+            bulk.get(2),
+            bulk.get(0),
+            waiting.get(0),
+            waiting.get(1),
+            bulk.get(3));
+  }
+
+  @Test
   void claimsInOrderOfPriorityThenScheduledAtThenId() {
     List<Long> expectedOrder = insertScrambledPriorities();
 
