@@ -76,6 +76,7 @@ final class BulkInsert {
     int n = jobs.size();
     String nowMicros = micros(now);
     long nowUs = Long.parseLong(nowMicros);
+    String stamp = SidekiqJobs.stamp(now);
     long first;
     try {
       first = redis.incrBy(prefix + "errand:ids", n) - n + 1;
@@ -95,7 +96,7 @@ final class BulkInsert {
       long runUs = Long.parseLong(micros(job.scheduledAt()));
       String runAt = pad(Long.toString(runUs), 18);
       boolean due = runUs <= nowUs;
-      String sk = SidekiqJobs.openJson(job, now);
+      String sk = SidekiqJobs.openJson(job, stamp);
       String member = sk + ",\"errand_id\":" + id + "}";
       JobState state = due ? JobState.AVAILABLE : JobState.SCHEDULED;
       data.add(id);

@@ -300,8 +300,9 @@ public final class RedisStore implements Store {
     List<String> args = new ArrayList<>(2 + params.jobs().size() * 19);
     args.add(micros(params.now()));
     args.add(Integer.toString(params.jobs().size()));
+    String stamp = SidekiqJobs.stamp(params.now());
     for (ImportedJob imported : params.jobs()) {
-      addInsertFields(args, imported.job(), params.now());
+      addInsertFields(args, imported.job(), params.now(), stamp);
       List<AttemptError> errors = imported.errors();
       AttemptError last = errors.isEmpty() ? null : errors.get(errors.size() - 1);
       args.add(imported.retrying() ? "1" : "0");
@@ -323,8 +324,9 @@ public final class RedisStore implements Store {
     args.add(micros(now));
     args.add(Integer.toString(jobs.size()));
     args.add(batch ? "1" : "0");
+    String stamp = SidekiqJobs.stamp(now);
     for (NewJob job : jobs) {
-      addInsertFields(args, job, now);
+      addInsertFields(args, job, now, stamp);
     }
     return enqueued((List<?>) scripts.run(Script.INSERT, args));
   }
@@ -343,11 +345,11 @@ public final class RedisStore implements Store {
   }
 
   /** The nine fields {@code insert_job} in lib.lua reads (INSERT_FIELDS). */
-  private static void addInsertFields(List<String> args, NewJob job, Instant now) {
+  private static void addInsertFields(List<String> args, NewJob job, Instant now, String stamp) {
     args.add(job.queue());
     args.add(Integer.toString(job.priority()));
     args.add(micros(job.scheduledAt()));
-    args.add(SidekiqJobs.openJson(job, now));
+    args.add(SidekiqJobs.openJson(job, stamp));
     args.add(JobFields.madeWith(job, micros(now)));
     args.add(job.uniqueKey() == null ? "" : job.uniqueKey());
     StringBuilder states = new StringBuilder(",");
@@ -394,7 +396,7 @@ public final class RedisStore implements Store {
         case JobFinish.Completed c -> {
           values.add(Integer.toString(c.followUps().size()));
           for (NewJob followUp : c.followUps()) {
-            addInsertFields(values, followUp, c.at());
+            addInsertFields(values, followUp, c.at(), SidekiqJobs.stamp(c.at()));
           }
         }
         case JobFinish.Failed f -> {

@@ -1,12 +1,11 @@
 package dev.errand.redis;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.errand.spi.NewJob;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -27,18 +26,16 @@ final class SidekiqJobs {
   /** Sidekiq's job id ({@code jid}): 12 random bytes in hex, as {@code SecureRandom.hex(12)}. */
   private static final HexFormat HEX = HexFormat.of();
 
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  private static final JsonFactory TOKENS = new JsonFactory();
 
   private SidekiqJobs() {}
 
   /**
-   * Sidekiq's JSON of {@code job}, without its closing brace, stamped at {@code now}. Written as
-   * text, its fields in Sidekiq's order: a bulk insert writes thousands of these, and a tree of
-   * nodes per job cost more than the rest of the client's work on it.
+   * Sidekiq's JSON of {@code job}, without its closing brace, stamped at {@code stamp} ({@link
+   * #stamp}). Written as text, its fields in Sidekiq's order: a bulk insert writes thousands of
+   * these, and a tree of nodes per job cost more than the rest of the client's work on it.
    */
-  static String openJson(NewJob job, Instant now) {
-    String seconds = seconds(now).toString();
+  static String openJson(NewJob job, String stamp) {
     StringBuilder json = new StringBuilder(128 + job.argsJson().length());
     json.append("{\"class\":");
     quote(json, job.kind());
@@ -52,9 +49,9 @@ final class SidekiqJobs {
         .append("\",\"retry\":")
         .append(job.maxAttempts() - 1)
         .append(",\"created_at\":")
-        .append(seconds)
+        .append(stamp)
         .append(",\"enqueued_at\":")
-        .append(seconds);
+        .append(stamp);
     return json.toString();
   }
 
@@ -62,30 +59,50 @@ final class SidekiqJobs {
     json.append('"').append(JsonStringEncoder.getInstance().quoteAsString(text)).append('"');
   }
 
-  /** Args that are an array already, as given; anything else as {@link #positional(String)}. */
+  /**
+   * The args as Sidekiq's positional array: an array as it is; an object as the array of its
+   * fields' values, in order; anything else as a one-element array. Each value is copied as it is
+   * written, found by Jackson's tokenizer without being read into a tree: nothing is rewritten (a
+   * long decimal stays as written) and a bulk insert does not build a tree per job.
+   */
   private static String positionalText(String argsJson) {
-    return argsJson.isEmpty() || argsJson.charAt(0) != '['
-        ? positional(argsJson).toString()
-        : argsJson;
+    try (JsonParser parser = TOKENS.createParser(argsJson)) {
+      JsonToken first = parser.nextToken();
+      if (first == JsonToken.START_ARRAY) {
+        return argsJson.strip();
+      }
+      if (first != JsonToken.START_OBJECT) {
+        return "[" + argsJson.strip() + "]";
+      }
+      StringBuilder array = new StringBuilder(argsJson.length() + 2).append('[');
+      JsonToken token = parser.nextToken();
+      while (token == JsonToken.FIELD_NAME) {
+        parser.nextToken();
+        int start = (int) parser.currentTokenLocation().getCharOffset();
+        parser.skipChildren();
+        // The value ends where the next field's name or the object's end starts, but for the
+        // blanks and the comma between them.
+        token = parser.nextToken();
+        String value =
+            argsJson.substring(start, (int) parser.currentTokenLocation().getCharOffset());
+        value = value.strip();
+        if (value.endsWith(",")) {
+          value = value.substring(0, value.length() - 1).strip();
+        }
+        array.append(array.length() == 1 ? "" : ",").append(value);
+      }
+      if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+        throw new IllegalArgumentException("args are not one JSON value: " + argsJson);
+      }
+      return array.append(']').toString();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("args are not JSON: " + e.getMessage(), e);
+    }
   }
 
-  private static JsonNode positional(String argsJson) {
-    JsonNode args;
-    try {
-      args = JSON.readTree(argsJson);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("args are not JSON: " + e.getOriginalMessage(), e);
-    }
-    if (args.isArray()) {
-      return args;
-    }
-    ArrayNode values = JSON.createArrayNode();
-    if (args.isObject()) {
-      args.forEach(values::add);
-    } else {
-      values.add(args);
-    }
-    return values;
+  /** The time Sidekiq stamps a job with: {@link #seconds} as text, once for a whole insert. */
+  static String stamp(Instant now) {
+    return seconds(now).toString();
   }
 
   /** Float seconds since the epoch, to the microsecond, as Sidekiq stamps its jobs. */

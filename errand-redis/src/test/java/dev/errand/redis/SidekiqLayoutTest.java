@@ -79,6 +79,29 @@ class SidekiqLayoutTest {
   }
 
   @Test
+  void argsBecomeSidekiqsPositionalArrayWithEachValueAsWritten() {
+    // Raw text, not parsed JSON: a number keeps its digits (Ruby reads 1.50 and 1e2 as written),
+    // and a value that holds the separators does not split.
+    assertThat(
+            positionalArgs(
+                " { \"a\" : 1.50 , \"b\":{\"x\":[1, 2]},\"c\":\"s,}\\\"\" ,\n\"d\":1e2,\"e\":null } "))
+        .isEqualTo("[1.50,{\"x\":[1, 2]},\"s,}\\\"\",1e2,null]");
+    assertThat(positionalArgs("{}")).isEqualTo("[]");
+    assertThat(positionalArgs(" [1, \"x\"] ")).isEqualTo("[1, \"x\"]");
+    assertThat(positionalArgs("\"one\"")).isEqualTo("[\"one\"]");
+    assertThat(positionalArgs("12345678901234567890.5")).isEqualTo("[12345678901234567890.5]");
+  }
+
+  /** The args of the job as its Sidekiq JSON in its queue list holds them, as text. */
+  private String positionalArgs(String argsJson) {
+    redis.del(key("queue:mailers"));
+    insert(argsJson, NOW, 1);
+    String member = redis.lrange(key("queue:mailers"), 0, -1).get(0);
+    int start = member.indexOf("\"args\":") + "\"args\":".length();
+    return member.substring(start, member.indexOf(",\"queue\":", start));
+  }
+
+  @Test
   void aScheduledJobIsInTheScheduleSetScoredByItsRunTime() throws Exception {
     long id = insert("[1,\"x\"]", NOW.plusSeconds(60), 1);
 
