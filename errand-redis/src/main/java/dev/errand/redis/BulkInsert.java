@@ -5,6 +5,7 @@ import static dev.errand.redis.JobFields.micros;
 import dev.errand.Enqueued;
 import dev.errand.JobState;
 import dev.errand.StoreException;
+import dev.errand.redis.RedisScripts.Script;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.NewJob;
 import java.math.BigDecimal;
@@ -16,22 +17,26 @@ import java.util.Map;
 import java.util.TreeMap;
 import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.Protocol.Command;
+import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Many ordinary jobs (no unique key, no dependencies) inserted as one {@code MULTI ... EXEC} of
  * plain commands that the client builds whole, rather than by insert.lua: the same keys and values
- * insert.lua writes (see lib.lua's {@code insert_common}), for a third of the server's time. A
- * script's arguments are copied into Lua strings and back into Redis values, and its per-job Lua
+ * insert.lua writes (see lib.lua's {@code insert_common}), for less than half of the server's time.
+ * A script's arguments are copied into Lua strings and back into Redis values, and its per-job Lua
  * work costs more than the commands themselves: 12 µs of server time per job through insert.lua
  * against 5 µs here, measured from {@code INFO commandstats} with 100 calls of 1,000 jobs.
  *
- * <p>The ids come first, from one {@code INCRBY}, as each job's Sidekiq JSON holds its id. The jobs
- * go to the back of their list, as Sidekiq's push puts them; {@code place.lua}, last in the same
- * transaction, moves them to their places in fetch order when that is not where they belong (a run
- * time in the past). A transaction is atomic as a script is: another client sees all of it or
- * nothing, and an append-only file keeps it whole.
+ * <p>The ids come first, from one {@code INCRBY}, as each job's Sidekiq JSON holds its id. A
+ * transaction is atomic as a script is: another client sees all of it or nothing, and an
+ * append-only file keeps it whole. The jobs go to the back of their list, as Sidekiq's push puts
+ * them, which is their place in fetch order unless one of them comes before a job waiting there (a
+ * run time in the past): the transaction also counts, per list, the waiting jobs past the first
+ * pushed, and when that says so {@code place.lua} moves them to their places right after. Until
+ * then a claim may take a job ahead of one that was due before it; nothing is lost or claimed
+ * twice.
  *
  * <p>One server only: a cluster client does not send transactions, so there the store uses
  * insert.lua for every insert.
@@ -45,12 +50,12 @@ final class BulkInsert {
 
   private final UnifiedJedis redis;
   private final String prefix;
-  private final String placeScript;
+  private final RedisScripts scripts;
 
-  BulkInsert(UnifiedJedis redis, String prefix, String placeScript) {
+  BulkInsert(UnifiedJedis redis, String prefix, RedisScripts scripts) {
     this.redis = redis;
     this.prefix = prefix;
-    this.placeScript = placeScript;
+    this.scripts = scripts;
   }
 
   /** Whether {@code jobs} can go in this way: enough of them, all ordinary. */
@@ -66,10 +71,13 @@ final class BulkInsert {
     return true;
   }
 
-  /** One list's jobs: fetch-order key and Sidekiq JSON, sorted by the key before they go out. */
-  private record Placed(String order, String member) {}
+  /** One list's job: id, fetch-order key and Sidekiq JSON; sorted by the key before they go out. */
+  private record Placed(String id, String order, String member) {}
 
   private record ListOf(String queue, int priority) {}
+
+  /** A list's jobs as pushed, and the reply that says whether they all went to their place. */
+  private record Pushed(List<Placed> jobs, Response<Long> waitingPastFirst) {}
 
   /** Inserts {@code jobs} (see {@link #takes}) as of {@code now}; the id and state of each. */
   List<Enqueued> insert(List<NewJob> jobs, Instant now) {
@@ -109,7 +117,7 @@ final class BulkInsert {
       if (due) {
         lists
             .computeIfAbsent(new ListOf(job.queue(), job.priority()), list -> new ArrayList<>())
-            .add(new Placed(runAt + pad(id, 19), member));
+            .add(new Placed(id, runAt + pad(id, 19), member));
         available.add(id);
         available.add(id);
       } else {
@@ -122,10 +130,11 @@ final class BulkInsert {
       enqueued.add(new Enqueued(first + i, state, false));
     }
     List<Object> replies;
+    List<Pushed> pushed = new ArrayList<>(lists.size());
     try (AbstractTransaction tx = redis.multi()) {
       send(tx, Command.HSET, prefix + "errand:data", data, 2);
       for (Map.Entry<ListOf, List<Placed>> list : lists.entrySet()) {
-        push(tx, list.getKey(), list.getValue());
+        pushed.add(push(tx, list.getKey(), list.getValue()));
       }
       send(tx, Command.ZADD, prefix + "schedule", schedule, 2);
       send(tx, Command.ZADD, prefix + "errand:state:available", available, 2);
@@ -138,17 +147,6 @@ final class BulkInsert {
               JobColumns.stateName(count.getKey()),
               count.getValue());
         }
-      }
-      for (Map.Entry<ListOf, List<Placed>> list : lists.entrySet()) {
-        ListOf of = list.getKey();
-        tx.eval(
-            placeScript,
-            0,
-            prefix,
-            of.queue(),
-            Integer.toString(of.priority()),
-            Integer.toString(list.getValue().size()),
-            list.getValue().get(0).order());
       }
       lists.keySet().stream()
           .map(ListOf::queue)
@@ -166,11 +164,25 @@ final class BulkInsert {
             "a bulk insert of " + n + " jobs was partly refused by Redis: " + e.getMessage(), e);
       }
     }
+    for (Pushed list : pushed) {
+      // Their keys are in the list's order set: past the first, the others, and nothing more
+      // unless a job waiting goes after one of them.
+      if (list.waitingPastFirst().get() != list.jobs().size() - 1) {
+        List<String> ids = new ArrayList<>(list.jobs().size());
+        for (Placed job : list.jobs()) {
+          ids.add(job.id());
+        }
+        scripts.run(Script.PLACE, ids);
+      }
+    }
     return enqueued;
   }
 
-  /** A list's jobs, in fetch order, and their fetch-order keys. */
-  private void push(AbstractTransaction tx, ListOf of, List<Placed> placed) {
+  /**
+   * A list's jobs, in fetch order, and their fetch-order keys; then the count of keys in the set
+   * past the first of them.
+   */
+  private Pushed push(AbstractTransaction tx, ListOf of, List<Placed> placed) {
     placed.sort((a, b) -> a.order().compareTo(b.order()));
     String list =
         of.priority() == 0
@@ -185,7 +197,9 @@ final class BulkInsert {
       orders.add(job.order());
     }
     send(tx, Command.LPUSH, list, members, 1);
-    send(tx, Command.ZADD, prefix + "errand:order:" + of.queue() + ":" + of.priority(), orders, 2);
+    String orderSet = prefix + "errand:order:" + of.queue() + ":" + of.priority();
+    send(tx, Command.ZADD, orderSet, orders, 2);
+    return new Pushed(placed, tx.zlexcount(orderSet, "(" + placed.get(0).order(), "+"));
   }
 
   /**

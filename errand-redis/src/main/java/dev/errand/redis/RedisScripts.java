@@ -81,11 +81,6 @@ final class RedisScripts {
     }
   }
 
-  /** The whole text of {@code script}, for a transaction, which sends it with EVAL (BulkInsert). */
-  String text(Script script) {
-    return scripts[script.ordinal()].text();
-  }
-
   /** Runs {@code script} with {@code args} after the prefix; its reply as Jedis gives it. */
   Object run(Script script, List<String> args) {
     Loaded loaded = scripts[script.ordinal()];

@@ -101,8 +101,7 @@ public final class RedisStore implements Store {
     }
     this.prefix = keyPrefix(b.prefix, b.seeds != null);
     this.scripts = new RedisScripts(redis, prefix);
-    this.bulkInsert =
-        b.seeds != null ? null : new BulkInsert(redis, prefix, scripts.text(Script.PLACE));
+    this.bulkInsert = b.seeds != null ? null : new BulkInsert(redis, prefix, scripts);
     this.notifier = new RedisNotifier(redis, availableChannel());
     EnumSet<Capability> caps =
         EnumSet.of(

@@ -32,7 +32,8 @@
 -- by id, of the jobs job id waits on, for JobEdges; each entry removed as that dependency ends)
 -- and errand:counts:<q> (jobs per state). Every script returns through done(), which writes the
 -- counts it changed. An insert of ordinary jobs on one server writes the same keys and values
--- without a script, in one MULTI/EXEC (BulkInsert, then place.lua): insert_common is its twin.
+-- without a script, in one MULTI/EXEC (BulkInsert; place.lua after it when the jobs must go
+-- between others): insert_common is its twin.
 local NS = ARGV[1]
 
 -- An integer as digits. Lua 5.1 writes numbers with 14 significant digits ('1.893456e+15' for a

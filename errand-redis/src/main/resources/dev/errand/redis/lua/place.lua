@@ -1,24 +1,23 @@
--- The last command of a bulk insert (BulkInsert: one MULTI ... EXEC of plain commands), once per
--- list it pushed onto: the jobs it pushed went to the back, as Sidekiq's push does, which is their
--- place in fetch order whenever they come after every job waiting there. When one of them does
--- not (a run time in the past, or a job waiting with a later run time), all of them are taken back
--- out and put in their places as insert.lua puts its jobs.
--- ARGV: prefix, queue, priority, how many jobs it pushed, the smallest of their fetch-order keys.
--- Returns how many it moved: 0, or all of them.
-local queue, priority, n, first = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
-local order, list = order_set(queue, priority), list_key(queue, priority)
--- The pushed jobs' keys are in the set already: past the smallest, n - 1 of them, and nothing else
--- unless a job waiting goes after one of them.
-if redis.call('ZLEXCOUNT', order, '(' .. first, '+') == n - 1 then
-  return 0
+-- After a bulk insert (BulkInsert: one MULTI ... EXEC of plain commands), puts the jobs it pushed
+-- onto one list in their places in fetch order. They went to the back, as Sidekiq's push puts
+-- jobs, which is their place whenever they come after every job waiting there; BulkInsert runs
+-- this only when one of them does not (a run time in the past, or a job waiting with a later run
+-- time). Apart from the insert: what happened in between is taken as it is. A job no longer
+-- available, or no longer in the list (claimed, cancelled), is left alone; one still waiting is
+-- taken out (LREM from the left, the end it was pushed to) and put back at its place.
+-- ARGV: prefix, then the ids. Returns how many it moved.
+local moved = 0
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  local job = load(id)
+  if job and job.state == 'available' then
+    local member = member_of(job)
+    local list = list_key(job.queue, job.priority)
+    if redis.call('LREM', list, 1, member) == 1 then
+      redis.call('ZREM', order_set(job.queue, job.priority), job.ord)
+      make_available(job.queue, job.priority, job.ord, member)
+      moved = moved + 1
+    end
+  end
 end
--- The last pushed are the leftmost.
-local pushed = redis.call('LPOP', list, n)
-for _, member in ipairs(pushed) do
-  local id = string.match(member, ',"errand_id":(%d+)}$')
-  local run_at = string.match(redis.call('HGET', DATA, id), '^%l+:(%d+)')
-  local ord = run_at .. pad(id, 19)
-  redis.call('ZREM', order, ord)
-  make_available(queue, priority, ord, member)
-end
-return done(n)
+return done(moved)
