@@ -82,25 +82,73 @@ final class BulkInsert {
   /** Inserts {@code jobs} (see {@link #takes}) as of {@code now}; the id and state of each. */
   List<Enqueued> insert(List<NewJob> jobs, Instant now) {
     int n = jobs.size();
-    String nowMicros = micros(now);
-    long nowUs = Long.parseLong(nowMicros);
-    String stamp = SidekiqJobs.stamp(now);
     long first;
     try {
       first = redis.incrBy(prefix + "errand:ids", n) - n + 1;
     } catch (JedisException e) {
       throw new StoreException("Redis failed: " + e.getMessage(), e);
     }
-    List<Enqueued> enqueued = new ArrayList<>(n);
-    List<String> data = new ArrayList<>(2 * n);
-    List<String> available = new ArrayList<>();
-    List<String> scheduled = new ArrayList<>();
-    List<String> schedule = new ArrayList<>();
-    Map<ListOf, List<Placed>> lists = new LinkedHashMap<>();
-    Map<String, Map<JobState, Integer>> counts = new TreeMap<>();
+    Values values = new Values(n, now);
     for (int i = 0; i < n; i++) {
-      NewJob job = jobs.get(i);
-      String id = Long.toString(first + i);
+      values.add(jobs.get(i), first + i);
+    }
+    List<Object> replies;
+    List<Pushed> pushed;
+    try (AbstractTransaction tx = redis.multi()) {
+      pushed = values.send(tx);
+      replies = tx.exec();
+    } catch (JedisException e) {
+      throw new StoreException("Redis failed: " + e.getMessage(), e);
+    }
+    for (Object reply : replies) {
+      // A transaction has no rollback: a command refused at run time (none of these should be)
+      // leaves the others done. Said loudly rather than passed over.
+      if (reply instanceof Exception e) {
+        throw new StoreException(
+            "a bulk insert of " + n + " jobs was partly refused by Redis: " + e.getMessage(), e);
+      }
+    }
+    for (Pushed list : pushed) {
+      // Their keys are in the list's order set: past the first, the others, and nothing more
+      // unless a job waiting goes after one of them.
+      if (list.waitingPastFirst().get() != list.jobs().size() - 1) {
+        List<String> ids = new ArrayList<>(list.jobs().size());
+        for (Placed job : list.jobs()) {
+          ids.add(job.id());
+        }
+        scripts.run(Script.PLACE, ids);
+      }
+    }
+    return values.enqueued;
+  }
+
+  /**
+   * What one insert writes, built job by job: the arguments of its commands. Its own class, with
+   * the work per job in {@link #add}, a method small enough for the JIT to compile on its own and
+   * early rather than as part of one large loop, recompiled while a benchmark measures.
+   */
+  private final class Values {
+    private final String nowMicros;
+    private final long nowUs;
+    private final String stamp;
+    private final List<Enqueued> enqueued;
+    private final List<String> data;
+    private final List<String> available = new ArrayList<>();
+    private final List<String> scheduled = new ArrayList<>();
+    private final List<String> schedule = new ArrayList<>();
+    private final Map<ListOf, List<Placed>> lists = new LinkedHashMap<>();
+    private final Map<String, Map<JobState, Integer>> counts = new TreeMap<>();
+
+    Values(int n, Instant now) {
+      this.nowMicros = micros(now);
+      this.nowUs = Long.parseLong(nowMicros);
+      this.stamp = SidekiqJobs.stamp(now);
+      this.enqueued = new ArrayList<>(n);
+      this.data = new ArrayList<>(2 * n);
+    }
+
+    void add(NewJob job, long idNumber) {
+      String id = Long.toString(idNumber);
       long runUs = Long.parseLong(micros(job.scheduledAt()));
       String runAt = pad(Long.toString(runUs), 18);
       boolean due = runUs <= nowUs;
@@ -127,19 +175,20 @@ final class BulkInsert {
         scheduled.add(id);
       }
       counts.computeIfAbsent(job.queue(), q -> new TreeMap<>()).merge(state, 1, Integer::sum);
-      enqueued.add(new Enqueued(first + i, state, false));
+      enqueued.add(new Enqueued(idNumber, state, false));
     }
-    List<Object> replies;
-    List<Pushed> pushed = new ArrayList<>(lists.size());
-    try (AbstractTransaction tx = redis.multi()) {
-      send(tx, Command.HSET, prefix + "errand:data", data, 2);
+
+    /** The commands, into the open transaction {@code tx}; what each list was pushed. */
+    List<Pushed> send(AbstractTransaction tx) {
+      List<Pushed> pushed = new ArrayList<>(lists.size());
+      BulkInsert.send(tx, Command.HSET, prefix + "errand:data", data, 2);
       for (Map.Entry<ListOf, List<Placed>> list : lists.entrySet()) {
         pushed.add(push(tx, list.getKey(), list.getValue()));
       }
-      send(tx, Command.ZADD, prefix + "schedule", schedule, 2);
-      send(tx, Command.ZADD, prefix + "errand:state:available", available, 2);
-      send(tx, Command.ZADD, prefix + "errand:state:scheduled", scheduled, 2);
-      send(tx, Command.SADD, prefix + "queues", new ArrayList<>(counts.keySet()), 1);
+      BulkInsert.send(tx, Command.ZADD, prefix + "schedule", schedule, 2);
+      BulkInsert.send(tx, Command.ZADD, prefix + "errand:state:available", available, 2);
+      BulkInsert.send(tx, Command.ZADD, prefix + "errand:state:scheduled", scheduled, 2);
+      BulkInsert.send(tx, Command.SADD, prefix + "queues", new ArrayList<>(counts.keySet()), 1);
       for (Map.Entry<String, Map<JobState, Integer>> queue : counts.entrySet()) {
         for (Map.Entry<JobState, Integer> count : queue.getValue().entrySet()) {
           tx.hincrBy(
@@ -152,30 +201,8 @@ final class BulkInsert {
           .map(ListOf::queue)
           .distinct()
           .forEach(queue -> tx.publish(prefix + "errand:available", queue));
-      replies = tx.exec();
-    } catch (JedisException e) {
-      throw new StoreException("Redis failed: " + e.getMessage(), e);
+      return pushed;
     }
-    for (Object reply : replies) {
-      // A transaction has no rollback: a command refused at run time (none of these should be)
-      // leaves the others done. Said loudly rather than passed over.
-      if (reply instanceof Exception e) {
-        throw new StoreException(
-            "a bulk insert of " + n + " jobs was partly refused by Redis: " + e.getMessage(), e);
-      }
-    }
-    for (Pushed list : pushed) {
-      // Their keys are in the list's order set: past the first, the others, and nothing more
-      // unless a job waiting goes after one of them.
-      if (list.waitingPastFirst().get() != list.jobs().size() - 1) {
-        List<String> ids = new ArrayList<>(list.jobs().size());
-        for (Placed job : list.jobs()) {
-          ids.add(job.id());
-        }
-        scripts.run(Script.PLACE, ids);
-      }
-    }
-    return enqueued;
   }
 
   /**
