@@ -141,6 +141,25 @@ class SidekiqLayoutTest {
     assertThat(redis.get(key("stat:processed"))).isEqualTo("2");
   }
 
+  @Test
+  void aRetryThatSidekiqsPollerMovedIntoItsQueueIsClaimedAsTheSameJob() throws Exception {
+    long id = insert("{\"n\":1}", NOW, 3);
+    Instant retryAt = NOW.plusSeconds(30);
+    fetchAndFail(id, 1, NOW.plusSeconds(1), retryAt);
+    // What Sidekiq's poller does with a due retry: out of `retry`, onto the queue's list, its
+    // failure's fields still after errand_id.
+    String member = redis.zrange(key("retry"), 0, -1).get(0);
+    assertThat(member).doesNotEndWith("\"errand_id\":" + id + "}");
+    redis.zrem(key("retry"), member);
+    redis.lpush(key("queue:mailers"), member);
+
+    fetchAndFail(id, 2, retryAt.plusSeconds(1), retryAt.plusSeconds(60));
+
+    assertThat(redis.llen(key("queue:mailers"))).isZero();
+    assertThat(redis.hlen(key("errand:data"))).as("no job adopted beside it").isEqualTo(1);
+    assertThat(only(redis.zrange(key("retry"), 0, -1)).get("retry_count").asInt()).isEqualTo(1);
+  }
+
   private void fetchAndFail(long id, int attempt, Instant at, Instant retryAt) {
     assertThat(store.jobFetch(new JobFetchParams("mailers", 1, "node", at, at.plusSeconds(30))))
         .singleElement()

@@ -51,10 +51,36 @@ local function claim_whole(id)
   return fields(id)
 end
 
+-- The id in an entry of Errand's, nil in one of Sidekiq's client. errand_id is the last member of
+-- a waiting job's JSON, found from the end; a job a Sidekiq poller moved here from `retry` has its
+-- failure's fields after it.
+local function errand_id(member)
+  local at = string.find(member, '"errand_id":', -40, true)
+    or string.find(member, '"errand_id":', 1, true)
+  return at and string.match(member, '^%d+', at + 12)
+end
+
+-- The errand:data entries of a window's jobs, read in one HMGET rather than one HGET each (false
+-- for a job that is gone).
+local entries = {}
+local function read_entries(window)
+  local ids = {}
+  for w = 1, #window do
+    ids[#ids + 1] = errand_id(window[w])
+  end
+  entries = {}
+  if #ids > 0 then
+    local got = redis.call('HMGET', DATA, unpack(ids))
+    for w = 1, #ids do
+      entries[ids[w]] = got[w]
+    end
+  end
+end
+
 -- What to do with one list entry: returns 'claim' and the claimed job's fields, 'drop' (the
 -- entry goes, nothing is claimed), or 'skip'.
 local function consider(member, order)
-  local id = string.match(member, '"errand_id":(%d+)')
+  local id = errand_id(member)
   if not id then
     local class = string.match(member, '"class":"([^"]*)"')
     if kinds and not kinds[class] then
@@ -78,7 +104,7 @@ local function consider(member, order)
   if run_at then
     run_at = pad(run_at, 18)
   else
-    entry = redis.call('HGET', DATA, id)
+    entry = entries[int(id)]
     if not entry then
       return 'drop'
     end
@@ -138,11 +164,26 @@ for priority = 0, 9 do
   local order, list = order_set(queue, priority), list_key(queue, priority)
   -- Entries looked at and left in place, all at the right end once the first was skipped.
   local kept, next_in_line = 0, true
+  -- The entries taken from the right end so far, popped in one RPOP before the list is read or
+  -- changed again.
+  local taken = {}
+  local function pop_taken()
+    if #taken > 0 then
+      local popped = redis.call('RPOP', list, #taken)
+      for t = 1, #taken do
+        if popped[t] ~= taken[t] then
+          error('ERRAND the list ' .. list .. ' changed under its fetch')
+        end
+      end
+      taken = {}
+    end
+  end
   while #out < limit and examined < max_scan do
     local window = redis.call('LRANGE', list, -(kept + 100), -(kept + 1))
     if #window == 0 then
       break
     end
+    read_entries(window)
     for w = #window, 1, -1 do
       if #out >= limit or examined >= max_scan then
         break
@@ -151,13 +192,12 @@ for priority = 0, 9 do
       local member = window[w]
       local decision, claimed = consider(member, order)
       if decision == 'skip' then
+        pop_taken()
         next_in_line = false
         kept = kept + 1
       else
         if next_in_line then
-          if redis.call('RPOP', list) ~= member then
-            error('ERRAND the list ' .. list .. ' changed under its fetch')
-          end
+          taken[#taken + 1] = member
         else
           redis.call('LREM', list, -1, member)
         end
@@ -166,6 +206,7 @@ for priority = 0, 9 do
         end
       end
     end
+    pop_taken()
     if #window < 100 then
       break
     end

@@ -80,13 +80,24 @@ end
 local set_ops, set_keys = {}, {}
 
 local function later(key, op, score, member)
-  local ops = set_ops[key]
-  if not ops then
-    ops = {}
-    set_ops[key] = ops
+  local runs = set_ops[key]
+  if not runs then
+    runs = {}
+    set_ops[key] = runs
     set_keys[#set_keys + 1] = key
   end
-  ops[#ops + 1] = { op, score, member }
+  -- A run of one command's values, its arguments in its array part.
+  local run = runs[#runs]
+  if not run or run.op ~= op or run.n >= 1000 then
+    run = { op = op, n = 0 }
+    runs[#runs + 1] = run
+  end
+  if op ~= 'ZREM' then
+    -- ZADD's score, HSET's field.
+    run[#run + 1] = score
+  end
+  run[#run + 1] = member
+  run.n = run.n + 1
 end
 
 local function zadd_later(key, score, member)
@@ -99,26 +110,9 @@ end
 
 local function flush_set_ops()
   for _, key in ipairs(set_keys) do
-    local ops = set_ops[key]
-    local args, op = {}, nil
-    local function send()
-      if #args > 0 then
-        redis.call(op, key, unpack(args))
-        args = {}
-      end
+    for _, run in ipairs(set_ops[key]) do
+      redis.call(run.op, key, unpack(run))
     end
-    for _, entry in ipairs(ops) do
-      if entry[1] ~= op or #args >= 1000 then
-        send()
-        op = entry[1]
-      end
-      if op ~= 'ZREM' then
-        -- ZADD's score, HSET's field.
-        args[#args + 1] = entry[2]
-      end
-      args[#args + 1] = entry[3]
-    end
-    send()
   end
   set_ops, set_keys = {}, {}
 end
