@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractTransaction;
 import redis.clients.jedis.Protocol.Command;
 import redis.clients.jedis.Response;
@@ -42,6 +44,8 @@ import redis.clients.jedis.exceptions.JedisException;
  * insert.lua for every insert.
  */
 final class BulkInsert {
+  private static final Logger log = LoggerFactory.getLogger(BulkInsert.class);
+
   /** Fewer jobs than this go through insert.lua: one round trip rather than two. */
   static final int MIN_JOBS = 2;
 
@@ -112,14 +116,31 @@ final class BulkInsert {
       // Their keys are in the list's order set: past the first, the others, and nothing more
       // unless a job waiting goes after one of them.
       if (list.waitingPastFirst().get() != list.jobs().size() - 1) {
-        List<String> ids = new ArrayList<>(list.jobs().size());
-        for (Placed job : list.jobs()) {
-          ids.add(job.id());
-        }
-        scripts.run(Script.PLACE, ids);
+        place(list.jobs());
       }
     }
     return values.enqueued;
+  }
+
+  /**
+   * Moves jobs of one list to their places in fetch order. The jobs are stored whatever becomes of
+   * this: a failure here is logged, not thrown, lest the caller take the insert for failed and
+   * enqueue them again.
+   */
+  private void place(List<Placed> jobs) {
+    List<String> ids = new ArrayList<>(jobs.size());
+    for (Placed job : jobs) {
+      ids.add(job.id());
+    }
+    try {
+      scripts.run(Script.PLACE, ids);
+    } catch (RuntimeException e) {
+      log.warn(
+          "{} jobs were enqueued but not moved to their places in fetch order (a run time in the"
+              + " past): they wait behind the jobs enqueued before them; {}",
+          jobs.size(),
+          e.getMessage());
+    }
   }
 
   /**
