@@ -8,7 +8,6 @@ import dev.errand.StoreException;
 import dev.errand.redis.RedisScripts.Script;
 import dev.errand.spi.JobColumns;
 import dev.errand.spi.NewJob;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,7 +48,7 @@ final class BulkInsert {
   /** Fewer jobs than this go through insert.lua: one round trip rather than two. */
   static final int MIN_JOBS = 2;
 
-  /** Jobs per command, as lib.lua's {@code flush_set_ops} sends them. */
+  /** Jobs per command: a bound on one command's arguments, as lib.lua's {@code later} keeps. */
   private static final int PER_COMMAND = 1000;
 
   private final UnifiedJedis redis;
@@ -170,8 +169,9 @@ final class BulkInsert {
 
     void add(NewJob job, long idNumber) {
       String id = Long.toString(idNumber);
-      long runUs = Long.parseLong(micros(job.scheduledAt()));
-      String runAt = pad(Long.toString(runUs), 18);
+      String runMicros = micros(job.scheduledAt());
+      long runUs = Long.parseLong(runMicros);
+      String runAt = pad(runMicros, 18);
       boolean due = runUs <= nowUs;
       String sk = SidekiqJobs.openJson(job, stamp);
       String member = sk + ",\"errand_id\":" + id + "}";
@@ -190,7 +190,7 @@ final class BulkInsert {
         available.add(id);
         available.add(id);
       } else {
-        schedule.add(BigDecimal.valueOf(runUs, 6).toPlainString());
+        schedule.add(SidekiqJobs.seconds(runUs).toPlainString());
         schedule.add(member);
         scheduled.add(id);
         scheduled.add(id);

@@ -394,8 +394,9 @@ public final class RedisStore implements Store {
       switch (result) {
         case JobFinish.Completed c -> {
           values.add(Integer.toString(c.followUps().size()));
+          String stamp = SidekiqJobs.stamp(c.at());
           for (NewJob followUp : c.followUps()) {
-            addInsertFields(values, followUp, c.at(), SidekiqJobs.stamp(c.at()));
+            addInsertFields(values, followUp, c.at(), stamp);
           }
         }
         case JobFinish.Failed f -> {

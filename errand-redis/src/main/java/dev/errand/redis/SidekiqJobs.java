@@ -107,6 +107,11 @@ final class SidekiqJobs {
 
   /** Float seconds since the epoch, to the microsecond, as Sidekiq stamps its jobs. */
   static BigDecimal seconds(Instant at) {
-    return BigDecimal.valueOf(Long.parseLong(JobFields.micros(at)), 6);
+    return seconds(Long.parseLong(JobFields.micros(at)));
+  }
+
+  /** {@link #seconds(Instant)} of a time in microseconds since the epoch. */
+  static BigDecimal seconds(long micros) {
+    return BigDecimal.valueOf(micros, 6);
   }
 }

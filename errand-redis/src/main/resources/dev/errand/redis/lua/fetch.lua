@@ -95,6 +95,7 @@ local function consider(member, order)
     attach(adopted, job, '')
     return 'claim', fields(adopted)
   end
+  local sid = id
   id = tonumber(id)
   -- A job as it was made has no errand:job:<id>: its state and run time are in errand:data.
   -- One whose run time never changed has it there too.
@@ -104,7 +105,7 @@ local function consider(member, order)
   if run_at then
     run_at = pad(run_at, 18)
   else
-    entry = entries[int(id)]
+    entry = entries[sid]
     if not entry then
       return 'drop'
     end
@@ -134,11 +135,10 @@ local function consider(member, order)
   end
   zrem_later(order, ord or (run_at .. pad(id, 19)))
   attempt = int(tonumber(attempt) + 1)
-  zrem_later(k('errand:state:available'), int(id))
-  zadd_later(running, ARGV[6], int(id))
+  zrem_later(k('errand:state:available'), sid)
+  zadd_later(running, ARGV[6], sid)
   count(queue, 'available', -1)
   count(queue, 'running', 1)
-  local sid = int(id)
   if not held[1] then
     local changed = { 'state', 'running', 'attempt', attempt, 'attempted_at', ARGV[5],
       'lease_owner', owner, 'lease_expires_at', ARGV[6], 'queue', queue }

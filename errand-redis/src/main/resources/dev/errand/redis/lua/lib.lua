@@ -86,10 +86,10 @@ local function later(key, op, score, member)
     set_ops[key] = runs
     set_keys[#set_keys + 1] = key
   end
-  -- A run of one command's values, its arguments in its array part.
+  -- A run of one command's arguments (its array part), up to 1,000 of them.
   local run = runs[#runs]
-  if not run or run.op ~= op or run.n >= 1000 then
-    run = { op = op, n = 0 }
+  if not run or run.op ~= op or #run >= 1000 then
+    run = { op = op }
     runs[#runs + 1] = run
   end
   if op ~= 'ZREM' then
@@ -97,7 +97,6 @@ local function later(key, op, score, member)
     run[#run + 1] = score
   end
   run[#run + 1] = member
-  run.n = run.n + 1
 end
 
 local function zadd_later(key, score, member)
